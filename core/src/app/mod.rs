@@ -1,0 +1,294 @@
+//! The `Thecal` object the apps hold: it opens the store, owns the runtime and hands out the
+//! sub-APIs (`pumps()`, later `diary()`, `card()`…). Every method is a thin, guarded delegate.
+
+mod guard;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use guard::FromPanic;
+use guard::{guard, guard_blocking};
+
+use crate::model::{Clock, DeviceInfo, StatusReading, SystemClock};
+use crate::store::{self, Store, StoreError};
+
+/// What the app tells the core when it opens it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ThecalConfig {
+    /// The patient's time zone (IANA name such as `Europe/Paris`), used only for display.
+    pub time_zone: String,
+}
+
+impl Default for ThecalConfig {
+    fn default() -> Self {
+        Self {
+            time_zone: "UTC".into(),
+        }
+    }
+}
+
+/// Shared state behind the app object and its sub-APIs.
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    time_zone: chrono_tz::Tz,
+    runtime: Runtime,
+}
+
+/// The entry object: one per app process.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct Thecal {
+    inner: Arc<Inner>,
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Thecal {
+    /// Opens Thecal with its data in the folder `dir` (created if needed).
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidInput`] for an unknown time zone; see [`Store::open`] for the rest.
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn open(dir: String, config: ThecalConfig) -> Result<Arc<Self>, StoreError> {
+        guard("opening Thecal", || {
+            Self::open_with_clock(Path::new(&dir), &config, Arc::new(SystemClock))
+        })
+    }
+
+    /// The pumps paired with this app and their readings.
+    #[must_use]
+    pub fn pumps(&self) -> Arc<Pumps> {
+        Arc::new(Pumps {
+            inner: Arc::clone(&self.inner),
+        })
+    }
+
+    /// The patient's time zone, as configured.
+    #[must_use]
+    pub fn time_zone(&self) -> String {
+        self.inner.time_zone.name().to_owned()
+    }
+}
+
+impl Thecal {
+    /// Opens Thecal with an injected clock (tests, simulations).
+    ///
+    /// # Errors
+    /// As [`Thecal::open`].
+    pub fn open_with_clock(
+        dir: &Path,
+        config: &ThecalConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, StoreError> {
+        let time_zone: chrono_tz::Tz =
+            config
+                .time_zone
+                .parse()
+                .map_err(|_| StoreError::InvalidInput {
+                    field: "time_zone".into(),
+                    reason: "is not a known time zone name (use one such as Europe/Paris)".into(),
+                })?;
+        let store = Store::open_in_dir(dir)?;
+        let runtime = Runtime::new()?;
+        Ok(Arc::new(Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                time_zone,
+                runtime,
+            }),
+        }))
+    }
+
+    /// The store, for the CLI's tools and tests.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+/// Pumps and their status readings.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct Pumps {
+    inner: Arc<Inner>,
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Pumps {
+    /// Pairs a pump with this app, or updates what it reports about itself.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidInput`] naming the wrong field, or a storage error.
+    pub fn register(&self, info: DeviceInfo) -> Result<(), StoreError> {
+        guard("registering a pump", || {
+            let now = self.inner.clock.now();
+            self.inner
+                .store
+                .write(|tx| store::upsert_pump(tx, &info, now))
+                .map(|_| ())
+        })
+    }
+
+    /// Every paired pump.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn list(&self) -> Result<Vec<DeviceInfo>, StoreError> {
+        guard("listing pumps", || self.inner.store.read(store::all_pumps))
+    }
+
+    /// Stores a reading of the pump `serial` (off the caller's thread). Returns `false` when the
+    /// same reading was stored before.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownPump`], [`StoreError::InvalidInput`], or a storage error.
+    pub async fn record_reading(
+        &self,
+        serial: String,
+        reading: StatusReading,
+    ) -> Result<bool, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        guard_blocking(
+            &self.inner.runtime.handle(),
+            "saving a reading",
+            move || {
+                inner
+                    .store
+                    .write(|tx| store::insert_reading(tx, &serial, &reading))
+            },
+        )
+        .await
+    }
+
+    /// The newest reading of the pump `serial`, if any.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn latest_reading(&self, serial: String) -> Result<Option<StatusReading>, StoreError> {
+        guard("reading the latest status", || {
+            self.inner.store.read(|c| store::latest_reading(c, &serial))
+        })
+    }
+}
+
+/// The core's own tokio runtime (BLE, timers, blocking storage work). Shut down in the background
+/// on drop, so dropping the app object from any thread (even an async one) is safe.
+#[derive(Debug)]
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn new() -> Result<Self, StoreError> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("thecal")
+            .enable_all()
+            .build()
+            .map(|rt| Self(Some(rt)))
+            .map_err(|_| StoreError::Internal {
+                context: "starting the background runtime".into(),
+            })
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        match &self.0 {
+            Some(rt) => rt.handle().clone(),
+            None => unreachable!("the runtime is only taken on drop"),
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ManualClock, test_device, test_reading};
+    use chrono::SubsecRound;
+
+    fn open() -> (tempfile::TempDir, Arc<Thecal>) {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Thecal::open(
+            dir.path().to_string_lossy().into_owned(),
+            ThecalConfig::default(),
+        )
+        .unwrap();
+        (dir, t)
+    }
+
+    #[test]
+    fn register_record_and_read_back_through_the_app_object() {
+        let (_d, thecal) = open();
+        let pumps = thecal.pumps();
+        pumps.register(test_device()).unwrap();
+        assert_eq!(pumps.list().unwrap(), vec![test_device()]);
+        // Times are stored to the millisecond.
+        let r = test_reading(chrono::Utc::now().trunc_subsecs(3));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(
+            rt.block_on(pumps.record_reading("SIM0001".into(), r.clone()))
+                .unwrap()
+        );
+        assert!(
+            !rt.block_on(pumps.record_reading("SIM0001".into(), r.clone()))
+                .unwrap()
+        );
+        assert_eq!(pumps.latest_reading("SIM0001".into()).unwrap(), Some(r));
+    }
+
+    #[tokio::test]
+    async fn the_app_object_can_be_used_and_dropped_inside_async_code() {
+        let (_d, thecal) = open();
+        thecal.pumps().register(test_device()).unwrap();
+        let r = test_reading(chrono::Utc::now());
+        assert!(
+            thecal
+                .pumps()
+                .record_reading("SIM0001".into(), r)
+                .await
+                .unwrap()
+        );
+        drop(thecal);
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_a_typed_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Thecal::open(
+            dir.path().to_string_lossy().into_owned(),
+            ThecalConfig {
+                time_zone: "Mars/Olympus".into(),
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, StoreError::InvalidInput { ref field, .. } if field == "time_zone"));
+    }
+
+    #[test]
+    fn the_injected_clock_stamps_registration() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let thecal = Thecal::open_with_clock(
+            dir.path(),
+            &ThecalConfig::default(),
+            Arc::new(ManualClock::new(t)),
+        )
+        .unwrap();
+        thecal.pumps().register(test_device()).unwrap();
+        let ms: i64 = thecal
+            .store()
+            .read(|c| Ok(c.query_row("SELECT registered_at_ms FROM pumps", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(ms, t.timestamp_millis());
+    }
+}
