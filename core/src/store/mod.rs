@@ -7,6 +7,7 @@
 //! [`rusqlite::Connection`], so the same code serves the writer and the reader.
 
 mod error;
+mod events;
 mod pumps;
 mod readings;
 
@@ -17,13 +18,18 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 pub use error::StoreError;
+pub use events::{
+    AlarmRecord, acknowledge_in_app, alarm_history, events_after, insert_event, open_alarms,
+    replay_after,
+};
 pub use pumps::{all_pumps, pump_by_serial, upsert_pump};
 pub use readings::{insert_reading, latest_reading, readings_between};
 
 /// Every schema change, in order. Never edit a released migration: add a new one.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!(
-    "migrations/0001_pumps_and_readings.sql"
-))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_pumps_and_readings.sql")),
+    M::up(include_str!("migrations/0002_pump_events_and_alarms.sql")),
+];
 
 /// The schema version this build writes and understands.
 #[must_use]
@@ -249,5 +255,45 @@ mod tests {
         let store = Store::open_in_dir(dir.path()).unwrap();
         let res = store.read(|c| Ok(c.execute("DELETE FROM pumps", [])?));
         assert!(res.is_err());
+    }
+}
+
+#[cfg(test)]
+mod upgrade_tests {
+    use super::*;
+
+    /// Every released schema, kept as a database file written by that version.
+    const FIXTURES: &[(u32, &[u8])] = &[(1, include_bytes!("fixtures/schema-v1.sqlite3"))];
+
+    fn schema(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn every_old_schema_upgrades_to_the_fresh_one_and_keeps_its_data() {
+        let fresh_dir = tempfile::tempdir().unwrap();
+        let fresh = Store::open_in_dir(fresh_dir.path()).unwrap();
+        let fresh_schema = fresh.read(|c| Ok(schema(c))).unwrap();
+        for (version, bytes) in FIXTURES {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(DB_FILE), bytes).unwrap();
+            let old: u32 = Connection::open(dir.path().join(DB_FILE))
+                .unwrap()
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(old, *version);
+            let upgraded = Store::open_in_dir(dir.path()).unwrap();
+            assert_eq!(upgraded.read(|c| Ok(schema(c))).unwrap(), fresh_schema, "schema v{version}");
+            let pumps = upgraded.read(all_pumps).unwrap();
+            assert_eq!(pumps.len(), 1, "v{version}: pumps kept");
+            let reading = upgraded.read(|c| latest_reading(c, &pumps[0].serial)).unwrap();
+            assert_eq!(reading.map(|r| r.reservoir_volume.microliters), Some(12_000));
+        }
     }
 }
