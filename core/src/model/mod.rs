@@ -2,12 +2,16 @@
 //!
 //! Pure values: no I/O. Every other module speaks these types; the FFI exposes them as they are.
 
+mod alarm;
 mod device;
+mod history;
 mod reading;
 mod time;
 mod units;
 
+pub use alarm::{AlarmKind, AlarmPriority, AlarmState, EventSequence, PumpAlarm};
 pub use device::{DeviceInfo, MAX_RESERVOIR, MAX_TEXT, PumpKind, ReservoirKind};
+pub use history::{HistoryDetail, HistoryEvent, Refill};
 pub use reading::{BatteryIndicator, BatteryStatus, Drug, InfusionMode, StatusReading};
 pub use time::{Clock, ManualClock, SystemClock, UtcDateTime, from_millis, to_millis};
 pub use units::{Concentration, DailyDose, Volume};
