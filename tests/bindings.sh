@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the native library (libthecal) and generates its Kotlin and Swift bindings.
+#
+#   bash tests/bindings.sh            # debug library (the default for tests)
+#   bash tests/bindings.sh release    # release library
+#
+# Output:
+#   target/<profile>/libthecal.so, libthecal.a   the library the tests load / link
+#   build/bindings/kotlin/                       generated Kotlin (package org.thecal.core)
+#   build/bindings/swift/                        generated thecal.swift, thecalFFI.h, .modulemap
+#
+# The shipped library is built WITHOUT the `cli` feature (it would make it much larger); the
+# uniffi-bindgen tool is built with it in its own target dir (target/bindgen), so the two feature
+# sets never rebuild each other. Generated code is never committed (/build is gitignored).
+# Idempotent: a second run only regenerates the sources (a second or two).
+set -euo pipefail
+
+PROFILE=${1:-debug}
+case "$PROFILE" in
+  debug) PROFILE_FLAG=() ;;
+  release) PROFILE_FLAG=(--release) ;;
+  *) echo "usage: $0 [debug|release]" >&2; exit 2 ;;
+esac
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+log() { printf '[bindings] %s\n' "$*" >&2; }
+
+# `cargo metadata --format-version 1 --no-deps` would be exact, but the default target dir is
+# what the workspace uses unless CARGO_TARGET_DIR says otherwise.
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+LIB_DIR="$TARGET/$PROFILE"
+BINDGEN_TARGET="$TARGET/bindgen"
+OUT="$ROOT/build/bindings"
+
+log "cargo build -p thecal-bindings ($PROFILE)"
+cargo build --quiet -p thecal-bindings --lib "${PROFILE_FLAG[@]}"
+
+log "cargo build uniffi-bindgen (target dir $BINDGEN_TARGET)"
+CARGO_TARGET_DIR="$BINDGEN_TARGET" cargo build --quiet -p thecal-bindings --features cli --bin uniffi-bindgen
+BINDGEN="$BINDGEN_TARGET/debug/uniffi-bindgen"
+
+for f in libthecal.so libthecal.a; do
+  [ -f "$LIB_DIR/$f" ] || { log "missing $LIB_DIR/$f after the build"; exit 1; }
+done
+
+# Generate into fresh folders so a removed type never lingers in an old file.
+rm -rf "$OUT/kotlin" "$OUT/swift"
+mkdir -p "$OUT/kotlin" "$OUT/swift"
+log "generate Kotlin -> $OUT/kotlin"
+"$BINDGEN" generate --language kotlin --no-format --out-dir "$OUT/kotlin" "$LIB_DIR/libthecal.so" >/dev/null
+log "generate Swift -> $OUT/swift"
+"$BINDGEN" generate --language swift --out-dir "$OUT/swift" "$LIB_DIR/libthecal.so" >/dev/null
+
+# The run scripts read these to find the library that matches the sources.
+printf '%s\n' "$LIB_DIR" > "$OUT/lib-dir"
+log "done: library in $LIB_DIR"
