@@ -9,6 +9,7 @@
 //! The core is read-only toward the pump: nothing in it can change therapy.
 
 pub mod app;
+pub mod link;
 pub mod model;
 pub mod pump;
 pub mod store;

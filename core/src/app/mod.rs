@@ -7,8 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use guard::FromPanic;
-use guard::{guard, guard_blocking};
+pub(crate) use guard::guard;
+use guard::guard_blocking;
 
+use crate::link::{LinkShared, PumpLink};
 use crate::model::{Clock, DeviceInfo, StatusReading, SystemClock};
 use crate::store::{self, Store, StoreError};
 
@@ -31,7 +33,8 @@ impl Default for ThecalConfig {
 /// Shared state behind the app object and its sub-APIs.
 #[derive(Debug)]
 struct Inner {
-    store: Store,
+    store: Arc<Store>,
+    link: Arc<PumpLink>,
     clock: Arc<dyn Clock>,
     time_zone: chrono_tz::Tz,
     runtime: Runtime,
@@ -65,6 +68,12 @@ impl Thecal {
         })
     }
 
+    /// The pump link: start it with a BLE transport, watch it live.
+    #[must_use]
+    pub fn link(&self) -> Arc<PumpLink> {
+        Arc::clone(&self.inner.link)
+    }
+
     /// The patient's time zone, as configured.
     #[must_use]
     pub fn time_zone(&self) -> String {
@@ -90,11 +99,16 @@ impl Thecal {
                     field: "time_zone".into(),
                     reason: "is not a known time zone name (use one such as Europe/Paris)".into(),
                 })?;
-        let store = Store::open_in_dir(dir)?;
+        let store = Arc::new(Store::open_in_dir(dir)?);
         let runtime = Runtime::new()?;
+        let link = Arc::new(PumpLink::new(
+            Arc::new(LinkShared::new(Arc::clone(&store), Arc::clone(&clock))),
+            runtime.handle(),
+        ));
         Ok(Arc::new(Self {
             inner: Arc::new(Inner {
                 store,
+                link,
                 clock,
                 time_zone,
                 runtime,

@@ -1,0 +1,258 @@
+//! Live data for the apps: a listener receives the current state first, then every change, in
+//! order. Nothing is dropped for a slow listener (each has its own unbounded queue and thread),
+//! and a slow listener never slows the link. Dropping or cancelling the [`Subscription`] stops
+//! delivery.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::mpsc;
+
+use super::LinkEvent;
+
+/// Receives live link events. Implemented by the app (Kotlin `Flow`/Swift `AsyncSequence`
+/// wrappers are built on it) or by Rust code.
+#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+pub trait LinkListener: Send + Sync + std::fmt::Debug {
+    /// Called once per event, in order, on a background thread.
+    ///
+    /// # Errors
+    /// Any error is logged and delivery continues with the next event.
+    fn on_event(&self, event: LinkEvent) -> Result<(), ListenerError>;
+}
+
+/// A listener's failure (logged, never fatal).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[non_exhaustive]
+pub enum ListenerError {
+    /// The listener could not handle the event.
+    #[error("The app could not handle a pump update ({reason}).")]
+    Failed {
+        /// The listener's reason.
+        reason: String,
+    },
+}
+
+#[cfg(feature = "uniffi")]
+impl From<uniffi::UnexpectedUniFFICallbackError> for ListenerError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Failed { reason: e.reason }
+    }
+}
+
+/// A live subscription. Delivery stops on [`Subscription::cancel`] or when it is dropped.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct Subscription {
+    id: u64,
+    cancelled: Arc<AtomicBool>,
+    publisher: Arc<Publisher>,
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Subscription {
+    /// Stops delivery; events not yet delivered are discarded. Safe to call more than once.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.publisher.remove(self.id);
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// Fans events out to subscribers. Publishing and subscribing are serialised, so a new
+/// subscriber's first event (the current state) is never overtaken by a change.
+#[derive(Debug, Default)]
+pub(crate) struct Publisher {
+    subscribers: Mutex<Vec<(u64, mpsc::UnboundedSender<LinkEvent>)>>,
+    next_id: AtomicU64,
+}
+
+impl Publisher {
+    /// Registers `listener`; `current` computes the first event while no change can be published.
+    pub(crate) fn subscribe(
+        self: &Arc<Self>,
+        listener: Arc<dyn LinkListener>,
+        current: impl FnOnce() -> LinkEvent,
+    ) -> Arc<Subscription> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        {
+            let mut subs = self
+                .subscribers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let _ = tx.send(current());
+            subs.push((id, tx));
+        }
+        let stop = Arc::clone(&cancelled);
+        let spawned = std::thread::Builder::new()
+            .name("thecal-listener".into())
+            .spawn(move || {
+                while let Some(event) = rx.blocking_recv() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if let Err(e) = listener.on_event(event) {
+                        tracing::warn!(error = %e, "a link listener failed; delivery continues");
+                    }
+                }
+            });
+        if spawned.is_err() {
+            tracing::error!("could not start a listener thread");
+        }
+        Arc::new(Subscription {
+            id,
+            cancelled,
+            publisher: Arc::clone(self),
+        })
+    }
+
+    /// Sends `event` to every subscriber (never blocks, never drops).
+    pub(crate) fn publish(&self, event: &LinkEvent) {
+        let mut subs = self
+            .subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        subs.retain(|(_, tx)| tx.send(event.clone()).is_ok());
+    }
+
+    fn remove(&self, id: u64) {
+        self.subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(i, _)| *i != id);
+    }
+
+    /// How many subscribers are registered.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::link::LinkState;
+    use std::sync::mpsc as std_mpsc;
+    use std::time::Duration;
+
+    /// A listener that forwards events to a channel the test reads with a deadline.
+    #[derive(Debug)]
+    pub(crate) struct Collect(pub(crate) Mutex<std_mpsc::Sender<LinkEvent>>);
+
+    impl LinkListener for Collect {
+        fn on_event(&self, event: LinkEvent) -> Result<(), ListenerError> {
+            let _ = self.0.lock().unwrap().send(event);
+            Ok(())
+        }
+    }
+
+    pub(crate) fn collector() -> (Arc<Collect>, std_mpsc::Receiver<LinkEvent>) {
+        let (tx, rx) = std_mpsc::channel();
+        (Arc::new(Collect(Mutex::new(tx))), rx)
+    }
+
+    fn state(attempt: u32) -> LinkEvent {
+        LinkEvent::StateChanged {
+            state: LinkState::Reconnecting {
+                attempt,
+                retry_in_ms: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn current_state_first_then_every_change_in_order() {
+        let publisher = Arc::new(Publisher::default());
+        let (listener, rx) = collector();
+        let _sub = publisher.subscribe(listener, || state(0));
+        for i in 1..=1000 {
+            publisher.publish(&state(i));
+        }
+        for i in 0..=1000 {
+            assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(i));
+        }
+    }
+
+    #[test]
+    fn a_slow_listener_loses_nothing_and_does_not_block_publishing() {
+        #[derive(Debug)]
+        struct Gated {
+            gate: Mutex<std_mpsc::Receiver<()>>,
+            out: Mutex<std_mpsc::Sender<LinkEvent>>,
+        }
+        impl LinkListener for Gated {
+            fn on_event(&self, event: LinkEvent) -> Result<(), ListenerError> {
+                self.gate.lock().unwrap().recv().unwrap(); // wait until the test opens the gate
+                self.out.lock().unwrap().send(event).unwrap();
+                Ok(())
+            }
+        }
+        let (gate_tx, gate_rx) = std_mpsc::channel();
+        let (tx, rx) = std_mpsc::channel();
+        let publisher = Arc::new(Publisher::default());
+        let gated = Gated {
+            gate: Mutex::new(gate_rx),
+            out: Mutex::new(tx),
+        };
+        let _sub = publisher.subscribe(Arc::new(gated), || state(0));
+        // Publishing completes while the listener is stuck on the first event.
+        for i in 1..=500 {
+            publisher.publish(&state(i));
+        }
+        for _ in 0..=500 {
+            gate_tx.send(()).unwrap();
+        }
+        for i in 0..=500 {
+            assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(i));
+        }
+    }
+
+    #[test]
+    fn dropping_the_subscription_stops_delivery() {
+        let publisher = Arc::new(Publisher::default());
+        let (listener, rx) = collector();
+        let sub = publisher.subscribe(listener, || state(0));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(0));
+        assert_eq!(publisher.len(), 1);
+        drop(sub);
+        assert_eq!(publisher.len(), 0);
+        publisher.publish(&state(1));
+        // The listener thread ends once its queue is closed: the channel disconnects.
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(5)),
+            Err(std_mpsc::RecvTimeoutError::Disconnected)
+        );
+    }
+
+    #[test]
+    fn a_failing_listener_keeps_receiving() {
+        #[derive(Debug)]
+        struct Flaky(Mutex<std_mpsc::Sender<LinkEvent>>);
+        impl LinkListener for Flaky {
+            fn on_event(&self, event: LinkEvent) -> Result<(), ListenerError> {
+                self.0.lock().unwrap().send(event.clone()).unwrap();
+                Err(ListenerError::Failed {
+                    reason: "test".into(),
+                })
+            }
+        }
+        let (tx, rx) = std_mpsc::channel();
+        let publisher = Arc::new(Publisher::default());
+        let _sub = publisher.subscribe(Arc::new(Flaky(Mutex::new(tx))), || state(0));
+        publisher.publish(&state(1));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(0));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(1));
+    }
+}
