@@ -16,6 +16,7 @@ pub mod codec;
 pub mod driver;
 mod error;
 pub mod profile;
+pub mod sim;
 
 pub use codec::{
     AnnunciationFrame, CounterStatus, CounterTracker, DecodedFrame, FeaturesFrame, HistoryOp,
@@ -31,6 +32,7 @@ pub use driver::{
     PumpDriver, driver_for_advertisement, driver_for_features,
 };
 pub use error::FrameError;
+pub use sim::{SimConfig, SimError, SimFault, SimOutput, SimPump};
 
 use crate::model::UtcDateTime;
 
