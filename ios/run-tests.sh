@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs the Swift package's XCTest tests against the real Rust library, in the Debian trixie
+# chroot that tests/toolchains.sh installs (swiftlang), with the repository bound at /work.
+#
+#   bash ios/run-tests.sh             # debug library
+#   bash ios/run-tests.sh release     # release library
+#
+# The Rust library is built on the HOST (tests/bindings.sh; set THECAL_SKIP_BINDINGS=1 if the
+# caller has just run it); the generated thecal.swift and thecalFFI.h are copied into the
+# package and libthecal.a into build/swift/lib (only the static library, so it is what links).
+# SwiftPM's .build stays in ios/ (gitignored), so a second run only relinks and runs.
+#
+# The result is swift test's EXIT CODE (its last line can say "passed" after an XCTest
+# failure); the summary line "N passed, N failed" comes from XCTest's own count.
+set -euo pipefail
+
+PROFILE=${1:-debug}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+log() { printf '[swift] %s\n' "$*" >&2; }
+
+CACHE=${THECAL_CACHE:-/var/cache/thecal}
+CHROOT="$CACHE/swift-chroot"
+[ -x "$CHROOT/usr/libexec/swift/bin/swift" ] || { log "no Swift chroot at $CHROOT: run 'bash tests/toolchains.sh swift' first"; exit 1; }
+[ "$(id -u)" -eq 0 ] || { log "needs root (mount, chroot)"; exit 1; }
+
+if [ "${THECAL_SKIP_BINDINGS:-0}" != 1 ]; then
+  bash tests/bindings.sh "$PROFILE"
+fi
+GEN="$ROOT/build/bindings/swift"
+LIB_DIR=$(cat "$ROOT/build/bindings/lib-dir")
+
+# copy SRC DST: only when the content changed, so SwiftPM's incremental build stays warm.
+copy() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
+copy "$GEN/Thecal.swift" ios/Sources/Thecal/thecal.swift
+copy "$GEN/thecalFFI.h" ios/Sources/thecalFFI/thecalFFI.h
+copy "$LIB_DIR/libthecal.a" build/swift/lib/libthecal.a
+
+# One user of the chroot's mounts at a time: a second run would unmount under the first.
+exec 9>"$CACHE/swift-chroot.lock"
+flock 9
+cleanup() { bash "$ROOT/tests/toolchains.sh" umount || log "could not unmount everything under $CHROOT"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+bash tests/toolchains.sh mount "$ROOT"
+
+log "swift test (in $CHROOT, package /work/ios)"
+OUTPUT="$ROOT/build/swift/test-output.txt"
+set +e
+chroot "$CHROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+  /bin/bash -c 'cd /work/ios && swift test --disable-swift-testing 2>&1' | tee "$OUTPUT"
+rc=${PIPESTATUS[0]}
+set -e
+
+# XCTest's last "Executed N tests, with M failures" line is the total of the whole run.
+summary=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$OUTPUT" | tail -n 1 || true)
+total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+if [ -z "$summary" ]; then
+  log "swift test printed no XCTest summary (build failure?); exit code $rc"
+  echo "0 passed, 0 failed"
+  [ "$rc" -ne 0 ] || rc=1
+else
+  echo "$((total - failed)) passed, $failed failed"
+  if [ "$rc" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$total" -eq 0 ]; }; then rc=1; fi
+fi
+[ "$rc" -eq 0 ] && log "ok" || log "FAILED (exit code $rc)"
+exit "$rc"
