@@ -48,7 +48,7 @@ log "swift test (in $CHROOT, package /work/ios)"
 OUTPUT="$ROOT/build/swift/test-output.txt"
 set +e
 chroot "$CHROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
-  /bin/bash -c 'cd /work/ios && swift test --disable-swift-testing 2>&1' | tee "$OUTPUT"
+  /bin/bash -c 'cd /work/ios && swift --version 2>&1 | head -n 1 && swift test --disable-swift-testing 2>&1' | tee "$OUTPUT"
 rc=${PIPESTATUS[0]}
 set -e
 

@@ -1,0 +1,5 @@
+// Plugins are declared here and applied in the modules.
+plugins {
+    id("com.android.library") version "8.7.3" apply false
+    id("org.jetbrains.kotlin.android") version "2.1.0" apply false
+}
