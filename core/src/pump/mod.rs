@@ -13,6 +13,7 @@
 //! - [`HistoryResponse::lost_after`]: whether the pump overwrote records before replay.
 
 pub mod codec;
+pub mod describe;
 pub mod driver;
 mod error;
 pub mod profile;
@@ -86,3 +87,8 @@ pub fn decode_any_frame(
 ) -> Result<DecodedFrame, FrameError> {
     decode_frame(&bytes, received_at)
 }
+
+#[cfg(test)]
+mod props;
+#[cfg(test)]
+mod vectors;
