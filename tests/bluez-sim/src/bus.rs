@@ -175,8 +175,24 @@ mod tests {
         assert!(bus.dir().join("bus.sock").exists());
         // Signal 0 checks the process exists.
         assert!(rustix::process::test_kill_process(pid).is_ok());
+        assert!(std::os::unix::net::UnixStream::connect(bus.dir().join("bus.sock")).is_ok());
+        let dir = bus.dir().to_path_buf();
         drop(bus);
-        // The daemon exits on SIGTERM; it may linger as a zombie of whoever reaped it, which
-        // `test_kill_process` still sees, so check the socket's directory is gone instead.
+        assert!(!dir.exists(), "the bus directory is removed");
+        // The daemon exits on SIGTERM (an external process: poll its state, bounded).
+        let stat = format!("/proc/{}/stat", pid.as_raw_nonzero());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let gone = std::fs::read_to_string(&stat)
+                .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"));
+            if gone {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "dbus-daemon still running"
+            );
+            std::thread::yield_now();
+        }
     }
 }
