@@ -18,8 +18,8 @@ use super::{
 };
 use crate::model::{Clock, DeviceInfo, EventSequence, HistoryEvent};
 use crate::pump::{
-    self, CounterStatus, CounterTracker, DeviceInfoBytes, FrameError, HistoryResult, PumpDriver,
-    profile,
+    self, CounterStatus, CounterTracker, DeviceInfoBytes, FrameError, HistoryResponse,
+    HistoryResult, PumpDriver, profile,
 };
 use crate::store::{self, Store, StoreError};
 
@@ -280,7 +280,12 @@ struct Session {
     control: CounterTracker,
     request_counter: u8,
     replay_in_flight: Option<EventSequence>,
+    replays_this_session: u32,
 }
+
+/// At most this many replays per connection for records that keep arriving damaged; the next
+/// connection tries again.
+const MAX_REPLAYS: u32 = 8;
 
 impl Link {
     async fn session(
@@ -305,6 +310,9 @@ impl Link {
             }
         };
         self.shared.set_state(LinkState::Connecting);
+        // Whatever the previous connection left queued (a late disconnect, notifications the
+        // history replay will bring again) must not end or confuse this one.
+        while self.events.try_recv().is_ok() {}
         let mut session = match self.open(&id).await {
             Ok(s) => s,
             Err(e) => {
@@ -414,6 +422,7 @@ impl Link {
             control: CounterTracker::new(),
             request_counter: 0,
             replay_in_flight: None,
+            replays_this_session: 0,
         };
         let status = t.read(id.to_owned(), profile::STATUS.to_string()).await?;
         self.on_status(&mut session, &status, false)?;
@@ -428,16 +437,17 @@ impl Link {
         }
     }
 
-    /// Writes the one request the profile allows: "every record after the last stored one".
+    /// Writes the one request the profile allows: "every record after the sync mark" (the end
+    /// of what the phone has without a gap).
     async fn request_replay(&mut self, s: &mut Session) -> Result<(), PumpLinkError> {
         let after = self
             .shared
             .store
-            .read(|c| store::replay_after(c, &s.serial))?
-            .unwrap_or(0);
+            .read(|c| store::history_synced_through(c, &s.serial))?;
         let frame = s.driver.history_request_since(s.request_counter, after);
         s.request_counter = s.request_counter.wrapping_add(1);
         s.replay_in_flight = Some(after);
+        s.replays_this_session += 1;
         checked_write(
             self.transport.as_ref(),
             &s.device,
@@ -484,61 +494,94 @@ impl Link {
         if uuid == profile::STATUS {
             self.on_status(s, value, true)
         } else if uuid == profile::ANNUNCIATION {
-            match s
+            let decoded = s
                 .driver
                 .decode_annunciation(value)
-                .and_then(|f| Ok((s.annunciation.check(f.counter)?, f)))
-            {
-                Err(e) => Ok(self.shared.reject(characteristic, &e)),
+                .and_then(|f| Ok((s.annunciation.check(f.counter)?, f)));
+            let lost = match decoded {
+                Err(FrameError::CounterRepeated { .. }) => false,
+                Err(e) => {
+                    self.shared.reject(characteristic, &e);
+                    true
+                }
                 Ok((counter, frame)) => {
                     self.store_event(s, frame.alarm.into())?;
-                    if matches!(counter, CounterStatus::Skipped { .. })
-                        && s.replay_in_flight.is_none()
-                    {
-                        // Alarms were lost on the way: the pump's history has them.
-                        self.request_replay(s).await?;
-                    }
-                    Ok(())
+                    matches!(counter, CounterStatus::Skipped { .. })
                 }
+            };
+            if lost && s.replay_in_flight.is_none() {
+                // An alarm was damaged or lost on the way: the pump's history has it.
+                self.request_replay(s).await?;
             }
+            Ok(())
         } else if uuid == profile::HISTORY_RECORD {
-            match s
+            let decoded = s
                 .driver
                 .decode_history_record(value)
-                .and_then(|f| Ok((s.history.check(f.counter)?, f)))
-            {
-                Err(e) => Ok(self.shared.reject(characteristic, &e)),
+                .and_then(|f| Ok((s.history.check(f.counter)?, f)));
+            match decoded {
+                Err(FrameError::CounterRepeated { .. }) => Ok(()),
+                // The sync mark stays before a damaged record: the next replay asks again.
+                Err(e) => {
+                    self.shared.reject(characteristic, &e);
+                    Ok(())
+                }
                 Ok((_, frame)) => self.store_event(s, frame.event),
             }
         } else if uuid == profile::HISTORY_CONTROL_POINT {
-            match s
+            let decoded = s
                 .driver
                 .decode_history_response(value)
-                .and_then(|f| Ok((s.control.check(f.counter)?, f)))
-            {
-                Err(e) => Ok(self.shared.reject(characteristic, &e)),
-                Ok((_, response)) => {
-                    let after = s.replay_in_flight.take().unwrap_or(0);
-                    if let Some((first, last)) = response.lost_after(after) {
-                        tracing::warn!(
-                            first,
-                            last,
-                            "the pump overwrote history records before they were fetched"
-                        );
-                        self.shared
-                            .publisher
-                            .publish(&LinkEvent::HistoryLost { first, last });
-                    }
-                    if response.result == HistoryResult::Busy {
-                        self.request_replay(s).await?;
-                    }
+                .and_then(|f| Ok((s.control.check(f.counter)?, f)));
+            match decoded {
+                Err(e) => {
+                    self.shared.reject(characteristic, &e);
                     Ok(())
                 }
+                Ok((_, response)) => self.on_replay_done(s, &response).await,
             }
         } else {
             // Battery Level notifications duplicate the Status frame's battery field.
             Ok(())
         }
+    }
+
+    /// The pump finished a replay: skip what it overwrote, and ask again if records were damaged
+    /// on the way or the pump was busy.
+    async fn on_replay_done(
+        &mut self,
+        s: &mut Session,
+        response: &HistoryResponse,
+    ) -> Result<(), PumpLinkError> {
+        let after = s.replay_in_flight.take().unwrap_or(0);
+        let mut floor = None;
+        if let Some((first, last)) = response.lost_after(after) {
+            tracing::warn!(
+                first,
+                last,
+                "the pump overwrote history records before they were fetched"
+            );
+            self.shared
+                .publisher
+                .publish(&LinkEvent::HistoryLost { first, last });
+            floor = Some(last);
+        }
+        let serial = s.serial.clone();
+        let mark = self
+            .shared
+            .store
+            .write(|tx| store::extend_history_sync(tx, &serial, floor))?;
+        self.shared.publisher.publish(&LinkEvent::HistorySynced {
+            through: mark,
+            newest: response.newest_sequence,
+        });
+        let incomplete = mark < response.newest_sequence;
+        if response.result == HistoryResult::Busy
+            || (incomplete && s.replays_this_session < MAX_REPLAYS)
+        {
+            self.request_replay(s).await?;
+        }
+        Ok(())
     }
 
     fn on_status(
@@ -577,10 +620,11 @@ impl Link {
     /// Stores a history or alarm event once, then publishes it (only the first time).
     fn store_event(&self, s: &Session, event: HistoryEvent) -> Result<(), PumpLinkError> {
         let now = self.shared.clock.now();
-        let new = self
-            .shared
-            .store
-            .write(|tx| store::insert_event(tx, &s.serial, &event, now))?;
+        let new = self.shared.store.write(|tx| {
+            let new = store::insert_event(tx, &s.serial, &event, now)?;
+            store::extend_history_sync(tx, &s.serial, None)?;
+            Ok(new)
+        })?;
         if new {
             self.shared.publisher.publish(&match event.as_alarm() {
                 Some(alarm) => LinkEvent::Alarm { alarm },

@@ -10,15 +10,20 @@ mod backoff;
 #[cfg(feature = "btleplug")]
 mod btleplug;
 mod freshness;
+mod inprocess;
 mod live;
 mod manager;
 mod transport;
+
+#[cfg(test)]
+mod tests;
 
 pub use api::PumpLink;
 pub use backoff::{Backoff, BackoffConfig};
 #[cfg(feature = "btleplug")]
 pub use btleplug::BtleplugTransport;
 pub use freshness::{Freshness, FreshnessConfig, freshness};
+pub use inprocess::{GattValue, InProcessPump, InProcessTransport, ReceivedWrite};
 pub(crate) use live::Publisher;
 pub use live::{LinkListener, ListenerError, Subscription};
 pub use manager::LinkConfig;
@@ -129,6 +134,14 @@ pub enum LinkEvent {
         first: crate::model::EventSequence,
         /// Last lost sequence.
         last: crate::model::EventSequence,
+    },
+    /// A history replay finished: the phone has every pump event up to `through` (or knows it
+    /// was lost). Events of the replay were published before this.
+    HistorySynced {
+        /// The sync mark after the replay.
+        through: crate::model::EventSequence,
+        /// The newest sequence the pump has recorded.
+        newest: crate::model::EventSequence,
     },
     /// The link to the pump was lost; reconnection starts on its own.
     LinkLost {

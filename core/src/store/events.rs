@@ -44,8 +44,9 @@ pub fn insert_event(
     received_at: UtcDateTime,
 ) -> Result<bool, StoreError> {
     let (pump_id, _) = pump_by_serial(tx, serial)?.ok_or(StoreError::UnknownPump)?;
-    let detail = serde_json::to_string(&event.detail)
-        .map_err(|_| StoreError::Internal { context: "encoding a pump event".into() })?;
+    let detail = serde_json::to_string(&event.detail).map_err(|_| StoreError::Internal {
+        context: "encoding a pump event".into(),
+    })?;
     let inserted = tx
         .prepare_cached(
             "INSERT INTO pump_events (pump_id, sequence, pump_time_ms, received_at_ms, type, detail)
@@ -60,7 +61,14 @@ pub fn insert_event(
             detail
         ])?
         == 1;
-    if inserted && let HistoryDetail::Alarm { kind, priority, state, raised_sequence } = event.detail {
+    if inserted
+        && let HistoryDetail::Alarm {
+            kind,
+            priority,
+            state,
+            raised_sequence,
+        } = event.detail
+    {
         let column = match state {
             AlarmState::Raised => "raised_at_ms",
             AlarmState::Cleared => "cleared_at_ms",
@@ -71,47 +79,102 @@ pub fn insert_event(
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (pump_id, raised_sequence) DO UPDATE SET {column} = excluded.{column}"
         ))?
-        .execute(params![pump_id, raised_sequence, kind.text_code(), priority.code(), to_millis(event.pump_time)])?;
+        .execute(params![
+            pump_id,
+            raised_sequence,
+            kind.text_code(),
+            priority.code(),
+            to_millis(event.pump_time)
+        ])?;
     }
     Ok(inserted)
 }
 
-/// The sequence number to ask the pump for "records after N" so that nothing is missed: the end
-/// of the first unbroken run of stored sequences (a gap after it is asked for again; duplicates
-/// are ignored). `None` when nothing is stored yet (ask for everything).
+/// How far the phone has the pump's history with no gap: ask the pump for every record after it.
+/// 0 when nothing is known yet (ask for everything the pump holds).
 ///
 /// # Errors
-/// A storage error.
-pub fn replay_after(conn: &Connection, serial: &str) -> Result<Option<EventSequence>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT MIN(e.sequence) FROM pump_events e JOIN pumps p ON p.id = e.pump_id
-             WHERE p.serial = ?1 AND NOT EXISTS (
-                 SELECT 1 FROM pump_events n WHERE n.pump_id = e.pump_id AND n.sequence = e.sequence + 1)",
-        )?
-        .query_row([serial], |r| r.get::<_, Option<EventSequence>>(0))
+/// [`StoreError::UnknownPump`] or a storage error.
+pub fn history_synced_through(
+    conn: &Connection,
+    serial: &str,
+) -> Result<EventSequence, StoreError> {
+    conn.prepare_cached("SELECT history_synced_through FROM pumps WHERE serial = ?1")?
+        .query_row([serial], |r| r.get(0))
         .optional()?
-        .flatten())
+        .ok_or(StoreError::UnknownPump)
+}
+
+/// Moves the sync mark of `serial` forward: first to `floor` if it is higher (the pump said the
+/// records up to it were overwritten and can never be fetched), then over every stored event
+/// that follows it without a gap. Returns the new mark.
+///
+/// # Errors
+/// [`StoreError::UnknownPump`] or a storage error.
+pub fn extend_history_sync(
+    tx: &Transaction<'_>,
+    serial: &str,
+    floor: Option<EventSequence>,
+) -> Result<EventSequence, StoreError> {
+    let (pump_id, _) = pump_by_serial(tx, serial)?.ok_or(StoreError::UnknownPump)?;
+    let mut mark: EventSequence = tx.query_row(
+        "SELECT history_synced_through FROM pumps WHERE id = ?1",
+        [pump_id],
+        |r| r.get(0),
+    )?;
+    if let Some(floor) = floor {
+        mark = mark.max(floor);
+    }
+    // The end of the unbroken run of stored sequences that starts right after the mark.
+    let has_next: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM pump_events WHERE pump_id = ?1 AND sequence = ?2)",
+        )?
+        .query_row(params![pump_id, i64::from(mark) + 1], |r| r.get(0))?;
+    if has_next {
+        mark = tx
+            .prepare_cached(
+                "SELECT MIN(e.sequence) FROM pump_events e
+                 WHERE e.pump_id = ?1 AND e.sequence > ?2 AND NOT EXISTS (
+                     SELECT 1 FROM pump_events n WHERE n.pump_id = e.pump_id AND n.sequence = e.sequence + 1)",
+            )?
+            .query_row(params![pump_id, mark], |r| r.get(0))?;
+    }
+    tx.execute(
+        "UPDATE pumps SET history_synced_through = ?2 WHERE id = ?1",
+        params![pump_id, mark],
+    )?;
+    Ok(mark)
 }
 
 /// History events of `serial` with a sequence above `after`, in order.
 ///
 /// # Errors
 /// A storage error, or [`StoreError::Corrupt`] for a damaged row.
-pub fn events_after(conn: &Connection, serial: &str, after: EventSequence) -> Result<Vec<HistoryEvent>, StoreError> {
+pub fn events_after(
+    conn: &Connection,
+    serial: &str,
+    after: EventSequence,
+) -> Result<Vec<HistoryEvent>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.sequence, e.pump_time_ms, e.detail FROM pump_events e JOIN pumps p ON p.id = e.pump_id
          WHERE p.serial = ?1 AND e.sequence > ?2 ORDER BY e.sequence",
     )?;
     let rows = stmt.query_map(params![serial, after], |r| {
-        Ok((r.get::<_, EventSequence>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+        Ok((
+            r.get::<_, EventSequence>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
     })?;
     rows.map(|row| {
         let (sequence, ms, detail) = row?;
         Ok(HistoryEvent {
             sequence,
-            pump_time: from_millis(ms).ok_or_else(|| StoreError::damaged("pump_events.pump_time"))?,
-            detail: serde_json::from_str(&detail).map_err(|_| StoreError::damaged("pump_events.detail"))?,
+            pump_time: from_millis(ms)
+                .ok_or_else(|| StoreError::damaged("pump_events.pump_time"))?,
+            detail: serde_json::from_str(&detail)
+                .map_err(|_| StoreError::damaged("pump_events.detail"))?,
         })
     })
     .collect()
@@ -129,7 +192,11 @@ pub fn open_alarms(conn: &Connection, serial: &str) -> Result<Vec<AlarmRecord>, 
 ///
 /// # Errors
 /// A storage error, or [`StoreError::Corrupt`] for a damaged row.
-pub fn alarm_history(conn: &Connection, serial: &str, limit: u32) -> Result<Vec<AlarmRecord>, StoreError> {
+pub fn alarm_history(
+    conn: &Connection,
+    serial: &str,
+    limit: u32,
+) -> Result<Vec<AlarmRecord>, StoreError> {
     alarms_where(conn, serial, "1", limit)
 }
 
@@ -138,8 +205,15 @@ pub fn alarm_history(conn: &Connection, serial: &str, limit: u32) -> Result<Vec<
 ///
 /// # Errors
 /// A storage error.
-pub fn acknowledge_in_app(tx: &Transaction<'_>, id: i64, at: UtcDateTime) -> Result<bool, StoreError> {
-    let exists = tx.query_row("SELECT 1 FROM alarms WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some();
+pub fn acknowledge_in_app(
+    tx: &Transaction<'_>,
+    id: i64,
+    at: UtcDateTime,
+) -> Result<bool, StoreError> {
+    let exists = tx
+        .query_row("SELECT 1 FROM alarms WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some();
     tx.execute(
         "UPDATE alarms SET app_acknowledged_at_ms = ?2 WHERE id = ?1 AND app_acknowledged_at_ms IS NULL",
         params![id, to_millis(at)],
@@ -147,7 +221,12 @@ pub fn acknowledge_in_app(tx: &Transaction<'_>, id: i64, at: UtcDateTime) -> Res
     Ok(exists)
 }
 
-fn alarms_where(conn: &Connection, serial: &str, condition: &str, limit: u32) -> Result<Vec<AlarmRecord>, StoreError> {
+fn alarms_where(
+    conn: &Connection,
+    serial: &str,
+    condition: &str,
+    limit: u32,
+) -> Result<Vec<AlarmRecord>, StoreError> {
     let order = if condition == "1" {
         "a.raised_sequence DESC"
     } else {
@@ -166,18 +245,28 @@ fn alarms_where(conn: &Connection, serial: &str, condition: &str, limit: u32) ->
 type RawAlarm = (i64, EventSequence, String, String, [Option<i64>; 4]);
 
 fn raw_alarm(r: &Row<'_>) -> rusqlite::Result<RawAlarm> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?]))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
+    ))
 }
 
-fn decode_alarm((id, raised_sequence, kind, priority, times): RawAlarm) -> Result<AlarmRecord, StoreError> {
+fn decode_alarm(
+    (id, raised_sequence, kind, priority, times): RawAlarm,
+) -> Result<AlarmRecord, StoreError> {
     let time = |ms: Option<i64>| -> Result<Option<UtcDateTime>, StoreError> {
-        ms.map(|ms| from_millis(ms).ok_or_else(|| StoreError::damaged("alarms.time"))).transpose()
+        ms.map(|ms| from_millis(ms).ok_or_else(|| StoreError::damaged("alarms.time")))
+            .transpose()
     };
     Ok(AlarmRecord {
         id,
         raised_sequence,
         kind: AlarmKind::from_text_code(&kind).ok_or_else(|| StoreError::damaged("alarms.kind"))?,
-        priority: AlarmPriority::from_code(&priority).ok_or_else(|| StoreError::damaged("alarms.priority"))?,
+        priority: AlarmPriority::from_code(&priority)
+            .ok_or_else(|| StoreError::damaged("alarms.priority"))?,
         raised_at: time(times[0])?,
         cleared_at: time(times[1])?,
         pump_acknowledged_at: time(times[2])?,
@@ -196,7 +285,12 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap() + Duration::minutes(min)
     }
 
-    fn alarm(seq: EventSequence, kind: AlarmKind, state: AlarmState, raised: EventSequence) -> HistoryEvent {
+    fn alarm(
+        seq: EventSequence,
+        kind: AlarmKind,
+        state: AlarmState,
+        raised: EventSequence,
+    ) -> HistoryEvent {
         PumpAlarm {
             sequence: seq,
             pump_time: t(i64::from(seq)),
@@ -211,12 +305,16 @@ mod tests {
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in_dir(dir.path()).unwrap();
-        store.write(|tx| upsert_pump(tx, &test_device(), Utc::now())).unwrap();
+        store
+            .write(|tx| upsert_pump(tx, &test_device(), Utc::now()))
+            .unwrap();
         (dir, store)
     }
 
     fn put(store: &Store, e: &HistoryEvent) -> bool {
-        store.write(|tx| insert_event(tx, "SIM0001", e, t(0))).unwrap()
+        store
+            .write(|tx| insert_event(tx, "SIM0001", e, t(0)))
+            .unwrap()
     }
 
     #[test]
@@ -227,71 +325,182 @@ mod tests {
         for _ in 0..5 {
             assert!(!put(&store, &e));
         }
-        assert_eq!(store.read(|c| events_after(c, "SIM0001", 0)).unwrap(), vec![e]);
-        assert_eq!(store.read(|c| alarm_history(c, "SIM0001", 10)).unwrap().len(), 1);
+        assert_eq!(
+            store.read(|c| events_after(c, "SIM0001", 0)).unwrap(),
+            vec![e]
+        );
+        assert_eq!(
+            store
+                .read(|c| alarm_history(c, "SIM0001", 10))
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn lifecycle_raise_acknowledge_clear_in_any_order() {
         let (_d, store) = store();
         // The clear is replayed before the raise: the alarm is still one row with both times.
-        put(&store, &alarm(12, AlarmKind::ReservoirLow, AlarmState::Cleared, 10));
-        put(&store, &alarm(10, AlarmKind::ReservoirLow, AlarmState::Raised, 10));
-        put(&store, &alarm(11, AlarmKind::ReservoirLow, AlarmState::Acknowledged, 10));
+        put(
+            &store,
+            &alarm(12, AlarmKind::ReservoirLow, AlarmState::Cleared, 10),
+        );
+        put(
+            &store,
+            &alarm(10, AlarmKind::ReservoirLow, AlarmState::Raised, 10),
+        );
+        put(
+            &store,
+            &alarm(11, AlarmKind::ReservoirLow, AlarmState::Acknowledged, 10),
+        );
         let all = store.read(|c| alarm_history(c, "SIM0001", 10)).unwrap();
         assert_eq!(all.len(), 1);
         let a = &all[0];
-        assert_eq!((a.raised_at, a.pump_acknowledged_at, a.cleared_at), (Some(t(10)), Some(t(11)), Some(t(12))));
-        assert!(store.read(|c| open_alarms(c, "SIM0001")).unwrap().is_empty());
+        assert_eq!(
+            (a.raised_at, a.pump_acknowledged_at, a.cleared_at),
+            (Some(t(10)), Some(t(11)), Some(t(12)))
+        );
+        assert!(
+            store
+                .read(|c| open_alarms(c, "SIM0001"))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn open_alarms_are_sorted_by_priority_then_newest() {
         let (_d, store) = store();
-        put(&store, &alarm(1, AlarmKind::ClockError, AlarmState::Raised, 1));
-        put(&store, &alarm(2, AlarmKind::ReservoirLow, AlarmState::Raised, 2));
-        put(&store, &alarm(3, AlarmKind::MotorStall, AlarmState::Raised, 3));
-        put(&store, &alarm(4, AlarmKind::BatteryElectiveReplacement, AlarmState::Raised, 4));
-        put(&store, &alarm(5, AlarmKind::CatheterOcclusion, AlarmState::Raised, 5));
-        put(&store, &alarm(6, AlarmKind::CatheterOcclusion, AlarmState::Cleared, 5));
-        let kinds: Vec<_> = store.read(|c| open_alarms(c, "SIM0001")).unwrap().into_iter().map(|a| a.kind).collect();
+        put(
+            &store,
+            &alarm(1, AlarmKind::ClockError, AlarmState::Raised, 1),
+        );
+        put(
+            &store,
+            &alarm(2, AlarmKind::ReservoirLow, AlarmState::Raised, 2),
+        );
+        put(
+            &store,
+            &alarm(3, AlarmKind::MotorStall, AlarmState::Raised, 3),
+        );
+        put(
+            &store,
+            &alarm(
+                4,
+                AlarmKind::BatteryElectiveReplacement,
+                AlarmState::Raised,
+                4,
+            ),
+        );
+        put(
+            &store,
+            &alarm(5, AlarmKind::CatheterOcclusion, AlarmState::Raised, 5),
+        );
+        put(
+            &store,
+            &alarm(6, AlarmKind::CatheterOcclusion, AlarmState::Cleared, 5),
+        );
+        let kinds: Vec<_> = store
+            .read(|c| open_alarms(c, "SIM0001"))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.kind)
+            .collect();
         assert_eq!(
             kinds,
-            vec![AlarmKind::MotorStall, AlarmKind::BatteryElectiveReplacement, AlarmKind::ReservoirLow, AlarmKind::ClockError]
+            vec![
+                AlarmKind::MotorStall,
+                AlarmKind::BatteryElectiveReplacement,
+                AlarmKind::ReservoirLow,
+                AlarmKind::ClockError
+            ]
         );
     }
 
     #[test]
-    fn replay_point_is_the_end_of_the_first_unbroken_run() {
+    fn the_sync_mark_moves_only_over_an_unbroken_run_or_past_overwritten_records() {
         let (_d, store) = store();
-        assert_eq!(store.read(|c| replay_after(c, "SIM0001")).unwrap(), None);
-        for seq in [3, 4, 5, 8, 9] {
-            put(&store, &alarm(seq, AlarmKind::ClockError, AlarmState::Raised, seq));
+        let mark = |floor| {
+            store
+                .write(|tx| extend_history_sync(tx, "SIM0001", floor))
+                .unwrap()
+        };
+        assert_eq!(
+            store
+                .read(|c| history_synced_through(c, "SIM0001"))
+                .unwrap(),
+            0
+        );
+        // Only 2 is stored: 1 is missing, so the mark stays at 0 and 1 will be asked for.
+        put(
+            &store,
+            &alarm(2, AlarmKind::ClockError, AlarmState::Raised, 2),
+        );
+        assert_eq!(mark(None), 0);
+        put(
+            &store,
+            &alarm(1, AlarmKind::ClockError, AlarmState::Raised, 1),
+        );
+        assert_eq!(mark(None), 2);
+        for seq in [3, 4, 7, 8] {
+            put(
+                &store,
+                &alarm(seq, AlarmKind::ClockError, AlarmState::Raised, seq),
+            );
         }
-        assert_eq!(store.read(|c| replay_after(c, "SIM0001")).unwrap(), Some(5));
-        for seq in [6, 7] {
-            put(&store, &alarm(seq, AlarmKind::ClockError, AlarmState::Raised, seq));
-        }
-        assert_eq!(store.read(|c| replay_after(c, "SIM0001")).unwrap(), Some(9));
+        assert_eq!(mark(None), 4);
+        // The pump says records up to 6 were overwritten: the mark skips them, then runs on.
+        assert_eq!(mark(Some(6)), 8);
+        // A floor below the mark never moves it back.
+        assert_eq!(mark(Some(1)), 8);
+        assert_eq!(
+            store
+                .read(|c| history_synced_through(c, "SIM0001"))
+                .unwrap(),
+            8
+        );
+        assert_eq!(
+            store.read(|c| history_synced_through(c, "NOPE")),
+            Err(StoreError::UnknownPump)
+        );
     }
 
     #[test]
     fn acknowledging_in_app_keeps_the_first_time_and_reports_unknown_ids() {
         let (_d, store) = store();
-        put(&store, &alarm(1, AlarmKind::MotorStall, AlarmState::Raised, 1));
+        put(
+            &store,
+            &alarm(1, AlarmKind::MotorStall, AlarmState::Raised, 1),
+        );
         let id = store.read(|c| open_alarms(c, "SIM0001")).unwrap()[0].id;
         assert!(store.write(|tx| acknowledge_in_app(tx, id, t(30))).unwrap());
         assert!(store.write(|tx| acknowledge_in_app(tx, id, t(40))).unwrap());
-        assert!(!store.write(|tx| acknowledge_in_app(tx, id + 100, t(40))).unwrap());
+        assert!(
+            !store
+                .write(|tx| acknowledge_in_app(tx, id + 100, t(40)))
+                .unwrap()
+        );
         let a = &store.read(|c| open_alarms(c, "SIM0001")).unwrap()[0];
         assert_eq!(a.app_acknowledged_at, Some(t(30)));
-        assert_eq!(a.cleared_at, None, "an in-app acknowledgement does not clear the alarm");
+        assert_eq!(
+            a.cleared_at, None,
+            "an in-app acknowledgement does not clear the alarm"
+        );
     }
 
     #[test]
     fn unrecognised_alarm_codes_are_kept() {
         let (_d, store) = store();
-        put(&store, &alarm(1, AlarmKind::Unrecognised { code: 0x8123 }, AlarmState::Raised, 1));
+        put(
+            &store,
+            &alarm(
+                1,
+                AlarmKind::Unrecognised { code: 0x8123 },
+                AlarmState::Raised,
+                1,
+            ),
+        );
         let a = &store.read(|c| open_alarms(c, "SIM0001")).unwrap()[0];
         assert_eq!(a.kind, AlarmKind::Unrecognised { code: 0x8123 });
         assert_eq!(a.priority, AlarmPriority::High);

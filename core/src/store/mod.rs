@@ -19,8 +19,8 @@ use rusqlite_migration::{M, Migrations};
 
 pub use error::StoreError;
 pub use events::{
-    AlarmRecord, acknowledge_in_app, alarm_history, events_after, insert_event, open_alarms,
-    replay_after,
+    AlarmRecord, acknowledge_in_app, alarm_history, events_after, extend_history_sync,
+    history_synced_through, insert_event, open_alarms,
 };
 pub use pumps::{all_pumps, pump_by_serial, upsert_pump};
 pub use readings::{insert_reading, latest_reading, readings_between};
@@ -29,6 +29,7 @@ pub use readings::{insert_reading, latest_reading, readings_between};
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_pumps_and_readings.sql")),
     M::up(include_str!("migrations/0002_pump_events_and_alarms.sql")),
+    M::up(include_str!("migrations/0003_history_sync_mark.sql")),
 ];
 
 /// The schema version this build writes and understands.
@@ -289,11 +290,20 @@ mod upgrade_tests {
                 .unwrap();
             assert_eq!(old, *version);
             let upgraded = Store::open_in_dir(dir.path()).unwrap();
-            assert_eq!(upgraded.read(|c| Ok(schema(c))).unwrap(), fresh_schema, "schema v{version}");
+            assert_eq!(
+                upgraded.read(|c| Ok(schema(c))).unwrap(),
+                fresh_schema,
+                "schema v{version}"
+            );
             let pumps = upgraded.read(all_pumps).unwrap();
             assert_eq!(pumps.len(), 1, "v{version}: pumps kept");
-            let reading = upgraded.read(|c| latest_reading(c, &pumps[0].serial)).unwrap();
-            assert_eq!(reading.map(|r| r.reservoir_volume.microliters), Some(12_000));
+            let reading = upgraded
+                .read(|c| latest_reading(c, &pumps[0].serial))
+                .unwrap();
+            assert_eq!(
+                reading.map(|r| r.reservoir_volume.microliters),
+                Some(12_000)
+            );
         }
     }
 }
