@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project, exactly as CI does:
+#   toolchains → rustfmt → clippy → Rust tests (nextest) → Kotlin tests (JVM) → Swift tests (chroot)
+# Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+LOGS=$(mktemp -d)
+failed_steps=()
+passed=0
+failed=0
+t0=$(date +%s)
+
+step() { # step NAME COMMAND...: runs a step, keeps its log, records failure
+  local name=$1; shift
+  local s; s=$(date +%s)
+  echo "=== $name"
+  if "$@" 2>&1 | tee "$LOGS/$name.log"; then
+    echo "=== $name: ok ($(( $(date +%s) - s )) s)"
+  else
+    echo "=== $name: FAILED ($(( $(date +%s) - s )) s)"
+    failed_steps+=("$name")
+  fi
+}
+
+count() { # count NAME PASSED FAILED: adds a runner's own counts to the total
+  passed=$((passed + ${2:-0})); failed=$((failed + ${3:-0}))
+  echo "--- $1: ${2:-0} passed, ${3:-0} failed"
+}
+
+step toolchains bash tests/toolchains.sh all
+step fmt cargo fmt --all --check
+step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step rust cargo nextest run --workspace --locked --no-fail-fast
+# nextest: "Summary [ 12.3s] 140 tests run: 140 passed, 0 skipped" or "... 138 passed, 2 failed ..."
+summary=$(grep -E '^ *Summary \[' "$LOGS/rust.log" | tail -1)
+count rust "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
+  "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
+
+step kotlin bash tests/kotlin/run.sh
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)
+count kotlin "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
+
+step swift bash tests/swift/run.sh
+line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/swift.log" | tail -1)
+sp=$(sed -nE 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1/p' <<<"$line")
+sf=$(sed -nE 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\2/p' <<<"$line")
+count swift "$(( ${sp:-0} - ${sf:-0} ))" "${sf:-0}"
+
+echo
+echo "wall time: $(( $(date +%s) - t0 )) s"
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  echo "failed steps: ${failed_steps[*]}"
+  [ "$failed" -gt 0 ] || failed=${#failed_steps[@]}
+fi
+echo "total: $passed passed, $failed failed"
+[ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]
