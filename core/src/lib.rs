@@ -13,6 +13,7 @@ pub mod link;
 pub mod model;
 pub mod pump;
 pub mod store;
+pub mod therapy;
 
 pub use app::{Pumps, Thecal, ThecalConfig};
 pub use store::StoreError;
