@@ -1,5 +1,7 @@
 //! `thecal`: the command-line shell over the Thecal core: the same `Thecal` object the apps use.
 
+mod frame;
+mod sim;
 mod status;
 
 use std::process::ExitCode;
@@ -18,6 +20,10 @@ struct Cli {
 enum Command {
     /// Print the current pump status.
     Status(status::Args),
+    /// Decode frames of the Thecal Pump Profile.
+    Frame(frame::Args),
+    /// The simulated pump.
+    Sim(sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +34,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Status(args) => status::run(&args),
+        Command::Frame(args) => frame::run(&args),
+        Command::Sim(args) => sim::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
