@@ -444,8 +444,9 @@ pub fn encode_status(counter: u8, reading: &StatusReading) -> Result<Vec<u8>, Fr
 }
 
 fn check_status(r: &StatusReading) -> Result<(), FrameError> {
-    let capacity = capacity_checked("reservoir_capacity", r.reservoir_capacity.microliters)?;
+    // In field order: volume, capacity, then the rule between them.
     volume_checked("reservoir_volume", r.reservoir_volume.microliters)?;
+    let capacity = capacity_checked("reservoir_capacity", r.reservoir_capacity.microliters)?;
     if r.reservoir_volume > capacity {
         return Err(FrameError::out_of_range(
             "reservoir_volume",
