@@ -584,6 +584,9 @@ impl Link {
         Ok(())
     }
 
+    /// A Status value, read (`notified == false`) or notified. The read's counter is recorded
+    /// too: BlueZ reports a read's value again as a notification, and that echo (same counter)
+    /// is dropped silently, as is any repeated frame.
     fn on_status(
         &self,
         s: &mut Session,
@@ -591,13 +594,17 @@ impl Link {
         notified: bool,
     ) -> Result<(), PumpLinkError> {
         let now = self.shared.clock.now();
-        let decoded = s.driver.decode_status(value, now).and_then(|f| {
-            if notified {
-                s.status.check(f.counter)?;
-            }
-            Ok(f)
-        });
+        let decoded =
+            s.driver
+                .decode_status(value, now)
+                .and_then(|f| match s.status.check(f.counter) {
+                    Ok(_) => Ok(f),
+                    // A read answers with the pump's current counter, which may repeat the last one.
+                    Err(FrameError::CounterRepeated { .. }) if !notified => Ok(f),
+                    Err(e) => Err(e),
+                });
         match decoded {
+            Err(FrameError::CounterRepeated { .. }) => Ok(()),
             Err(e) => {
                 self.shared.reject(&profile::STATUS.to_string(), &e);
                 Ok(())

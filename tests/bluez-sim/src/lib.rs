@@ -6,6 +6,7 @@ mod dbus;
 mod error;
 mod log;
 mod peripheral;
+mod pump;
 mod sim;
 mod state;
 
@@ -17,6 +18,7 @@ pub use peripheral::{
     Advertisement, AttError, BdAddr, CharFlags, CharacteristicDef, Delivery, DescriptorDef,
     LinkEvent, Notifier, Peripheral, ServiceDef, WriteKind,
 };
+pub use pump::PumpPeripheral;
 pub use sim::{BLUEZ_NAME, BluezSim, DeviceHandle, SIM_MTU, SimConfig};
 /// UUIDs as the GATT table and btleplug use them.
 pub use uuid::Uuid;
