@@ -203,6 +203,8 @@ pub struct SimPump {
     corrupt_next: bool,
     repeat_next: bool,
     last_status_at: Option<UtcDateTime>,
+    /// What the last Status notification said about therapy (a change is notified at once).
+    last_notified: Option<(InfusionMode, u32, u32, BatteryIndicator)>,
     last_battery_percent: u8,
     outbox: Vec<SimOutput>,
 }
@@ -260,6 +262,7 @@ impl SimPump {
             corrupt_next: false,
             repeat_next: false,
             last_status_at: None,
+            last_notified: None,
             last_battery_percent: 100,
             outbox: Vec::new(),
             config,
@@ -403,8 +406,10 @@ impl SimPump {
     }
 
     /// Moves the simulation to `t` (no-op if `t` is not after now) and returns what a subscribed
-    /// phone receives: every annunciation in order, then at most one Status notification and one
-    /// Battery Level notification with the state at `t`.
+    /// phone receives: every annunciation in order, then at most one Status notification (when
+    /// `status_interval` has passed since the last, or mode, dose, concentration or battery
+    /// indicator changed) and one Battery Level notification (when the percent changed), with
+    /// the state at `t`.
     pub fn advance_to(&mut self, t: UtcDateTime) -> Vec<SimOutput> {
         while self.now < t {
             let mut next = (self.now + STEP).min(t);
@@ -420,12 +425,20 @@ impl SimPump {
             self.run_due();
         }
         if self.subscribed {
-            let due = self
-                .last_status_at
-                .is_none_or(|last| self.now - last >= self.config.status_interval);
+            let reading = self.status_reading();
+            let therapy = Some((
+                reading.mode,
+                reading.daily_dose.micrograms_per_day,
+                reading.concentration.micrograms_per_milliliter,
+                reading.battery.indicator,
+            ));
+            let due = therapy != self.last_notified
+                || self
+                    .last_status_at
+                    .is_none_or(|last| self.now - last >= self.config.status_interval);
             if due {
                 self.last_status_at = Some(self.now);
-                let reading = self.status_reading();
+                self.last_notified = therapy;
                 if let Some(bytes) =
                     self.frame(FrameKind::Status, |c| codec::encode_status(c, &reading))
                 {
@@ -1277,6 +1290,19 @@ mod tests {
             (AlarmKind::MotorStall, AlarmState::Raised)
         );
         assert_eq!(p.status_reading().mode, InfusionMode::Stopped);
+        // The change of mode is notified at once, not at the next status interval.
+        let out = p.advance_to(start() + Duration::hours(1) + Duration::seconds(1));
+        let status = out
+            .iter()
+            .find(|o| o.characteristic == profile::STATUS)
+            .expect("a status notification after the mode changed");
+        assert_eq!(
+            codec::decode_status(&status.bytes, p.now())
+                .unwrap()
+                .reading
+                .mode,
+            InfusionMode::Stopped
+        );
         let vol = p.status_reading().reservoir_volume;
         p.advance_to(start() + Duration::days(2));
         assert_eq!(
