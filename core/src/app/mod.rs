@@ -7,8 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use guard::FromPanic;
-pub(crate) use guard::guard;
-use guard::guard_blocking;
+pub(crate) use guard::{guard, guard_blocking};
 
 use crate::link::{LinkShared, PumpLink};
 use crate::model::{Clock, DeviceInfo, StatusReading, SystemClock};
@@ -114,6 +113,30 @@ impl Thecal {
                 runtime,
             }),
         }))
+    }
+
+    /// The shared store, for the core's sub-APIs.
+    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    pub(crate) fn store_arc(&self) -> Arc<Store> {
+        Arc::clone(&self.inner.store)
+    }
+
+    /// The injected clock.
+    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.inner.clock)
+    }
+
+    /// The patient's time zone.
+    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    pub(crate) fn tz(&self) -> chrono_tz::Tz {
+        self.inner.time_zone
+    }
+
+    /// The core's runtime, for work off the caller's thread.
+    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    pub(crate) fn runtime(&self) -> tokio::runtime::Handle {
+        self.inner.runtime.handle()
     }
 
     /// The store, for the CLI's tools and tests.

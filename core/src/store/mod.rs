@@ -30,6 +30,10 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_pumps_and_readings.sql")),
     M::up(include_str!("migrations/0002_pump_events_and_alarms.sql")),
     M::up(include_str!("migrations/0003_history_sync_mark.sql")),
+    M::up(include_str!("migrations/0004_therapy.sql")),
+    M::up(include_str!("migrations/0005_diary.sql")),
+    M::up(include_str!("migrations/0006_recovery.sql")),
+    M::up(include_str!("migrations/0007_card.sql")),
 ];
 
 /// The schema version this build writes and understands.

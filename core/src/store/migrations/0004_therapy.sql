@@ -1,0 +1,2 @@
+-- 0004_therapy: reserved for therapy (battery daily summary, refill log, pump capabilities). Filled in before the first release.
+SELECT 1;
