@@ -24,8 +24,15 @@ CHROOT="$CACHE/swift-chroot"
 [ -x "$CHROOT/usr/libexec/swift/bin/swift" ] || { log "no Swift chroot at $CHROOT: run 'bash tests/toolchains.sh swift' first"; exit 1; }
 [ "$(id -u)" -eq 0 ] || { log "needs root (mount, chroot)"; exit 1; }
 
+# One user of the chroot's mounts at a time (a second run would unmount under the first); then
+# the bindings lock while the generated files are made and copied (the Kotlin run takes it too).
+exec 9>"$CACHE/swift-chroot.lock"
+flock 9
+mkdir -p build
+exec 8>"$ROOT/build/.bindings.lock"
+flock 8
 if [ "${THECAL_SKIP_BINDINGS:-0}" != 1 ]; then
-  bash tests/bindings.sh "$PROFILE"
+  THECAL_BINDINGS_LOCK_HELD=1 bash tests/bindings.sh "$PROFILE"
 fi
 GEN="$ROOT/build/bindings/swift"
 LIB_DIR=$(cat "$ROOT/build/bindings/lib-dir")
@@ -35,10 +42,8 @@ copy() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
 copy "$GEN/Thecal.swift" ios/Sources/Thecal/thecal.swift
 copy "$GEN/thecalFFI.h" ios/Sources/thecalFFI/thecalFFI.h
 copy "$LIB_DIR/libthecal.a" build/swift/lib/libthecal.a
+exec 8>&-
 
-# One user of the chroot's mounts at a time: a second run would unmount under the first.
-exec 9>"$CACHE/swift-chroot.lock"
-flock 9
 cleanup() { bash "$ROOT/tests/toolchains.sh" umount || log "could not unmount everything under $CHROOT"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

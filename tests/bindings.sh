@@ -24,7 +24,7 @@ esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-log() { printf '[bindings] %s\n' "$*" >&2; }
+log() { printf '[bindings +%ss] %s\n' "$SECONDS" "$*" >&2; }
 
 # `cargo metadata --format-version 1 --no-deps` would be exact, but the default target dir is
 # what the workspace uses unless CARGO_TARGET_DIR says otherwise.
@@ -32,6 +32,14 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 LIB_DIR="$TARGET/$PROFILE"
 BINDGEN_TARGET="$TARGET/bindgen"
 OUT="$ROOT/build/bindings"
+
+# One generation at a time per checkout. The run scripts take this lock themselves (and keep it
+# while they read the generated files), then set THECAL_BINDINGS_LOCK_HELD=1.
+mkdir -p "$ROOT/build"
+if [ "${THECAL_BINDINGS_LOCK_HELD:-0}" != 1 ]; then
+  exec 8>"$ROOT/build/.bindings.lock"
+  flock 8
+fi
 
 log "cargo build -p thecal-bindings ($PROFILE)"
 cargo build --quiet -p thecal-bindings --lib "${PROFILE_FLAG[@]}"

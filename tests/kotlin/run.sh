@@ -24,18 +24,20 @@ for f in "$KOTLINC" /usr/share/java/jna.jar /usr/share/java/junit4.jar /usr/shar
   [ -e "$f" ] || { log "missing $f: run 'bash tests/toolchains.sh host kotlin' first"; exit 1; }
 done
 
+OUT="$ROOT/build/kotlin"
+mkdir -p "$OUT"
+# One Kotlin run at a time per checkout (agents and CI may share it); then the bindings lock
+# while the generated sources are made and compiled (the Swift run takes it too).
+exec 9>"$OUT/.lock"
+flock 9
+exec 8>"$ROOT/build/.bindings.lock"
+flock 8
 if [ "${THECAL_SKIP_BINDINGS:-0}" != 1 ]; then
-  bash tests/bindings.sh "$PROFILE"
+  THECAL_BINDINGS_LOCK_HELD=1 bash tests/bindings.sh "$PROFILE"
 fi
 GEN="$ROOT/build/bindings/kotlin"
 LIB_DIR=$(cat "$ROOT/build/bindings/lib-dir")
 [ -f "$LIB_DIR/libthecal.so" ] || { log "no libthecal.so in $LIB_DIR"; exit 1; }
-
-OUT="$ROOT/build/kotlin"
-mkdir -p "$OUT"
-# One run at a time per checkout (agents and CI may share it).
-exec 9>"$OUT/.lock"
-flock 9
 
 DEPS="/usr/share/java/jna.jar:$KLIB/kotlinx-coroutines-core-jvm.jar"
 TEST_DEPS="/usr/share/java/junit4.jar:/usr/share/java/hamcrest.jar:$KLIB/kotlin-test.jar:$KLIB/kotlin-test-junit.jar"
@@ -70,6 +72,8 @@ if [ ! -d "$TEST_CLASSES" ]; then
 else
   log "tests unchanged ($TESTS_HASH)"
 fi
+
+exec 8>&-  # compiled: the generated sources may change now
 
 # 3. Run. kotlin-stdlib is not on kotlinc's output classpath, so add it for the JVM.
 log "java: JUnit against $LIB_DIR/libthecal.so"
