@@ -61,6 +61,9 @@ pub fn insert_event(
             detail
         ])?
         == 1;
+    if inserted && let HistoryDetail::Refill { refill } = &event.detail {
+        super::therapy::note_pump_refill(tx, pump_id, event.sequence, event.pump_time, refill)?;
+    }
     if inserted
         && let HistoryDetail::Alarm {
             kind,

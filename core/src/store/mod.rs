@@ -10,6 +10,7 @@ mod error;
 mod events;
 mod pumps;
 mod readings;
+mod therapy;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -24,6 +25,11 @@ pub use events::{
 };
 pub use pumps::{all_pumps, pump_by_serial, upsert_pump};
 pub use readings::{insert_reading, latest_reading, readings_between};
+pub use therapy::{
+    FUTURE_TOLERANCE, PumpSettings, RefillEntry, RefillPlace, RefillRecord, RefillSource,
+    battery_history, first_battery_indicator, first_reading_since, last_battery_replaced,
+    last_refill, pump_settings, record_refill, refill_log, set_pump_settings,
+};
 
 /// Every schema change, in order. Never edit a released migration: add a new one.
 const MIGRATIONS: &[M<'static>] = &[

@@ -41,6 +41,9 @@ pub fn insert_reading(
             reading.battery.percent,
             reading.battery.indicator.code(),
         ])?;
+    if n == 1 {
+        super::therapy::note_battery(tx, pump_id, reading)?;
+    }
     Ok(n == 1)
 }
 

@@ -1,0 +1,699 @@
+//! Therapy tables: the daily battery summary, the refill log and the pump model's settings.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::{StoreError, pump_by_serial};
+use crate::model::{
+    BatteryIndicator, Concentration, DailyDose, Drug, EventSequence, InvalidInput, Refill,
+    StatusReading, UtcDateTime, Volume, from_millis, to_millis,
+};
+use crate::therapy::BatteryPoint;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Where a refill was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum RefillPlace {
+    /// At the clinic.
+    Clinic,
+    /// At home (by a visiting nurse).
+    Home,
+}
+
+/// Where a refill record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum RefillSource {
+    /// The pump's own history.
+    Pump,
+    /// Entered by hand in the app.
+    Manual,
+}
+
+/// A refill entered by hand (e.g. a clinic visit the phone did not see).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RefillEntry {
+    /// When.
+    pub at: UtcDateTime,
+    /// Volume left just before, if known.
+    pub volume_before: Option<Volume>,
+    /// Volume after the refill.
+    pub volume_after: Volume,
+    /// The drug now in the reservoir.
+    pub drug: Drug,
+    /// Its concentration.
+    pub concentration: Concentration,
+    /// The daily dose programmed at the refill.
+    pub daily_dose: DailyDose,
+    /// Where it was done, if known.
+    pub place: Option<RefillPlace>,
+}
+
+/// One refill in the log, with what changed since the refill before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RefillRecord {
+    /// The store's id.
+    pub id: i64,
+    /// When.
+    pub at: UtcDateTime,
+    /// Volume left just before, if known.
+    pub volume_before: Option<Volume>,
+    /// Volume after.
+    pub volume_after: Volume,
+    /// Volume added, if the volume before is known.
+    pub volume_added: Option<Volume>,
+    /// The drug now in the reservoir.
+    pub drug: Drug,
+    /// Its concentration.
+    pub concentration: Concentration,
+    /// The daily dose after the refill.
+    pub daily_dose: DailyDose,
+    /// Where it was done, if known.
+    pub place: Option<RefillPlace>,
+    /// Pump history or entered by hand.
+    pub source: RefillSource,
+    /// The drug differs from the refill before: flagged for the patient and clinician.
+    pub drug_changed: bool,
+    /// The concentration differs from the refill before: flagged.
+    pub concentration_changed: bool,
+    /// The daily dose differs from the refill before.
+    pub dose_changed: bool,
+}
+
+/// What the pump model says about itself (from its driver), as far as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PumpSettings {
+    /// The volume at which the pump raises "reservoir low".
+    pub low_reservoir_threshold: Option<Volume>,
+    /// Days from ERI to EOS.
+    pub eri_to_eos_days: Option<u16>,
+    /// The battery level at which the pump raises ERI.
+    pub eri_battery_percent: Option<u8>,
+}
+
+/// Keeps the daily battery summary up to date with a newly stored reading.
+pub(crate) fn note_battery(
+    tx: &Transaction<'_>,
+    pump_id: i64,
+    reading: &StatusReading,
+) -> Result<(), StoreError> {
+    let at = to_millis(reading.taken_at);
+    tx.prepare_cached(
+        "INSERT INTO battery_daily (pump_id, day, at_ms, percent, indicator) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (pump_id, day) DO UPDATE SET at_ms = excluded.at_ms, percent = excluded.percent,
+             indicator = excluded.indicator
+         WHERE excluded.at_ms >= battery_daily.at_ms",
+    )?
+    .execute(params![pump_id, at.div_euclid(DAY_MS), at, reading.battery.percent, reading.battery.indicator.code()])?;
+    Ok(())
+}
+
+/// Adds a refill from the pump's history to the log (once per pump sequence).
+pub(crate) fn note_pump_refill(
+    tx: &Transaction<'_>,
+    pump_id: i64,
+    sequence: EventSequence,
+    at: UtcDateTime,
+    refill: &Refill,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO refills (pump_id, at_ms, volume_before_ul, volume_after_ul, drug, concentration_ug_ml,
+                              daily_dose_ug, place, source, pump_sequence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, 'pump', ?8)
+         ON CONFLICT (pump_id, pump_sequence) DO NOTHING",
+    )?
+    .execute(params![
+        pump_id,
+        to_millis(at),
+        refill.volume_before.microliters,
+        refill.volume_after.microliters,
+        refill.drug.code(),
+        refill.concentration.micrograms_per_milliliter,
+        refill.daily_dose.micrograms_per_day,
+        sequence
+    ])?;
+    Ok(())
+}
+
+/// How far in the future a hand-entered time may be (clock differences between devices).
+pub const FUTURE_TOLERANCE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Records a refill entered by hand; returns its id.
+///
+/// # Errors
+/// [`StoreError::InvalidInput`] naming the wrong field, [`StoreError::UnknownPump`], or a storage
+/// error.
+pub fn record_refill(
+    tx: &Transaction<'_>,
+    serial: &str,
+    entry: &RefillEntry,
+    now: UtcDateTime,
+) -> Result<i64, StoreError> {
+    let (pump_id, pump) = pump_by_serial(tx, serial)?.ok_or(StoreError::UnknownPump)?;
+    if entry.at > now + FUTURE_TOLERANCE {
+        return Err(InvalidInput::new("at", "is in the future").into());
+    }
+    if entry.volume_after > pump.reservoir_capacity {
+        return Err(InvalidInput::new("volume_after", "is more than the reservoir holds").into());
+    }
+    if entry
+        .volume_before
+        .is_some_and(|v| v > pump.reservoir_capacity)
+    {
+        return Err(InvalidInput::new("volume_before", "is more than the reservoir holds").into());
+    }
+    if entry.concentration.micrograms_per_milliliter == 0 {
+        return Err(InvalidInput::new("concentration", "must be more than 0").into());
+    }
+    if let Drug::Other { name } = &entry.drug
+        && (name.trim().is_empty() || name.chars().count() > crate::model::MAX_TEXT)
+    {
+        return Err(InvalidInput::new("drug", "needs a name of 1 to 64 characters").into());
+    }
+    tx.prepare_cached(
+        "INSERT INTO refills (pump_id, at_ms, volume_before_ul, volume_after_ul, drug, concentration_ug_ml,
+                              daily_dose_ug, place, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'manual') RETURNING id",
+    )?
+    .query_row(
+        params![
+            pump_id,
+            to_millis(entry.at),
+            entry.volume_before.map(|v| v.microliters),
+            entry.volume_after.microliters,
+            entry.drug.code(),
+            entry.concentration.micrograms_per_milliliter,
+            entry.daily_dose.micrograms_per_day,
+            entry.place.map(place_code),
+        ],
+        |r| r.get(0),
+    )
+    .map_err(Into::into)
+}
+
+/// The newest `limit` refills of `serial`, newest first, each flagged against the one before it.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn refill_log(
+    conn: &Connection,
+    serial: &str,
+    limit: u32,
+) -> Result<Vec<RefillRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.at_ms, r.volume_before_ul, r.volume_after_ul, r.drug, r.concentration_ug_ml,
+                r.daily_dose_ug, r.place, r.source
+         FROM refills r JOIN pumps p ON p.id = r.pump_id
+         WHERE p.serial = ?1 ORDER BY r.at_ms DESC, r.id DESC LIMIT ?2",
+    )?;
+    // One more than asked, to flag the oldest returned against its predecessor.
+    let rows = stmt.query_map(params![serial, i64::from(limit) + 1], raw_refill)?;
+    let mut records = rows
+        .map(|r| decode_refill(r?))
+        .collect::<Result<Vec<_>, _>>()?;
+    for i in 0..records.len().saturating_sub(1) {
+        let (newer, older) = (&records[i], &records[i + 1]);
+        let flags = (
+            newer.drug != older.drug,
+            newer.concentration != older.concentration,
+            newer.daily_dose != older.daily_dose,
+        );
+        let r = &mut records[i];
+        (r.drug_changed, r.concentration_changed, r.dose_changed) = flags;
+    }
+    records.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(records)
+}
+
+/// The newest refill of `serial`, if any.
+///
+/// # Errors
+/// As [`refill_log`].
+pub fn last_refill(conn: &Connection, serial: &str) -> Result<Option<RefillRecord>, StoreError> {
+    Ok(refill_log(conn, serial, 1)?.into_iter().next())
+}
+
+/// The first reading of `serial` taken at or after `t`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn first_reading_since(
+    conn: &Connection,
+    serial: &str,
+    t: UtcDateTime,
+) -> Result<Option<StatusReading>, StoreError> {
+    let next = super::readings_between(conn, serial, t, t + chrono::Duration::days(2))?;
+    if let Some(r) = next.into_iter().next() {
+        return Ok(Some(r));
+    }
+    // Nothing in the two days after: fall back to an indexed search.
+    let (_, _) = pump_by_serial(conn, serial)?.ok_or(StoreError::UnknownPump)?;
+    let found: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MIN(r.taken_at_ms) FROM readings r JOIN pumps p ON p.id = r.pump_id
+             WHERE p.serial = ?1 AND r.taken_at_ms >= ?2",
+        )?
+        .query_row(params![serial, to_millis(t)], |r| r.get(0))?;
+    match found.and_then(from_millis) {
+        Some(at) => {
+            Ok(
+                super::readings_between(conn, serial, at, at + chrono::Duration::milliseconds(1))?
+                    .into_iter()
+                    .next(),
+            )
+        }
+        None => Ok(None),
+    }
+}
+
+/// The daily battery levels of `serial` since `since` (all when `None`), oldest first.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn battery_history(
+    conn: &Connection,
+    serial: &str,
+    since: Option<UtcDateTime>,
+) -> Result<Vec<BatteryPoint>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.at_ms, b.percent FROM battery_daily b JOIN pumps p ON p.id = b.pump_id
+         WHERE p.serial = ?1 AND b.at_ms >= ?2 ORDER BY b.day",
+    )?;
+    let rows = stmt.query_map(params![serial, since.map_or(i64::MIN, to_millis)], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, u8>(1)?))
+    })?;
+    rows.map(|r| {
+        let (ms, percent) = r?;
+        Ok(BatteryPoint {
+            at: from_millis(ms).ok_or_else(|| StoreError::damaged("battery_daily.at"))?,
+            percent,
+        })
+    })
+    .collect()
+}
+
+/// When the battery of `serial` first showed a replacement indicator at or after `since`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn first_battery_indicator(
+    conn: &Connection,
+    serial: &str,
+    indicator: BatteryIndicator,
+    since: Option<UtcDateTime>,
+) -> Result<Option<UtcDateTime>, StoreError> {
+    // The day it was first seen comes from the daily summary; the moment from that day's readings.
+    let day: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MIN(b.day) FROM battery_daily b JOIN pumps p ON p.id = b.pump_id
+             WHERE p.serial = ?1 AND b.indicator = ?2 AND b.at_ms >= ?3",
+        )?
+        .query_row(
+            params![serial, indicator.code(), since.map_or(i64::MIN, to_millis)],
+            |r| r.get(0),
+        )?;
+    let Some(day) = day else { return Ok(None) };
+    let first: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MIN(r.taken_at_ms) FROM readings r JOIN pumps p ON p.id = r.pump_id
+             WHERE p.serial = ?1 AND r.battery_indicator = ?2 AND r.taken_at_ms >= ?3 AND r.taken_at_ms < ?4",
+        )?
+        .query_row(params![serial, indicator.code(), day * DAY_MS, (day + 1) * DAY_MS], |r| r.get(0))?;
+    Ok(first.and_then(from_millis))
+}
+
+/// When the pump's history last recorded a battery change (external pumps).
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn last_battery_replaced(
+    conn: &Connection,
+    serial: &str,
+) -> Result<Option<UtcDateTime>, StoreError> {
+    let ms: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MAX(e.pump_time_ms) FROM pump_events e JOIN pumps p ON p.id = e.pump_id
+             WHERE p.serial = ?1 AND e.type = 'battery_replaced'",
+        )?
+        .query_row([serial], |r| r.get(0))?;
+    ms.map(|ms| from_millis(ms).ok_or_else(|| StoreError::damaged("pump_events.pump_time")))
+        .transpose()
+}
+
+/// Stores what the pump model says about itself.
+///
+/// # Errors
+/// [`StoreError::UnknownPump`] or a storage error.
+pub fn set_pump_settings(
+    tx: &Transaction<'_>,
+    serial: &str,
+    settings: &PumpSettings,
+) -> Result<(), StoreError> {
+    let n = tx.execute(
+        "UPDATE pumps SET low_reservoir_threshold_ul = ?2, eri_to_eos_days = ?3, eri_battery_percent = ?4
+         WHERE serial = ?1",
+        params![
+            serial,
+            settings.low_reservoir_threshold.map(|v| v.microliters),
+            settings.eri_to_eos_days,
+            settings.eri_battery_percent
+        ],
+    )?;
+    if n == 0 {
+        return Err(StoreError::UnknownPump);
+    }
+    Ok(())
+}
+
+/// What is stored of the pump model's settings.
+///
+/// # Errors
+/// [`StoreError::UnknownPump`] or a storage error.
+pub fn pump_settings(conn: &Connection, serial: &str) -> Result<PumpSettings, StoreError> {
+    conn.prepare_cached(
+        "SELECT low_reservoir_threshold_ul, eri_to_eos_days, eri_battery_percent FROM pumps WHERE serial = ?1",
+    )?
+    .query_row([serial], |r| {
+        Ok(PumpSettings {
+            low_reservoir_threshold: r.get::<_, Option<u32>>(0)?.map(Volume::from_microliters),
+            eri_to_eos_days: r.get(1)?,
+            eri_battery_percent: r.get(2)?,
+        })
+    })
+    .optional()?
+    .ok_or(StoreError::UnknownPump)
+}
+
+type RawRefill = (
+    i64,
+    i64,
+    Option<u32>,
+    u32,
+    String,
+    u32,
+    u32,
+    Option<String>,
+    String,
+);
+
+fn raw_refill(r: &Row<'_>) -> rusqlite::Result<RawRefill> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn decode_refill(
+    (id, at, before, after, drug, conc, dose, place, source): RawRefill,
+) -> Result<RefillRecord, StoreError> {
+    let volume_before = before.map(Volume::from_microliters);
+    Ok(RefillRecord {
+        id,
+        at: from_millis(at).ok_or_else(|| StoreError::damaged("refills.at"))?,
+        volume_before,
+        volume_after: Volume::from_microliters(after),
+        volume_added: volume_before
+            .map(|b| Volume::from_microliters(after.saturating_sub(b.microliters))),
+        drug: Drug::from_code(&drug).ok_or_else(|| StoreError::damaged("refills.drug"))?,
+        concentration: Concentration {
+            micrograms_per_milliliter: conc,
+        },
+        daily_dose: DailyDose {
+            micrograms_per_day: dose,
+        },
+        place: match place.as_deref() {
+            None => None,
+            Some("clinic") => Some(RefillPlace::Clinic),
+            Some("home") => Some(RefillPlace::Home),
+            Some(_) => return Err(StoreError::damaged("refills.place")),
+        },
+        source: match source.as_str() {
+            "pump" => RefillSource::Pump,
+            "manual" => RefillSource::Manual,
+            _ => return Err(StoreError::damaged("refills.source")),
+        },
+        drug_changed: false,
+        concentration_changed: false,
+        dose_changed: false,
+    })
+}
+
+fn place_code(p: RefillPlace) -> &'static str {
+    match p {
+        RefillPlace::Clinic => "clinic",
+        RefillPlace::Home => "home",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{HistoryDetail, HistoryEvent, test_device, test_reading};
+    use crate::store::{Store, insert_event, insert_reading, upsert_pump};
+    use chrono::{Duration, TimeZone, Utc};
+
+    fn t(days: i64) -> UtcDateTime {
+        Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap() + Duration::days(days)
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in_dir(dir.path()).unwrap();
+        store
+            .write(|tx| upsert_pump(tx, &test_device(), t(0)))
+            .unwrap();
+        (dir, store)
+    }
+
+    fn pump_refill(
+        seq: u32,
+        at: UtcDateTime,
+        drug: Drug,
+        mg_per_ml: u32,
+        dose: u32,
+    ) -> HistoryEvent {
+        HistoryEvent {
+            sequence: seq,
+            pump_time: at,
+            detail: HistoryDetail::Refill {
+                refill: Refill {
+                    volume_before: Volume::from_milliliters(3),
+                    volume_after: Volume::from_milliliters(40),
+                    drug,
+                    concentration: Concentration::from_mg_per_ml(mg_per_ml),
+                    daily_dose: DailyDose {
+                        micrograms_per_day: dose,
+                    },
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn refills_from_the_pump_and_by_hand_form_one_log_with_changes_flagged() {
+        let (_d, store) = store();
+        store
+            .write(|tx| {
+                insert_event(
+                    tx,
+                    "SIM0001",
+                    &pump_refill(1, t(0), Drug::Morphine, 25, 5_000),
+                    t(0),
+                )
+            })
+            .unwrap();
+        // Replayed again: still one refill.
+        store
+            .write(|tx| {
+                insert_event(
+                    tx,
+                    "SIM0001",
+                    &pump_refill(1, t(0), Drug::Morphine, 25, 5_000),
+                    t(1),
+                )
+            })
+            .unwrap();
+        store
+            .write(|tx| {
+                insert_event(
+                    tx,
+                    "SIM0001",
+                    &pump_refill(2, t(60), Drug::Morphine, 25, 6_000),
+                    t(60),
+                )
+            })
+            .unwrap();
+        let manual = RefillEntry {
+            at: t(120),
+            volume_before: None,
+            volume_after: Volume::from_milliliters(40),
+            drug: Drug::Hydromorphone,
+            concentration: Concentration::from_mg_per_ml(10),
+            daily_dose: DailyDose {
+                micrograms_per_day: 1_500,
+            },
+            place: Some(RefillPlace::Clinic),
+        };
+        store
+            .write(|tx| record_refill(tx, "SIM0001", &manual, t(120)))
+            .unwrap();
+        let log = store.read(|c| refill_log(c, "SIM0001", 10)).unwrap();
+        assert_eq!(log.len(), 3);
+        assert_eq!(
+            (log[0].source, log[0].place),
+            (RefillSource::Manual, Some(RefillPlace::Clinic))
+        );
+        assert!(log[0].drug_changed && log[0].concentration_changed && log[0].dose_changed);
+        assert!(!log[1].drug_changed && !log[1].concentration_changed && log[1].dose_changed);
+        assert!(
+            !log[2].drug_changed && !log[2].dose_changed,
+            "the first refill has nothing to compare with"
+        );
+        assert_eq!(log[1].volume_added, Some(Volume::from_milliliters(37)));
+        // A limit of one still flags against the refill before it.
+        let last = store.read(|c| last_refill(c, "SIM0001")).unwrap().unwrap();
+        assert!(last.drug_changed);
+    }
+
+    #[test]
+    fn hand_entered_refills_are_checked_field_by_field() {
+        let (_d, store) = store();
+        let ok = RefillEntry {
+            at: t(1),
+            volume_before: Some(Volume::from_milliliters(2)),
+            volume_after: Volume::from_milliliters(40),
+            drug: Drug::Morphine,
+            concentration: Concentration::from_mg_per_ml(25),
+            daily_dose: DailyDose {
+                micrograms_per_day: 5_000,
+            },
+            place: None,
+        };
+        let field = |e: RefillEntry| match store.write(|tx| record_refill(tx, "SIM0001", &e, t(1)))
+        {
+            Err(StoreError::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(RefillEntry {
+                at: t(2),
+                ..ok.clone()
+            }),
+            "at"
+        );
+        assert_eq!(
+            field(RefillEntry {
+                volume_after: Volume::from_milliliters(41),
+                ..ok.clone()
+            }),
+            "volume_after"
+        );
+        assert_eq!(
+            field(RefillEntry {
+                concentration: Concentration {
+                    micrograms_per_milliliter: 0
+                },
+                ..ok.clone()
+            }),
+            "concentration"
+        );
+        assert_eq!(
+            field(RefillEntry {
+                drug: Drug::Other { name: " ".into() },
+                ..ok.clone()
+            }),
+            "drug"
+        );
+        assert_eq!(
+            store.write(|tx| record_refill(tx, "NOPE", &ok, t(1))),
+            Err(StoreError::UnknownPump)
+        );
+        assert!(
+            store
+                .read(|c| refill_log(c, "SIM0001", 10))
+                .unwrap()
+                .is_empty(),
+            "nothing stored half-way"
+        );
+        store
+            .write(|tx| record_refill(tx, "SIM0001", &ok, t(1)))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_daily_battery_summary_keeps_each_days_newest_reading() {
+        let (_d, store) = store();
+        for (h, pct) in [(1, 90), (20, 89), (5, 91)] {
+            let mut r = test_reading(t(3) + Duration::hours(h));
+            r.battery.percent = pct;
+            store.write(|tx| insert_reading(tx, "SIM0001", &r)).unwrap();
+        }
+        let mut eri = test_reading(t(4) + Duration::hours(2));
+        eri.battery = crate::model::BatteryStatus {
+            percent: 8,
+            indicator: BatteryIndicator::ElectiveReplacement,
+        };
+        store
+            .write(|tx| insert_reading(tx, "SIM0001", &eri))
+            .unwrap();
+        let pts = store.read(|c| battery_history(c, "SIM0001", None)).unwrap();
+        let got: Vec<(UtcDateTime, u8)> = pts.iter().map(|p| (p.at, p.percent)).collect();
+        // Day 3's newest reading is at 10:00 + 20 h = day 4 06:00 UTC: it belongs to day 4.
+        assert_eq!(
+            got,
+            vec![
+                (t(3) + Duration::hours(5), 91),
+                (t(4) + Duration::hours(2), 8)
+            ]
+        );
+        let seen = store
+            .read(|c| {
+                first_battery_indicator(c, "SIM0001", BatteryIndicator::ElectiveReplacement, None)
+            })
+            .unwrap();
+        assert_eq!(seen, Some(t(4) + Duration::hours(2)));
+        assert_eq!(
+            store
+                .read(|c| first_battery_indicator(
+                    c,
+                    "SIM0001",
+                    BatteryIndicator::EndOfService,
+                    None
+                ))
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn pump_settings_round_trip() {
+        let (_d, store) = store();
+        assert_eq!(
+            store.read(|c| pump_settings(c, "SIM0001")).unwrap(),
+            PumpSettings::default()
+        );
+        let s = PumpSettings {
+            low_reservoir_threshold: Some(Volume::from_milliliters(2)),
+            eri_to_eos_days: Some(90),
+            eri_battery_percent: Some(8),
+        };
+        store
+            .write(|tx| set_pump_settings(tx, "SIM0001", &s))
+            .unwrap();
+        assert_eq!(store.read(|c| pump_settings(c, "SIM0001")).unwrap(), s);
+        assert_eq!(
+            store.write(|tx| set_pump_settings(tx, "NOPE", &s)),
+            Err(StoreError::UnknownPump)
+        );
+    }
+}
