@@ -44,6 +44,15 @@ copy "$GEN/thecalFFI.h" ios/Sources/thecalFFI/thecalFFI.h
 copy "$LIB_DIR/libthecal.a" build/swift/lib/libthecal.a
 exec 8>&-
 
+# SwiftPM does not see a change in a library given by -L, so it would keep a test binary linked
+# against the old Rust code: unless the library is the one linked last time, remove the linked
+# product so that it is linked again.
+STAMP=build/swift/linked-lib.sha256
+LIB_SUM=$(sha256sum build/swift/lib/libthecal.a | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" != "$LIB_SUM" ]; then
+  rm -rf ios/.build/*/*/ThecalPackageTests.xctest
+fi
+
 cleanup() { bash "$ROOT/tests/toolchains.sh" umount || log "could not unmount everything under $CHROOT"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -66,6 +75,7 @@ if [ -z "$summary" ]; then
   echo "0 passed, 0 failed"
   [ "$rc" -ne 0 ] || rc=1
 else
+  echo "$LIB_SUM" > "$STAMP"  # tests ran, so the binary was linked against this library
   echo "$((total - failed)) passed, $failed failed"
   if [ "$rc" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$total" -eq 0 ]; }; then rc=1; fi
 fi

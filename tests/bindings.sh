@@ -52,13 +52,16 @@ for f in libthecal.so libthecal.a; do
   [ -f "$LIB_DIR/$f" ] || { log "missing $LIB_DIR/$f after the build"; exit 1; }
 done
 
+# Generate from the static library: the release .so is stripped (profile.release strip = true),
+# which removes the UNIFFI_META symbols that bindgen reads; the .a keeps them in both profiles,
+# and both give the same sources.
 # Generate into fresh folders so a removed type never lingers in an old file.
 rm -rf "$OUT/kotlin" "$OUT/swift"
 mkdir -p "$OUT/kotlin" "$OUT/swift"
 log "generate Kotlin -> $OUT/kotlin"
-"$BINDGEN" generate --language kotlin --no-format --out-dir "$OUT/kotlin" "$LIB_DIR/libthecal.so" >/dev/null
+"$BINDGEN" generate --language kotlin --no-format --out-dir "$OUT/kotlin" "$LIB_DIR/libthecal.a" >/dev/null
 log "generate Swift -> $OUT/swift"
-"$BINDGEN" generate --language swift --out-dir "$OUT/swift" "$LIB_DIR/libthecal.so" >/dev/null
+"$BINDGEN" generate --language swift --out-dir "$OUT/swift" "$LIB_DIR/libthecal.a" >/dev/null # stdout: only "swift-format not installed"
 
 # The run scripts read these to find the library that matches the sources.
 printf '%s\n' "$LIB_DIR" > "$OUT/lib-dir"
