@@ -42,7 +42,7 @@ step kotlin bash tests/kotlin/run.sh
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)
 count kotlin "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
 
-step swift bash tests/swift/run.sh
+step swift bash ios/run-tests.sh
 line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/swift.log" | tail -1)
 sp=$(sed -nE 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1/p' <<<"$line")
 sf=$(sed -nE 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\2/p' <<<"$line")

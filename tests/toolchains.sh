@@ -51,8 +51,14 @@ debian_mirror() {
 }
 
 swift() {
-  if [ -x "$CHROOT/usr/bin/swift" ]; then log "swift chroot present"; return; fi
+  # /usr/bin/swift in the chroot is an absolute symlink: test the real binary.
+  if [ -x "$CHROOT/usr/libexec/swift/bin/swift" ]; then log "swift chroot present"; return; fi
   host
+  # The same lock as ios/run-tests.sh: an install never collides with a test run.
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/swift-chroot.lock"
+  flock 9
+  if [ -x "$CHROOT/usr/libexec/swift/bin/swift" ]; then log "swift chroot present"; return; fi
   if [ ! -x "$CHROOT/usr/bin/apt-get" ]; then
     log "debootstrap trixie into $CHROOT"
     rm -rf "$CHROOT.partial"
