@@ -1,5 +1,7 @@
 //! `thecal`: the command-line shell over the Thecal core: the same `Thecal` object the apps use.
 
+mod card;
+mod demo;
 mod frame;
 mod sim;
 mod status;
@@ -18,8 +20,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The live dashboard against the simulated pump, through the real BLE stack and a
+    /// simulated BlueZ.
+    Demo(demo::Args),
     /// Print the current pump status.
     Status(status::Args),
+    /// The implanted-device ID card: init, render, verify, keys, mri-scan.
+    Card(card::Args),
     /// Decode frames of the Thecal Pump Profile.
     Frame(frame::Args),
     /// The simulated pump.
@@ -33,7 +40,9 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => run_demo(&args),
         Command::Status(args) => status::run(&args),
+        Command::Card(args) => card::run(&args),
         Command::Frame(args) => frame::run(&args),
         Command::Sim(args) => sim::run(&args),
     };
@@ -44,4 +53,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Starts the private bus and points the BLE stack at it before any other thread exists (the
+/// D-Bus library reads the address once per process), then runs the demo.
+fn run_demo(args: &demo::Args) -> Result<(), String> {
+    let bus = thecal_bluez_sim::PrivateBus::start()
+        .map_err(|e| format!("cannot start the private D-Bus bus: {e}"))?;
+    // SAFETY: no other thread exists yet: the runtime and the BLE stack start after this.
+    unsafe { bus.export_as_system_bus() }.map_err(|e| e.to_string())?;
+    demo::run(args, &bus)
 }

@@ -62,7 +62,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 
 /// What `sim history` wrote.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Summary {
+pub(crate) struct Summary {
     readings: u64,
     events: u64,
     refills: u64,
@@ -115,7 +115,7 @@ fn history(args: &HistoryArgs) -> Result<(), String> {
 }
 
 /// Simulates `days` days and stores them; returns the pump at the end and what was written.
-fn write_history(
+pub(crate) fn write_history(
     store: &Store,
     kind: PumpKind,
     seed: u64,
@@ -139,8 +139,17 @@ fn write_history(
         .device_info(&pump.device_info_bytes(), &features)
         .map_err(|e| e.to_string())?;
     let serial = info.serial.clone();
+    let caps = driver.capabilities(&features);
+    let settings = store::PumpSettings {
+        low_reservoir_threshold: Some(caps.low_reservoir_threshold),
+        eri_to_eos_days: caps.eri_to_eos_days,
+        eri_battery_percent: Some(caps.eri_battery_percent),
+    };
     store
-        .write(|tx| store::upsert_pump(tx, &info, start).map(|_| ()))
+        .write(|tx| {
+            store::upsert_pump(tx, &info, start)?;
+            store::set_pump_settings(tx, &serial, &settings)
+        })
         .map_err(|e| e.to_string())?;
 
     let mut summary = Summary::default();

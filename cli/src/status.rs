@@ -36,6 +36,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         dir.to_string_lossy().into_owned(),
         ThecalConfig {
             time_zone: args.tz.clone(),
+            ..ThecalConfig::default()
         },
     )
     .map_err(|e| e.to_string())?;

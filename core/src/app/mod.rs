@@ -19,12 +19,16 @@ use crate::store::{self, Store, StoreError};
 pub struct ThecalConfig {
     /// The patient's time zone (IANA name such as `Europe/Paris`), used only for display.
     pub time_zone: String,
+    /// When data counts as stale (default: a warning after 30 minutes, urgent after 60).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub freshness: Option<crate::link::FreshnessConfig>,
 }
 
 impl Default for ThecalConfig {
     fn default() -> Self {
         Self {
             time_zone: "UTC".into(),
+            freshness: None,
         }
     }
 }
@@ -32,6 +36,7 @@ impl Default for ThecalConfig {
 /// Shared state behind the app object and its sub-APIs.
 #[derive(Debug)]
 struct Inner {
+    freshness: crate::link::FreshnessConfig,
     store: Arc<Store>,
     link: Arc<PumpLink>,
     clock: Arc<dyn Clock>,
@@ -106,6 +111,7 @@ impl Thecal {
         ));
         Ok(Arc::new(Self {
             inner: Arc::new(Inner {
+                freshness: config.freshness.unwrap_or_default(),
                 store,
                 link,
                 clock,
@@ -116,27 +122,44 @@ impl Thecal {
     }
 
     /// The shared store, for the core's sub-APIs.
-    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    #[allow(
+        dead_code,
+        reason = "for the sub-APIs being added (diary, recovery, card)"
+    )]
     pub(crate) fn store_arc(&self) -> Arc<Store> {
         Arc::clone(&self.inner.store)
     }
 
     /// The injected clock.
-    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    #[allow(
+        dead_code,
+        reason = "for the sub-APIs being added (diary, recovery, card)"
+    )]
     pub(crate) fn clock(&self) -> Arc<dyn Clock> {
         Arc::clone(&self.inner.clock)
     }
 
     /// The patient's time zone.
-    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    #[allow(
+        dead_code,
+        reason = "for the sub-APIs being added (diary, recovery, card)"
+    )]
     pub(crate) fn tz(&self) -> chrono_tz::Tz {
         self.inner.time_zone
     }
 
     /// The core's runtime, for work off the caller's thread.
-    #[allow(dead_code, reason = "for the sub-APIs being added (diary, recovery, card)")]
+    #[allow(
+        dead_code,
+        reason = "for the sub-APIs being added (diary, recovery, card)"
+    )]
     pub(crate) fn runtime(&self) -> tokio::runtime::Handle {
         self.inner.runtime.handle()
+    }
+
+    /// The configured staleness thresholds.
+    pub(crate) fn freshness_config(&self) -> crate::link::FreshnessConfig {
+        self.inner.freshness
     }
 
     /// The store, for the CLI's tools and tests.
@@ -207,6 +230,71 @@ impl Pumps {
     pub fn latest_reading(&self, serial: String) -> Result<Option<StatusReading>, StoreError> {
         guard("reading the latest status", || {
             self.inner.store.read(|c| store::latest_reading(c, &serial))
+        })
+    }
+
+    /// The refill log of the pump `serial`, newest first, each refill flagged when it changed the
+    /// drug, the concentration or the dose.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn refill_log(
+        &self,
+        serial: String,
+        limit: u32,
+    ) -> Result<Vec<store::RefillRecord>, StoreError> {
+        guard("reading the refill log", || {
+            self.inner
+                .store
+                .read(|c| store::refill_log(c, &serial, limit))
+        })
+    }
+
+    /// Records a refill entered by hand (one the pump's history does not have); returns its id.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidInput`] naming the wrong field, [`StoreError::UnknownPump`].
+    pub fn record_refill(
+        &self,
+        serial: String,
+        entry: store::RefillEntry,
+    ) -> Result<i64, StoreError> {
+        guard("recording a refill", || {
+            let now = self.inner.clock.now();
+            self.inner
+                .store
+                .write(|tx| store::record_refill(tx, &serial, &entry, now))
+        })
+    }
+
+    /// The newest `limit` alarms of the pump `serial` (cleared or not), newest first.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn alarm_history(
+        &self,
+        serial: String,
+        limit: u32,
+    ) -> Result<Vec<store::AlarmRecord>, StoreError> {
+        guard("reading the alarm history", || {
+            self.inner
+                .store
+                .read(|c| store::alarm_history(c, &serial, limit))
+        })
+    }
+
+    /// Marks alarm `alarm_id` as acknowledged by the patient in the app. This never reaches the
+    /// pump (the pump's alarm keeps sounding until its cause is fixed). Returns `false` for an
+    /// unknown id.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn acknowledge_alarm(&self, alarm_id: i64) -> Result<bool, StoreError> {
+        guard("acknowledging an alarm", || {
+            let now = self.inner.clock.now();
+            self.inner
+                .store
+                .write(|tx| store::acknowledge_in_app(tx, alarm_id, now))
         })
     }
 }
@@ -305,6 +393,7 @@ mod tests {
             dir.path().to_string_lossy().into_owned(),
             ThecalConfig {
                 time_zone: "Mars/Olympus".into(),
+                ..ThecalConfig::default()
             },
         )
         .unwrap_err();

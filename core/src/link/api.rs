@@ -18,6 +18,11 @@ pub struct PumpLink {
 }
 
 impl PumpLink {
+    /// The link's in-memory state (no store reads).
+    pub(crate) fn status_snapshot(&self) -> LinkSnapshot {
+        self.shared.status_snapshot()
+    }
+
     pub(crate) fn new(shared: Arc<LinkShared>, runtime: tokio::runtime::Handle) -> Self {
         Self {
             shared,

@@ -25,7 +25,7 @@ impl Default for FreshnessConfig {
 }
 
 /// What the screen says about the age of the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Freshness {
     /// No reading has ever been stored.

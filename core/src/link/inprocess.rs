@@ -70,7 +70,12 @@ impl InProcessPump {
     /// A pump built from a simulator configuration.
     #[must_use]
     pub fn from_config(config: SimConfig) -> Self {
-        let mut sim = SimPump::new(config);
+        Self::from_sim(SimPump::new(config))
+    }
+
+    /// A pump that carries on from an existing simulation (e.g. after writing its history).
+    #[must_use]
+    pub fn from_sim(mut sim: SimPump) -> Self {
         sim.set_subscribed(false);
         Self {
             state: Mutex::new(PumpState {

@@ -100,6 +100,23 @@ impl LinkShared {
         self.status.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The link's in-memory state only (no reading, no alarms): for callers that read the store
+    /// themselves.
+    pub(crate) fn status_snapshot(&self) -> LinkSnapshot {
+        let s = self.status().clone();
+        LinkSnapshot {
+            state: s.state,
+            transport: s.transport,
+            pump: s.pump,
+            latest: None,
+            open_alarms: Vec::new(),
+            last_link_lost: s.last_link_lost,
+            frames_rejected: s.frames_rejected,
+            reconnects: s.reconnects,
+            first_attempt_done: s.first_attempt_done,
+        }
+    }
+
     /// The current state, read from memory and the store.
     pub(crate) fn snapshot(&self) -> Result<LinkSnapshot, StoreError> {
         let s = self.status().clone();
@@ -394,9 +411,16 @@ impl Link {
             .device_info(&dis, &features.features)
             .map_err(|e| self.rejected(profile::SERIAL_NUMBER, &e))?;
         let now = self.shared.clock.now();
-        self.shared
-            .store
-            .write(|tx| store::upsert_pump(tx, &info, now))?;
+        let caps = driver.capabilities(&features.features);
+        let settings = store::PumpSettings {
+            low_reservoir_threshold: Some(caps.low_reservoir_threshold),
+            eri_to_eos_days: caps.eri_to_eos_days,
+            eri_battery_percent: Some(caps.eri_battery_percent),
+        };
+        self.shared.store.write(|tx| {
+            store::upsert_pump(tx, &info, now)?;
+            store::set_pump_settings(tx, &info.serial, &settings)
+        })?;
         self.shared.status().pump = Some(info.clone());
         self.shared
             .publisher

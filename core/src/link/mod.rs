@@ -37,7 +37,7 @@ use crate::model::{DeviceInfo, HistoryEvent, PumpAlarm, StatusReading, UtcDateTi
 use crate::store::AlarmRecord;
 
 /// Where the link is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum LinkState {
     /// Not started.

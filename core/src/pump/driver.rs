@@ -77,6 +77,9 @@ pub struct Capabilities {
     pub low_reservoir_threshold: Volume,
     /// Days from the elective replacement indicator to end of service, when known.
     pub eri_to_eos_days: Option<u16>,
+    /// The battery level (%) at which the model raises its elective replacement indicator, so
+    /// the battery trend can be extrapolated to it. A property of the model, from its maker.
+    pub eri_battery_percent: u8,
     /// Whether it can run a flex schedule.
     pub flex_schedule: bool,
     /// Whether it can give boluses.
@@ -221,6 +224,13 @@ fn check_reservoir(
     }
 }
 
+/// The battery level at which the v1 implanted reference model raises ERI.
+pub const IMPLANTED_ERI_PERCENT: u8 = 8;
+
+/// The battery level at which the v1 external reference model raises its low-battery (replace)
+/// indicator.
+pub const EXTERNAL_ERI_PERCENT: u8 = 10;
+
 /// An implanted pump over profile v1: a chamber of 20 or 40 mL refilled by needle, a battery
 /// that cannot be replaced (ERI, then EOS when infusion stops).
 #[derive(Debug, Clone, Copy, Default)]
@@ -252,6 +262,7 @@ impl PumpDriver for ImplantedDriver {
 
     fn capabilities(&self, f: &PumpFeatures) -> Capabilities {
         Capabilities {
+            eri_battery_percent: IMPLANTED_ERI_PERCENT,
             kind: PumpKind::Implanted,
             battery_replaceable: false,
             reservoir_kind: ReservoirKind::ImplantedChamber,
@@ -311,6 +322,7 @@ impl PumpDriver for ExternalDriver {
 
     fn capabilities(&self, f: &PumpFeatures) -> Capabilities {
         Capabilities {
+            eri_battery_percent: EXTERNAL_ERI_PERCENT,
             kind: PumpKind::External,
             battery_replaceable: true,
             reservoir_kind: f.reservoir_kind,

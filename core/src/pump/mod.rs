@@ -29,8 +29,9 @@ pub use codec::{
     encode_status,
 };
 pub use driver::{
-    Advertisement, Capabilities, DRIVERS, DeviceInfoBytes, ExternalDriver, ImplantedDriver,
-    PumpDriver, driver_for_advertisement, driver_for_features,
+    Advertisement, Capabilities, DRIVERS, DeviceInfoBytes, EXTERNAL_ERI_PERCENT, ExternalDriver,
+    IMPLANTED_ERI_PERCENT, ImplantedDriver, PumpDriver, driver_for_advertisement,
+    driver_for_features,
 };
 pub use error::FrameError;
 pub use sim::{SimConfig, SimError, SimFault, SimOutput, SimPump};

@@ -618,10 +618,10 @@ impl SimPump {
         let to_eri = (self.eri_at - self.battery_start).num_milliseconds().max(1) as f64;
         let elapsed = (now - self.battery_start).num_milliseconds().max(0) as f64;
         // Lithium cells: a long flat stretch to ERI, then a short fall to EOS.
-        let at_eri = match self.config.kind {
-            PumpKind::Implanted => 8.0,
-            PumpKind::External => 10.0,
-        };
+        let at_eri = f64::from(match self.config.kind {
+            PumpKind::Implanted => super::driver::IMPLANTED_ERI_PERCENT,
+            PumpKind::External => super::driver::EXTERNAL_ERI_PERCENT,
+        });
         let p = if elapsed < to_eri {
             100.0 - (100.0 - at_eri) * elapsed / to_eri
         } else {

@@ -11,7 +11,7 @@ use crate::model::{
 
 /// One alarm and what became of it. `raised_at` is `None` while only a later event of the alarm
 /// (a clear replayed before its raise) has been seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AlarmRecord {
     /// The store's id for the alarm (for acknowledging it in the app).

@@ -12,7 +12,7 @@ use crate::therapy::BatteryPoint;
 const DAY_MS: i64 = 86_400_000;
 
 /// Where a refill was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RefillPlace {
     /// At the clinic.
@@ -22,7 +22,7 @@ pub enum RefillPlace {
 }
 
 /// Where a refill record came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RefillSource {
     /// The pump's own history.
@@ -52,7 +52,7 @@ pub struct RefillEntry {
 }
 
 /// One refill in the log, with what changed since the refill before it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefillRecord {
     /// The store's id.

@@ -32,7 +32,7 @@ pub struct BatteryPoint {
 }
 
 /// How sure a battery forecast is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ForecastConfidence {
     /// Not enough history (or no discharge seen yet): no date is given.
@@ -46,7 +46,7 @@ pub enum ForecastConfidence {
 }
 
 /// What to tell the patient about the battery.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BatteryForecast {
     /// Level now, 0–100 %.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::model::{InfusionMode, StatusReading, UtcDateTime, Volume};
 
 /// Where a forecast's rate comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ForecastBasis {
     /// The programmed daily dose and concentration.
@@ -22,7 +22,7 @@ pub enum ForecastBasis {
 }
 
 /// What the reservoir holds and when it runs low and empty.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReservoirForecast {
     /// When the reading behind the forecast was taken.

@@ -1,0 +1,145 @@
+//! The interactive dashboard, driven as a person would in a real terminal: tmux runs
+//! `thecal demo`, `send-keys` types, `capture-pane` reads the screen.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed unwrap is a failed test.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+struct Session(String);
+
+impl Session {
+    fn start(name: &str, command: &str) -> Self {
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                command,
+            ])
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux is installed (tests/toolchains.sh installs it)");
+        assert!(status.success(), "tmux could not start the demo");
+        Self(name.to_owned())
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.0])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        assert!(
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.0, keys])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.0])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Polls the screen of the external process until `want` holds (bounded by a deadline).
+    fn wait_for(&self, what: &str, want: impl Fn(&str) -> bool) -> String {
+        let until = Instant::now() + DEADLINE;
+        loop {
+            let screen = self.screen();
+            if want(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < until,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn the_live_dashboard_connects_shows_the_pump_reconnects_and_quits() {
+    let bin = env!("CARGO_BIN_EXE_thecal");
+    let name = format!("thecal-demo-{}", std::process::id());
+    let s = Session::start(&name, &format!("{bin} demo --history-days 200 --speed 600"));
+    let screen = s.wait_for("the pump connected through btleplug", |t| {
+        t.contains("Link: Connected")
+            && t.contains("btleplug over BlueZ")
+            && t.contains("Reservoir")
+    });
+    assert!(screen.contains("Battery"), "{screen}");
+    assert!(
+        screen.contains("mL"),
+        "the reservoir shows a volume: {screen}"
+    );
+
+    // Raise a fault at the pump: it shows as a HIGH alarm.
+    s.keys("f");
+    s.wait_for("the catheter alarm", |t| {
+        t.contains("HIGH") && t.contains("Catheter problem")
+    });
+    // Acknowledge it in the app.
+    s.keys("a");
+    s.wait_for("the acknowledgement", |t| t.contains("acknowledged"));
+    // Drop the link: it is lost, then comes back on its own.
+    s.keys("d");
+    s.wait_for("the link lost", |t| t.contains("link lost"));
+    s.wait_for("the link back", |t| t.contains("Link: Connected"));
+    // Quit.
+    s.keys("q");
+    let until = Instant::now() + DEADLINE;
+    while s.alive() {
+        assert!(
+            Instant::now() < until,
+            "the demo did not quit:\n{}",
+            s.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn once_json_prints_one_snapshot_through_btleplug() {
+    let out = Command::new(env!("CARGO_BIN_EXE_thecal"))
+        .args(["demo", "--once", "--json", "--history-days", "120"])
+        .output()
+        .expect("the demo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["transport"], "btleplug over BlueZ");
+    assert_eq!(v["link_state"], "Connected");
+    assert_eq!(v["freshness"], "Fresh");
+    assert!(v["reservoir"]["volume"]["microliters"].as_u64().is_some());
+    assert!(
+        v["pump"]["serial"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("SIM-IT-"))
+    );
+}

@@ -1,0 +1,218 @@
+//! The one call the home screen makes: everything it shows, from the store and the link's state,
+//! computed in one go. Designed to grow (diary, recovery, card) without new round trips.
+
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use rusqlite::Connection;
+
+use crate::app::Thecal;
+use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness};
+use crate::model::{BatteryIndicator, DeviceInfo, UtcDateTime};
+use crate::store::{self, AlarmRecord, RefillRecord, StoreError};
+use crate::therapy::{
+    BatteryForecast, BatteryModel, ReservoirForecast, forecast_battery, forecast_reservoir,
+};
+
+/// Whether an open alarm is known to be still sounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum AlarmCurrentState {
+    /// The pump is connected and has not cleared it.
+    Active,
+    /// The link is down: the pump may have cleared it since; shown as "unknown".
+    Unknown,
+}
+
+/// An open alarm as the home screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct AlarmView {
+    /// The alarm and its history.
+    pub alarm: AlarmRecord,
+    /// Whether it is known to be still active.
+    pub current: AlarmCurrentState,
+}
+
+/// Dates in the patient's time zone (ISO `YYYY-MM-DD`), for screens and exports that show days.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct KeyDates {
+    /// The day the reservoir reaches its low threshold.
+    pub reservoir_low: Option<String>,
+    /// The day it runs empty.
+    pub reservoir_empty: Option<String>,
+    /// The expected elective replacement indicator day.
+    pub battery_eri: Option<String>,
+    /// The expected end-of-service day.
+    pub battery_eos: Option<String>,
+    /// The last refill's day.
+    pub last_refill: Option<String>,
+}
+
+/// Everything the home screen shows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Dashboard {
+    /// When this was computed.
+    pub generated_at: UtcDateTime,
+    /// The patient's time zone (IANA name).
+    pub time_zone: String,
+    /// The link's state.
+    pub link_state: LinkState,
+    /// The transport in use, if the link was started.
+    pub transport: Option<String>,
+    /// When the link was last lost.
+    pub last_link_lost: Option<UtcDateTime>,
+    /// Frames rejected since start.
+    pub frames_rejected: u64,
+    /// How fresh the newest reading is.
+    pub freshness: Freshness,
+    /// Age of the newest reading.
+    pub last_reading_age: Option<Duration>,
+    /// The pump.
+    pub pump: Option<DeviceInfo>,
+    /// Reservoir and refill forecast.
+    pub reservoir: Option<ReservoirForecast>,
+    /// Battery forecast.
+    pub battery: Option<BatteryForecast>,
+    /// Open alarms, most urgent then newest first.
+    pub alarms: Vec<AlarmView>,
+    /// The newest refill.
+    pub last_refill: Option<RefillRecord>,
+    /// Key dates in the patient's zone.
+    pub dates: KeyDates,
+}
+
+/// The ISO date of `t` in `tz`.
+#[must_use]
+pub fn local_date(t: UtcDateTime, tz: Tz) -> String {
+    t.with_timezone(&tz).date_naive().to_string()
+}
+
+/// Builds the dashboard from the store and the link's in-memory state.
+///
+/// # Errors
+/// A storage error.
+pub fn build(
+    conn: &Connection,
+    link: &LinkSnapshot,
+    now: UtcDateTime,
+    tz: Tz,
+    freshness_config: FreshnessConfig,
+) -> Result<Dashboard, StoreError> {
+    let pump = match &link.pump {
+        Some(p) => Some(p.clone()),
+        None => store::all_pumps(conn)?.pop(),
+    };
+    let mut d = Dashboard {
+        generated_at: now,
+        time_zone: tz.name().to_owned(),
+        link_state: link.state.clone(),
+        transport: link.transport.clone(),
+        last_link_lost: link.last_link_lost,
+        frames_rejected: link.frames_rejected,
+        freshness: Freshness::NoData,
+        last_reading_age: None,
+        pump: pump.clone(),
+        reservoir: None,
+        battery: None,
+        alarms: Vec::new(),
+        last_refill: None,
+        dates: KeyDates::default(),
+    };
+    let Some(pump) = pump else { return Ok(d) };
+    let serial = pump.serial.as_str();
+    let latest = store::latest_reading(conn, serial)?;
+    d.freshness = freshness(
+        latest.as_ref().map(|r| r.taken_at),
+        now,
+        freshness_config,
+        link.first_attempt_done,
+    );
+    d.last_reading_age = latest.as_ref().map(|r| r.age(now));
+    let settings = store::pump_settings(conn, serial)?;
+    d.last_refill = store::last_refill(conn, serial)?;
+    if let Some(latest) = &latest {
+        let since_refill = match &d.last_refill {
+            Some(refill) => store::first_reading_since(conn, serial, refill.at)?,
+            None => None,
+        };
+        let low = settings
+            .low_reservoir_threshold
+            .unwrap_or(crate::model::Volume::from_microliters(0));
+        d.reservoir = Some(forecast_reservoir(latest, since_refill.as_ref(), low));
+        let since = if pump.kind.battery_replaceable() {
+            store::last_battery_replaced(conn, serial)?
+        } else {
+            None
+        };
+        let eri_seen = store::first_battery_indicator(
+            conn,
+            serial,
+            BatteryIndicator::ElectiveReplacement,
+            since,
+        )?;
+        let model = BatteryModel {
+            eri_percent: settings.eri_battery_percent.unwrap_or(0),
+            eri_to_eos: settings
+                .eri_to_eos_days
+                .map(|d| Duration::from_secs(u64::from(d) * 86_400)),
+            replaceable: pump.kind.battery_replaceable(),
+        };
+        let points = if settings.eri_battery_percent.is_some() {
+            store::battery_history(conn, serial, since)?
+        } else {
+            Vec::new()
+        };
+        d.battery = Some(forecast_battery(
+            &points,
+            latest.battery.percent,
+            latest.battery.indicator,
+            eri_seen,
+            model,
+            now,
+        ));
+    }
+    let known = link.state == LinkState::Connected;
+    d.alarms = store::open_alarms(conn, serial)?
+        .into_iter()
+        .map(|alarm| AlarmView {
+            alarm,
+            current: if known {
+                AlarmCurrentState::Active
+            } else {
+                AlarmCurrentState::Unknown
+            },
+        })
+        .collect();
+    let day = |t: Option<UtcDateTime>| t.map(|t| local_date(t, tz));
+    d.dates = KeyDates {
+        reservoir_low: day(d.reservoir.as_ref().and_then(|r| r.low_at)),
+        reservoir_empty: day(d.reservoir.as_ref().and_then(|r| r.empty_at)),
+        battery_eri: day(d.battery.as_ref().and_then(|b| b.eri_at)),
+        battery_eos: day(d.battery.as_ref().and_then(|b| b.eos_at)),
+        last_refill: day(d.last_refill.as_ref().map(|r| r.at)),
+    };
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Thecal {
+    /// Everything the home screen shows, computed now. Fast with years of data.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn dashboard(&self) -> Result<Dashboard, StoreError> {
+        crate::app::guard("building the dashboard", || {
+            let link = self.link().status_snapshot();
+            let now = self.clock().now();
+            let (tz, freshness) = (self.tz(), self.freshness_config());
+            self.store_arc()
+                .read(|c| build(c, &link, now, tz, freshness))
+        })
+    }
+}

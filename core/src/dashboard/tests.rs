@@ -1,0 +1,194 @@
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::*;
+use crate::app::{Thecal, ThecalConfig};
+use crate::model::{ManualClock, UtcDateTime};
+use crate::pump::sim::{SimConfig, SimPump};
+use crate::pump::{DRIVERS, PumpDriver};
+use crate::store::{
+    PumpSettings, Store, insert_event, insert_reading, set_pump_settings, upsert_pump,
+};
+use crate::therapy::ForecastConfidence;
+
+fn start() -> UtcDateTime {
+    Utc.with_ymd_and_hms(2024, 1, 15, 8, 0, 0).unwrap()
+}
+
+/// Writes `days` of a simulated pump's life into `store`: a reading every hour and every
+/// history event, with the model's settings, as the link would.
+pub(crate) fn seed(store: &Store, sim: &mut SimPump, days: i64) {
+    sim.set_subscribed(false);
+    let info = sim.device_info();
+    let features = sim.features();
+    let driver: &dyn PumpDriver = *DRIVERS
+        .iter()
+        .find(|d| d.matches_features(&features))
+        .unwrap();
+    let caps = driver.capabilities(&features);
+    store
+        .write(|tx| {
+            upsert_pump(tx, &info, sim.now())?;
+            set_pump_settings(
+                tx,
+                &info.serial,
+                &PumpSettings {
+                    low_reservoir_threshold: Some(caps.low_reservoir_threshold),
+                    eri_to_eos_days: caps.eri_to_eos_days,
+                    eri_battery_percent: Some(caps.eri_battery_percent),
+                },
+            )
+        })
+        .unwrap();
+    let mut seen = 0;
+    for day in 0..days {
+        store
+            .write(|tx| {
+                for hour in 0..24 {
+                    let t = start() + Duration::days(day) + Duration::hours(hour);
+                    sim.advance_to(t);
+                    insert_reading(tx, &info.serial, &sim.status_reading())?;
+                    for e in sim
+                        .history()
+                        .filter(|e| e.sequence > seen)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                    {
+                        seen = e.sequence;
+                        insert_event(tx, &info.serial, &e, t)?;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+fn open_at(now: UtcDateTime, tz: &str) -> (tempfile::TempDir, Arc<Thecal>) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ThecalConfig {
+        time_zone: tz.into(),
+        ..ThecalConfig::default()
+    };
+    let thecal =
+        Thecal::open_with_clock(dir.path(), &config, Arc::new(ManualClock::new(now))).unwrap();
+    (dir, thecal)
+}
+
+#[test]
+fn an_empty_store_says_no_data_and_no_pump() {
+    let (_d, thecal) = open_at(start(), "Europe/Paris");
+    let d = thecal.dashboard().unwrap();
+    assert_eq!(d.freshness, Freshness::NoData);
+    assert!(d.pump.is_none() && d.reservoir.is_none() && d.alarms.is_empty());
+    assert_eq!(d.link_state, LinkState::Idle);
+    assert_eq!(d.time_zone, "Europe/Paris");
+}
+
+#[test]
+fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disconnected() {
+    let now = start() + Duration::days(400);
+    let (_d, thecal) = open_at(now, "Europe/Paris");
+    let mut sim = SimPump::new(SimConfig::implanted(19, start()));
+    seed(thecal.store(), &mut sim, 400);
+    sim.inject(crate::pump::sim::SimFault::RaiseAlarm(
+        crate::model::AlarmKind::CatheterOcclusion,
+    ));
+    let e = sim.history().last().cloned().unwrap();
+    thecal
+        .store()
+        .write(|tx| insert_event(tx, &sim.config().serial, &e, now))
+        .unwrap();
+
+    let d = thecal.dashboard().unwrap();
+    assert_eq!(
+        d.pump.as_ref().map(|p| p.serial.clone()),
+        Some(sim.config().serial.clone())
+    );
+    // The newest reading is from the last seeded hour: 400 days minus one hour after start.
+    assert_eq!(
+        d.last_reading_age,
+        Some(std::time::Duration::from_secs(3600))
+    );
+    // An hour old, but no connection attempt has finished yet: "updating", not a stale alarm.
+    assert_eq!(d.freshness, Freshness::Updating);
+    let r = d.reservoir.expect("a reservoir forecast");
+    assert_eq!(r.volume, sim.status_reading().reservoir_volume);
+    assert!(r.empty_at.is_some());
+    let b = d.battery.expect("a battery forecast");
+    assert!(
+        b.confidence >= ForecastConfidence::Medium,
+        "{:?}",
+        b.confidence
+    );
+    assert!(b.eri_at.unwrap() > now && b.eos_at.unwrap() > b.eri_at.unwrap());
+    assert!(d.last_refill.is_some(), "a year of therapy has refills");
+    assert_eq!(
+        d.dates.last_refill,
+        d.last_refill
+            .as_ref()
+            .map(|r| local_date(r.at, chrono_tz::Europe::Paris))
+    );
+    let occlusion = d
+        .alarms
+        .iter()
+        .find(|a| a.alarm.kind == crate::model::AlarmKind::CatheterOcclusion)
+        .unwrap();
+    assert_eq!(
+        occlusion.current,
+        AlarmCurrentState::Unknown,
+        "the link is down: the pump may have cleared it"
+    );
+    assert_eq!(
+        d.alarms[0].alarm.priority,
+        crate::model::AlarmPriority::High
+    );
+}
+
+#[test]
+fn dates_are_the_patients_days_across_dst_changes() {
+    let paris = chrono_tz::Europe::Paris;
+    let new_york = chrono_tz::America::New_York;
+    // Spring forward in Paris, 2026-03-29 02:00 → 03:00 local.
+    let t = |y, m, d, h, min| Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap();
+    assert_eq!(local_date(t(2026, 3, 28, 22, 30), paris), "2026-03-28"); // 23:30 CET
+    assert_eq!(local_date(t(2026, 3, 28, 23, 30), paris), "2026-03-29"); // 00:30 CET
+    assert_eq!(local_date(t(2026, 3, 29, 21, 30), paris), "2026-03-29"); // 23:30 CEST
+    assert_eq!(local_date(t(2026, 3, 29, 22, 30), paris), "2026-03-30"); // 00:30 CEST
+    // Fall back, 2026-10-25 03:00 → 02:00 local.
+    assert_eq!(local_date(t(2026, 10, 24, 22, 30), paris), "2026-10-25"); // 00:30 CEST
+    assert_eq!(local_date(t(2026, 10, 25, 22, 30), paris), "2026-10-25"); // 23:30 CET
+    assert_eq!(local_date(t(2026, 10, 25, 23, 30), paris), "2026-10-26");
+    // New York moves on other days (2026-03-08 and 2026-11-01).
+    assert_eq!(local_date(t(2026, 3, 8, 4, 30), new_york), "2026-03-07"); // 23:30 EST
+    assert_eq!(local_date(t(2026, 3, 9, 3, 30), new_york), "2026-03-08"); // 23:30 EDT
+    assert_eq!(local_date(t(2026, 11, 2, 4, 30), new_york), "2026-11-01"); // 23:30 EST
+}
+
+#[test]
+fn the_dashboards_key_dates_follow_the_configured_zone() {
+    let now = start() + Duration::days(30);
+    let (_d1, paris) = open_at(now, "Europe/Paris");
+    let (_d2, auckland) = open_at(now, "Pacific/Auckland");
+    for thecal in [&paris, &auckland] {
+        let mut sim = SimPump::new(SimConfig::implanted(5, start()));
+        seed(thecal.store(), &mut sim, 30);
+    }
+    let p = paris.dashboard().unwrap();
+    let a = auckland.dashboard().unwrap();
+    let low = p.reservoir.as_ref().unwrap().low_at.unwrap();
+    assert_eq!(
+        p.dates.reservoir_low,
+        Some(local_date(low, chrono_tz::Europe::Paris))
+    );
+    assert_eq!(
+        a.dates.reservoir_low,
+        Some(local_date(low, chrono_tz::Pacific::Auckland))
+    );
+    assert_eq!(
+        p.reservoir.unwrap().low_at,
+        a.reservoir.unwrap().low_at,
+        "the same moment in UTC"
+    );
+}
