@@ -9,9 +9,11 @@
 //! The core is read-only toward the pump: nothing in it can change therapy.
 
 pub mod app;
+pub mod diary;
 pub mod link;
 pub mod model;
 pub mod pump;
+pub mod recovery;
 pub mod store;
 pub mod therapy;
 

@@ -6,10 +6,12 @@
 //! Functions that write take a [`rusqlite::Transaction`]; functions that read take a
 //! [`rusqlite::Connection`], so the same code serves the writer and the reader.
 
+mod diary;
 mod error;
 mod events;
 mod pumps;
 mod readings;
+mod recovery;
 mod therapy;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +20,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
+pub use diary::{
+    EntryKind, EntryOutcome, Grouping, MedicationAggregate, PainAggregate, entry_history,
+    insert_medication, insert_pain, medication_aggregates, medication_between, medication_by_id,
+    pain_aggregates, pain_between, pain_by_id, purge_deleted, record_change, restore, soft_delete,
+    update_medication, update_pain, usual_doses,
+};
 pub use error::StoreError;
 pub use events::{
     AlarmRecord, acknowledge_in_app, alarm_history, events_after, extend_history_sync,
@@ -25,6 +33,11 @@ pub use events::{
 };
 pub use pumps::{all_pumps, pump_by_serial, upsert_pump};
 pub use readings::{insert_reading, latest_reading, readings_between};
+pub use recovery::{
+    PlanRow, all_reminders, checklist_ticks, delete_reminder, fired_since, insert_reminder,
+    insert_symptom, last_reminder_check, mark_fired, recovery_plan, set_last_reminder_check,
+    set_plan, set_tick, symptom_by_id, symptoms_between, update_symptom,
+};
 pub use therapy::{
     FUTURE_TOLERANCE, PumpSettings, RefillEntry, RefillPlace, RefillRecord, RefillSource,
     battery_history, first_battery_indicator, first_reading_since, last_battery_replaced,

@@ -1,0 +1,411 @@
+//! The diary through the app object, against a real store and an injected clock.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::*;
+use crate::app::{Thecal, ThecalConfig};
+use crate::model::{ManualClock, UtcDateTime};
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> UtcDateTime {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+fn cd(year: i32, month: u8, day: u8) -> CalendarDate {
+    CalendarDate { year, month, day }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+    thecal: Arc<Thecal>,
+}
+
+fn open(zone: &str, now: UtcDateTime) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(now));
+    #[allow(
+        clippy::needless_update,
+        reason = "ThecalConfig gains fields in parallel work; the rest stay at their defaults"
+    )]
+    let config = ThecalConfig {
+        time_zone: zone.into(),
+        ..ThecalConfig::default()
+    };
+    let thecal = Thecal::open_with_clock(dir.path(), &config, clock.clone()).unwrap();
+    Fixture {
+        _dir: dir,
+        clock,
+        thecal,
+    }
+}
+
+fn pain(at: UtcDateTime, score: u8) -> PainInput {
+    PainInput {
+        at,
+        score,
+        inventory: None,
+        interference: None,
+        location: None,
+        note: None,
+    }
+}
+
+fn dose(at: UtcDateTime, drug: &str, amount: f64, breakthrough: bool) -> MedicationInput {
+    MedicationInput {
+        at,
+        drug: drug.into(),
+        dose: amount,
+        unit: DoseUnit::Milligram,
+        route: Route::Oral,
+        breakthrough,
+        reason: None,
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn an_entry_keeps_every_value_and_its_zone() {
+    let f = open("Europe/Paris", utc(2026, 11, 25, 9, 0));
+    let diary = f.thecal.diary();
+    let input = PainInput {
+        inventory: Some(PainInventory {
+            worst: Some(8),
+            least: Some(3),
+            average: Some(5),
+            now: Some(6),
+        }),
+        interference: Some(PainInterference {
+            sleep: Some(7),
+            walking: Some(4),
+            ..PainInterference::default()
+        }),
+        location: Some("  lower back ".into()),
+        note: Some("yesterday evening, after a walk".into()),
+        ..pain(utc(2026, 11, 24, 19, 0), 6)
+    };
+    let e = diary.add_pain(input.clone(), Author::Patient).unwrap();
+    assert_eq!(e.time_zone, "Europe/Paris");
+    assert_eq!(e.value.location.as_deref(), Some("lower back"), "trimmed");
+    assert_eq!(e.value.inventory, input.inventory);
+    assert_eq!(e.value.interference, input.interference);
+    assert_eq!(e.created_at, utc(2026, 11, 25, 9, 0));
+    let listed = diary
+        .pain_entries(utc(2026, 11, 24, 0, 0), utc(2026, 11, 25, 0, 0))
+        .unwrap();
+    assert_eq!(listed, vec![e]);
+}
+
+#[test]
+fn an_edit_keeps_the_history_of_who_changed_what_and_when() {
+    let f = open("Europe/Paris", utc(2026, 11, 25, 9, 0));
+    let diary = f.thecal.diary();
+    let e = diary
+        .add_pain(pain(utc(2026, 11, 25, 8, 0), 7), Author::Patient)
+        .unwrap();
+    f.clock.advance(Duration::hours(2));
+    let mut changed = e.value.clone();
+    changed.score = 5;
+    changed.note = Some("it eased after lunch".into());
+    let edited = diary
+        .edit_pain(e.id, changed.clone(), Author::Caregiver)
+        .unwrap();
+    assert_eq!(edited.value.score, 5);
+    assert_eq!(edited.updated_at, utc(2026, 11, 25, 11, 0));
+    assert_eq!(edited.created_at, e.created_at);
+    // The same values again change nothing and add no history.
+    diary.edit_pain(e.id, changed, Author::Patient).unwrap();
+
+    let h = diary.pain_history(e.id).unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[0].change.action, ChangeAction::Created);
+    assert_eq!(h[0].change.author, Author::Patient);
+    assert_eq!(h[0].value.score, 7, "the original value is kept");
+    assert_eq!(h[1].change.action, ChangeAction::Edited);
+    assert_eq!(h[1].change.author, Author::Caregiver);
+    assert_eq!(h[1].change.at, utc(2026, 11, 25, 11, 0));
+    assert_eq!(h[1].change.changed_fields, vec!["note", "score"]);
+}
+
+#[test]
+fn invalid_input_names_the_field_and_stores_nothing() {
+    let now = utc(2026, 11, 25, 9, 0);
+    let f = open("Europe/Paris", now);
+    let diary = f.thecal.diary();
+    let field = |e: DiaryError| match e {
+        DiaryError::InvalidInput { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        field(diary.add_pain(pain(now, 11), Author::Patient).unwrap_err()),
+        "score"
+    );
+    assert_eq!(
+        field(
+            diary
+                .add_pain(pain(now + Duration::hours(1), 3), Author::Patient)
+                .unwrap_err()
+        ),
+        "at"
+    );
+    assert_eq!(
+        field(
+            diary
+                .add_medication(dose(now, " ", 5.0, true), Author::Patient)
+                .unwrap_err()
+        ),
+        "drug"
+    );
+    let e = diary.add_pain(pain(now, 11), Author::Patient).unwrap_err();
+    assert!(e.to_string().contains("score"));
+    assert!(!e.to_string().contains("11"), "no health data in messages");
+    let all = utc(2000, 1, 1, 0, 0);
+    assert!(
+        diary
+            .pain_entries(all, now + Duration::days(1))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        diary
+            .medications(all, now + Duration::days(1))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        diary
+            .edit_pain(42, pain(now, 3), Author::Patient)
+            .unwrap_err(),
+        DiaryError::NotFound
+    );
+}
+
+#[test]
+fn a_deleted_entry_can_be_restored_for_30_days_then_is_purged() {
+    let now = utc(2026, 11, 25, 9, 0);
+    let f = open("Europe/Paris", now);
+    let diary = f.thecal.diary();
+    let a = diary.add_pain(pain(now, 4), Author::Patient).unwrap();
+    let b = diary
+        .add_medication(dose(now, "Oxycodone", 5.0, true), Author::Patient)
+        .unwrap();
+    diary.delete_pain(a.id, Author::Patient).unwrap();
+    diary.delete_medication(b.id, Author::Clinician).unwrap();
+    assert_eq!(
+        diary.delete_pain(a.id, Author::Patient),
+        Err(DiaryError::NotFound)
+    );
+    let range = (now - Duration::days(1), now + Duration::days(1));
+    assert!(diary.pain_entries(range.0, range.1).unwrap().is_empty());
+
+    f.clock.advance(Duration::days(29));
+    let back = diary.restore_pain(a.id, Author::Caregiver).unwrap();
+    assert_eq!(back.value, a.value);
+    assert_eq!(
+        diary.restore_pain(a.id, Author::Patient),
+        Err(DiaryError::NotDeleted)
+    );
+    let actions: Vec<_> = diary
+        .pain_history(a.id)
+        .unwrap()
+        .iter()
+        .map(|r| (r.change.action, r.change.author))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            (ChangeAction::Created, Author::Patient),
+            (ChangeAction::Deleted, Author::Patient),
+            (ChangeAction::Restored, Author::Caregiver),
+        ]
+    );
+    assert_eq!(diary.purge_expired().unwrap(), 0, "30 days not yet over");
+
+    f.clock.advance(Duration::days(2));
+    assert_eq!(
+        diary.restore_medication(b.id, Author::Patient),
+        Err(DiaryError::RestoreExpired)
+    );
+    assert_eq!(diary.purge_expired().unwrap(), 1);
+    assert_eq!(
+        diary.restore_medication(b.id, Author::Patient),
+        Err(DiaryError::NotFound)
+    );
+    assert!(
+        diary.medication_history(b.id).unwrap().is_empty(),
+        "purged with its history"
+    );
+    assert_eq!(diary.pain_entries(range.0, range.1).unwrap().len(), 1);
+}
+
+#[test]
+fn trends_group_by_the_local_day_and_week_of_the_patient() {
+    // Paris; "now" is Wednesday 2026-11-25.
+    let now = utc(2026, 11, 25, 20, 0);
+    let f = open("Europe/Paris", now);
+    let diary = f.thecal.diary();
+    let add = |at, s| diary.add_pain(pain(at, s), Author::Patient).unwrap();
+    add(utc(2026, 11, 23, 8, 0), 6); // Mon 23
+    add(utc(2026, 11, 23, 18, 0), 8); // Mon 23
+    add(utc(2026, 11, 23, 23, 30), 2); // 00:30 on Tue 24 in Paris
+    let deleted = add(utc(2026, 11, 24, 12, 0), 10);
+    diary.delete_pain(deleted.id, Author::Patient).unwrap();
+    add(utc(2026, 11, 25, 9, 0), 4); // Wed 25
+    let med = |at, drug, amount, bt| {
+        diary
+            .add_medication(dose(at, drug, amount, bt), Author::Patient)
+            .unwrap()
+    };
+    med(utc(2026, 11, 23, 9, 0), "Oxycodone", 5.0, true);
+    med(utc(2026, 11, 23, 21, 0), " oxycodone", 10.0, true);
+    med(utc(2026, 11, 24, 9, 0), "Paracetamol", 1000.0, false);
+    med(utc(2026, 11, 16, 9, 0), "Oxycodone", 5.0, true); // the week before
+
+    let t = block_on(diary.trend(cd(2026, 11, 23), cd(2026, 11, 25), TrendPeriod::Day)).unwrap();
+    assert_eq!(t.buckets.len(), 3);
+    let mon = &t.buckets[0];
+    assert_eq!(mon.first_day, cd(2026, 11, 23));
+    let p = mon.pain.as_ref().unwrap();
+    assert_eq!((p.count, p.min, p.max), (2, 6, 8));
+    assert!((p.mean - 7.0).abs() < 1e-9);
+    assert_eq!(mon.breakthrough_doses, 2);
+    assert_eq!(
+        mon.medication.len(),
+        1,
+        "names differing in case are one drug"
+    );
+    assert!((mon.medication[0].total - 15.0).abs() < 1e-9);
+    assert_eq!(mon.medication[0].doses, 2);
+    let tue = &t.buckets[1];
+    assert_eq!(
+        tue.pain.as_ref().map(|p| (p.count, p.max)),
+        Some((1, 2)),
+        "deleted left out"
+    );
+    assert_eq!(tue.breakthrough_doses, 0);
+    assert_eq!(tue.medication[0].drug, "Paracetamol");
+
+    let w = block_on(diary.trend(cd(2026, 11, 10), cd(2026, 11, 25), TrendPeriod::Week)).unwrap();
+    assert_eq!(w.buckets.len(), 3);
+    assert_eq!(
+        w.buckets[0].first_day,
+        cd(2026, 11, 10),
+        "clipped to the range"
+    );
+    assert_eq!(w.buckets[0].last_day, cd(2026, 11, 15));
+    assert!(w.buckets[0].pain.is_none());
+    assert_eq!(w.buckets[1].breakthrough_doses, 1);
+    let this_week = &w.buckets[2];
+    assert_eq!(this_week.first_day, cd(2026, 11, 23));
+    assert_eq!(this_week.last_day, cd(2026, 11, 25));
+    assert_eq!(this_week.pain.as_ref().unwrap().count, 4);
+    assert_eq!(this_week.breakthrough_doses, 2);
+
+    let bad = block_on(diary.trend(cd(2026, 11, 25), cd(2026, 11, 1), TrendPeriod::Day));
+    assert!(matches!(bad, Err(DiaryError::InvalidInput { ref field, .. }) if field == "to"));
+}
+
+#[test]
+fn before_and_after_a_date() {
+    let now = utc(2026, 11, 25, 20, 0);
+    let f = open("Europe/Paris", now);
+    let diary = f.thecal.diary();
+    // Implant on the 15th: pain 8 and two breakthrough doses a day before, 3 and none after.
+    for d in 5..25 {
+        let at = utc(2026, 11, d, 10, 0);
+        if d < 15 {
+            diary.add_pain(pain(at, 8), Author::Patient).unwrap();
+            for h in [0, 6] {
+                diary
+                    .add_medication(
+                        dose(at + Duration::hours(h), "Morphine sulfate", 10.0, true),
+                        Author::Patient,
+                    )
+                    .unwrap();
+            }
+        } else {
+            diary.add_pain(pain(at, 3), Author::Patient).unwrap();
+        }
+    }
+    let c = block_on(diary.compare(cd(2026, 11, 15), 10)).unwrap();
+    assert_eq!(c.before.first_day, cd(2026, 11, 5));
+    assert_eq!(c.before.last_day, cd(2026, 11, 14));
+    assert_eq!(c.after.first_day, cd(2026, 11, 15));
+    assert_eq!(c.after.last_day, cd(2026, 11, 24));
+    assert_eq!(c.before.pain.as_ref().unwrap().count, 10);
+    assert!((c.before.pain.as_ref().unwrap().mean - 8.0).abs() < 1e-9);
+    assert!((c.after.pain.as_ref().unwrap().mean - 3.0).abs() < 1e-9);
+    assert_eq!(c.before.breakthrough_doses, 20);
+    assert!((c.before.medication[0].total - 200.0).abs() < 1e-9);
+    assert_eq!(c.after.breakthrough_doses, 0);
+    assert!(c.after.medication.is_empty());
+    let s = block_on(diary.summary(cd(2026, 11, 1), cd(2026, 11, 30))).unwrap();
+    assert_eq!(s.pain.unwrap().count, 20);
+    assert!(matches!(
+        block_on(diary.compare(cd(2026, 11, 15), 0)),
+        Err(DiaryError::InvalidInput { ref field, .. }) if field == "days"
+    ));
+}
+
+#[test]
+fn a_usual_dose_is_offered_and_repeated_in_one_call() {
+    let now = utc(2026, 11, 25, 20, 0);
+    let f = open("Europe/Paris", now);
+    let diary = f.thecal.diary();
+    let first = diary
+        .add_medication(
+            MedicationInput {
+                reason: Some("flare after driving".into()),
+                ..dose(utc(2026, 11, 24, 8, 0), "Oxycodone", 5.0, true)
+            },
+            Author::Patient,
+        )
+        .unwrap();
+    diary
+        .add_medication(
+            dose(utc(2026, 11, 24, 9, 0), "Ibuprofen", 400.0, false),
+            Author::Patient,
+        )
+        .unwrap();
+    let again = diary
+        .repeat_medication(first.id, utc(2026, 11, 25, 19, 0), Author::Patient)
+        .unwrap();
+    assert_eq!(again.value.drug, "Oxycodone");
+    assert!((again.value.dose - 5.0).abs() < 1e-9);
+    assert!(again.value.breakthrough);
+    assert_eq!(again.value.reason, None, "the reason is not copied");
+    assert_eq!(again.value.at, utc(2026, 11, 25, 19, 0));
+    let usual = diary.usual_doses(5).unwrap();
+    assert_eq!(usual.len(), 2);
+    assert_eq!(usual[0].drug, "Oxycodone");
+    assert_eq!(usual[0].times_logged, 2);
+    assert_eq!(
+        diary.repeat_medication(999, now, Author::Patient),
+        Err(DiaryError::NotFound)
+    );
+    assert!(matches!(
+        diary.repeat_medication(first.id, now + Duration::hours(2), Author::Patient),
+        Err(DiaryError::InvalidInput { ref field, .. }) if field == "at"
+    ));
+}
+
+#[test]
+fn an_entry_counts_for_the_local_day_where_it_was_made() {
+    // 03:00 UTC is still the evening before in New York.
+    let at = utc(2026, 11, 25, 3, 0);
+    let now = utc(2026, 11, 25, 12, 0);
+    let f = open("America/New_York", now);
+    let diary = f.thecal.diary();
+    let e = diary.add_pain(pain(at, 5), Author::Patient).unwrap();
+    assert_eq!(e.time_zone, "America/New_York");
+    let t = block_on(diary.trend(cd(2026, 11, 24), cd(2026, 11, 25), TrendPeriod::Day)).unwrap();
+    assert!(t.buckets[0].pain.is_some());
+    assert!(t.buckets[1].pain.is_none());
+}

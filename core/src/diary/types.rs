@@ -1,0 +1,690 @@
+//! The diary's values: pain entries, medication doses, who changed them, calendar dates.
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{InvalidInput, UtcDateTime};
+
+/// The highest value of every 0–10 rating.
+pub const MAX_SCORE: u8 = 10;
+/// How far in the future an entry's time may be (phone clocks differ a little): five minutes.
+pub const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
+/// The longest free text (note, reason, location) in characters.
+pub const MAX_NOTE_CHARS: usize = 2_000;
+/// The longest medication name or body location in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// The largest single dose accepted (a typo guard: no unit makes 100 000 plausible).
+pub const MAX_DOSE: f64 = 100_000.0;
+/// How long a deleted entry can be restored, in days.
+pub const RESTORE_DAYS: i64 = 30;
+
+/// A calendar date in the patient's time zone (no time, no zone).
+///
+/// Crosses the FFI as a plain record (year, month 1–12, day 1–31): Kotlin and Swift each turn it
+/// into their own local-date type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CalendarDate {
+    /// The year, e.g. 2026.
+    pub year: i32,
+    /// The month, 1–12.
+    pub month: u8,
+    /// The day of the month, 1–31.
+    pub day: u8,
+}
+
+impl CalendarDate {
+    /// Checks the date exists and turns it into chrono's date.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] on `field` for a date that does not exist (31 February).
+    pub fn to_naive(self, field: &'static str) -> Result<NaiveDate, InvalidInput> {
+        NaiveDate::from_ymd_opt(self.year, u32::from(self.month), u32::from(self.day))
+            .ok_or_else(|| InvalidInput::new(field, "is not a date that exists"))
+    }
+
+    /// The date of a chrono date.
+    #[must_use]
+    pub fn from_naive(d: NaiveDate) -> Self {
+        Self {
+            year: d.year(),
+            // Month and day always fit in a byte.
+            month: u8::try_from(d.month()).unwrap_or(1),
+            day: u8::try_from(d.day()).unwrap_or(1),
+        }
+    }
+}
+
+/// Whole days since 1970-01-01 of a calendar date: how local days are stored and grouped.
+#[must_use]
+pub fn day_number(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce()) - i64::from(EPOCH_DAYS_FROM_CE)
+}
+
+/// The calendar date of a [`day_number`]; `None` outside chrono's range (a damaged row).
+#[must_use]
+pub fn date_of_day(day: i64) -> Option<NaiveDate> {
+    let ce = i32::try_from(day + i64::from(EPOCH_DAYS_FROM_CE)).ok()?;
+    NaiveDate::from_num_days_from_ce_opt(ce)
+}
+
+/// `NaiveDate(1970, 1, 1).num_days_from_ce()`.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// The local calendar day of `at` in `zone`, as a [`day_number`].
+#[must_use]
+pub fn local_day(at: UtcDateTime, zone: chrono_tz::Tz) -> i64 {
+    day_number(zone.from_utc_datetime(&at.naive_utc()).date_naive())
+}
+
+/// Who made a change: the patient, or someone on their behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Author {
+    /// The patient.
+    Patient,
+    /// A caregiver (family member, nurse at home).
+    Caregiver,
+    /// A clinician.
+    Clinician,
+}
+
+impl Author {
+    /// The stored code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Patient => "patient",
+            Self::Caregiver => "caregiver",
+            Self::Clinician => "clinician",
+        }
+    }
+
+    /// Parses [`Author::code`].
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "patient" => Self::Patient,
+            "caregiver" => Self::Caregiver,
+            "clinician" => Self::Clinician,
+            _ => return None,
+        })
+    }
+}
+
+/// What a change did to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum ChangeAction {
+    /// The entry was made.
+    Created,
+    /// Some of its values were changed.
+    Edited,
+    /// It was deleted (restorable for 30 days).
+    Deleted,
+    /// It was brought back after a delete.
+    Restored,
+}
+
+impl ChangeAction {
+    /// The stored code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Edited => "edited",
+            Self::Deleted => "deleted",
+            Self::Restored => "restored",
+        }
+    }
+
+    /// Parses [`ChangeAction::code`].
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "created" => Self::Created,
+            "edited" => Self::Edited,
+            "deleted" => Self::Deleted,
+            "restored" => Self::Restored,
+            _ => return None,
+        })
+    }
+}
+
+/// The Brief Pain Inventory's four severity items, each 0–10 (any may be left out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PainInventory {
+    /// Worst pain in the last 24 hours.
+    pub worst: Option<u8>,
+    /// Least pain in the last 24 hours.
+    pub least: Option<u8>,
+    /// Pain on average.
+    pub average: Option<u8>,
+    /// Pain right now.
+    pub now: Option<u8>,
+}
+
+/// How much pain interfered, 0 (not at all) – 10 (completely), with the seven Brief Pain
+/// Inventory items (any may be left out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PainInterference {
+    /// General activity.
+    pub general_activity: Option<u8>,
+    /// Mood.
+    pub mood: Option<u8>,
+    /// Walking ability.
+    pub walking: Option<u8>,
+    /// Normal work (outside the home and housework).
+    pub normal_work: Option<u8>,
+    /// Relations with other people.
+    pub relations: Option<u8>,
+    /// Sleep.
+    pub sleep: Option<u8>,
+    /// Enjoyment of life.
+    pub enjoyment: Option<u8>,
+}
+
+/// What the patient enters for a pain score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PainInput {
+    /// When the pain was felt (the patient may log yesterday evening now).
+    pub at: UtcDateTime,
+    /// The 0–10 numeric rating.
+    pub score: u8,
+    /// Optional Brief Pain Inventory severity items.
+    pub inventory: Option<PainInventory>,
+    /// Optional interference items.
+    pub interference: Option<PainInterference>,
+    /// Where it hurts, in the patient's words.
+    pub location: Option<String>,
+    /// A free-text note.
+    pub note: Option<String>,
+}
+
+/// A stored pain entry.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PainEntry {
+    /// The entry's id.
+    pub id: i64,
+    /// The patient's zone when it was entered (IANA name): the local day it counts for.
+    pub time_zone: String,
+    /// The values.
+    pub value: PainInput,
+    /// When it was first saved.
+    pub created_at: UtcDateTime,
+    /// When it was last changed.
+    pub updated_at: UtcDateTime,
+}
+
+/// The unit of a dose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum DoseUnit {
+    /// Milligrams.
+    Milligram,
+    /// Micrograms.
+    Microgram,
+    /// Millilitres (oral solution).
+    Milliliter,
+    /// Tablets or capsules.
+    Tablet,
+    /// Drops.
+    Drop,
+    /// Patches.
+    Patch,
+    /// Sprays or puffs.
+    Spray,
+}
+
+impl DoseUnit {
+    /// The stored code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Milligram => "mg",
+            Self::Microgram => "ug",
+            Self::Milliliter => "ml",
+            Self::Tablet => "tablet",
+            Self::Drop => "drop",
+            Self::Patch => "patch",
+            Self::Spray => "spray",
+        }
+    }
+
+    /// Parses [`DoseUnit::code`].
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "mg" => Self::Milligram,
+            "ug" => Self::Microgram,
+            "ml" => Self::Milliliter,
+            "tablet" => Self::Tablet,
+            "drop" => Self::Drop,
+            "patch" => Self::Patch,
+            "spray" => Self::Spray,
+            _ => return None,
+        })
+    }
+}
+
+/// How a dose was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Route {
+    /// Swallowed.
+    Oral,
+    /// Under the tongue or in the cheek.
+    Sublingual,
+    /// Through the skin (patch).
+    Transdermal,
+    /// Nasal spray.
+    Intranasal,
+    /// An injection.
+    Injection,
+    /// Rectal.
+    Rectal,
+    /// Another way.
+    Other,
+}
+
+impl Route {
+    /// The stored code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Oral => "oral",
+            Self::Sublingual => "sublingual",
+            Self::Transdermal => "transdermal",
+            Self::Intranasal => "intranasal",
+            Self::Injection => "injection",
+            Self::Rectal => "rectal",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses [`Route::code`].
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "oral" => Self::Oral,
+            "sublingual" => Self::Sublingual,
+            "transdermal" => Self::Transdermal,
+            "intranasal" => Self::Intranasal,
+            "injection" => Self::Injection,
+            "rectal" => Self::Rectal,
+            "other" => Self::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// A medication dose the patient took besides the pump.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MedicationInput {
+    /// When it was taken.
+    pub at: UtcDateTime,
+    /// The drug's name as on the box.
+    pub drug: String,
+    /// The amount, in `unit`.
+    pub dose: f64,
+    /// The unit of `dose`.
+    pub unit: DoseUnit,
+    /// How it was taken.
+    pub route: Route,
+    /// `true` for a dose taken for breakthrough pain, `false` for a regular scheduled dose.
+    pub breakthrough: bool,
+    /// Why, in the patient's words.
+    pub reason: Option<String>,
+}
+
+/// A stored medication dose.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MedicationEntry {
+    /// The entry's id.
+    pub id: i64,
+    /// The patient's zone when it was entered (IANA name).
+    pub time_zone: String,
+    /// The values.
+    pub value: MedicationInput,
+    /// When it was first saved.
+    pub created_at: UtcDateTime,
+    /// When it was last changed.
+    pub updated_at: UtcDateTime,
+}
+
+/// A dose the patient often takes, for one-tap re-entry.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct UsualDose {
+    /// The drug's name (as last entered).
+    pub drug: String,
+    /// The amount.
+    pub dose: f64,
+    /// The unit.
+    pub unit: DoseUnit,
+    /// How it is taken.
+    pub route: Route,
+    /// Whether it is usually a breakthrough dose.
+    pub breakthrough: bool,
+    /// How many times it was logged in the period looked at.
+    pub times_logged: u32,
+}
+
+/// One version of an entry in its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Revision {
+    /// When the change was made.
+    pub at: UtcDateTime,
+    /// Who made it.
+    pub author: Author,
+    /// What it did.
+    pub action: ChangeAction,
+    /// The names of the values that changed (API field names such as `score`, `note`); empty
+    /// for a creation, a delete or a restore.
+    pub changed_fields: Vec<String>,
+}
+
+/// One version of a pain entry: the change and the values after it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PainRevision {
+    /// The change.
+    pub change: Revision,
+    /// The values after it.
+    pub value: PainInput,
+}
+
+/// One version of a medication entry: the change and the values after it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MedicationRevision {
+    /// The change.
+    pub change: Revision,
+    /// The values after it.
+    pub value: MedicationInput,
+}
+
+fn check_score(field: &'static str, v: Option<u8>) -> Result<(), InvalidInput> {
+    match v {
+        Some(s) if s > MAX_SCORE => Err(InvalidInput::new(
+            field,
+            format!("must be between 0 and {MAX_SCORE}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks an optional free text: at most `max` characters; blank text counts as none.
+pub(crate) fn check_text(
+    field: &'static str,
+    v: Option<&str>,
+    max: usize,
+) -> Result<(), InvalidInput> {
+    match v {
+        Some(s) if s.chars().count() > max => Err(InvalidInput::new(
+            field,
+            format!("is too long (at most {max} characters)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks an entry time: not later than `now` plus a small tolerance, not before 1970.
+pub(crate) fn check_time(
+    field: &'static str,
+    at: UtcDateTime,
+    now: UtcDateTime,
+) -> Result<(), InvalidInput> {
+    if at > now + chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS) {
+        return Err(InvalidInput::new(
+            field,
+            "is in the future; enter the time it happened (check the phone's clock and time zone)",
+        ));
+    }
+    if at.timestamp() < 0 {
+        return Err(InvalidInput::new(field, "is before 1970"));
+    }
+    Ok(())
+}
+
+/// Trims a free text; blank text becomes `None`.
+pub(crate) fn tidy(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl PainInput {
+    /// Checks every value against `now`.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] naming the first wrong field (`score`, `inventory.worst`, `at`…).
+    pub fn validate(&self, now: UtcDateTime) -> Result<(), InvalidInput> {
+        check_time("at", self.at, now)?;
+        check_score("score", Some(self.score))?;
+        if let Some(i) = &self.inventory {
+            check_score("inventory.worst", i.worst)?;
+            check_score("inventory.least", i.least)?;
+            check_score("inventory.average", i.average)?;
+            check_score("inventory.now", i.now)?;
+            if let (Some(w), Some(l)) = (i.worst, i.least)
+                && l > w
+            {
+                return Err(InvalidInput::new(
+                    "inventory.least",
+                    "is higher than the worst pain; check the two values",
+                ));
+            }
+        }
+        if let Some(i) = &self.interference {
+            check_score("interference.general_activity", i.general_activity)?;
+            check_score("interference.mood", i.mood)?;
+            check_score("interference.walking", i.walking)?;
+            check_score("interference.normal_work", i.normal_work)?;
+            check_score("interference.relations", i.relations)?;
+            check_score("interference.sleep", i.sleep)?;
+            check_score("interference.enjoyment", i.enjoyment)?;
+        }
+        check_text("location", self.location.as_deref(), MAX_NAME_CHARS)?;
+        check_text("note", self.note.as_deref(), MAX_NOTE_CHARS)?;
+        Ok(())
+    }
+
+    /// The same values with free texts trimmed (blank → none) and times to the millisecond.
+    #[must_use]
+    pub fn tidied(mut self) -> Self {
+        self.location = tidy(self.location);
+        self.note = tidy(self.note);
+        self.at = crate::model::from_millis(crate::model::to_millis(self.at)).unwrap_or(self.at);
+        self
+    }
+}
+
+impl MedicationInput {
+    /// Checks every value against `now`.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] naming the first wrong field (`drug`, `dose`, `at`…).
+    pub fn validate(&self, now: UtcDateTime) -> Result<(), InvalidInput> {
+        check_time("at", self.at, now)?;
+        if self.drug.trim().is_empty() {
+            return Err(InvalidInput::new(
+                "drug",
+                "is empty; enter the medication's name",
+            ));
+        }
+        check_text("drug", Some(self.drug.trim()), MAX_NAME_CHARS)?;
+        if !self.dose.is_finite() || self.dose <= 0.0 {
+            return Err(InvalidInput::new("dose", "must be a number above zero"));
+        }
+        if self.dose > MAX_DOSE {
+            return Err(InvalidInput::new(
+                "dose",
+                "is far too large; check the amount and the unit",
+            ));
+        }
+        check_text("reason", self.reason.as_deref(), MAX_NOTE_CHARS)?;
+        Ok(())
+    }
+
+    /// The same values with texts trimmed (blank reason → none) and times to the millisecond.
+    #[must_use]
+    pub fn tidied(mut self) -> Self {
+        self.drug = self.drug.trim().to_owned();
+        self.reason = tidy(self.reason);
+        self.at = crate::model::from_millis(crate::model::to_millis(self.at)).unwrap_or(self.at);
+        self
+    }
+
+    /// The key trends group this drug by: its name trimmed and lower-cased.
+    #[must_use]
+    pub fn drug_key(&self) -> String {
+        self.drug.trim().to_lowercase()
+    }
+}
+
+/// The names of the top-level fields whose values differ between two JSON objects.
+pub(crate) fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    out.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> UtcDateTime {
+        chrono::Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+    }
+
+    fn pain(score: u8) -> PainInput {
+        PainInput {
+            at: now() - chrono::Duration::hours(12),
+            score,
+            inventory: None,
+            interference: None,
+            location: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_score_of_eleven_names_the_field() {
+        assert_eq!(pain(11).validate(now()).unwrap_err().field, "score");
+        assert!(pain(10).validate(now()).is_ok());
+        assert!(pain(0).validate(now()).is_ok());
+        let mut p = pain(5);
+        p.interference = Some(PainInterference {
+            sleep: Some(12),
+            ..PainInterference::default()
+        });
+        assert_eq!(p.validate(now()).unwrap_err().field, "interference.sleep");
+    }
+
+    #[test]
+    fn a_time_in_the_future_is_refused_beyond_the_tolerance() {
+        let mut p = pain(5);
+        p.at = now() + chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS);
+        assert!(p.validate(now()).is_ok(), "a phone clock a little ahead");
+        p.at = now() + chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS + 1);
+        let e = p.validate(now()).unwrap_err();
+        assert_eq!(e.field, "at");
+        assert!(e.reason.contains("future"));
+    }
+
+    #[test]
+    fn least_above_worst_is_refused() {
+        let mut p = pain(5);
+        p.inventory = Some(PainInventory {
+            worst: Some(4),
+            least: Some(6),
+            ..PainInventory::default()
+        });
+        assert_eq!(p.validate(now()).unwrap_err().field, "inventory.least");
+    }
+
+    #[test]
+    fn medication_needs_a_name_and_a_sensible_dose() {
+        let m = MedicationInput {
+            at: now(),
+            drug: "  ".into(),
+            dose: 5.0,
+            unit: DoseUnit::Milligram,
+            route: Route::Oral,
+            breakthrough: true,
+            reason: None,
+        };
+        assert_eq!(m.validate(now()).unwrap_err().field, "drug");
+        let named = MedicationInput {
+            drug: " Oxycodone ".into(),
+            ..m
+        };
+        assert!(named.validate(now()).is_ok());
+        assert_eq!(named.drug_key(), "oxycodone");
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e9] {
+            let e = MedicationInput {
+                dose: bad,
+                ..named.clone()
+            }
+            .validate(now())
+            .unwrap_err();
+            assert_eq!(e.field, "dose", "{bad}");
+        }
+    }
+
+    #[test]
+    fn day_numbers_and_local_days() {
+        let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        assert_eq!(day_number(d), 0);
+        assert_eq!(date_of_day(20_000), NaiveDate::from_ymd_opt(2024, 10, 4));
+        // 23:30 UTC on 24 Nov is already 25 Nov in Paris.
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 24, 23, 30, 0)
+            .unwrap();
+        let paris = local_day(t, chrono_tz::Europe::Paris);
+        let utc = local_day(t, chrono_tz::UTC);
+        assert_eq!(paris, utc + 1);
+        assert_eq!(
+            CalendarDate::from_naive(date_of_day(paris).unwrap()),
+            CalendarDate {
+                year: 2026,
+                month: 11,
+                day: 25
+            }
+        );
+        assert!(
+            CalendarDate {
+                year: 2026,
+                month: 2,
+                day: 30
+            }
+            .to_naive("from")
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn changed_fields_lists_what_differs() {
+        let a = serde_json::to_value(pain(5)).unwrap();
+        let mut p = pain(6);
+        p.note = Some("after a walk".into());
+        let b = serde_json::to_value(p).unwrap();
+        assert_eq!(changed_fields(&a, &b), vec!["note", "score"]);
+        assert!(changed_fields(&a, &a).is_empty());
+    }
+}

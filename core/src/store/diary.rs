@@ -1,0 +1,771 @@
+//! The `pain_entries`, `medication_entries` and `entry_history` tables: the diary, its edit
+//! history, soft delete and restore, and the SQL aggregates behind the trends.
+//!
+//! Every write of an entry also writes a history row (who, when, what, the values after it) in
+//! the same transaction, so an entry and its history never disagree.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::StoreError;
+use crate::diary::{
+    Author, ChangeAction, DoseUnit, MedicationEntry, MedicationInput, PainEntry, PainInput,
+    PainInterference, PainInventory, RESTORE_DAYS, Revision, Route, changed_fields, local_day,
+};
+use crate::model::{UtcDateTime, from_millis, to_millis};
+
+/// The kinds of entry that keep a history and can be deleted and restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A pain entry.
+    Pain,
+    /// A medication dose.
+    Medication,
+    /// A recovery symptom.
+    Symptom,
+}
+
+impl EntryKind {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Pain => "pain_entries",
+            Self::Medication => "medication_entries",
+            Self::Symptom => "symptom_entries",
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Pain => "pain",
+            Self::Medication => "medication",
+            Self::Symptom => "symptom",
+        }
+    }
+}
+
+/// What became of a delete or a restore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryOutcome {
+    /// Done.
+    Done,
+    /// No such entry (or, for a delete, it is already deleted).
+    NotFound,
+    /// A restore of an entry that is not deleted.
+    NotDeleted,
+    /// A restore more than 30 days after the delete.
+    Expired,
+}
+
+fn encode_err(_: serde_json::Error) -> StoreError {
+    StoreError::Internal {
+        context: "encoding an entry's history".into(),
+    }
+}
+
+/// Writes one history row of entry `id`: `snapshot` is the values after the change.
+///
+/// # Errors
+/// A storage error.
+pub fn record_change(
+    tx: &Transaction<'_>,
+    kind: EntryKind,
+    id: i64,
+    at: UtcDateTime,
+    author: Author,
+    action: ChangeAction,
+    snapshot: &serde_json::Value,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO entry_history (kind, entry_id, changed_at_ms, author, action, snapshot)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        kind.code(),
+        id,
+        to_millis(at),
+        author.code(),
+        action.code(),
+        serde_json::to_string(snapshot).map_err(encode_err)?,
+    ])?;
+    Ok(())
+}
+
+/// The history of entry `id`, oldest first: each change with the values after it.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn entry_history(
+    conn: &Connection,
+    kind: EntryKind,
+    id: i64,
+) -> Result<Vec<(Revision, serde_json::Value)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT changed_at_ms, author, action, snapshot FROM entry_history
+         WHERE kind = ?1 AND entry_id = ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![kind.code(), id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let damaged = || StoreError::damaged("entry_history");
+    let mut out: Vec<(Revision, serde_json::Value)> = Vec::new();
+    for row in rows {
+        let (at, author, action, snapshot) = row?;
+        let value: serde_json::Value = serde_json::from_str(&snapshot).map_err(|_| damaged())?;
+        let action = ChangeAction::from_code(&action).ok_or_else(damaged)?;
+        let changed = match (action, out.last()) {
+            (ChangeAction::Edited, Some((_, before))) => changed_fields(before, &value),
+            _ => Vec::new(),
+        };
+        out.push((
+            Revision {
+                at: from_millis(at).ok_or_else(damaged)?,
+                author: Author::from_code(&author).ok_or_else(damaged)?,
+                action,
+                changed_fields: changed,
+            },
+            value,
+        ));
+    }
+    Ok(out)
+}
+
+fn latest_snapshot(
+    tx: &Transaction<'_>,
+    kind: EntryKind,
+    id: i64,
+) -> Result<serde_json::Value, StoreError> {
+    let text: Option<String> = tx
+        .prepare_cached(
+            "SELECT snapshot FROM entry_history WHERE kind = ?1 AND entry_id = ?2
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![kind.code(), id], |r| r.get(0))
+        .optional()?;
+    match text {
+        Some(t) => serde_json::from_str(&t).map_err(|_| StoreError::damaged("entry_history")),
+        None => Ok(serde_json::Value::Null),
+    }
+}
+
+/// Deletes entry `id` (restorable for 30 days). `NotFound` if there is no such live entry.
+///
+/// # Errors
+/// A storage error.
+pub fn soft_delete(
+    tx: &Transaction<'_>,
+    kind: EntryKind,
+    id: i64,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<EntryOutcome, StoreError> {
+    let n = tx.execute(
+        &format!(
+            "UPDATE {} SET deleted_at_ms = ?2 WHERE id = ?1 AND deleted_at_ms IS NULL",
+            kind.table()
+        ),
+        params![id, to_millis(now)],
+    )?;
+    if n == 0 {
+        return Ok(EntryOutcome::NotFound);
+    }
+    let snapshot = latest_snapshot(tx, kind, id)?;
+    record_change(tx, kind, id, now, author, ChangeAction::Deleted, &snapshot)?;
+    Ok(EntryOutcome::Done)
+}
+
+/// Brings back entry `id` if it was deleted less than 30 days before `now`.
+///
+/// # Errors
+/// A storage error.
+pub fn restore(
+    tx: &Transaction<'_>,
+    kind: EntryKind,
+    id: i64,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<EntryOutcome, StoreError> {
+    let deleted: Option<Option<i64>> = tx
+        .query_row(
+            &format!("SELECT deleted_at_ms FROM {} WHERE id = ?1", kind.table()),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let deleted_at = match deleted {
+        None => return Ok(EntryOutcome::NotFound),
+        Some(None) => return Ok(EntryOutcome::NotDeleted),
+        Some(Some(ms)) => ms,
+    };
+    if to_millis(now) - deleted_at > RESTORE_DAYS * 86_400_000 {
+        return Ok(EntryOutcome::Expired);
+    }
+    tx.execute(
+        &format!(
+            "UPDATE {} SET deleted_at_ms = NULL WHERE id = ?1",
+            kind.table()
+        ),
+        [id],
+    )?;
+    let snapshot = latest_snapshot(tx, kind, id)?;
+    record_change(tx, kind, id, now, author, ChangeAction::Restored, &snapshot)?;
+    Ok(EntryOutcome::Done)
+}
+
+/// Removes for good the entries (and their history) deleted more than 30 days before `now`.
+/// Returns how many entries were removed.
+///
+/// # Errors
+/// A storage error.
+pub fn purge_deleted(
+    tx: &Transaction<'_>,
+    kind: EntryKind,
+    now: UtcDateTime,
+) -> Result<u32, StoreError> {
+    let before = to_millis(now) - RESTORE_DAYS * 86_400_000;
+    tx.execute(
+        &format!(
+            "DELETE FROM entry_history WHERE kind = ?1 AND entry_id IN
+             (SELECT id FROM {} WHERE deleted_at_ms IS NOT NULL AND deleted_at_ms < ?2)",
+            kind.table()
+        ),
+        params![kind.code(), before],
+    )?;
+    let n = tx.execute(
+        &format!(
+            "DELETE FROM {} WHERE deleted_at_ms IS NOT NULL AND deleted_at_ms < ?1",
+            kind.table()
+        ),
+        [before],
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+fn snapshot_of<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(v).map_err(encode_err)
+}
+
+// ---- pain ----
+
+const PAIN_COLUMNS: &str = "id, at_ms, zone, score, worst, least, average, now, general_activity, \
+     mood, walking, normal_work, relations, sleep, enjoyment, location, note, created_at_ms, \
+     updated_at_ms";
+
+/// Saves a new pain entry made in `zone`, with its first history row.
+///
+/// # Errors
+/// A storage error.
+pub fn insert_pain(
+    tx: &Transaction<'_>,
+    v: &PainInput,
+    zone: chrono_tz::Tz,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<PainEntry, StoreError> {
+    let i = v.inventory.unwrap_or_default();
+    let f = v.interference.unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO pain_entries (at_ms, zone, local_day, score, worst, least, average, now,
+             general_activity, mood, walking, normal_work, relations, sleep, enjoyment,
+             location, note, created_at_ms, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+    )?
+    .execute(params![
+        to_millis(v.at),
+        zone.name(),
+        local_day(v.at, zone),
+        v.score,
+        i.worst,
+        i.least,
+        i.average,
+        i.now,
+        f.general_activity,
+        f.mood,
+        f.walking,
+        f.normal_work,
+        f.relations,
+        f.sleep,
+        f.enjoyment,
+        v.location,
+        v.note,
+        to_millis(now),
+    ])?;
+    let id = tx.last_insert_rowid();
+    record_change(
+        tx,
+        EntryKind::Pain,
+        id,
+        now,
+        author,
+        ChangeAction::Created,
+        &snapshot_of(v)?,
+    )?;
+    pain_by_id(tx, id)?.ok_or_else(|| StoreError::damaged("pain_entries"))
+}
+
+/// Replaces the values of live pain entry `id` (keeping the zone it was made in) and records
+/// the edit. `None` if there is no such live entry; an edit that changes nothing is not recorded.
+///
+/// # Errors
+/// A storage error.
+pub fn update_pain(
+    tx: &Transaction<'_>,
+    id: i64,
+    v: &PainInput,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<Option<PainEntry>, StoreError> {
+    let Some(old) = pain_by_id(tx, id)? else {
+        return Ok(None);
+    };
+    if old.value == *v {
+        return Ok(Some(old));
+    }
+    let zone: chrono_tz::Tz = old
+        .time_zone
+        .parse()
+        .map_err(|_| StoreError::damaged("pain_entries.zone"))?;
+    let i = v.inventory.unwrap_or_default();
+    let f = v.interference.unwrap_or_default();
+    tx.prepare_cached(
+        "UPDATE pain_entries SET at_ms = ?2, local_day = ?3, score = ?4, worst = ?5, least = ?6,
+             average = ?7, now = ?8, general_activity = ?9, mood = ?10, walking = ?11,
+             normal_work = ?12, relations = ?13, sleep = ?14, enjoyment = ?15, location = ?16,
+             note = ?17, updated_at_ms = ?18
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        to_millis(v.at),
+        local_day(v.at, zone),
+        v.score,
+        i.worst,
+        i.least,
+        i.average,
+        i.now,
+        f.general_activity,
+        f.mood,
+        f.walking,
+        f.normal_work,
+        f.relations,
+        f.sleep,
+        f.enjoyment,
+        v.location,
+        v.note,
+        to_millis(now),
+    ])?;
+    record_change(
+        tx,
+        EntryKind::Pain,
+        id,
+        now,
+        author,
+        ChangeAction::Edited,
+        &snapshot_of(v)?,
+    )?;
+    pain_by_id(tx, id)
+}
+
+/// The live (not deleted) pain entry `id`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn pain_by_id(conn: &Connection, id: i64) -> Result<Option<PainEntry>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {PAIN_COLUMNS} FROM pain_entries WHERE id = ?1 AND deleted_at_ms IS NULL"
+    ))?
+    .query_row([id], pain_row)
+    .optional()?
+    .transpose()
+}
+
+/// Live pain entries felt in `[from, to)`, oldest first.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn pain_between(
+    conn: &Connection,
+    from: UtcDateTime,
+    to: UtcDateTime,
+) -> Result<Vec<PainEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PAIN_COLUMNS} FROM pain_entries
+         WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
+    ))?;
+    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], pain_row)?;
+    rows.map(|r| r?).collect()
+}
+
+fn pain_row(r: &Row<'_>) -> rusqlite::Result<Result<PainEntry, StoreError>> {
+    let damaged = || StoreError::damaged("pain_entries");
+    let time = |i: usize| -> rusqlite::Result<Option<UtcDateTime>> {
+        Ok(from_millis(r.get::<_, i64>(i)?))
+    };
+    let (Some(at), Some(created_at), Some(updated_at)) = (time(1)?, time(17)?, time(18)?) else {
+        return Ok(Err(damaged()));
+    };
+    let inventory = PainInventory {
+        worst: r.get(4)?,
+        least: r.get(5)?,
+        average: r.get(6)?,
+        now: r.get(7)?,
+    };
+    let interference = PainInterference {
+        general_activity: r.get(8)?,
+        mood: r.get(9)?,
+        walking: r.get(10)?,
+        normal_work: r.get(11)?,
+        relations: r.get(12)?,
+        sleep: r.get(13)?,
+        enjoyment: r.get(14)?,
+    };
+    Ok(Ok(PainEntry {
+        id: r.get(0)?,
+        time_zone: r.get(2)?,
+        value: PainInput {
+            at,
+            score: r.get(3)?,
+            inventory: (inventory != PainInventory::default()).then_some(inventory),
+            interference: (interference != PainInterference::default()).then_some(interference),
+            location: r.get(15)?,
+            note: r.get(16)?,
+        },
+        created_at,
+        updated_at,
+    }))
+}
+
+// ---- medication ----
+
+const MED_COLUMNS: &str = "id, at_ms, zone, drug, dose, unit, route, breakthrough, reason, \
+     created_at_ms, updated_at_ms";
+
+/// Saves a new medication dose taken in `zone`, with its first history row.
+///
+/// # Errors
+/// A storage error.
+pub fn insert_medication(
+    tx: &Transaction<'_>,
+    v: &MedicationInput,
+    zone: chrono_tz::Tz,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<MedicationEntry, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO medication_entries (at_ms, zone, local_day, drug, drug_key, dose, unit, route,
+             breakthrough, reason, created_at_ms, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+    )?
+    .execute(params![
+        to_millis(v.at),
+        zone.name(),
+        local_day(v.at, zone),
+        v.drug,
+        v.drug_key(),
+        v.dose,
+        v.unit.code(),
+        v.route.code(),
+        v.breakthrough,
+        v.reason,
+        to_millis(now),
+    ])?;
+    let id = tx.last_insert_rowid();
+    record_change(
+        tx,
+        EntryKind::Medication,
+        id,
+        now,
+        author,
+        ChangeAction::Created,
+        &snapshot_of(v)?,
+    )?;
+    medication_by_id(tx, id)?.ok_or_else(|| StoreError::damaged("medication_entries"))
+}
+
+/// Replaces the values of live medication entry `id` and records the edit; `None` if there is
+/// no such live entry.
+///
+/// # Errors
+/// A storage error.
+pub fn update_medication(
+    tx: &Transaction<'_>,
+    id: i64,
+    v: &MedicationInput,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<Option<MedicationEntry>, StoreError> {
+    let Some(old) = medication_by_id(tx, id)? else {
+        return Ok(None);
+    };
+    if old.value == *v {
+        return Ok(Some(old));
+    }
+    let zone: chrono_tz::Tz = old
+        .time_zone
+        .parse()
+        .map_err(|_| StoreError::damaged("medication_entries.zone"))?;
+    tx.prepare_cached(
+        "UPDATE medication_entries SET at_ms = ?2, local_day = ?3, drug = ?4, drug_key = ?5,
+             dose = ?6, unit = ?7, route = ?8, breakthrough = ?9, reason = ?10, updated_at_ms = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        to_millis(v.at),
+        local_day(v.at, zone),
+        v.drug,
+        v.drug_key(),
+        v.dose,
+        v.unit.code(),
+        v.route.code(),
+        v.breakthrough,
+        v.reason,
+        to_millis(now),
+    ])?;
+    record_change(
+        tx,
+        EntryKind::Medication,
+        id,
+        now,
+        author,
+        ChangeAction::Edited,
+        &snapshot_of(v)?,
+    )?;
+    medication_by_id(tx, id)
+}
+
+/// The live medication entry `id`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn medication_by_id(conn: &Connection, id: i64) -> Result<Option<MedicationEntry>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {MED_COLUMNS} FROM medication_entries WHERE id = ?1 AND deleted_at_ms IS NULL"
+    ))?
+    .query_row([id], medication_row)
+    .optional()?
+    .transpose()
+}
+
+/// Live medication doses taken in `[from, to)`, oldest first.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn medication_between(
+    conn: &Connection,
+    from: UtcDateTime,
+    to: UtcDateTime,
+) -> Result<Vec<MedicationEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {MED_COLUMNS} FROM medication_entries
+         WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
+    ))?;
+    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], medication_row)?;
+    rows.map(|r| r?).collect()
+}
+
+/// The doses logged since `since`, grouped by drug, amount, unit, route and kind, most often
+/// logged first (ties: most recent first); at most `limit`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn usual_doses(
+    conn: &Connection,
+    since: UtcDateTime,
+    limit: u32,
+) -> Result<Vec<crate::diary::UsualDose>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        // With a single MAX() aggregate, SQLite takes the bare `drug` from the row holding the
+        // maximum: the spelling entered last.
+        "SELECT drug, dose, unit, route, breakthrough, COUNT(*) AS n, MAX(at_ms) AS last_at
+         FROM medication_entries
+         WHERE deleted_at_ms IS NULL AND at_ms >= ?1
+         GROUP BY drug_key, dose, unit, route, breakthrough
+         ORDER BY n DESC, last_at DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![to_millis(since), limit], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, f64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, bool>(4)?,
+            r.get::<_, u32>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (drug, dose, unit, route, breakthrough, times_logged) = row?;
+        Ok(crate::diary::UsualDose {
+            drug,
+            dose,
+            unit: DoseUnit::from_code(&unit)
+                .ok_or_else(|| StoreError::damaged("medication_entries.unit"))?,
+            route: Route::from_code(&route)
+                .ok_or_else(|| StoreError::damaged("medication_entries.route"))?,
+            breakthrough,
+            times_logged,
+        })
+    })
+    .collect()
+}
+
+fn medication_row(r: &Row<'_>) -> rusqlite::Result<Result<MedicationEntry, StoreError>> {
+    let damaged = || StoreError::damaged("medication_entries");
+    let time = |i: usize| -> rusqlite::Result<Option<UtcDateTime>> {
+        Ok(from_millis(r.get::<_, i64>(i)?))
+    };
+    let (Some(at), Some(created_at), Some(updated_at)) = (time(1)?, time(9)?, time(10)?) else {
+        return Ok(Err(damaged()));
+    };
+    let unit: String = r.get(5)?;
+    let route: String = r.get(6)?;
+    let (Some(unit), Some(route)) = (DoseUnit::from_code(&unit), Route::from_code(&route)) else {
+        return Ok(Err(damaged()));
+    };
+    Ok(Ok(MedicationEntry {
+        id: r.get(0)?,
+        time_zone: r.get(2)?,
+        value: MedicationInput {
+            at,
+            drug: r.get(3)?,
+            dose: r.get(4)?,
+            unit,
+            route,
+            breakthrough: r.get(7)?,
+            reason: r.get(8)?,
+        },
+        created_at,
+        updated_at,
+    }))
+}
+
+// ---- trends ----
+
+/// How local days are grouped into buckets in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// One bucket per local day.
+    Day,
+    /// One bucket per week, Monday to Sunday.
+    Week,
+    /// One bucket for the whole range.
+    Whole,
+}
+
+impl Grouping {
+    /// The SQL expression of a row's bucket: its first local day. 1970-01-01 was a Thursday,
+    /// so the weekday (Monday = 0) of day `d` is `(d + 3) mod 7`; `?1` is the range's first day.
+    fn bucket_sql(self) -> &'static str {
+        match self {
+            Self::Day => "local_day",
+            Self::Week => "local_day - ((local_day % 7 + 10) % 7)",
+            Self::Whole => "?1",
+        }
+    }
+}
+
+/// Pain scores of one bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PainAggregate {
+    /// The bucket's first local day (a day number).
+    pub bucket: i64,
+    /// Mean score.
+    pub mean: f64,
+    /// Lowest score.
+    pub min: u8,
+    /// Highest score.
+    pub max: u8,
+    /// Number of entries.
+    pub count: u32,
+}
+
+/// Doses of one drug (in one unit) in one bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedicationAggregate {
+    /// The bucket's first local day.
+    pub bucket: i64,
+    /// The drug's name (one of the spellings entered).
+    pub drug: String,
+    /// The unit.
+    pub unit: DoseUnit,
+    /// Sum of the doses.
+    pub total: f64,
+    /// Number of doses.
+    pub doses: u32,
+    /// Number of breakthrough doses.
+    pub breakthrough_doses: u32,
+}
+
+/// Pain aggregates of the local days `first..=last`, grouped as asked, by bucket.
+///
+/// # Errors
+/// A storage error.
+pub fn pain_aggregates(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    grouping: Grouping,
+) -> Result<Vec<PainAggregate>, StoreError> {
+    let b = grouping.bucket_sql();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {b} AS bucket, AVG(score), MIN(score), MAX(score), COUNT(*)
+         FROM pain_entries
+         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
+         GROUP BY bucket ORDER BY bucket"
+    ))?;
+    let rows = stmt.query_map(params![first, last], |r| {
+        Ok(PainAggregate {
+            bucket: r.get(0)?,
+            mean: r.get(1)?,
+            min: r.get(2)?,
+            max: r.get(3)?,
+            count: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Medication aggregates of the local days `first..=last`, per bucket, drug and unit.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged unit.
+pub fn medication_aggregates(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    grouping: Grouping,
+) -> Result<Vec<MedicationAggregate>, StoreError> {
+    let b = grouping.bucket_sql();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {b} AS bucket, MIN(drug), unit, SUM(dose), COUNT(*), SUM(breakthrough)
+         FROM medication_entries
+         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
+         GROUP BY bucket, drug_key, unit ORDER BY bucket, drug_key, unit"
+    ))?;
+    let rows = stmt.query_map(params![first, last], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, f64>(3)?,
+            r.get::<_, u32>(4)?,
+            r.get::<_, u32>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (bucket, drug, unit, total, doses, breakthrough_doses) = row?;
+        Ok(MedicationAggregate {
+            bucket,
+            drug,
+            unit: DoseUnit::from_code(&unit)
+                .ok_or_else(|| StoreError::damaged("medication_entries.unit"))?,
+            total,
+            doses,
+            breakthrough_doses,
+        })
+    })
+    .collect()
+}
