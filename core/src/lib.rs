@@ -9,6 +9,7 @@
 //! The core is read-only toward the pump: nothing in it can change therapy.
 
 pub mod app;
+pub mod card;
 pub mod diary;
 pub mod link;
 pub mod model;

@@ -6,6 +6,7 @@
 //! Functions that write take a [`rusqlite::Transaction`]; functions that read take a
 //! [`rusqlite::Connection`], so the same code serves the writer and the reader.
 
+mod card;
 mod diary;
 mod error;
 mod events;
@@ -20,6 +21,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
+pub use card::{
+    all_keys, clinic_key_pkcs8, insert_clinic_key, insert_mri_scan, load_card, mark_pump_checked,
+    mri_scans, pending_mri_follow_ups, save_card, set_signed_card, trust_issuer, trusted_issuer,
+};
 pub use diary::{
     EntryKind, EntryOutcome, Grouping, MedicationAggregate, PainAggregate, entry_history,
     insert_medication, insert_pain, medication_aggregates, medication_between, medication_by_id,

@@ -1,0 +1,57 @@
+# Thecal implant card: English. Calm, plain wording; only what the card data supports.
+# MR Safe / MR Conditional / MR Unsafe are the ASTM F2503 marks and stay in English in every
+# language (they are what is printed on the device labelling); each language explains them.
+language-name = English
+# Written between the whole and the decimal part of a number (1.5 T).
+decimal-separator = .
+card-title = Implanted medical device
+card-subtitle = Patient identification card
+section-patient = Patient
+field-name = Name
+field-emergency-contact = Emergency contact
+section-device = Device
+field-device = Device
+field-type = Type
+kind-implanted = Implanted intrathecal drug pump
+kind-external = External intrathecal drug pump
+field-manufacturer = Manufacturer
+field-model = Model
+field-serial = Serial number
+field-lot = Lot
+field-udi = UDI
+field-implant-date = Implanted on
+field-catheter = Catheter
+section-medication = Medication in the pump
+medication-line = { $drug }: { $amount } mg/mL
+section-clinic = Implanting clinic
+field-clinic = Clinic
+field-physician = Physician
+field-phone = Phone
+section-mri = MRI: for technologists and radiologists
+mri-safe = MR Safe: the device poses no known hazards in any MR environment.
+mri-conditional = MR Conditional: MRI is possible only under the conditions below and the device's special MRI protocol.
+mri-unsafe = MR Unsafe: this device must not enter the MR environment (the scanner room). Do not scan; contact the implanting clinic.
+mri-field = Static magnetic field: { $values } only
+mri-gradient = Maximum spatial field gradient: { $value } T/m
+mri-sar = Maximum whole-body SAR: { $value } W/kg
+list-or = or
+mri-steps-title = Steps for this pump
+mri-step-contact-clinic-before = Contact the implanting clinic before the scan.
+mri-step-empty-reservoir-before = Empty the pump reservoir before the scan.
+mri-step-pump-may-stop = The pump may stop during the scan: contact the clinic before and check the pump after.
+mri-step-interrogate-after = Interrogate the pump after the scan to confirm it works as programmed.
+mri-protocol = Special MRI protocol: { $source }
+mri-protocol-ask-clinic = Special MRI protocol: ask the implanting clinic.
+section-airport = Airport and security screening
+airport-implanted = This person has an implanted medical device (a drug pump). It may set off metal detectors, like a pacemaker.
+airport-external = This person wears a medical drug pump connected to a catheter. It may set off metal detectors. Please do not disconnect it.
+airport-request = Please use a pat-down or hand-wand alternative as your procedures allow.
+section-verify = Check this card
+verify-scan = Scan the QR code with a Thecal app to check the clinic's signature offline.
+field-issued = Issued
+field-valid-until = Valid until
+field-issuer-key = Clinic key
+verify-not-signed = Not yet signed by the clinic.
+follow-up-title = After your MRI
+follow-up-interrogate = Your MRI is done. Have your pump interrogated by your clinic, as your card says.
+follow-up-check = Your MRI is done. Have your pump checked by your clinic, as your card says.
