@@ -19,6 +19,8 @@ pub mod payload;
 #[cfg(feature = "png")]
 pub mod png;
 pub mod render;
+#[cfg(test)]
+mod tests;
 pub mod view;
 
 pub use api::{CardApi, CardFormat, ClinicKey, FollowUpAction, MriScan, SignedCard};
