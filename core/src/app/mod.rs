@@ -41,7 +41,7 @@ struct Inner {
     link: Arc<PumpLink>,
     clock: Arc<dyn Clock>,
     time_zone: chrono_tz::Tz,
-    runtime: Runtime,
+    runtime: Arc<LazyRuntime>,
 }
 
 /// The entry object: one per app process.
@@ -104,10 +104,10 @@ impl Thecal {
                     reason: "is not a known time zone name (use one such as Europe/Paris)".into(),
                 })?;
         let store = Arc::new(Store::open_in_dir(dir)?);
-        let runtime = Runtime::new()?;
+        let runtime = Arc::new(LazyRuntime::default());
         let link = Arc::new(PumpLink::new(
             Arc::new(LinkShared::new(Arc::clone(&store), Arc::clone(&clock))),
-            runtime.handle(),
+            Arc::clone(&runtime),
         ));
         Ok(Arc::new(Self {
             inner: Arc::new(Inner {
@@ -299,33 +299,31 @@ impl Pumps {
     }
 }
 
-/// The core's own tokio runtime (BLE, timers, blocking storage work). Shut down in the background
-/// on drop, so dropping the app object from any thread (even an async one) is safe.
-#[derive(Debug)]
-struct Runtime(Option<tokio::runtime::Runtime>);
+/// The core's own tokio runtime (BLE, timers, blocking storage work), started the first time it
+/// is needed, so opening the app and showing the dashboard start no threads. Shut down in the
+/// background on drop, so dropping the app object from any thread (even an async one) is safe.
+#[derive(Debug, Default)]
+pub(crate) struct LazyRuntime(std::sync::OnceLock<tokio::runtime::Runtime>);
 
-impl Runtime {
-    fn new() -> Result<Self, StoreError> {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("thecal")
-            .enable_all()
-            .build()
-            .map(|rt| Self(Some(rt)))
-            .map_err(|_| StoreError::Internal {
-                context: "starting the background runtime".into(),
+impl LazyRuntime {
+    /// The runtime's handle, starting it if needed. A runtime that cannot start (no threads
+    /// left) panics, which the API guard turns into an `Internal` error for the caller.
+    pub(crate) fn handle(&self) -> tokio::runtime::Handle {
+        self.0
+            .get_or_init(|| {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("thecal")
+                    .enable_all()
+                    .build()
+                    .unwrap_or_else(|e| panic!("cannot start the background runtime: {e}"))
             })
-    }
-
-    fn handle(&self) -> tokio::runtime::Handle {
-        match &self.0 {
-            Some(rt) => rt.handle().clone(),
-            None => unreachable!("the runtime is only taken on drop"),
-        }
+            .handle()
+            .clone()
     }
 }
 
-impl Drop for Runtime {
+impl Drop for LazyRuntime {
     fn drop(&mut self) {
         if let Some(rt) = self.0.take() {
             rt.shutdown_background();

@@ -13,7 +13,7 @@ use crate::app::FromPanic;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct PumpLink {
     shared: Arc<LinkShared>,
-    runtime: tokio::runtime::Handle,
+    runtime: Arc<crate::app::LazyRuntime>,
     running: Mutex<Option<Running>>,
 }
 
@@ -23,7 +23,7 @@ impl PumpLink {
         self.shared.status_snapshot()
     }
 
-    pub(crate) fn new(shared: Arc<LinkShared>, runtime: tokio::runtime::Handle) -> Self {
+    pub(crate) fn new(shared: Arc<LinkShared>, runtime: Arc<crate::app::LazyRuntime>) -> Self {
         Self {
             shared,
             runtime,
@@ -55,7 +55,7 @@ impl PumpLink {
                 return Err(PumpLinkError::AlreadyRunning);
             }
             *running = Some(Running::start(
-                &self.runtime,
+                &self.runtime.handle(),
                 Arc::clone(&self.shared),
                 transport,
                 config.unwrap_or_default(),

@@ -16,7 +16,7 @@ mod recovery;
 mod therapy;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
@@ -69,11 +69,12 @@ pub fn schema_version() -> u32 {
 /// The database file inside the app's data folder.
 pub const DB_FILE: &str = "thecal.sqlite3";
 
-/// The open store.
+/// The open store: one writer connection, and a reader connection opened the first time a read
+/// would otherwise wait for a write (so opening the app costs one connection, not two).
 #[derive(Debug)]
 pub struct Store {
     writer: Mutex<Connection>,
-    reader: Mutex<Connection>,
+    reader: OnceLock<Mutex<Connection>>,
     path: PathBuf,
 }
 
@@ -95,13 +96,22 @@ impl Store {
                 supported: schema_version(),
             });
         }
-        writer.pragma_update(None, "journal_mode", "WAL")?;
-        Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
         if found < schema_version() {
+            // WAL is a property of the file: set once, when the file is created or upgraded.
+            writer.pragma_update(None, "journal_mode", "WAL")?;
+            Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
             tracing::info!(from = found, to = schema_version(), "store upgraded");
         }
+        Ok(Self {
+            writer: Mutex::new(writer),
+            reader: OnceLock::new(),
+            path: path.to_owned(),
+        })
+    }
+
+    fn open_reader(&self) -> Result<Connection, StoreError> {
         let reader = Connection::open_with_flags(
-            path,
+            &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::CannotOpen {
@@ -109,11 +119,7 @@ impl Store {
         })?;
         configure(&reader)?;
         reader.pragma_update(None, "query_only", true)?;
-        Ok(Self {
-            writer: Mutex::new(writer),
-            reader: Mutex::new(reader),
-            path: path.to_owned(),
-        })
+        Ok(reader)
     }
 
     /// Opens the store in the app's data folder `dir` (creating the folder if needed).
@@ -149,7 +155,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Runs `f` on the reader connection (which cannot write).
+    /// Runs `f` for reading: on the reader connection if it is open; else on the writer if no
+    /// write is running; else the reader is opened now, so a read never waits for a write.
     ///
     /// # Errors
     /// The error of `f`.
@@ -157,7 +164,25 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        f(&lock(&self.reader))
+        if self.reader.get().is_none()
+            && let Ok(writer) = self.writer.try_lock()
+        {
+            // Borrowed for reading: it cannot write meanwhile, as the reader could not.
+            writer.pragma_update(None, "query_only", true)?;
+            let out = f(&writer);
+            writer.pragma_update(None, "query_only", false)?;
+            return out;
+        }
+        if self.reader.get().is_none() {
+            let reader = self.open_reader()?;
+            let _ = self.reader.set(Mutex::new(reader));
+        }
+        match self.reader.get() {
+            Some(reader) => f(&lock(reader)),
+            None => Err(StoreError::Internal {
+                context: "opening the reader".into(),
+            }),
+        }
     }
 }
 
@@ -282,8 +307,21 @@ mod tests {
     fn the_reader_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in_dir(dir.path()).unwrap();
+        // Through the idle writer (no reader opened yet)...
         let res = store.read(|c| Ok(c.execute("DELETE FROM pumps", [])?));
         assert!(res.is_err());
+        // ...and writes still work afterwards.
+        store
+            .write(|tx| upsert_pump(tx, &crate::model::test_device(), chrono::Utc::now()))
+            .unwrap();
+        // Through the reader, opened when the writer is busy.
+        let guard = store.writer.lock().unwrap();
+        let res = store.read(|c| Ok(c.execute("DELETE FROM pumps", [])?));
+        assert!(res.is_err());
+        let n = store
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM pumps", [], |r| r.get::<_, i64>(0))?));
+        assert_eq!(n, Ok(1), "a read does not wait for the busy writer");
+        drop(guard);
     }
 }
 

@@ -65,6 +65,25 @@ pub fn latest_reading(
     .transpose()
 }
 
+/// The first reading of `serial` taken at or after `t` (one indexed row).
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn first_reading_at_or_after(
+    conn: &Connection,
+    serial: &str,
+    t: UtcDateTime,
+) -> Result<Option<StatusReading>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM readings r JOIN pumps p ON p.id = r.pump_id
+         WHERE p.serial = ?1 AND r.taken_at_ms >= ?2 ORDER BY r.taken_at_ms LIMIT 1"
+    ))?
+    .query_row(params![serial, to_millis(t)], raw)
+    .optional()?
+    .map(decode)
+    .transpose()
+}
+
 /// Readings of `serial` taken in `[from, to)`, oldest first.
 ///
 /// # Errors

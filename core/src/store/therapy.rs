@@ -245,28 +245,7 @@ pub fn first_reading_since(
     serial: &str,
     t: UtcDateTime,
 ) -> Result<Option<StatusReading>, StoreError> {
-    let next = super::readings_between(conn, serial, t, t + chrono::Duration::days(2))?;
-    if let Some(r) = next.into_iter().next() {
-        return Ok(Some(r));
-    }
-    // Nothing in the two days after: fall back to an indexed search.
-    let (_, _) = pump_by_serial(conn, serial)?.ok_or(StoreError::UnknownPump)?;
-    let found: Option<i64> = conn
-        .prepare_cached(
-            "SELECT MIN(r.taken_at_ms) FROM readings r JOIN pumps p ON p.id = r.pump_id
-             WHERE p.serial = ?1 AND r.taken_at_ms >= ?2",
-        )?
-        .query_row(params![serial, to_millis(t)], |r| r.get(0))?;
-    match found.and_then(from_millis) {
-        Some(at) => {
-            Ok(
-                super::readings_between(conn, serial, at, at + chrono::Duration::milliseconds(1))?
-                    .into_iter()
-                    .next(),
-            )
-        }
-        None => Ok(None),
-    }
+    super::readings::first_reading_at_or_after(conn, serial, t)
 }
 
 /// The daily battery levels of `serial` since `since` (all when `None`), oldest first.
