@@ -1,0 +1,106 @@
+package org.thecal.tests
+
+import java.nio.file.Files
+import java.nio.file.Path
+import java.time.Instant
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertThrows
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Test
+import org.thecal.core.BatteryIndicator
+import org.thecal.core.BatteryStatus
+import org.thecal.core.Concentration
+import org.thecal.core.DailyDose
+import org.thecal.core.DeviceInfo
+import org.thecal.core.Drug
+import org.thecal.core.ForecastBasis
+import org.thecal.core.Freshness
+import org.thecal.core.InfusionMode
+import org.thecal.core.PumpKind
+import org.thecal.core.RefillEntry
+import org.thecal.core.RefillPlace
+import org.thecal.core.RefillSource
+import org.thecal.core.ReservoirKind
+import org.thecal.core.StatusReading
+import org.thecal.core.StoreException
+import org.thecal.core.Thecal
+import org.thecal.core.ThecalConfig
+import org.thecal.core.Volume
+
+/** The home screen and the refill log, as the Android app calls them. */
+class TherapyTest {
+    private lateinit var dir: Path
+
+    @Before
+    fun makeDir() {
+        dir = Files.createTempDirectory("thecal-kotlin-therapy")
+    }
+
+    @After
+    fun removeDir() {
+        dir.toFile().deleteRecursively()
+    }
+
+    private val serial = "KT-0001"
+    private val pump = DeviceInfo("Acme", "IT-40", serial, "1.0", null, PumpKind.IMPLANTED, ReservoirKind.IMPLANTED_CHAMBER, Volume(40_000u))
+
+    private fun reading(at: Instant) = StatusReading(
+        at, at, Volume(20_000u), Volume(40_000u), InfusionMode.CONTINUOUS, DailyDose(4_000u), Drug.Morphine,
+        Concentration(20_000u), BatteryStatus(80u, BatteryIndicator.NORMAL),
+    )
+
+    @Test
+    fun dashboardShowsTheNewestReadingAndAReservoirForecast() = runBlocking {
+        Thecal.open(dir.toString(), ThecalConfig("America/New_York")).use { thecal ->
+            val empty = thecal.dashboard()
+            assertEquals(Freshness.NO_DATA, empty.freshness)
+            assertNull(empty.pump)
+
+            thecal.pumps().register(pump)
+            val now = Instant.now()
+            thecal.pumps().recordReading(serial, reading(now))
+            val d = thecal.dashboard()
+            assertEquals(serial, d.pump?.serial)
+            assertEquals("America/New_York", d.timeZone)
+            val r = d.reservoir!!
+            assertEquals(20_000u, r.volume.microliters)
+            assertEquals(ForecastBasis.PROGRAMMED, r.basis)
+            // 20 mL of 20 mg/mL at 4 mg/day is 0.2 mL a day: empty in 100 days.
+            assertEquals(200u, r.dailyVolume!!.microliters)
+            val days = java.time.Duration.between(now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS), r.emptyAt).toDays()
+            assertEquals(100L, days)
+            assertNotNull(d.dates.reservoirEmpty)
+        }
+    }
+
+    @Test
+    fun refillLogFlagsADrugChangeAndChecksFields() {
+        Thecal.open(dir.toString(), ThecalConfig("Europe/Paris")).use { thecal ->
+            val pumps = thecal.pumps()
+            pumps.register(pump)
+            val t0 = Instant.parse("2026-02-01T10:00:00Z")
+            val first = RefillEntry(t0, Volume(2_000u), Volume(40_000u), Drug.Morphine, Concentration(25_000u), DailyDose(5_000u), RefillPlace.CLINIC)
+            pumps.recordRefill(serial, first)
+            val second = first.copy(at = t0.plusSeconds(60L * 86_400), drug = Drug.Hydromorphone, concentration = Concentration(10_000u))
+            pumps.recordRefill(serial, second)
+            val log = pumps.refillLog(serial, 10u)
+            assertEquals(2, log.size)
+            assertEquals(Drug.Hydromorphone, log[0].drug)
+            assertTrue(log[0].drugChanged && log[0].concentrationChanged)
+            assertFalse(log[1].drugChanged)
+            assertEquals(RefillSource.MANUAL, log[0].source)
+            assertEquals(Volume(38_000u), log[1].volumeAdded)
+
+            val tooMuch = first.copy(volumeAfter = Volume(41_000u))
+            val e = assertThrows(StoreException.InvalidInput::class.java) { pumps.recordRefill(serial, tooMuch) }
+            assertEquals("volume_after", e.field)
+            assertEquals(2, pumps.refillLog(serial, 10u).size)
+        }
+    }
+}
