@@ -19,22 +19,23 @@ const USUAL_DOSE_DAYS: i64 = 90;
 #[derive(Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct Diary {
+    /// Keeps the app object, and so the core's runtime, alive while the app holds only the diary.
+    app: Arc<Thecal>,
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
     zone: chrono_tz::Tz,
-    runtime: tokio::runtime::Handle,
 }
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Thecal {
     /// The pain diary and medication log.
     #[must_use]
-    pub fn diary(&self) -> Arc<Diary> {
+    pub fn diary(self: Arc<Self>) -> Arc<Diary> {
         Arc::new(Diary {
             store: self.store_arc(),
             clock: self.clock(),
             zone: self.tz(),
-            runtime: self.runtime(),
+            app: self,
         })
     }
 }
@@ -50,7 +51,7 @@ fn outcome(o: EntryOutcome) -> Result<(), DiaryError> {
 
 fn decode<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, DiaryError> {
     serde_json::from_value(v).map_err(|_| DiaryError::Storage {
-        message: store::StoreError::damaged("entry_history").to_string(),
+        advice: store::StoreError::damaged("entry_history").to_string(),
     })
 }
 
@@ -318,7 +319,7 @@ impl Diary {
         period: TrendPeriod,
     ) -> Result<Trend, DiaryError> {
         let store = Arc::clone(&self.store);
-        guard_blocking(&self.runtime, "computing a trend", move || {
+        guard_blocking(&self.app.runtime(), "computing a trend", move || {
             let buckets = aggregate(&store, from, to, period.grouping())?;
             Ok(Trend { period, buckets })
         })
@@ -335,7 +336,7 @@ impl Diary {
         to: CalendarDate,
     ) -> Result<TrendBucket, DiaryError> {
         let store = Arc::clone(&self.store);
-        guard_blocking(&self.runtime, "computing a summary", move || {
+        guard_blocking(&self.app.runtime(), "computing a summary", move || {
             whole(&store, from, to)
         })
         .await
@@ -352,9 +353,11 @@ impl Diary {
         days: u32,
     ) -> Result<TrendComparison, DiaryError> {
         let store = Arc::clone(&self.store);
-        guard_blocking(&self.runtime, "comparing before and after", move || {
-            compare(&store, date, days)
-        })
+        guard_blocking(
+            &self.app.runtime(),
+            "comparing before and after",
+            move || compare(&store, date, days),
+        )
         .await
     }
 

@@ -28,10 +28,10 @@ pub enum DiaryError {
     #[error("This entry is not deleted, so there is nothing to restore.")]
     NotDeleted,
     /// Saving or reading failed; the message says what to do.
-    #[error("{message}")]
+    #[error("{advice}")]
     Storage {
-        /// The store's message (what to do; never data).
-        message: String,
+        /// What to do, from the store (never data; not named `message`, which Kotlin reserves).
+        advice: String,
     },
     /// A bug in Thecal; the data already saved is safe.
     #[error(
@@ -58,7 +58,7 @@ impl From<StoreError> for DiaryError {
             StoreError::InvalidInput { field, reason } => Self::InvalidInput { field, reason },
             StoreError::Internal { context } => Self::Internal { context },
             other => Self::Storage {
-                message: other.to_string(),
+                advice: other.to_string(),
             },
         }
     }

@@ -20,7 +20,7 @@ pub use types::{
     Author, CalendarDate, ChangeAction, DoseUnit, FUTURE_TOLERANCE_SECONDS, MAX_DOSE,
     MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_SCORE, MedicationEntry, MedicationInput,
     MedicationRevision, PainEntry, PainInput, PainInterference, PainInventory, PainRevision,
-    RESTORE_DAYS, Revision, Route, UsualDose, date_of_day, day_number, local_day,
+    RESTORE_DAYS, Revision, Route, UsualDose, date_of_day, day_number, local_day, to_nearest_milli,
 };
 pub(crate) use types::{changed_fields, check_text, check_time, tidy};
 

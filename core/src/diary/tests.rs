@@ -409,3 +409,51 @@ fn an_entry_counts_for_the_local_day_where_it_was_made() {
     assert!(t.buckets[0].pain.is_some());
     assert!(t.buckets[1].pain.is_none());
 }
+
+#[test]
+fn the_diary_keeps_working_when_the_app_holds_only_the_diary() {
+    let now = utc(2026, 11, 25, 20, 0);
+    let f = open("Europe/Paris", now);
+    let diary = Arc::clone(&f.thecal).diary();
+    let Fixture { _dir, thecal, .. } = f;
+    drop(thecal);
+    diary
+        .add_pain(pain(now - Duration::hours(1), 5), Author::Patient)
+        .unwrap();
+    let s = block_on(diary.summary(cd(2026, 11, 25), cd(2026, 11, 25))).unwrap();
+    assert_eq!(
+        s.pain.map(|p| p.count),
+        Some(1),
+        "the runtime is still there"
+    );
+}
+
+#[test]
+fn a_time_that_went_through_a_double_keeps_its_millisecond() {
+    let now = utc(2026, 11, 25, 20, 0);
+    let f = open("Europe/Paris", now);
+    let diary = f.thecal.diary();
+    // Swift's Date holds 19:00:00.123 as a Double, which comes back as …122999…
+    let at = utc(2026, 11, 25, 19, 0) + Duration::nanoseconds(122_999_999);
+    let e = diary.add_pain(pain(at, 5), Author::Patient).unwrap();
+    assert_eq!(
+        e.value.at,
+        utc(2026, 11, 25, 19, 0) + Duration::milliseconds(123)
+    );
+    let again = diary
+        .edit_pain(
+            e.id,
+            PainInput {
+                at: e.value.at - Duration::nanoseconds(1),
+                ..e.value.clone()
+            },
+            Author::Patient,
+        )
+        .unwrap();
+    assert_eq!(again.value, e.value);
+    assert_eq!(
+        diary.pain_history(e.id).unwrap().len(),
+        1,
+        "no edit recorded"
+    );
+}

@@ -454,6 +454,16 @@ pub(crate) fn check_time(
     Ok(())
 }
 
+/// `at` rounded to the nearest millisecond, the precision the store keeps. Rounding (not
+/// truncating) keeps a time that went through a `Double` (Swift's `Date`) on the same
+/// millisecond when the app sends it back in an edit.
+#[must_use]
+pub fn to_nearest_milli(at: UtcDateTime) -> UtcDateTime {
+    let half = chrono::Duration::microseconds(500);
+    let t = at.checked_add_signed(half).unwrap_or(at);
+    crate::model::from_millis(crate::model::to_millis(t)).unwrap_or(at)
+}
+
 /// Trims a free text; blank text becomes `None`.
 pub(crate) fn tidy(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
@@ -500,7 +510,7 @@ impl PainInput {
     pub fn tidied(mut self) -> Self {
         self.location = tidy(self.location);
         self.note = tidy(self.note);
-        self.at = crate::model::from_millis(crate::model::to_millis(self.at)).unwrap_or(self.at);
+        self.at = to_nearest_milli(self.at);
         self
     }
 }
@@ -537,7 +547,7 @@ impl MedicationInput {
     pub fn tidied(mut self) -> Self {
         self.drug = self.drug.trim().to_owned();
         self.reason = tidy(self.reason);
-        self.at = crate::model::from_millis(crate::model::to_millis(self.at)).unwrap_or(self.at);
+        self.at = to_nearest_milli(self.at);
         self
     }
 

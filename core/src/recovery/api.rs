@@ -15,9 +15,9 @@ use super::{
 use crate::app::{Thecal, guard};
 use crate::diary::{
     Author, CalendarDate, MAX_NOTE_CHARS, check_text, check_time, date_of_day, day_number,
-    local_day, tidy,
+    local_day, tidy, to_nearest_milli,
 };
-use crate::model::{Clock, Drug, InvalidInput, UtcDateTime, from_millis, to_millis};
+use crate::model::{Clock, Drug, InvalidInput, UtcDateTime};
 use crate::store::{self, EntryKind, EntryOutcome, PlanRow, Store};
 
 /// How far from today an implant date may be, in days (a planned one, or a late start).
@@ -69,7 +69,7 @@ fn check_symptom(v: &SymptomInput, now: UtcDateTime) -> Result<SymptomInput, Inv
     check_time("at", v.at, now)?;
     check_text("note", v.note.as_deref(), MAX_NOTE_CHARS)?;
     Ok(SymptomInput {
-        at: from_millis(to_millis(v.at)).unwrap_or(v.at),
+        at: to_nearest_milli(v.at),
         note: tidy(v.note.clone()),
         ..v.clone()
     })

@@ -34,10 +34,10 @@ pub enum RecoveryError {
     #[error("This entry is not deleted, so there is nothing to restore.")]
     NotDeleted,
     /// Saving or reading failed; the message says what to do.
-    #[error("{message}")]
+    #[error("{advice}")]
     Storage {
-        /// The store's message (what to do; never data).
-        message: String,
+        /// What to do, from the store (never data; not named `message`, which Kotlin reserves).
+        advice: String,
     },
     /// A bug in Thecal; the data already saved is safe.
     #[error(
@@ -64,7 +64,7 @@ impl From<StoreError> for RecoveryError {
             StoreError::InvalidInput { field, reason } => Self::InvalidInput { field, reason },
             StoreError::Internal { context } => Self::Internal { context },
             other => Self::Storage {
-                message: other.to_string(),
+                advice: other.to_string(),
             },
         }
     }

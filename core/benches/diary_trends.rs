@@ -1,0 +1,111 @@
+//! Diary trends over five years of entries.
+//!
+//! Seeds a store with 5 years of a patient's diary in Europe/Paris: 3 pain entries and 2
+//! medication doses a day (one scheduled, one breakthrough), each with its history row, plus a
+//! few deleted entries. Then measures, through the API the apps call (`Diary::trend`):
+//! - a weekly trend over the whole 5 years (261 buckets);
+//! - a daily trend over the whole 5 years (1,826 buckets);
+//! - a daily trend over the last 30 days.
+//!
+//! Run: `cargo bench -p thecal-core --bench diary_trends`
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone};
+use criterion::{Criterion, criterion_group, criterion_main};
+use thecal_core::diary::{
+    Author, CalendarDate, DoseUnit, MedicationInput, PainInput, Route, TrendPeriod,
+};
+use thecal_core::model::{ManualClock, UtcDateTime};
+use thecal_core::store::{self, EntryKind};
+use thecal_core::{Thecal, ThecalConfig};
+
+const DAYS: i64 = 5 * 365 + 1;
+
+fn start() -> UtcDateTime {
+    chrono::Utc.with_ymd_and_hms(2021, 11, 25, 0, 0, 0).unwrap()
+}
+
+fn seed(thecal: &Thecal, now: UtcDateTime) {
+    let zone = chrono_tz::Europe::Paris;
+    thecal
+        .store()
+        .write(|tx| {
+            for d in 0..DAYS {
+                let day = start() + Duration::days(d);
+                for (h, score) in [(7, 6), (13, 4), (21, 7)] {
+                    let input = PainInput {
+                        at: day + Duration::hours(h),
+                        score: (score + u8::try_from(d % 3).unwrap_or(0)).min(10),
+                        inventory: None,
+                        interference: None,
+                        location: None,
+                        note: None,
+                    };
+                    let e = store::insert_pain(tx, &input, zone, now, Author::Patient)?;
+                    if d % 97 == 0 && h == 13 {
+                        store::soft_delete(tx, EntryKind::Pain, e.id, now, Author::Patient)?;
+                    }
+                }
+                for (h, drug, dose, breakthrough) in [
+                    (8, "Paracetamol", 1000.0, false),
+                    (18, "Oxycodone", 5.0, true),
+                ] {
+                    let input = MedicationInput {
+                        at: day + Duration::hours(h),
+                        drug: drug.into(),
+                        dose,
+                        unit: DoseUnit::Milligram,
+                        route: Route::Oral,
+                        breakthrough,
+                        reason: None,
+                    };
+                    store::insert_medication(tx, &input, zone, now, Author::Patient)?;
+                }
+            }
+            Ok(())
+        })
+        .expect("seeding the diary");
+}
+
+fn date(t: UtcDateTime) -> CalendarDate {
+    CalendarDate::from_naive(t.date_naive())
+}
+
+fn trends(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let now = start() + Duration::days(DAYS);
+    let config = ThecalConfig {
+        time_zone: "Europe/Paris".into(),
+        ..ThecalConfig::default()
+    };
+    let thecal = Thecal::open_with_clock(dir.path(), &config, Arc::new(ManualClock::new(now)))
+        .expect("open");
+    seed(&thecal, now);
+    let diary = thecal.diary();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let (first, last) = (date(start()), date(now - Duration::days(1)));
+    let month = date(now - Duration::days(30));
+
+    let weekly = rt
+        .block_on(diary.trend(first, last, TrendPeriod::Week))
+        .expect("weekly trend");
+    assert_eq!(weekly.buckets.len(), 262);
+    assert!(weekly.buckets.iter().all(|b| b.pain.is_some()));
+
+    c.bench_function("diary trend: 5 years, weekly", |b| {
+        b.iter(|| rt.block_on(diary.trend(black_box(first), last, TrendPeriod::Week)))
+    });
+    c.bench_function("diary trend: 5 years, daily", |b| {
+        b.iter(|| rt.block_on(diary.trend(black_box(first), last, TrendPeriod::Day)))
+    });
+    c.bench_function("diary trend: 30 days, daily", |b| {
+        b.iter(|| rt.block_on(diary.trend(black_box(month), last, TrendPeriod::Day)))
+    });
+}
+
+criterion_group!(benches, trends);
+criterion_main!(benches);
