@@ -351,8 +351,9 @@ fn text_width(s: &str, size: f32, bold: bool) -> f32 {
             '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => 0.0,
             'i' | 'l' | 'j' | '.' | ',' | ':' | ';' | '\'' | '!' | '|' | '(' | ')' => 0.34,
             'm' | 'w' | 'M' | 'W' | '@' => 0.92,
-            c if c.is_ascii_uppercase() || c.is_ascii_digit() => 0.7,
-            c if c.is_ascii_lowercase() => 0.6,
+            c if c.is_ascii_digit() => 0.64,
+            c if c.is_ascii_uppercase() => 0.7,
+            c if c.is_ascii_lowercase() => 0.57,
             // Arabic letters join and are mostly narrow; diacritics take no room.
             '\u{064B}'..='\u{065F}' | '\u{0670}' => 0.0,
             '\u{0600}'..='\u{06FF}' => 0.55,
