@@ -98,6 +98,20 @@ pub fn sign(
     issued: UtcDateTime,
     expires: UtcDateTime,
 ) -> Result<String, CardError> {
+    let pair =
+        Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(|_| CardError::Internal {
+            context: "reading the clinic key".into(),
+        })?;
+    sign_with(card, &pair, issued, expires)
+}
+
+/// [`sign`] with a key pair already loaded.
+fn sign_with(
+    card: &CardData,
+    pair: &Ed25519KeyPair,
+    issued: UtcDateTime,
+    expires: UtcDateTime,
+) -> Result<String, CardError> {
     card.validate_shape()?;
     if expires <= issued {
         return Err(CardError::invalid(
@@ -105,10 +119,6 @@ pub fn sign(
             "is not after the issue date",
         ));
     }
-    let pair =
-        Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(|_| CardError::Internal {
-            context: "reading the clinic key".into(),
-        })?;
     let kid = key_id_of(pair.public_key().as_ref());
     let body = Value::Map(vec![
         (int(1), int(VERSION)),
@@ -626,6 +636,24 @@ mod tests {
         assert!(matches!(
             sign(&sample(), &pkcs8, t0(), t0()),
             Err(CardError::InvalidInput { field, .. }) if field == "expires_at"
+        ));
+    }
+
+    /// The wire format, pinned: a change here breaks every card already printed.
+    #[test]
+    fn payload_snapshot() {
+        let pair = Ed25519KeyPair::from_seed_unchecked(&[7; 32]).unwrap();
+        let text = sign_with(&sample(), &pair, t0(), t0() + Duration::days(365)).unwrap();
+        let envelope = base45::decode(&text[PREFIX.len()..]).unwrap();
+        let Value::Array(items) = from_cbor(&envelope).unwrap() else {
+            panic!("not an array")
+        };
+        let body = items[0].as_bytes().unwrap();
+        insta::assert_snapshot!(format!(
+            "text ({} characters):\n{text}\n\nbody ({} bytes):\n{}\n",
+            text.len(),
+            body.len(),
+            crate::card::to_hex(body)
         ));
     }
 
