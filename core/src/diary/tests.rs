@@ -457,3 +457,98 @@ fn a_time_that_went_through_a_double_keeps_its_millisecond() {
         "no edit recorded"
     );
 }
+
+/// The SQL aggregates agree with a plain computation over the same random entries, for daily
+/// and weekly buckets, with deletions and local days that differ from UTC days.
+#[test]
+fn trends_match_a_plain_computation_over_random_entries() {
+    use chrono::Datelike;
+    use std::collections::BTreeMap;
+
+    let now = utc(2026, 11, 25, 12, 0);
+    let f = open("America/New_York", now);
+    let diary = f.thecal.diary();
+    let zone = chrono_tz::America::New_York;
+    let mut rng = fastrand::Rng::with_seed(7);
+    let start = now - Duration::days(90);
+    // (local date, score) of live pain entries; (local date, drug, dose, breakthrough) of doses.
+    let mut pains = Vec::new();
+    let mut doses = Vec::new();
+    for _ in 0..400 {
+        let at = start + Duration::minutes(rng.i64(0..90 * 24 * 60));
+        let local = zone.from_utc_datetime(&at.naive_utc()).date_naive();
+        if rng.bool() {
+            let s = rng.u8(0..=10);
+            let e = diary.add_pain(pain(at, s), Author::Patient).unwrap();
+            if rng.u8(0..10) == 0 {
+                diary.delete_pain(e.id, Author::Patient).unwrap();
+            } else {
+                pains.push((local, s));
+            }
+        } else {
+            let drug = ["Oxycodone", "oxycodone ", "Tramadol"][rng.usize(0..3)];
+            let amount = f64::from(rng.u8(1..=4)) * 2.5;
+            let bt = rng.bool();
+            diary
+                .add_medication(dose(at, drug, amount, bt), Author::Patient)
+                .unwrap();
+            doses.push((local, drug.trim().to_lowercase(), amount, bt));
+        }
+    }
+    let (from, to) = (start.date_naive(), now.date_naive());
+    for period in [TrendPeriod::Day, TrendPeriod::Week] {
+        let key = |d: chrono::NaiveDate| match period {
+            TrendPeriod::Day => d,
+            TrendPeriod::Week => {
+                let monday = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+                monday.max(from)
+            }
+        };
+        // Per bucket: the scores, the breakthrough doses, the total per drug.
+        type Bucket = (Vec<u8>, u32, BTreeMap<String, f64>);
+        let mut want: BTreeMap<chrono::NaiveDate, Bucket> = BTreeMap::new();
+        for (d, s) in pains.iter().filter(|(d, _)| (from..=to).contains(d)) {
+            want.entry(key(*d)).or_default().0.push(*s);
+        }
+        for (d, drug, amount, bt) in doses.iter().filter(|(d, ..)| (from..=to).contains(d)) {
+            let w = want.entry(key(*d)).or_default();
+            w.1 += u32::from(*bt);
+            *w.2.entry(drug.clone()).or_default() += amount;
+        }
+        let t = block_on(diary.trend(
+            CalendarDate::from_naive(from),
+            CalendarDate::from_naive(to),
+            period,
+        ))
+        .unwrap();
+        for b in &t.buckets {
+            let first = b.first_day.to_naive("first_day").unwrap();
+            let (scores, bt, totals) = want.remove(&first).unwrap_or_default();
+            match &b.pain {
+                None => assert!(scores.is_empty(), "{first}"),
+                Some(p) => {
+                    assert_eq!(p.count as usize, scores.len(), "{first}");
+                    assert_eq!(Some(&p.min), scores.iter().min());
+                    assert_eq!(Some(&p.max), scores.iter().max());
+                    let mean =
+                        scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64;
+                    assert!((p.mean - mean).abs() < 1e-9, "{first}");
+                }
+            }
+            assert_eq!(b.breakthrough_doses, bt, "{first}");
+            let got: BTreeMap<String, f64> = b
+                .medication
+                .iter()
+                .map(|m| (m.drug.trim().to_lowercase(), m.total))
+                .collect();
+            assert_eq!(got.len(), totals.len(), "{first}");
+            for (k, v) in totals {
+                assert!((got[&k] - v).abs() < 1e-9, "{first} {k}");
+            }
+        }
+        assert!(
+            want.is_empty(),
+            "every bucket of the plain computation was returned"
+        );
+    }
+}

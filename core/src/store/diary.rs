@@ -699,6 +699,26 @@ pub struct MedicationAggregate {
     pub breakthrough_doses: u32,
 }
 
+fn pain_sql(grouping: Grouping) -> String {
+    let b = grouping.bucket_sql();
+    format!(
+        "SELECT {b} AS bucket, AVG(score), MIN(score), MAX(score), COUNT(*)
+         FROM pain_entries
+         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
+         GROUP BY bucket ORDER BY bucket"
+    )
+}
+
+fn medication_sql(grouping: Grouping) -> String {
+    let b = grouping.bucket_sql();
+    format!(
+        "SELECT {b} AS bucket, MIN(drug), unit, SUM(dose), COUNT(*), SUM(breakthrough)
+         FROM medication_entries
+         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
+         GROUP BY bucket, drug_key, unit ORDER BY bucket, drug_key, unit"
+    )
+}
+
 /// Pain aggregates of the local days `first..=last`, grouped as asked, by bucket.
 ///
 /// # Errors
@@ -709,13 +729,7 @@ pub fn pain_aggregates(
     last: i64,
     grouping: Grouping,
 ) -> Result<Vec<PainAggregate>, StoreError> {
-    let b = grouping.bucket_sql();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {b} AS bucket, AVG(score), MIN(score), MAX(score), COUNT(*)
-         FROM pain_entries
-         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
-         GROUP BY bucket ORDER BY bucket"
-    ))?;
+    let mut stmt = conn.prepare_cached(&pain_sql(grouping))?;
     let rows = stmt.query_map(params![first, last], |r| {
         Ok(PainAggregate {
             bucket: r.get(0)?,
@@ -738,13 +752,7 @@ pub fn medication_aggregates(
     last: i64,
     grouping: Grouping,
 ) -> Result<Vec<MedicationAggregate>, StoreError> {
-    let b = grouping.bucket_sql();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {b} AS bucket, MIN(drug), unit, SUM(dose), COUNT(*), SUM(breakthrough)
-         FROM medication_entries
-         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
-         GROUP BY bucket, drug_key, unit ORDER BY bucket, drug_key, unit"
-    ))?;
+    let mut stmt = conn.prepare_cached(&medication_sql(grouping))?;
     let rows = stmt.query_map(params![first, last], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -768,4 +776,33 @@ pub fn medication_aggregates(
         })
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trend_queries_read_only_the_covering_day_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open_in_dir(dir.path()).unwrap();
+        for grouping in [Grouping::Day, Grouping::Week, Grouping::Whole] {
+            for (sql, index) in [
+                (pain_sql(grouping), "COVERING INDEX pain_live_by_day"),
+                (
+                    medication_sql(grouping),
+                    "COVERING INDEX medication_live_by_day",
+                ),
+            ] {
+                let plan = store
+                    .read(|c| {
+                        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                        let rows = stmt.query_map([0_i64, 1_i64], |r| r.get::<_, String>(3))?;
+                        Ok(rows.collect::<Result<Vec<_>, _>>()?.join("; "))
+                    })
+                    .unwrap();
+                assert!(plan.contains(index), "{grouping:?}: {plan}");
+            }
+        }
+    }
 }
