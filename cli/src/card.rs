@@ -193,7 +193,7 @@ fn print_follow_up(
     at: DateTime<Utc>,
 ) {
     let text = card.follow_up_text(action, lang);
-    println!("{} ({}): {}", text[0], at.format("%Y-%m-%d"), text[1]);
+    println!("{} ({}): {}", text.title, at.format("%Y-%m-%d"), text.body);
 }
 
 fn verify(

@@ -126,7 +126,8 @@ class CardTest {
         assertEquals(FollowUpAction.INTERROGATE_PUMP, scan.followUp)
         assertEquals(listOf(scan), card.pendingMriFollowUps())
         val words = card.followUpText(FollowUpAction.INTERROGATE_PUMP, CardLanguage.GERMAN)
-        assertEquals("Nach Ihrer MRT", words[0])
+        assertEquals("Nach Ihrer MRT", words.title)
+        assertTrue(words.body.contains("abfragen"))
         assertTrue(card.markPumpChecked(scan.id))
         assertEquals(emptyList<Any>(), card.pendingMriFollowUps())
     }

@@ -97,6 +97,16 @@ pub struct MriScan {
     pub pump_checked_at: Option<UtcDateTime>,
 }
 
+/// A reminder's words, in the patient's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ReminderText {
+    /// The title ("After your MRI").
+    pub title: String,
+    /// The sentence ("Your MRI is done. Have your pump interrogated by your clinic…").
+    pub body: String,
+}
+
 /// The output format of [`CardApi::render`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -387,17 +397,17 @@ impl CardApi {
         })
     }
 
-    /// The reminder for `action` in `language`: a title and a sentence.
+    /// The reminder for `action` in `language`, for the app's notification.
     #[must_use]
-    pub fn follow_up_text(&self, action: FollowUpAction, language: CardLanguage) -> Vec<String> {
+    pub fn follow_up_text(&self, action: FollowUpAction, language: CardLanguage) -> ReminderText {
         let l = Localizer::new(language);
-        vec![
-            l.get("follow-up-title"),
-            l.get(match action {
+        ReminderText {
+            title: l.get("follow-up-title"),
+            body: l.get(match action {
                 FollowUpAction::InterrogatePump => "follow-up-interrogate",
                 FollowUpAction::CheckPump => "follow-up-check",
             }),
-        ]
+        }
     }
 }
 

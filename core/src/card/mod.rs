@@ -23,7 +23,7 @@ pub mod render;
 mod tests;
 pub mod view;
 
-pub use api::{CardApi, CardFormat, ClinicKey, FollowUpAction, MriScan, SignedCard};
+pub use api::{CardApi, CardFormat, ClinicKey, FollowUpAction, MriScan, ReminderText, SignedCard};
 pub use data::{
     CardClinic, CardContact, CardData, CardDevice, CardDrug, CardMri, MriConditions, MriStatus,
     MriStep,

@@ -189,8 +189,8 @@ fn an_mri_scan_leaves_the_pump_check_pending_until_done() {
     assert_eq!(scan.follow_up, Some(FollowUpAction::InterrogatePump));
     assert_eq!(card.pending_mri_follow_ups().unwrap(), vec![scan.clone()]);
     let words = card.follow_up_text(FollowUpAction::InterrogatePump, CardLanguage::Spanish);
-    assert_eq!(words[0], "Después de su RM");
-    assert!(words[1].contains("interrogue la bomba"));
+    assert_eq!(words.title, "Después de su RM");
+    assert!(words.body.contains("interrogue la bomba"));
 
     clock.advance(Duration::days(1));
     assert!(card.mark_pump_checked(scan.id).unwrap());

@@ -117,7 +117,9 @@ final class CardTests: XCTestCase {
         let scan = try card.logMriScan(scannedAt: Date().addingTimeInterval(-3600))
         XCTAssertEqual(scan.followUp, .interrogatePump)
         XCTAssertEqual(try card.pendingMriFollowUps(), [scan])
-        XCTAssertEqual(card.followUpText(action: .interrogatePump, language: .italian)[0], "Dopo la RM")
+        let words = card.followUpText(action: .interrogatePump, language: .italian)
+        XCTAssertEqual(words.title, "Dopo la RM")
+        XCTAssertTrue(words.body.contains("interrogare"))
         XCTAssertTrue(try card.markPumpChecked(scanId: scan.id))
         XCTAssertEqual(try card.pendingMriFollowUps(), [])
     }
