@@ -211,7 +211,7 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
     };
     thecal
         .link()
-        .start(Arc::new(transport), Some(link_config))
+        .start_with(Arc::new(transport), link_config)
         .map_err(|e| e.to_string())?;
 
     // The pump's world moves with the simulated clock.

@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod card;
+pub mod dashboard;
 pub mod diary;
 pub mod link;
 pub mod model;

@@ -122,7 +122,7 @@ class LinkTest {
             val first = collector.events.poll(5, TimeUnit.SECONDS)
             assertTrue("the current state comes first: $first", first is LinkEvent.Snapshot)
 
-            link.start(transport, fast)
+            link.startWith(transport, fast)
             collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
             val serial = pump.serial()
             assertEquals(serial, link.snapshot().pump?.serial)
@@ -176,7 +176,7 @@ class LinkTest {
             val collector = Collector()
             val link = thecal.link()
             val sub = link.subscribe(collector)
-            link.start(failing, fast)
+            link.startWith(failing, fast)
             collector.await<LinkEvent>("Bluetooth unavailable") {
                 it is LinkEvent.StateChanged && it.state == LinkState.BluetoothUnavailable
             }

@@ -108,6 +108,7 @@ impl Thecal {
         let link = Arc::new(PumpLink::new(
             Arc::new(LinkShared::new(Arc::clone(&store), Arc::clone(&clock))),
             Arc::clone(&runtime),
+            config.freshness.unwrap_or_default(),
         ));
         Ok(Arc::new(Self {
             inner: Arc::new(Inner {

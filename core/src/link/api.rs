@@ -14,6 +14,7 @@ use crate::app::FromPanic;
 pub struct PumpLink {
     shared: Arc<LinkShared>,
     runtime: Arc<crate::app::LazyRuntime>,
+    freshness: FreshnessConfig,
     running: Mutex<Option<Running>>,
 }
 
@@ -23,10 +24,15 @@ impl PumpLink {
         self.shared.status_snapshot()
     }
 
-    pub(crate) fn new(shared: Arc<LinkShared>, runtime: Arc<crate::app::LazyRuntime>) -> Self {
+    pub(crate) fn new(
+        shared: Arc<LinkShared>,
+        runtime: Arc<crate::app::LazyRuntime>,
+        freshness: FreshnessConfig,
+    ) -> Self {
         Self {
             shared,
             runtime,
+            freshness,
             running: Mutex::new(None),
         }
     }
@@ -38,16 +44,23 @@ impl PumpLink {
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl PumpLink {
-    /// Starts finding, connecting to and following the pump through `transport`, with
-    /// `config` (defaults when `None`). It reconnects on its own until [`PumpLink::stop`].
+    /// Starts finding, connecting to and following the pump through `transport`, with the
+    /// default settings. It reconnects on its own until [`PumpLink::stop`].
     ///
     /// # Errors
     /// [`PumpLinkError::AlreadyRunning`], or the transport's error when it cannot take events.
-    #[cfg_attr(feature = "uniffi", uniffi::method(default(config = None)))]
-    pub fn start(
+    pub fn start(&self, transport: Arc<dyn BleTransport>) -> Result<(), PumpLinkError> {
+        self.start_with(transport, LinkConfig::default())
+    }
+
+    /// As [`PumpLink::start`], with `config` (reconnect timing, scan length, jitter seed).
+    ///
+    /// # Errors
+    /// As [`PumpLink::start`].
+    pub fn start_with(
         &self,
         transport: Arc<dyn BleTransport>,
-        config: Option<LinkConfig>,
+        config: LinkConfig,
     ) -> Result<(), PumpLinkError> {
         crate::app::guard("starting the pump link", || {
             let mut running = self.running();
@@ -58,7 +71,7 @@ impl PumpLink {
                 &self.runtime.handle(),
                 Arc::clone(&self.shared),
                 transport,
-                config.unwrap_or_default(),
+                config,
             )?);
             Ok(())
         })
@@ -92,17 +105,16 @@ impl PumpLink {
         crate::app::guard("reading the link state", || Ok(self.shared.snapshot()?))
     }
 
-    /// How fresh the newest reading is now, by `config` (defaults when `None`).
+    /// How fresh the newest reading is now, by the app's staleness thresholds.
     ///
     /// # Errors
     /// A storage error (as [`PumpLinkError::Store`]).
-    #[cfg_attr(feature = "uniffi", uniffi::method(default(config = None)))]
-    pub fn freshness(&self, config: Option<FreshnessConfig>) -> Result<Freshness, PumpLinkError> {
+    pub fn freshness(&self) -> Result<Freshness, PumpLinkError> {
         let snap = self.snapshot()?;
         Ok(freshness(
             snap.latest.map(|r| r.taken_at),
             self.shared.clock.now(),
-            config.unwrap_or_default(),
+            self.freshness,
             snap.first_attempt_done,
         ))
     }

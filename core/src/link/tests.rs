@@ -55,10 +55,7 @@ fn rig(seed: u64) -> Rig {
     let transport = InProcessTransport::new(pump);
     let (listener, events) = collector();
     let sub = thecal.link().subscribe(listener);
-    thecal
-        .link()
-        .start(transport.clone(), Some(fast()))
-        .unwrap();
+    thecal.link().start_with(transport.clone(), fast()).unwrap();
     Rig {
         _dir: dir,
         thecal,
@@ -454,7 +451,7 @@ fn stop_disconnects_and_start_again_works() {
     rig.connected();
     let link = rig.thecal.link();
     assert_eq!(
-        link.start(rig.transport.clone(), None),
+        link.start(rig.transport.clone()),
         Err(PumpLinkError::AlreadyRunning)
     );
     futures_block_on(link.stop());
@@ -468,7 +465,7 @@ fn stop_disconnects_and_start_again_works() {
     });
     assert!(!rig.transport.pump().is_connected());
     assert_eq!(link.drop_link(), Err(PumpLinkError::NotRunning));
-    link.start(rig.transport.clone(), Some(fast())).unwrap();
+    link.start_with(rig.transport.clone(), fast()).unwrap();
     rig.connected();
 }
 
@@ -477,13 +474,13 @@ fn freshness_follows_the_newest_reading() {
     let rig = rig(6);
     let link = rig.thecal.link();
     rig.connected();
-    assert_eq!(link.freshness(None).unwrap(), Freshness::Fresh);
+    assert_eq!(link.freshness().unwrap(), Freshness::Fresh);
     rig.transport.pump().set_in_range(false);
     rig.transport.drop_link();
     rig.clock.advance(chrono::Duration::minutes(45));
-    assert_eq!(link.freshness(None).unwrap(), Freshness::Stale);
+    assert_eq!(link.freshness().unwrap(), Freshness::Stale);
     rig.clock.advance(chrono::Duration::minutes(30));
-    assert_eq!(link.freshness(None).unwrap(), Freshness::VeryStale);
+    assert_eq!(link.freshness().unwrap(), Freshness::VeryStale);
 }
 
 fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {

@@ -133,7 +133,7 @@ final class LinkTests: XCTestCase {
             return XCTFail("the current state comes first")
         }
 
-        try link.start(transport: transport, config: fast)
+        try link.startWith(transport: transport, config: fast)
         try collector.await("Connected", isConnected)
         XCTAssertEqual(try link.snapshot().pump?.serial, pump.serial())
 
@@ -178,7 +178,7 @@ final class LinkTests: XCTestCase {
         let collector = Collector()
         let link = thecal.link()
         let sub = link.subscribe(listener: collector)
-        try link.start(transport: Broken(), config: fast)
+        try link.startWith(transport: Broken(), config: fast)
         try collector.await("Bluetooth unavailable") {
             if case .stateChanged(state: .bluetoothUnavailable) = $0 { return true }
             return false

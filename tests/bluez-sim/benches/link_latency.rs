@@ -83,10 +83,7 @@ async fn run(bus: &PrivateBus) {
     };
     thecal
         .link()
-        .start(
-            Arc::new(BtleplugTransport::new().await.unwrap()),
-            Some(config),
-        )
+        .start_with(Arc::new(BtleplugTransport::new().await.unwrap()), config)
         .unwrap();
     loop {
         let (_, e) = tokio::time::timeout(DEADLINE, rx.recv())

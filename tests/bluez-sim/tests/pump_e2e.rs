@@ -105,7 +105,7 @@ async fn run(bus: &PrivateBus) {
         scan_timeout: Duration::from_secs(5),
         jitter_seed: Some(1),
     };
-    thecal.link().start(transport, Some(config)).unwrap();
+    thecal.link().start_with(transport, config).unwrap();
 
     // Discover, connect, identify, read.
     events
