@@ -364,7 +364,7 @@ fn draw_header(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) 
     };
     let age = d
         .last_reading_age
-        .map_or_else(|| "—".into(), |a| human_age(a));
+        .map_or_else(|| "—".into(), human_age);
     let link_color = if d.link_state == LinkState::Connected {
         Color::Green
     } else {
