@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use rusqlite::Connection;
 
 use crate::app::Thecal;
+use crate::diary::{CalendarDate, PainEntry, TrendBucket, TrendPeriod, assemble, range_days};
 use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness};
 use crate::model::{BatteryIndicator, DeviceInfo, UtcDateTime};
 use crate::store::{self, AlarmRecord, RefillRecord, StoreError};
@@ -82,6 +83,10 @@ pub struct Dashboard {
     pub last_refill: Option<RefillRecord>,
     /// Key dates in the patient's zone.
     pub dates: KeyDates,
+    /// The newest pain entry in the diary.
+    pub last_pain: Option<PainEntry>,
+    /// Pain and medication of the last 7 days (the patient's local days, today last).
+    pub pain_week: Vec<TrendBucket>,
 }
 
 /// The ISO date of `t` in `tz`.
@@ -120,7 +125,23 @@ pub fn build(
         alarms: Vec::new(),
         last_refill: None,
         dates: KeyDates::default(),
+        last_pain: store::latest_pain(conn)?,
+        pain_week: Vec::new(),
     };
+    let today = now.with_timezone(&tz).date_naive();
+    let (first, last) = range_days(
+        CalendarDate::from_naive(today - chrono::Days::new(6)),
+        CalendarDate::from_naive(today),
+    )
+    .map_err(StoreError::from)?;
+    let grouping = TrendPeriod::Day.grouping();
+    d.pain_week = assemble(
+        first,
+        last,
+        grouping,
+        &store::pain_aggregates(conn, first, last, grouping)?,
+        &store::medication_aggregates(conn, first, last, grouping)?,
+    );
     let Some(pump) = pump else { return Ok(d) };
     let serial = pump.serial.as_str();
     let latest = store::latest_reading(conn, serial)?;

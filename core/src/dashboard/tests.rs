@@ -192,3 +192,47 @@ fn the_dashboards_key_dates_follow_the_configured_zone() {
         "the same moment in UTC"
     );
 }
+
+#[test]
+fn the_last_pain_score_and_a_seven_day_trend_in_the_patients_days() {
+    use crate::diary::{Author, PainInput};
+    // 23:30 UTC on 2026-03-28 is 00:30 on the 29th in Paris (the spring-forward day).
+    let now = Utc.with_ymd_and_hms(2026, 3, 28, 23, 30, 0).unwrap();
+    let (_d, thecal) = open_at(now, "Europe/Paris");
+    let pain = |hours_ago: i64, score: u8| PainInput {
+        at: now - Duration::hours(hours_ago),
+        score,
+        inventory: None,
+        interference: None,
+        location: None,
+        note: None,
+    };
+    let diary = Arc::clone(&thecal).diary();
+    diary.add_pain(pain(0, 6), Author::Patient).unwrap(); // the 29th, local
+    diary.add_pain(pain(2, 4), Author::Patient).unwrap(); // the 28th, 22:30 local
+    diary.add_pain(pain(3 * 24, 8), Author::Patient).unwrap(); // the 26th
+    diary.add_pain(pain(9 * 24, 9), Author::Patient).unwrap(); // outside the week
+    let d = thecal.dashboard().unwrap();
+    assert_eq!(d.last_pain.as_ref().map(|p| p.value.score), Some(6));
+    assert_eq!(d.pain_week.len(), 7);
+    let days: Vec<String> = d
+        .pain_week
+        .iter()
+        .map(|b| format!("{}-{:02}", b.first_day.month, b.first_day.day))
+        .collect();
+    assert_eq!(days.first().map(String::as_str), Some("3-23"));
+    assert_eq!(
+        days.last().map(String::as_str),
+        Some("3-29"),
+        "today, in Paris, is last"
+    );
+    let scores: Vec<Option<u8>> = d
+        .pain_week
+        .iter()
+        .map(|b| b.pain.as_ref().map(|p| p.max))
+        .collect();
+    assert_eq!(
+        scores,
+        vec![None, None, None, Some(8), None, Some(4), Some(6)]
+    );
+}

@@ -34,7 +34,7 @@ impl TrendPeriod {
 }
 
 /// Pain scores in a bucket.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PainStats {
     /// Mean of the 0–10 scores.
@@ -49,7 +49,7 @@ pub struct PainStats {
 
 /// The doses of one drug (in one unit) in a bucket. Names that differ only in case or spaces
 /// count as the same drug.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DrugTotal {
     /// The drug's name.
@@ -65,7 +65,7 @@ pub struct DrugTotal {
 }
 
 /// One day, one week, or a whole range.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TrendBucket {
     /// First local day of the bucket (inside the asked range).

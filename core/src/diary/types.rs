@@ -205,7 +205,7 @@ pub struct PainInput {
 }
 
 /// A stored pain entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PainEntry {
     /// The entry's id.

@@ -382,6 +382,20 @@ pub fn pain_by_id(conn: &Connection, id: i64) -> Result<Option<PainEntry>, Store
     .transpose()
 }
 
+/// The newest live pain entry (by when the pain was felt), if any: one indexed row.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn latest_pain(conn: &Connection) -> Result<Option<PainEntry>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {PAIN_COLUMNS} FROM pain_entries
+         WHERE deleted_at_ms IS NULL ORDER BY at_ms DESC, id DESC LIMIT 1"
+    ))?
+    .query_row([], pain_row)
+    .optional()?
+    .transpose()
+}
+
 /// Live pain entries felt in `[from, to)`, oldest first.
 ///
 /// # Errors

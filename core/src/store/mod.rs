@@ -27,9 +27,9 @@ pub use card::{
 };
 pub use diary::{
     EntryKind, EntryOutcome, Grouping, MedicationAggregate, PainAggregate, entry_history,
-    insert_medication, insert_pain, medication_aggregates, medication_between, medication_by_id,
-    pain_aggregates, pain_between, pain_by_id, purge_deleted, record_change, restore, soft_delete,
-    update_medication, update_pain, usual_doses,
+    insert_medication, insert_pain, latest_pain, medication_aggregates, medication_between,
+    medication_by_id, pain_aggregates, pain_between, pain_by_id, purge_deleted, record_change,
+    restore, soft_delete, update_medication, update_pain, usual_doses,
 };
 pub use error::StoreError;
 pub use events::{
