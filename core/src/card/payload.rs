@@ -719,5 +719,51 @@ mod tests {
             prop_assert_ne!(verify(&t, lookup(&issuer), t0()).status, VerifyStatus::Valid);
             let _ = decode_unverified(&t);
         }
+
+        /// Any valid card survives signing, encoding and verifying unchanged.
+        #[test]
+        fn every_valid_card_round_trips(
+            name in "[A-Za-zÀ-ÿ\u{0621}-\u{064A}][A-Za-zÀ-ÿ\u{0621}-\u{064A}' .-]{0,40}[A-Za-z]",
+            serial in "[A-Z0-9][A-Z0-9-]{0,30}",
+            lot in proptest::option::of("[A-Z0-9]{1,20}"),
+            drugs in proptest::collection::vec(("[A-Za-z][a-z]{0,20}", 1u32..=100_000), 1..=4),
+            status in 0u8..3,
+            fields in proptest::collection::vec(1u32..=12_000, 1..=4),
+            gradient in 1u32..=1_000_000,
+            sar in 1u32..=4_000,
+            days in 1i64..=3650,
+        ) {
+            let (pkcs8, issuer) = key();
+            let mut card = sample();
+            card.patient_name = name;
+            card.device.serial = serial;
+            card.device.lot = lot;
+            card.drugs = drugs
+                .into_iter()
+                .map(|(name, c)| CardDrug {
+                    name,
+                    concentration: Concentration { micrograms_per_milliliter: c },
+                })
+                .collect();
+            card.mri.status = match status {
+                0 => MriStatus::Safe,
+                1 => MriStatus::Unsafe,
+                _ => MriStatus::Conditional {
+                    conditions: MriConditions {
+                        static_field_mt: fields,
+                        max_spatial_gradient_mt_per_m: gradient,
+                        max_whole_body_sar_mw_per_kg: sar,
+                    },
+                },
+            };
+            if status < 2 {
+                card.mri.steps.clear();
+            }
+            prop_assume!(card.validate_shape().is_ok());
+            let text = sign(&card, &pkcs8, t0(), t0() + Duration::days(days)).unwrap();
+            let r = verify(&text, lookup(&issuer), t0());
+            prop_assert_eq!(r.status, VerifyStatus::Valid);
+            prop_assert_eq!(r.card, Some(card));
+        }
     }
 }
