@@ -362,9 +362,7 @@ fn draw_header(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) 
         Freshness::VeryStale => ("VERY STALE", Color::Red),
         Freshness::NoData => ("no data yet", Color::Gray),
     };
-    let age = d
-        .last_reading_age
-        .map_or_else(|| "—".into(), human_age);
+    let age = d.last_reading_age.map_or_else(|| "—".into(), human_age);
     let link_color = if d.link_state == LinkState::Connected {
         Color::Green
     } else {

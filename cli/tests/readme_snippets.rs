@@ -6,12 +6,16 @@
 use std::path::Path;
 
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let a = text.find(start).unwrap_or_else(|| panic!("no {start:?}")) + start.len();
-    let b = a + text[a..].find(end).unwrap_or_else(|| panic!("no {end:?} after {start:?}"));
+    let b = a + text[a..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no {end:?} after {start:?}"));
     text[a..b].trim_matches('\n')
 }
 
@@ -20,7 +24,10 @@ fn check(lang: &str, test_file: &str) {
     let test = std::fs::read_to_string(root().join(test_file)).unwrap();
     let in_readme = between(&readme, &format!("```{lang}\n"), "```");
     let in_test = between(&test, &format!("// README:{lang}\n"), "// README:end");
-    assert_eq!(in_readme, in_test, "the README's {lang} snippet differs from {test_file}");
+    assert_eq!(
+        in_readme, in_test,
+        "the README's {lang} snippet differs from {test_file}"
+    );
 }
 
 #[test]
