@@ -11,11 +11,11 @@ passed=0
 failed=0
 t0=$(date +%s)
 
-step() { # step NAME COMMAND...: runs a step, keeps its log, records failure
-  local name=$1; shift
+step() { # step NAME SECONDS COMMAND...: runs a step with a time limit, keeps its log, records failure
+  local name=$1 limit=$2; shift 2
   local s; s=$(date +%s)
   echo "=== $name"
-  if "$@" 2>&1 | tee "$LOGS/$name.log"; then
+  if timeout --kill-after=30 "$limit" "$@" 2>&1 | tee "$LOGS/$name.log"; then
     echo "=== $name: ok ($(( $(date +%s) - s )) s)"
   else
     echo "=== $name: FAILED ($(( $(date +%s) - s )) s)"
@@ -28,21 +28,21 @@ count() { # count NAME PASSED FAILED: adds a runner's own counts to the total
   echo "--- $1: ${2:-0} passed, ${3:-0} failed"
 }
 
-step toolchains bash tests/toolchains.sh all
-step fmt cargo fmt --all --check
-step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+step toolchains 1800 bash tests/toolchains.sh all
+step fmt 120 cargo fmt --all --check
+step clippy 1800 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step rust cargo nextest run --workspace --locked --no-fail-fast
+step rust 2400 cargo nextest run --workspace --locked --no-fail-fast
 # nextest: "Summary [ 12.3s] 140 tests run: 140 passed, 0 skipped" or "... 138 passed, 2 failed ..."
 summary=$(grep -E '^ *Summary \[' "$LOGS/rust.log" | tail -1)
 count rust "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
   "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
 
-step kotlin bash tests/kotlin/run.sh
+step kotlin 1800 bash tests/kotlin/run.sh
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)
 count kotlin "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
 
-step swift bash ios/run-tests.sh
+step swift 1200 bash ios/run-tests.sh
 line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/swift.log" | tail -1)
 sp=$(sed -nE 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1/p' <<<"$line")
 sf=$(sed -nE 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\2/p' <<<"$line")

@@ -9,6 +9,7 @@ import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
@@ -37,7 +38,8 @@ fun PumpLink.events(): Flow<LinkEvent> = callbackFlow {
 suspend fun homeScreen(dataDir: String, transport: BleTransport): Dashboard {
     val thecal = Thecal.open(dataDir, ThecalConfig(timeZone = "Europe/Paris"))
     thecal.link().start(transport)
-    thecal.link().events().first { it is LinkEvent.Reading }
+    // The current state comes first, then every change: wait until a reading is known.
+    thecal.link().events().first { it is LinkEvent.Reading || (it is LinkEvent.Snapshot && it.snapshot.latest != null) }
     return thecal.dashboard() // reservoir, battery, alarms, forecasts, data age
 }
 // README:end
@@ -49,7 +51,7 @@ class ReadmeExampleTest {
         val dir = Files.createTempDirectory("thecal-readme")
         try {
             val pump = InProcessPump(9uL, PumpKind.IMPLANTED, Instant.parse("2026-06-01T08:00:00Z"))
-            val home = homeScreen(dir.toString(), SimPumpTransport(pump))
+            val home = withTimeout(30_000) { homeScreen(dir.toString(), SimPumpTransport(pump)) }
             assertEquals(pump.serial(), home.pump?.serial)
             assertTrue(home.reservoir!!.volume.microliters > 0u)
         } finally {

@@ -298,6 +298,7 @@ struct Session {
     request_counter: u8,
     replay_in_flight: Option<EventSequence>,
     replays_this_session: u32,
+    last_received: Option<crate::model::UtcDateTime>,
 }
 
 /// At most this many replays per connection for records that keep arriving damaged; the next
@@ -447,6 +448,7 @@ impl Link {
             request_counter: 0,
             replay_in_flight: None,
             replays_this_session: 0,
+            last_received: None,
         };
         let status = t.read(id.to_owned(), profile::STATUS.to_string()).await?;
         self.on_status(&mut session, &status, false)?;
@@ -617,7 +619,14 @@ impl Link {
         value: &[u8],
         notified: bool,
     ) -> Result<(), PumpLinkError> {
-        let now = self.shared.clock.now();
+        // Readings are kept per (pump, time received to the millisecond): two distinct frames
+        // received within one millisecond must not look like one replayed reading.
+        let mut now = chrono::SubsecRound::trunc_subsecs(self.shared.clock.now(), 3);
+        if let Some(last) = s.last_received
+            && now <= last
+        {
+            now = last + chrono::Duration::milliseconds(1);
+        }
         let decoded =
             s.driver
                 .decode_status(value, now)
@@ -634,6 +643,7 @@ impl Link {
                 Ok(())
             }
             Ok(frame) => {
+                s.last_received = Some(frame.reading.taken_at);
                 let new = self
                     .shared
                     .store

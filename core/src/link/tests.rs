@@ -490,3 +490,40 @@ fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {
         .unwrap()
         .block_on(f)
 }
+
+#[test]
+fn distinct_readings_received_within_one_millisecond_are_all_kept() {
+    let rig = rig(9);
+    rig.connected();
+    // The phone's clock moves less than a millisecond while the pump sends three distinct
+    // Status frames (times are stored to the millisecond).
+    let mut pump_time = rig.clock_now();
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        rig.clock.advance(chrono::Duration::microseconds(300));
+        pump_time += chrono::Duration::minutes(5);
+        rig.transport.advance_to(pump_time);
+        let events = rig.until("a reading", |e| matches!(e, LinkEvent::Reading { .. }));
+        let Some(LinkEvent::Reading { reading }) = events.last() else {
+            unreachable!()
+        };
+        got.push(reading.taken_at);
+    }
+    assert!(
+        got.windows(2).all(|w| w[0] < w[1]),
+        "strictly increasing: {got:?}"
+    );
+    let stored = rig
+        .thecal
+        .store()
+        .read(|c| {
+            store::readings_between(
+                c,
+                &rig.serial(),
+                start(),
+                start() + chrono::Duration::hours(1),
+            )
+        })
+        .unwrap();
+    assert_eq!(stored.len(), 4, "the connect read and three notifications");
+}

@@ -86,14 +86,24 @@ final class Collector: LinkListener, @unchecked Sendable {
         return queue.removeFirst()
     }
 
+    /// Waits on a thread of its own: blocking one of Swift's few cooperative threads could starve
+    /// the async transport methods the link calls meanwhile.
+    func nextAsync(timeout: TimeInterval = 20) async -> LinkEvent? {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.next(timeout: timeout)) }.start()
+        }
+    }
+
     @discardableResult
-    func await(_ what: String, _ match: (LinkEvent) -> Bool) throws -> LinkEvent {
+    func await(_ what: String, _ match: (LinkEvent) -> Bool) async throws -> LinkEvent {
+        var seen: [String] = []
         while true {
-            guard let e = next() else {
-                XCTFail("timed out waiting for \(what)")
+            guard let e = await nextAsync() else {
+                XCTFail("timed out waiting for \(what); saw \(seen)")
                 throw CancellationError()
             }
             if match(e) { return e }
+            seen.append(String(describing: e).prefix(120).description)
         }
     }
 }
@@ -129,33 +139,33 @@ final class LinkTests: XCTestCase {
         let collector = Collector()
         let link = thecal.link()
         let subscription = link.subscribe(listener: collector)
-        guard case .snapshot = try collector.await("the snapshot", { _ in true }) else {
+        guard case .snapshot = try await collector.await("the snapshot", { _ in true }) else {
             return XCTFail("the current state comes first")
         }
 
         try link.startWith(transport: transport, config: fast)
-        try collector.await("Connected", isConnected)
+        try await collector.await("Connected", isConnected)
         XCTAssertEqual(try link.snapshot().pump?.serial, pump.serial())
 
         var t = start
         for i in 1...5 {
             t = t.addingTimeInterval(300)
             transport.deliver(pump.advanceTo(t: t))
-            try collector.await("reading \(i)") { if case .reading = $0 { return true }; return false }
+            try await collector.await("reading \(i)") { if case .reading = $0 { return true }; return false }
         }
 
         transport.deliver(pump.raiseAlarm(kind: .motorStall))
-        let alarm = try collector.await("the alarm") { if case .alarm = $0 { return true }; return false }
+        let alarm = try await collector.await("the alarm") { if case .alarm = $0 { return true }; return false }
         if case let .alarm(a) = alarm { XCTAssertEqual(a.kind, .motorStall) }
 
         pump.setInRange(inRange: false)
         transport.dropLink()
-        try collector.await("LinkLost") { if case .linkLost = $0 { return true }; return false }
+        try await collector.await("LinkLost") { if case .linkLost = $0 { return true }; return false }
         XCTAssertNotNil(try link.snapshot().lastLinkLost)
         XCTAssertEqual(try thecal.dashboard().alarms.first?.current, .unknown)
 
         pump.setInRange(inRange: true)
-        try collector.await("Connected again", isConnected)
+        try await collector.await("Connected again", isConnected)
         XCTAssertGreaterThanOrEqual(try link.snapshot().reconnects, 1)
         await link.stop()
         subscription.cancel()
@@ -179,7 +189,7 @@ final class LinkTests: XCTestCase {
         let link = thecal.link()
         let sub = link.subscribe(listener: collector)
         try link.startWith(transport: Broken(), config: fast)
-        try collector.await("Bluetooth unavailable") {
+        try await collector.await("Bluetooth unavailable") {
             if case .stateChanged(state: .bluetoothUnavailable) = $0 { return true }
             return false
         }

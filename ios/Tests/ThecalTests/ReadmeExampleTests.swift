@@ -24,8 +24,10 @@ final class StreamListener: LinkListener, @unchecked Sendable {
 func homeScreen(dataDir: String, transport: BleTransport) async throws -> Dashboard {
     let thecal = try Thecal.open(dir: dataDir, config: ThecalConfig(timeZone: "Europe/Paris"))
     try thecal.link().start(transport: transport)
+    // The current state comes first, then every change: wait until a reading is known.
     for await event in thecal.link().events() {
         if case .reading = event { break }
+        if case let .snapshot(snapshot) = event, snapshot.latest != nil { break }
     }
     return try thecal.dashboard()  // reservoir, battery, alarms, forecasts, data age
 }
