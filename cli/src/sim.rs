@@ -140,11 +140,7 @@ pub(crate) fn write_history(
         .map_err(|e| e.to_string())?;
     let serial = info.serial.clone();
     let caps = driver.capabilities(&features);
-    let settings = store::PumpSettings {
-        low_reservoir_threshold: Some(caps.low_reservoir_threshold),
-        eri_to_eos_days: caps.eri_to_eos_days,
-        eri_battery_percent: Some(caps.eri_battery_percent),
-    };
+    let settings = store::PumpSettings::from_capabilities(&caps);
     store
         .write(|tx| {
             store::upsert_pump(tx, &info, start)?;

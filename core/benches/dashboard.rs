@@ -47,15 +47,7 @@ fn seed(dir: &Path) -> (String, UtcDateTime) {
     store
         .write(|tx| {
             store::upsert_pump(tx, &info, start())?;
-            store::set_pump_settings(
-                tx,
-                &serial,
-                &PumpSettings {
-                    low_reservoir_threshold: Some(caps.low_reservoir_threshold),
-                    eri_to_eos_days: caps.eri_to_eos_days,
-                    eri_battery_percent: Some(caps.eri_battery_percent),
-                },
-            )
+            store::set_pump_settings(tx, &serial, &PumpSettings::from_capabilities(&caps))
         })
         .expect("pump");
     let mut seen = 0;

@@ -30,15 +30,7 @@ pub(crate) fn seed(store: &Store, sim: &mut SimPump, days: i64) {
     store
         .write(|tx| {
             upsert_pump(tx, &info, sim.now())?;
-            set_pump_settings(
-                tx,
-                &info.serial,
-                &PumpSettings {
-                    low_reservoir_threshold: Some(caps.low_reservoir_threshold),
-                    eri_to_eos_days: caps.eri_to_eos_days,
-                    eri_battery_percent: Some(caps.eri_battery_percent),
-                },
-            )
+            set_pump_settings(tx, &info.serial, &PumpSettings::from_capabilities(&caps))
         })
         .unwrap();
     let mut seen = 0;

@@ -413,11 +413,7 @@ impl Link {
             .map_err(|e| self.rejected(profile::SERIAL_NUMBER, &e))?;
         let now = self.shared.clock.now();
         let caps = driver.capabilities(&features.features);
-        let settings = store::PumpSettings {
-            low_reservoir_threshold: Some(caps.low_reservoir_threshold),
-            eri_to_eos_days: caps.eri_to_eos_days,
-            eri_battery_percent: Some(caps.eri_battery_percent),
-        };
+        let settings = store::PumpSettings::from_capabilities(&caps);
         self.shared.store.write(|tx| {
             store::upsert_pump(tx, &info, now)?;
             store::set_pump_settings(tx, &info.serial, &settings)

@@ -94,6 +94,18 @@ pub struct PumpSettings {
     pub eri_battery_percent: Option<u8>,
 }
 
+impl PumpSettings {
+    /// What a driver's capabilities say about the model.
+    #[must_use]
+    pub fn from_capabilities(caps: &crate::pump::Capabilities) -> Self {
+        Self {
+            low_reservoir_threshold: Some(caps.low_reservoir_threshold),
+            eri_to_eos_days: caps.eri_to_eos_days,
+            eri_battery_percent: Some(caps.eri_battery_percent),
+        }
+    }
+}
+
 /// Keeps the daily battery summary up to date with a newly stored reading.
 pub(crate) fn note_battery(
     tx: &Transaction<'_>,
