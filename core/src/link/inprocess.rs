@@ -362,6 +362,16 @@ impl InProcessTransport {
         self.emit(self.pump.raise_alarm(kind));
     }
 
+    /// Moves the pump in or out of radio range. Going out of range while connected ends the
+    /// connection and reports it, as a real radio's supervision timeout does.
+    pub fn set_in_range(&self, in_range: bool) {
+        let was_connected = self.pump.is_connected();
+        self.pump.set_in_range(in_range);
+        if !in_range && was_connected {
+            self.drop_link();
+        }
+    }
+
     /// Drops the radio link, as when the patient walks away from the phone.
     pub fn drop_link(&self) {
         self.pump.disconnect();

@@ -202,10 +202,10 @@ fn snapshot_first_then_connect_identify_and_live_readings_in_order() {
 fn alarms_raised_while_disconnected_are_replayed_and_stored_once() {
     let rig = rig(2);
     rig.connected();
-    rig.transport.drop_link();
+    // The patient walks away: out of range, the link drops and cannot come back yet.
+    rig.transport.set_in_range(false);
     rig.until("LinkLost", |e| matches!(e, LinkEvent::LinkLost { .. }));
     // While the phone is away: the pump keeps running and raises two alarms.
-    rig.transport.pump().set_in_range(false);
     rig.advance(30);
     rig.transport.raise_alarm(AlarmKind::CatheterOcclusion);
     rig.advance(30);
@@ -216,7 +216,7 @@ fn alarms_raised_while_disconnected_are_replayed_and_stored_once() {
         .history_sequences()
         .into_iter()
         .collect();
-    rig.transport.pump().set_in_range(true);
+    rig.transport.set_in_range(true);
     let after = rig.until("both replayed alarms", |_| {
         let stored: BTreeSet<u32> = rig.stored_sequences().into_iter().collect();
         missed.is_subset(&stored)
@@ -407,8 +407,7 @@ fn an_alarm_lost_on_the_air_is_recovered_from_the_pump_history() {
 fn a_history_record_damaged_during_replay_is_fetched_again_and_published_once() {
     let rig = rig(8);
     rig.connected();
-    rig.transport.pump().set_in_range(false);
-    rig.transport.drop_link();
+    rig.transport.set_in_range(false);
     for kind in [
         AlarmKind::ClockError,
         AlarmKind::CatheterOcclusion,
@@ -423,7 +422,7 @@ fn a_history_record_damaged_during_replay_is_fetched_again_and_published_once() 
         .pump()
         .corrupt_next_on_air(profile::HISTORY_RECORD.to_string())
         .unwrap();
-    rig.transport.pump().set_in_range(true);
+    rig.transport.set_in_range(true);
     rig.until(
         "history synced to the newest event",
         |e| matches!(e, LinkEvent::HistorySynced { through, .. } if *through >= newest),
@@ -475,8 +474,7 @@ fn freshness_follows_the_newest_reading() {
     let link = rig.thecal.link();
     rig.connected();
     assert_eq!(link.freshness().unwrap(), Freshness::Fresh);
-    rig.transport.pump().set_in_range(false);
-    rig.transport.drop_link();
+    rig.transport.set_in_range(false);
     rig.clock.advance(chrono::Duration::minutes(45));
     assert_eq!(link.freshness().unwrap(), Freshness::Stale);
     rig.clock.advance(chrono::Duration::minutes(30));
