@@ -10,6 +10,7 @@ use crate::app::Thecal;
 use crate::diary::{CalendarDate, PainEntry, TrendBucket, TrendPeriod, assemble, range_days};
 use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness};
 use crate::model::{BatteryIndicator, DeviceInfo, UtcDateTime};
+use crate::recovery::DueReminder;
 use crate::store::{self, AlarmRecord, RefillRecord, StoreError};
 use crate::therapy::{
     BatteryForecast, BatteryModel, ReservoirForecast, forecast_battery, forecast_reservoir,
@@ -87,6 +88,9 @@ pub struct Dashboard {
     pub last_pain: Option<PainEntry>,
     /// Pain and medication of the last 7 days (the patient's local days, today last).
     pub pain_week: Vec<TrendBucket>,
+    /// The next reminder to fire in the coming 14 days (a refill appointment, a wound check,
+    /// a dose), in the patient's zone.
+    pub next_reminder: Option<DueReminder>,
 }
 
 /// The ISO date of `t` in `tz`.
@@ -127,6 +131,7 @@ pub fn build(
         dates: KeyDates::default(),
         last_pain: store::latest_pain(conn)?,
         pain_week: Vec::new(),
+        next_reminder: None,
     };
     let today = now.with_timezone(&tz).date_naive();
     let (first, last) = range_days(
@@ -142,6 +147,19 @@ pub fn build(
         &store::pain_aggregates(conn, first, last, grouping)?,
         &store::medication_aggregates(conn, first, last, grouping)?,
     );
+    let reminders = store::all_reminders(conn)?;
+    if !reminders.is_empty() {
+        let fired = store::fired_since(conn, crate::diary::local_day(now, chrono_tz::UTC) - 2)?;
+        d.next_reminder = crate::recovery::reminders::due(
+            &reminders,
+            &fired,
+            now,
+            now + chrono::Duration::days(14),
+            tz,
+        )
+        .into_iter()
+        .min_by_key(|r| r.fire_at);
+    }
     let Some(pump) = pump else { return Ok(d) };
     let serial = pump.serial.as_str();
     let latest = store::latest_reading(conn, serial)?;

@@ -228,3 +228,60 @@ fn the_last_pain_score_and_a_seven_day_trend_in_the_patients_days() {
         vec![None, None, None, Some(8), None, Some(4), Some(6)]
     );
 }
+
+#[test]
+fn the_next_reminder_is_the_soonest_in_the_coming_two_weeks() {
+    use crate::diary::CalendarDate;
+    use crate::recovery::{LocalTime, ReminderInput, ReminderZone};
+    let now = Utc.with_ymd_and_hms(2026, 10, 20, 9, 0, 0).unwrap();
+    let (_d, thecal) = open_at(now, "Europe/Paris");
+    assert_eq!(thecal.dashboard().unwrap().next_reminder, None);
+    let recovery = Arc::clone(&thecal).recovery();
+    let day = |d: u8| CalendarDate {
+        year: 2026,
+        month: 10,
+        day: d,
+    };
+    let at = |hour, minute| LocalTime { hour, minute };
+    // A refill appointment at the clinic in Paris on the 27th (after the DST change of the 25th),
+    // and a daily reminder that starts only after the two-week window.
+    recovery
+        .add_reminder(ReminderInput {
+            title: "Refill appointment".into(),
+            time: at(10, 30),
+            first_date: day(27),
+            last_date: day(27),
+            zone: ReminderZone::Fixed {
+                time_zone: "Europe/Paris".into(),
+            },
+        })
+        .unwrap();
+    recovery
+        .add_reminder(ReminderInput {
+            title: "Later".into(),
+            time: at(8, 0),
+            first_date: CalendarDate {
+                year: 2026,
+                month: 12,
+                day: 1,
+            },
+            last_date: CalendarDate {
+                year: 2026,
+                month: 12,
+                day: 5,
+            },
+            zone: ReminderZone::FollowDevice,
+        })
+        .unwrap();
+    let next = thecal
+        .dashboard()
+        .unwrap()
+        .next_reminder
+        .expect("the appointment");
+    assert_eq!(next.title, "Refill appointment");
+    // 10:30 in Paris on 27 October 2026 is CET (UTC+1): 09:30 UTC.
+    assert_eq!(
+        next.fire_at,
+        Utc.with_ymd_and_hms(2026, 10, 27, 9, 30, 0).unwrap()
+    );
+}

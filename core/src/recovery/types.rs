@@ -306,7 +306,7 @@ pub struct Reminder {
 }
 
 /// One firing of a reminder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DueReminder {
     /// The reminder.
