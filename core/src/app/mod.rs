@@ -332,6 +332,39 @@ impl Drop for LazyRuntime {
     }
 }
 
+/// Test support: a `Thecal` in a temporary folder with a clock the test controls.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::Arc;
+
+    use super::{Thecal, ThecalConfig};
+    use crate::model::{ManualClock, UtcDateTime};
+
+    /// An open app, its clock, and the folder it lives in (deleted when dropped).
+    pub(crate) struct Fixture {
+        pub(crate) _dir: tempfile::TempDir,
+        pub(crate) clock: Arc<ManualClock>,
+        pub(crate) thecal: Arc<Thecal>,
+    }
+
+    /// Opens Thecal for a patient in `zone`, with the clock standing at `now`.
+    pub(crate) fn open(zone: &str, now: UtcDateTime) -> Fixture {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let clock = Arc::new(ManualClock::new(now));
+        let config = ThecalConfig {
+            time_zone: zone.into(),
+            ..ThecalConfig::default()
+        };
+        let thecal =
+            Thecal::open_with_clock(dir.path(), &config, clock.clone()).expect("Thecal opens");
+        Fixture {
+            _dir: dir,
+            clock,
+            thecal,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

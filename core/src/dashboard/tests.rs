@@ -3,8 +3,8 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
-use crate::app::{Thecal, ThecalConfig};
-use crate::model::{ManualClock, UtcDateTime};
+use crate::app::Thecal;
+use crate::model::UtcDateTime;
 use crate::pump::sim::{SimConfig, SimPump};
 use crate::pump::{DRIVERS, PumpDriver};
 use crate::store::{
@@ -58,14 +58,8 @@ pub(crate) fn seed(store: &Store, sim: &mut SimPump, days: i64) {
 }
 
 fn open_at(now: UtcDateTime, tz: &str) -> (tempfile::TempDir, Arc<Thecal>) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = ThecalConfig {
-        time_zone: tz.into(),
-        ..ThecalConfig::default()
-    };
-    let thecal =
-        Thecal::open_with_clock(dir.path(), &config, Arc::new(ManualClock::new(now))).unwrap();
-    (dir, thecal)
+    let f = crate::app::testing::open(tz, now);
+    (f._dir, f.thecal)
 }
 
 #[test]

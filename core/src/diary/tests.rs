@@ -5,8 +5,7 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
-use crate::app::{Thecal, ThecalConfig};
-use crate::model::{ManualClock, UtcDateTime};
+use crate::model::UtcDateTime;
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> UtcDateTime {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -16,30 +15,7 @@ fn cd(year: i32, month: u8, day: u8) -> CalendarDate {
     CalendarDate { year, month, day }
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    clock: Arc<ManualClock>,
-    thecal: Arc<Thecal>,
-}
-
-fn open(zone: &str, now: UtcDateTime) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(now));
-    #[allow(
-        clippy::needless_update,
-        reason = "ThecalConfig gains fields in parallel work; the rest stay at their defaults"
-    )]
-    let config = ThecalConfig {
-        time_zone: zone.into(),
-        ..ThecalConfig::default()
-    };
-    let thecal = Thecal::open_with_clock(dir.path(), &config, clock.clone()).unwrap();
-    Fixture {
-        _dir: dir,
-        clock,
-        thecal,
-    }
-}
+use crate::app::testing::{Fixture, open};
 
 fn pain(at: UtcDateTime, score: u8) -> PainInput {
     PainInput {
