@@ -6,8 +6,9 @@
 #   bash ios/run-tests.sh release     # release library
 #
 # The Rust library is built on the HOST (tests/bindings.sh; set THECAL_SKIP_BINDINGS=1 if the
-# caller has just run it); the generated thecal.swift and thecalFFI.h are copied into the
-# package and libthecal.a into build/swift/lib (only the static library, so it is what links).
+# caller has just run it); the generated Swift files and C headers of the test build (the core
+# and the simulated pump) are copied into the package and libthecal.a into build/swift/lib
+# (only the static library, so it is what links).
 # SwiftPM's .build stays in ios/ (gitignored), so a second run only relinks and runs.
 #
 # The result is swift test's EXIT CODE (its last line can say "passed" after an XCTest
@@ -39,8 +40,16 @@ LIB_DIR=$(cat "$ROOT/build/bindings/lib-dir")
 
 # copy SRC DST: only when the content changed, so SwiftPM's incremental build stays warm.
 copy() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
+# The test build: the core's API and, in the same module, the test tools (the in-process
+# simulated pump); their header is included by the core's, so the C module is one (UniFFI's shared
+# FFI structs must be one type). The shipped package has the core's files only.
+mkdir -p build/swift
 copy "$GEN/Thecal.swift" ios/Sources/Thecal/thecal.swift
-copy "$GEN/thecalFFI.h" ios/Sources/thecalFFI/thecalFFI.h
+copy "$GEN/ThecalSim.swift" ios/Sources/Thecal/thecal_sim.swift
+copy "$GEN/thecal_simFFI.h" ios/Sources/thecalFFI/thecal_simFFI.h
+{ cat "$GEN/thecalFFI.h"; printf '\n// Test build: the test tools of thecal-sim.\n#include "thecal_simFFI.h"\n'; } \
+  > build/swift/thecalFFI.h.test
+copy build/swift/thecalFFI.h.test ios/Sources/thecalFFI/thecalFFI.h
 copy "$LIB_DIR/libthecal.a" build/swift/lib/libthecal.a
 exec 8>&-
 

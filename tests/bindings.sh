@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Builds the native library (libthecal) and generates its Kotlin and Swift bindings.
+# Builds the test build of the native library (libthecal: the core plus the simulated pump of
+# thecal-sim, feature `sim`) and generates its Kotlin and Swift bindings. The shipped library is
+# the same core without the simulator (tests/lib-size.sh builds and measures it).
 #
 #   bash tests/bindings.sh            # debug library (the default for tests)
 #   bash tests/bindings.sh release    # release library
 #
 # Output:
 #   target/<profile>/libthecal.so, libthecal.a   the library the tests load / link
-#   build/bindings/kotlin/                       generated Kotlin (package org.thecal.core)
-#   build/bindings/swift/                        generated thecal.swift, thecalFFI.h, .modulemap
+#   build/bindings/kotlin/                       generated Kotlin (packages org.thecal.core and,
+#                                                for the tests only, org.thecal.sim)
+#   build/bindings/swift/                        generated thecal.swift + thecalFFI.h/.modulemap,
+#                                                and thecal_sim.swift + thecal_simFFI.h/.modulemap
 #
 # The shipped library is built WITHOUT the `cli` feature (it would make it much larger); the
 # uniffi-bindgen tool is built with it in its own target dir (target/bindgen), so the two feature
@@ -41,8 +45,8 @@ if [ "${THECAL_BINDINGS_LOCK_HELD:-0}" != 1 ]; then
   flock 8
 fi
 
-log "cargo build -p thecal-bindings ($PROFILE)"
-cargo build --quiet -p thecal-bindings --lib "${PROFILE_FLAG[@]}"
+log "cargo build -p thecal-bindings --features sim ($PROFILE, the test build)"
+cargo build --quiet -p thecal-bindings --lib --features sim "${PROFILE_FLAG[@]}"
 
 log "cargo build uniffi-bindgen (target dir $BINDGEN_TARGET)"
 CARGO_TARGET_DIR="$BINDGEN_TARGET" cargo build --quiet -p thecal-bindings --features cli --bin uniffi-bindgen

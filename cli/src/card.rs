@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use thecal_core::card::{
-    CardApi, CardClinic, CardContact, CardData, CardDevice, CardDrug, CardFormat, CardLanguage,
-    CardLayout, CardMri, FollowUpAction, MriConditions, MriStatus, MriStep, VerifyResult,
-    VerifyStatus,
+    CardFormat, CardLanguage, CardLayout, FollowUpAction, MriStatus, VerifyResult, VerifyStatus,
 };
-use thecal_core::model::{Concentration, PumpKind};
-use thecal_core::{Thecal, ThecalConfig};
+use thecal_core::{Card, Thecal, ThecalConfig};
+
+use crate::card_png;
 
 /// Options of `thecal card`.
 #[derive(Debug, clap::Args)]
@@ -113,7 +112,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             valid_days,
         } => {
             let card = open(db, "UTC")?.card();
-            card.save(demo_card()).map_err(|e| e.to_string())?;
+            // The sample card every test suite uses (a made-up patient, a simulated pump).
+            card.save(thecal_sim::fixtures::sample_card())
+                .map_err(|e| e.to_string())?;
             let key = card
                 .create_clinic_key(clinic.clone())
                 .map_err(|e| e.to_string())?;
@@ -138,20 +139,21 @@ pub fn run(args: &Args) -> Result<(), String> {
         } => {
             let languages = parse_languages(lang)?;
             let card = open(db, tz)?.card();
-            let bytes = card
-                .render(
-                    languages,
-                    match format {
-                        Format::Txt => CardFormat::Text,
-                        Format::Svg => CardFormat::Svg,
-                        Format::Png => CardFormat::Png,
-                    },
-                    match layout {
-                        Layout::Card => CardLayout::Card,
-                        Layout::Phone => CardLayout::Phone,
-                    },
-                )
+            let layout = match layout {
+                Layout::Card => CardLayout::Card,
+                Layout::Phone => CardLayout::Phone,
+            };
+            let as_core = match format {
+                Format::Txt => CardFormat::Text,
+                Format::Svg | Format::Png => CardFormat::Svg,
+            };
+            let mut bytes = card
+                .render(languages, as_core, layout)
                 .map_err(|e| e.to_string())?;
+            if matches!(format, Format::Png) {
+                let svg = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+                bytes = card_png::png(&svg).map_err(|e| e.to_string())?;
+            }
             std::fs::write(out, bytes)
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             Ok(())
@@ -187,7 +189,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 }
 
 fn print_follow_up(
-    card: &Arc<CardApi>,
+    card: &Arc<Card>,
     action: FollowUpAction,
     lang: CardLanguage,
     at: DateTime<Utc>,
@@ -217,7 +219,7 @@ fn verify(
         (None, Some(path)) => {
             let bytes =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            card.verify_image(bytes)
+            card.verify(card_png::read_qr(&bytes).map_err(|e| e.to_string())?)
         }
         (None, None) => return Err("give --text or --image".into()),
     }
@@ -315,50 +317,4 @@ fn open(dir: &std::path::Path, tz: &str) -> Result<Arc<Thecal>, String> {
         },
     )
     .map_err(|e| e.to_string())
-}
-
-/// A realistic demo card (made-up patient, simulated pump).
-fn demo_card() -> CardData {
-    CardData {
-        patient_name: "Alex Example".into(),
-        device: CardDevice {
-            name: "Thecal IT-40 programmable infusion pump".into(),
-            kind: PumpKind::Implanted,
-            manufacturer: "Thecal Simulated Pumps".into(),
-            model: "SIM-IT40".into(),
-            serial: "SIM-0001".into(),
-            lot: Some("L2026-117".into()),
-            udi: Some("(01)09999999999994(21)SIM-0001".into()),
-        },
-        implant_date: "2026-03-14".into(),
-        clinic: CardClinic {
-            name: "Demo Pain Clinic".into(),
-            physician: "Dr Sam Rivera".into(),
-            phone: "+44 20 7946 0000".into(),
-        },
-        drugs: vec![CardDrug {
-            name: "Morphine".into(),
-            concentration: Concentration::from_mg_per_ml(25),
-        }],
-        catheter: Some("Intrathecal catheter, tip at T10".into()),
-        emergency_contact: Some(CardContact {
-            name: "Jo Example".into(),
-            phone: "+44 7700 900000".into(),
-        }),
-        mri: CardMri {
-            status: MriStatus::Conditional {
-                conditions: MriConditions {
-                    static_field_mt: vec![1500, 3000],
-                    max_spatial_gradient_mt_per_m: 19_000,
-                    max_whole_body_sar_mw_per_kg: 2_000,
-                },
-            },
-            steps: vec![
-                MriStep::ContactClinicBefore,
-                MriStep::PumpMayStopDuringScan,
-                MriStep::InterrogatePumpAfter,
-            ],
-            protocol_source: Some("+44 20 7946 0001".into()),
-        },
-    }
 }

@@ -18,18 +18,29 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
 use thecal_bluez_sim::{BluezSim, PrivateBus, PumpPeripheral};
-use thecal_core::dashboard::{AlarmCurrentState, Dashboard, local_date};
+use thecal_core::dashboard::{AlarmCurrentState, Dashboard};
 use thecal_core::link::{
-    BackoffConfig, BtleplugTransport, Freshness, InProcessPump, LinkConfig, LinkEvent,
-    LinkListener, LinkState, ListenerError,
+    BackoffConfig, BtleplugTransport, Freshness, LinkConfig, LinkEvent, LinkListener, LinkState,
+    ListenerError,
 };
 use thecal_core::model::{
-    AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime,
+    AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime, local_date,
 };
-use thecal_core::pump::sim::sim_time;
 use thecal_core::store::Store;
 use thecal_core::therapy::ForecastConfidence;
 use thecal_core::{Thecal, ThecalConfig};
+use thecal_sim::InProcessPump;
+use thecal_sim::pump::sim_time;
+
+/// Where the demo keeps its data unless told otherwise: `$XDG_STATE_HOME/thecal/demo`, else
+/// `~/.local/state/thecal/demo`, else the system's temporary folder.
+pub(crate) fn default_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("thecal").join("demo")
+}
 
 /// Options of `thecal demo`.
 #[derive(Debug, clap::Args)]
@@ -49,7 +60,8 @@ pub struct Args {
     /// The patient's time zone.
     #[arg(long, default_value = "Europe/Paris")]
     tz: String,
-    /// The data folder (default: a throwaway folder).
+    /// The data folder (default: the demo's own folder, emptied at each start and kept
+    /// afterwards for `thecal status --demo`; see `default_data_dir`).
     #[arg(long)]
     db: Option<PathBuf>,
     /// Print one snapshot as JSON once the pump is connected and its history synced, and exit.
@@ -151,8 +163,18 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
         .tz
         .parse()
         .map_err(|_| format!("unknown time zone {}", args.tz))?;
-    let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    let dir = args.db.clone().unwrap_or_else(|| tmp.path().to_owned());
+    let dir = match &args.db {
+        Some(db) => db.clone(),
+        None => {
+            let dir = default_data_dir();
+            // The demo's own folder starts empty each time: its backstory is written anew.
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| format!("cannot empty {}: {e}", dir.display()))?;
+            }
+            dir
+        }
+    };
     let history_start = chrono::Utc
         .with_ymd_and_hms(2026, 1, 5, 8, 0, 0)
         .single()
@@ -207,7 +229,6 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
             max: Duration::from_secs(5),
         },
         scan_timeout: Duration::from_secs(5),
-        jitter_seed: None,
     };
     thecal
         .link()
@@ -626,7 +647,8 @@ fn alarm_text(kind: AlarmKind) -> String {
     }
 }
 
-fn human_age(d: Duration) -> String {
+/// An age at the precision a person reads: "42 s", "30 min", "5 h", "9 days".
+pub(crate) fn human_age(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..=89 => format!("{s} s"),

@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use thecal_core::model::UtcDateTime;
-use thecal_core::pump::{self, FrameError, PumpDriver, describe};
+use thecal_core::pump::{self, FrameError, PumpDriver};
+use thecal_sim::describe;
 
 /// `thecal frame …`
 #[derive(Debug, clap::Args)]

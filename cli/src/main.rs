@@ -1,6 +1,7 @@
 //! `thecal`: the command-line shell over the Thecal core: the same `Thecal` object the apps use.
 
 mod card;
+mod card_png;
 mod demo;
 mod frame;
 mod sim;

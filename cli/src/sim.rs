@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use chrono::{Duration, DurationRound, Utc};
 use thecal_core::model::{HistoryDetail, PumpKind, UtcDateTime};
-use thecal_core::pump::{
-    self, PumpDriver, SimConfig, SimPump, codec, driver_for_features, profile,
-};
-use thecal_core::store::{self, Store};
+use thecal_core::pump::{self, PumpDriver, codec, driver_for_features, profile};
+use thecal_core::store::Store;
+use thecal_core::therapy::{PumpSettings, db};
+use thecal_sim::{SimConfig, SimPump};
 
 /// `thecal sim …`
 #[derive(Debug, clap::Args)]
@@ -140,11 +140,11 @@ pub(crate) fn write_history(
         .map_err(|e| e.to_string())?;
     let serial = info.serial.clone();
     let caps = driver.capabilities(&features);
-    let settings = store::PumpSettings::from_capabilities(&caps);
+    let settings = PumpSettings::from_capabilities(&caps);
     store
         .write(|tx| {
-            store::upsert_pump(tx, &info, start)?;
-            store::set_pump_settings(tx, &serial, &settings)
+            db::upsert_pump(tx, &info, start)?;
+            db::set_pump_settings(tx, &serial, &settings)
         })
         .map_err(|e| e.to_string())?;
 
@@ -168,13 +168,13 @@ pub(crate) fn write_history(
         store
             .write(|tx| {
                 for r in &readings {
-                    store::insert_reading(tx, &serial, r)?;
+                    db::insert_reading(tx, &serial, r)?;
                 }
                 for e in &events {
-                    store::insert_event(tx, &serial, e, t)?;
+                    db::insert_event(tx, &serial, e, t)?;
                 }
-                store::extend_history_sync(tx, &serial, None)?;
-                Ok(())
+                db::extend_history_sync(tx, &serial, None)?;
+                Ok::<_, thecal_core::therapy::Error>(())
             })
             .map_err(|e| e.to_string())?;
         summary.readings += readings.len() as u64;
@@ -245,7 +245,7 @@ mod tests {
         assert!(summary.refills >= 4, "{summary:?}");
         let serial = pump.device_info().serial;
         let latest = store
-            .read(|c| store::latest_reading(c, &serial))
+            .read(|c| db::latest_reading(c, &serial))
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -253,7 +253,7 @@ mod tests {
             start + Duration::days(365) - Duration::minutes(5)
         );
         let synced = store
-            .read(|c| store::history_synced_through(c, &serial))
+            .read(|c| db::history_synced_through(c, &serial))
             .unwrap();
         assert_eq!(u64::from(synced), summary.events);
         // Deterministic: the same seed writes the same history.

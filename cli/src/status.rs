@@ -1,25 +1,23 @@
-//! `thecal status`: the pump's current status, read back from the store.
+//! `thecal status`: what a data folder holds about the pump: the paired pump, its newest
+//! reading with its age, its open alarms and its last refill. Read only; nothing is made up.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Utc;
-use thecal_core::model::{
-    BatteryIndicator, BatteryStatus, Concentration, DailyDose, DeviceInfo, Drug, InfusionMode,
-    PumpKind, ReservoirKind, StatusReading, Volume,
-};
+use thecal_core::store::DB_FILE;
 use thecal_core::{Thecal, ThecalConfig};
 
 /// Options of `thecal status`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["db", "demo"])))]
 pub struct Args {
-    /// Record a reading from the in-process simulated pump first (into a throwaway store unless
-    /// --db is given).
-    #[arg(long)]
-    demo: bool,
-    /// The data folder (default: a temporary folder, deleted on exit).
+    /// The data folder to read (an app's, or one made by `thecal demo --db` or `thecal sim`).
     #[arg(long)]
     db: Option<PathBuf>,
+    /// Read the data folder of the last `thecal demo` run (see `thecal demo --help`).
+    #[arg(long)]
+    demo: bool,
     /// The patient's time zone for display.
     #[arg(long, default_value = "UTC")]
     tz: String,
@@ -30,33 +28,48 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
-    let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    let dir = args.db.clone().unwrap_or_else(|| tmp.path().to_owned());
-    let thecal = Thecal::open(
-        dir.to_string_lossy().into_owned(),
-        ThecalConfig {
-            time_zone: args.tz.clone(),
-            ..ThecalConfig::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let pumps = thecal.pumps();
-    if args.demo {
-        record_demo_reading(&thecal)?;
-    }
-    let list = pumps.list().map_err(|e| e.to_string())?;
-    let Some(pump) = list.first() else {
-        return Err("no pump is paired yet (try --demo)".into());
+    let dir = match (&args.db, args.demo) {
+        (Some(db), _) => db.clone(),
+        (None, _) => crate::demo::default_data_dir(),
     };
-    let reading = pumps
-        .latest_reading(pump.serial.clone())
-        .map_err(|e| e.to_string())?;
+    if !dir.join(DB_FILE).is_file() {
+        return Err(format!(
+            "no Thecal data in {} (give the folder an app or `thecal demo --db` wrote)",
+            dir.display()
+        ));
+    }
     let tz: chrono_tz::Tz = args
         .tz
         .parse()
-        .map_err(|_| "unknown time zone".to_string())?;
+        .map_err(|_| format!("unknown time zone {}", args.tz))?;
+    let thecal = open(&dir, &args.tz)?;
+    let pumps = thecal.pumps();
+    let list = pumps.list().map_err(|e| e.to_string())?;
+    let Some(pump) = list.last() else {
+        return Err(format!("no pump is paired in {}", dir.display()));
+    };
+    let serial = pump.serial.clone();
+    let reading = pumps
+        .latest_reading(serial.clone())
+        .map_err(|e| e.to_string())?;
+    let alarms: Vec<_> = pumps
+        .alarm_history(serial.clone(), 1_000)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|a| a.cleared_at.is_none())
+        .collect();
+    let last_refill = pumps
+        .refill_log(serial, 1)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next();
     if args.json {
-        let out = serde_json::json!({ "pump": pump, "reading": reading });
+        let out = serde_json::json!({
+            "pump": pump,
+            "reading": reading,
+            "open_alarms": alarms,
+            "last_refill": last_refill,
+        });
         println!("{out:#}");
         return Ok(());
     }
@@ -64,14 +77,19 @@ pub fn run(args: &Args) -> Result<(), String> {
         "{} {} (serial {})",
         pump.manufacturer, pump.model, pump.serial
     );
+    let when =
+        |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
     match reading {
-        None => println!("No reading yet."),
+        None => println!("  No reading stored yet."),
         Some(r) => {
-            let age = r.age(Utc::now()).as_secs();
-            println!(
-                "  Reading taken  {} ({age} s ago)",
-                r.taken_at.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
-            );
+            let now = Utc::now();
+            let age = if r.taken_at <= now {
+                let age = (now - r.taken_at).to_std().unwrap_or_default();
+                format!("{} ago", crate::demo::human_age(age))
+            } else {
+                "ahead of this computer's clock: simulated time".to_owned()
+            };
+            println!("  Reading taken  {} ({age})", when(r.taken_at));
             println!(
                 "  Reservoir      {:.1} of {:.0} mL ({:.0} %)",
                 r.reservoir_volume.milliliters(),
@@ -91,43 +109,34 @@ pub fn run(args: &Args) -> Result<(), String> {
             );
         }
     }
+    if alarms.is_empty() {
+        println!("  Open alarms    none");
+    }
+    for a in &alarms {
+        let raised = a.raised_at.map_or_else(|| "time unknown".to_owned(), when);
+        println!(
+            "  Open alarm     {:?} ({:?}), raised {raised}",
+            a.kind, a.priority
+        );
+    }
+    if let Some(r) = last_refill {
+        println!(
+            "  Last refill    {} ({:.1} mL, {:?})",
+            when(r.at),
+            r.volume_after.milliliters(),
+            r.source
+        );
+    }
     Ok(())
 }
 
-fn record_demo_reading(thecal: &Arc<Thecal>) -> Result<(), String> {
-    let device = DeviceInfo {
-        manufacturer: "Thecal Simulated Pumps".into(),
-        model: "SIM-IT40".into(),
-        serial: "SIM-0001".into(),
-        firmware_revision: "1.0.0".into(),
-        hardware_revision: None,
-        kind: PumpKind::Implanted,
-        reservoir_kind: ReservoirKind::ImplantedChamber,
-        reservoir_capacity: Volume::from_milliliters(40),
-    };
-    let now = Utc::now();
-    let reading = StatusReading {
-        taken_at: now,
-        pump_clock: now,
-        reservoir_volume: Volume::from_microliters(23_400),
-        reservoir_capacity: device.reservoir_capacity,
-        mode: InfusionMode::Continuous,
-        daily_dose: DailyDose {
-            micrograms_per_day: 4_000,
+fn open(dir: &Path, tz: &str) -> Result<Arc<Thecal>, String> {
+    Thecal::open(
+        dir.to_string_lossy().into_owned(),
+        ThecalConfig {
+            time_zone: tz.to_owned(),
+            ..ThecalConfig::default()
         },
-        drug: Drug::Morphine,
-        concentration: Concentration::from_mg_per_ml(25),
-        battery: BatteryStatus {
-            percent: 78,
-            indicator: BatteryIndicator::Normal,
-        },
-    };
-    let pumps = thecal.pumps();
-    pumps.register(device).map_err(|e| e.to_string())?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| format!("cannot start: {e}"))?;
-    rt.block_on(pumps.record_reading("SIM-0001".into(), reading))
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    )
+    .map_err(|e| e.to_string())
 }

@@ -13,120 +13,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
-use thecal_core::model::{
-    AlarmKind, AlarmPriority, AlarmState, Concentration, DailyDose, Drug, HistoryDetail,
-    HistoryEvent, ManualClock, UtcDateTime, Volume,
-};
-use thecal_core::pump::sim::{SimConfig, SimPump};
-use thecal_core::pump::{DRIVERS, PumpDriver};
-use thecal_core::store::{self, PumpSettings, RefillEntry, Store};
+use thecal_core::model::{ManualClock, UtcDateTime};
+use thecal_core::store::{self, Store};
 use thecal_core::{Thecal, ThecalConfig};
+use thecal_sim::fixtures::{PumpYears, seed_pump};
 
 const YEARS: i64 = 5;
-const READINGS: i64 = YEARS * 365 * 288;
-const ALARMS: u32 = 1_000;
-const REFILLS: usize = 60;
 const SAMPLES: usize = 300;
 
 fn start() -> UtcDateTime {
     chrono::Utc.with_ymd_and_hms(2021, 6, 1, 0, 0, 0).unwrap()
 }
 
+/// Five years of a simulated implanted pump (the shared fixture every benchmark uses).
 fn seed(dir: &Path) -> (String, UtcDateTime) {
     let store = Store::open_in_dir(dir).expect("store");
-    let mut sim = SimPump::new(SimConfig::implanted(2024, start()));
-    sim.set_subscribed(false);
-    let info = sim.device_info();
-    let serial = info.serial.clone();
-    let features = sim.features();
-    let driver: &dyn PumpDriver = *DRIVERS
-        .iter()
-        .find(|d| d.matches_features(&features))
-        .expect("driver");
-    let caps = driver.capabilities(&features);
-    store
-        .write(|tx| {
-            store::upsert_pump(tx, &info, start())?;
-            store::set_pump_settings(tx, &serial, &PumpSettings::from_capabilities(&caps))
-        })
-        .expect("pump");
-    let mut seen = 0;
-    let mut t = start();
-    let per_day = 288;
-    for _ in 0..READINGS / per_day {
-        store
-            .write(|tx| {
-                for _ in 0..per_day {
-                    t += chrono::Duration::minutes(5);
-                    sim.advance_to(t);
-                    store::insert_reading(tx, &serial, &sim.status_reading())?;
-                    for e in sim
-                        .history()
-                        .filter(|e| e.sequence > seen)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                    {
-                        seen = e.sequence;
-                        store::insert_event(tx, &serial, &e, t)?;
-                    }
-                }
-                Ok(())
-            })
-            .expect("a day");
-    }
-    // Top up to the benchmark's counts with alarm pairs (raised, later cleared) and refills
-    // entered by hand, spread over the five years.
-    let alarms_now: u32 = store
-        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM alarms", [], |r| r.get(0))?))
-        .expect("count");
-    let span = (t - start()).num_minutes();
-    store
-        .write(|tx| {
-            let mut seq = seen;
-            for i in 0..ALARMS.saturating_sub(alarms_now) {
-                let at =
-                    start() + chrono::Duration::minutes(span * i64::from(i) / i64::from(ALARMS));
-                for (state, dt) in [(AlarmState::Raised, 0), (AlarmState::Cleared, 90)] {
-                    seq += 1;
-                    let raised = if state == AlarmState::Raised {
-                        seq
-                    } else {
-                        seq - 1
-                    };
-                    let e = HistoryEvent {
-                        sequence: seq,
-                        pump_time: at + chrono::Duration::minutes(dt),
-                        detail: HistoryDetail::Alarm {
-                            kind: AlarmKind::ClockError,
-                            priority: AlarmPriority::Low,
-                            state,
-                            raised_sequence: raised,
-                        },
-                    };
-                    store::insert_event(tx, &serial, &e, at)?;
-                }
-            }
-            let refills_now = store::refill_log(tx, &serial, 1_000)?.len();
-            for i in 0..REFILLS.saturating_sub(refills_now) {
-                let at = start()
-                    + chrono::Duration::minutes(span * i64::try_from(i).unwrap_or(0) / 60 + 7);
-                let entry = RefillEntry {
-                    at,
-                    volume_before: Some(Volume::from_milliliters(3)),
-                    volume_after: info.reservoir_capacity,
-                    drug: Drug::Morphine,
-                    concentration: Concentration::from_mg_per_ml(25),
-                    daily_dose: DailyDose {
-                        micrograms_per_day: 5_000,
-                    },
-                    place: None,
-                };
-                store::record_refill(tx, &serial, &entry, t)?;
-            }
-            Ok(())
-        })
-        .expect("top-up");
-    (serial, t)
+    seed_pump(&store, PumpYears::five_years(start())).expect("seeding five years")
 }
 
 fn data_dir() -> PathBuf {

@@ -14,12 +14,10 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone};
 use criterion::{Criterion, criterion_group, criterion_main};
-use thecal_core::diary::{
-    Author, CalendarDate, DoseUnit, MedicationInput, PainInput, Route, TrendPeriod,
-};
-use thecal_core::model::{ManualClock, UtcDateTime};
-use thecal_core::store::{self, EntryKind};
+use thecal_core::diary::TrendPeriod;
+use thecal_core::model::{CalendarDate, ManualClock, UtcDateTime};
 use thecal_core::{Thecal, ThecalConfig};
+use thecal_sim::fixtures::{DiaryYears, seed_diary};
 
 const DAYS: i64 = 5 * 365 + 1;
 
@@ -27,46 +25,14 @@ fn start() -> UtcDateTime {
     chrono::Utc.with_ymd_and_hms(2021, 11, 25, 0, 0, 0).unwrap()
 }
 
+/// Five years of a diary in Europe/Paris (the shared fixture).
 fn seed(thecal: &Thecal, now: UtcDateTime) {
-    let zone = chrono_tz::Europe::Paris;
-    thecal
-        .store()
-        .write(|tx| {
-            for d in 0..DAYS {
-                let day = start() + Duration::days(d);
-                for (h, score) in [(7, 6), (13, 4), (21, 7)] {
-                    let input = PainInput {
-                        at: day + Duration::hours(h),
-                        score: (score + u8::try_from(d % 3).unwrap_or(0)).min(10),
-                        inventory: None,
-                        interference: None,
-                        location: None,
-                        note: None,
-                    };
-                    let e = store::insert_pain(tx, &input, zone, now, Author::Patient)?;
-                    if d % 97 == 0 && h == 13 {
-                        store::soft_delete(tx, EntryKind::Pain, e.id, now, Author::Patient)?;
-                    }
-                }
-                for (h, drug, dose, breakthrough) in [
-                    (8, "Paracetamol", 1000.0, false),
-                    (18, "Oxycodone", 5.0, true),
-                ] {
-                    let input = MedicationInput {
-                        at: day + Duration::hours(h),
-                        drug: drug.into(),
-                        dose,
-                        unit: DoseUnit::Milligram,
-                        route: Route::Oral,
-                        breakthrough,
-                        reason: None,
-                    };
-                    store::insert_medication(tx, &input, zone, now, Author::Patient)?;
-                }
-            }
-            Ok(())
-        })
-        .expect("seeding the diary");
+    let years = DiaryYears {
+        start: start(),
+        days: DAYS,
+        zone: chrono_tz::Europe::Paris,
+    };
+    seed_diary(thecal.store(), years, now).expect("seeding the diary");
 }
 
 fn date(t: UtcDateTime) -> CalendarDate {

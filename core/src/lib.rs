@@ -3,8 +3,14 @@
 //! The shared Rust core of Thecal, a patient-facing companion for people with an intrathecal drug
 //! pump. Written once, exposed to Kotlin and Swift through UniFFI (see `bindings/`).
 //!
-//! The apps hold one [`app::Thecal`] object and reach everything else through it. Pure modules
-//! ([`model`], [`pump`]) take values and return values; [`store`] and [`app`] do the I/O.
+//! Layers, bottom to top (a module only uses the layers below it; `tests/layers.py` checks it):
+//! 1. [`model`]: domain types and shared basics; uses nothing of the crate.
+//! 2. [`pump`]: the pump profile, codec and drivers.
+//! 3. [`store`]: the SQLite store, migrations, journaled entries; infrastructure only.
+//! 4. the features, each with its rules, types and tables' SQL: [`therapy`], [`link`],
+//!    [`diary`], [`recovery`], [`card`], and [`dashboard`] (which reads several of them).
+//! 5. [`app`]: the `Thecal` object the apps hold, its sub-APIs, the runtime, the panic guard,
+//!    and the public errors (the FFI edge).
 //!
 //! The core is read-only toward the pump: nothing in it can change therapy.
 
@@ -19,8 +25,11 @@ pub mod recovery;
 pub mod store;
 pub mod therapy;
 
-pub use app::{Pumps, Thecal, ThecalConfig};
-pub use store::StoreError;
+pub use app::{
+    Card, CardError, Diary, DiaryError, LinkError, OpenError, PumpError, PumpLink, Pumps, Recovery,
+    RecoveryError, Thecal, ThecalConfig,
+};
+pub use model::UtcDateTime;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("thecal");

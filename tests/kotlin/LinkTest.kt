@@ -19,8 +19,6 @@ import org.thecal.core.AlarmCurrentState
 import org.thecal.core.AlarmKind
 import org.thecal.core.BackoffConfig
 import org.thecal.core.BleTransport
-import org.thecal.core.GattValue
-import org.thecal.core.InProcessPump
 import org.thecal.core.LinkConfig
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkListener
@@ -30,6 +28,8 @@ import org.thecal.core.Thecal
 import org.thecal.core.ThecalConfig
 import org.thecal.core.TransportEvents
 import org.thecal.core.TransportException
+import org.thecal.sim.GattValue
+import org.thecal.sim.InProcessPump
 
 /**
  * The Android app's side of the link: a [BleTransport] implemented in Kotlin (here over the
@@ -107,7 +107,6 @@ class LinkTest {
     private val fast = LinkConfig(
         backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
         scanTimeout = Duration.ofMillis(100),
-        jitterSeed = 1uL,
     )
 
     @Test

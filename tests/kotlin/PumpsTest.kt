@@ -23,7 +23,8 @@ import org.thecal.core.InfusionMode
 import org.thecal.core.PumpKind
 import org.thecal.core.ReservoirKind
 import org.thecal.core.StatusReading
-import org.thecal.core.StoreException
+import org.thecal.core.OpenException
+import org.thecal.core.PumpException
 import org.thecal.core.Thecal
 import org.thecal.core.ThecalConfig
 import org.thecal.core.Volume
@@ -115,7 +116,7 @@ class PumpsTest {
             thecal.pumps().use { pumps ->
                 pumps.register(implanted())
                 val bad = reading(T0).copy(reservoirVolume = Volume(40_001u))
-                val e = assertThrows(StoreException.InvalidInput::class.java) {
+                val e = assertThrows(PumpException.InvalidInput::class.java) {
                     runBlocking { pumps.recordReading(SERIAL, bad) }
                 }
                 assertEquals("reservoir_volume", e.field)
@@ -128,7 +129,7 @@ class PumpsTest {
     fun unknownSerialIsUnknownPump() = runBlocking<Unit> {
         open().use { thecal ->
             thecal.pumps().use { pumps ->
-                assertThrows(StoreException.UnknownPump::class.java) {
+                assertThrows(PumpException.PumpNotPaired::class.java) {
                     runBlocking { pumps.recordReading("NOPE-1", reading(T0)) }
                 }
             }
@@ -139,7 +140,7 @@ class PumpsTest {
     fun badDeviceInfoNamesTheField() {
         open().use { thecal ->
             thecal.pumps().use { pumps ->
-                val e = assertThrows(StoreException.InvalidInput::class.java) {
+                val e = assertThrows(PumpException.InvalidInput::class.java) {
                     pumps.register(implanted().copy(reservoirKind = ReservoirKind.BAG))
                 }
                 assertEquals("reservoir_kind", e.field)
@@ -150,7 +151,7 @@ class PumpsTest {
 
     @Test
     fun unknownTimeZoneIsInvalidInput() {
-        val e = assertThrows(StoreException.InvalidInput::class.java) { open("Mars/Olympus_Mons") }
+        val e = assertThrows(OpenException.InvalidInput::class.java) { open("Mars/Olympus_Mons") }
         assertEquals("time_zone", e.field)
     }
 

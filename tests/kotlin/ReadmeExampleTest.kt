@@ -15,13 +15,13 @@ import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.thecal.core.BleTransport
 import org.thecal.core.Dashboard
-import org.thecal.core.InProcessPump
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkListener
 import org.thecal.core.PumpKind
 import org.thecal.core.PumpLink
 import org.thecal.core.Thecal
 import org.thecal.core.ThecalConfig
+import org.thecal.sim.InProcessPump
 
 // README:kotlin
 /** Live pump updates as a Flow: the current state first, then every change; nothing dropped. */

@@ -28,7 +28,7 @@ import org.thecal.core.RefillPlace
 import org.thecal.core.RefillSource
 import org.thecal.core.ReservoirKind
 import org.thecal.core.StatusReading
-import org.thecal.core.StoreException
+import org.thecal.core.PumpException
 import org.thecal.core.Thecal
 import org.thecal.core.ThecalConfig
 import org.thecal.core.Volume
@@ -98,7 +98,7 @@ class TherapyTest {
             assertEquals(Volume(38_000u), log[1].volumeAdded)
 
             val tooMuch = first.copy(volumeAfter = Volume(41_000u))
-            val e = assertThrows(StoreException.InvalidInput::class.java) { pumps.recordRefill(serial, tooMuch) }
+            val e = assertThrows(PumpException.InvalidInput::class.java) { pumps.recordRefill(serial, tooMuch) }
             assertEquals("volume_after", e.field)
             assertEquals(2, pumps.refillLog(serial, 10u).size)
         }

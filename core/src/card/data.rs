@@ -329,50 +329,10 @@ pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    /// A complete card for tests.
+    /// The sample card of every suite (`tests/fixtures/sample-card.json`): complete, valid.
     pub(crate) fn sample() -> CardData {
-        CardData {
-            patient_name: "Marie Dupont".into(),
-            device: CardDevice {
-                name: "Thecal IT-40 programmable pump".into(),
-                kind: PumpKind::Implanted,
-                manufacturer: "Thecal Simulated Pumps".into(),
-                model: "SIM-IT40".into(),
-                serial: "SIM-0001".into(),
-                lot: Some("L2026-117".into()),
-                udi: Some("(01)09999999999994(21)SIM-0001".into()),
-            },
-            implant_date: "2026-03-14".into(),
-            clinic: CardClinic {
-                name: "Centre de la douleur, Hôpital Saint-Roch".into(),
-                physician: "Dr A. Martin".into(),
-                phone: "+33 4 92 00 00 00".into(),
-            },
-            drugs: vec![CardDrug {
-                name: "Morphine".into(),
-                concentration: Concentration::from_mg_per_ml(25),
-            }],
-            catheter: Some("Intrathecal catheter, tip at T10".into()),
-            emergency_contact: Some(CardContact {
-                name: "Paul Dupont".into(),
-                phone: "+33 6 00 00 00 00".into(),
-            }),
-            mri: CardMri {
-                status: MriStatus::Conditional {
-                    conditions: MriConditions {
-                        static_field_mt: vec![1500, 3000],
-                        max_spatial_gradient_mt_per_m: 19_000,
-                        max_whole_body_sar_mw_per_kg: 2_000,
-                    },
-                },
-                steps: vec![
-                    MriStep::ContactClinicBefore,
-                    MriStep::PumpMayStopDuringScan,
-                    MriStep::InterrogatePumpAfter,
-                ],
-                protocol_source: Some("+33 4 92 00 00 01".into()),
-            },
-        }
+        serde_json::from_str(include_str!("../../../tests/fixtures/sample-card.json"))
+            .expect("the sample card fixture is a card")
     }
 
     fn today() -> UtcDateTime {

@@ -8,7 +8,7 @@
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 
-use super::CardError;
+use super::Error;
 
 /// The short id of a clinic key: the first 8 bytes of SHA-256 of its public key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,12 +24,12 @@ impl KeyId {
     /// Parses 16 hex characters.
     ///
     /// # Errors
-    /// [`CardError::InvalidInput`] naming `key_id`.
-    pub fn from_hex(s: &str) -> Result<Self, CardError> {
+    /// [`Error::Invalid`] naming `key_id`.
+    pub fn from_hex(s: &str) -> Result<Self, Error> {
         from_hex(s)
             .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
             .map(Self)
-            .ok_or_else(|| CardError::invalid("key_id", "is not 16 hexadecimal characters"))
+            .ok_or_else(|| Error::invalid("key_id", "is not 16 hexadecimal characters"))
     }
 }
 
@@ -45,11 +45,11 @@ pub fn key_id_of(public_key: &[u8]) -> KeyId {
 /// A new clinic key pair, as PKCS#8 bytes.
 ///
 /// # Errors
-/// [`CardError::Internal`] if the system's random source fails.
-pub fn generate_pkcs8() -> Result<Vec<u8>, CardError> {
+/// [`Error::Internal`] if the system's random source fails.
+pub fn generate_pkcs8() -> Result<Vec<u8>, Error> {
     Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
         .map(|d| d.as_ref().to_vec())
-        .map_err(|_| CardError::Internal {
+        .map_err(|_| Error::Internal {
             context: "making a clinic key".into(),
         })
 }
@@ -57,12 +57,12 @@ pub fn generate_pkcs8() -> Result<Vec<u8>, CardError> {
 /// The public key of the PKCS#8 key pair `pkcs8`.
 ///
 /// # Errors
-/// [`CardError::Internal`] for damaged key bytes.
-pub fn public_key_of(pkcs8: &[u8]) -> Result<[u8; 32], CardError> {
+/// [`Error::Internal`] for damaged key bytes.
+pub fn public_key_of(pkcs8: &[u8]) -> Result<[u8; 32], Error> {
     Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
         .ok()
         .and_then(|p| <[u8; 32]>::try_from(p.public_key().as_ref()).ok())
-        .ok_or_else(|| CardError::Internal {
+        .ok_or_else(|| Error::Internal {
             context: "reading a clinic key".into(),
         })
 }
@@ -70,11 +70,11 @@ pub fn public_key_of(pkcs8: &[u8]) -> Result<[u8; 32], CardError> {
 /// Parses a public key given as 64 hex characters.
 ///
 /// # Errors
-/// [`CardError::InvalidInput`] naming `public_key`.
-pub fn public_key_from_hex(s: &str) -> Result<[u8; 32], CardError> {
+/// [`Error::Invalid`] naming `public_key`.
+pub fn public_key_from_hex(s: &str) -> Result<[u8; 32], Error> {
     from_hex(s.trim())
         .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-        .ok_or_else(|| CardError::invalid("public_key", "is not 64 hexadecimal characters"))
+        .ok_or_else(|| Error::invalid("public_key", "is not 64 hexadecimal characters"))
 }
 
 /// Lower-case hex.

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use ciborium::Value;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 
-use super::CardError;
+use super::Error;
 use super::data::{
     CardClinic, CardContact, CardData, CardDevice, CardDrug, CardMri, MriConditions, MriStatus,
     MriStep,
@@ -90,18 +90,17 @@ pub struct Issuer {
 /// Signs `card` with the clinic key `pkcs8` and encodes it as QR text.
 ///
 /// # Errors
-/// [`CardError::InvalidInput`] for a card that does not validate or dates out of order;
-/// [`CardError::Internal`] for a damaged key.
+/// [`Error::Invalid`] for a card that does not validate or dates out of order;
+/// [`Error::Internal`] for a damaged key.
 pub fn sign(
     card: &CardData,
     pkcs8: &[u8],
     issued: UtcDateTime,
     expires: UtcDateTime,
-) -> Result<String, CardError> {
-    let pair =
-        Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(|_| CardError::Internal {
-            context: "reading the clinic key".into(),
-        })?;
+) -> Result<String, Error> {
+    let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(|_| Error::Internal {
+        context: "reading the clinic key".into(),
+    })?;
     sign_with(card, &pair, issued, expires)
 }
 
@@ -111,13 +110,10 @@ fn sign_with(
     pair: &Ed25519KeyPair,
     issued: UtcDateTime,
     expires: UtcDateTime,
-) -> Result<String, CardError> {
+) -> Result<String, Error> {
     card.validate_shape()?;
     if expires <= issued {
-        return Err(CardError::invalid(
-            "expires_at",
-            "is not after the issue date",
-        ));
+        return Err(Error::invalid("expires_at", "is not after the issue date"));
     }
     let kid = key_id_of(pair.public_key().as_ref());
     let body = Value::Map(vec![
@@ -491,9 +487,9 @@ fn int_map(v: Value) -> Result<BTreeMap<u64, Value>, ()> {
     Ok(out)
 }
 
-fn to_cbor(v: &Value) -> Result<Vec<u8>, CardError> {
+fn to_cbor(v: &Value) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
-    ciborium::ser::into_writer(v, &mut out).map_err(|_| CardError::Internal {
+    ciborium::ser::into_writer(v, &mut out).map_err(|_| Error::Internal {
         context: "encoding the card payload".into(),
     })?;
     Ok(out)
@@ -631,11 +627,11 @@ mod tests {
         c.clinic.phone = "x".into();
         assert!(matches!(
             sign(&c, &pkcs8, t0(), t0() + Duration::days(1)),
-            Err(CardError::InvalidInput { field, .. }) if field == "clinic.phone"
+            Err(Error::Invalid(e)) if e.field == "clinic.phone"
         ));
         assert!(matches!(
             sign(&sample(), &pkcs8, t0(), t0()),
-            Err(CardError::InvalidInput { field, .. }) if field == "expires_at"
+            Err(Error::Invalid(e)) if e.field == "expires_at"
         ));
     }
 

@@ -3,7 +3,7 @@
 
 use qrcode::{EcLevel, QrCode};
 
-use super::CardError;
+use super::Error;
 use super::view::{CardView, MriMark};
 
 /// The size the card is drawn for.
@@ -87,12 +87,8 @@ const FONTS: &str = "DejaVu Sans, Noto Sans, Noto Sans Arabic, Arial, sans-serif
 /// The card as an SVG document: the views one after the other, then the QR code.
 ///
 /// # Errors
-/// [`CardError::Rendering`] if the payload does not fit a QR code.
-pub fn svg(
-    views: &[CardView],
-    payload: Option<&str>,
-    layout: CardLayout,
-) -> Result<String, CardError> {
+/// [`Error::Rendering`] if the payload does not fit a QR code.
+pub fn svg(views: &[CardView], payload: Option<&str>, layout: CardLayout) -> Result<String, Error> {
     let m = layout.metrics();
     let mut body = String::new();
     let mut y = 0.0_f32;
@@ -301,10 +297,10 @@ fn line_at_colored(
     out.push_str("</text>");
 }
 
-fn draw_qr(out: &mut String, payload: &str, m: &Metrics, y: f32) -> Result<f32, CardError> {
+fn draw_qr(out: &mut String, payload: &str, m: &Metrics, y: f32) -> Result<f32, Error> {
     let code =
         QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).map_err(|_| {
-            CardError::Rendering {
+            Error::Rendering {
                 reason: "the signed card is too long for a QR code".into(),
             }
         })?;
@@ -570,7 +566,7 @@ mod tests {
                 Some(&long),
                 CardLayout::Phone
             ),
-            Err(CardError::Rendering { .. })
+            Err(Error::Rendering { .. })
         ));
     }
 }

@@ -1,20 +1,20 @@
 //! The one call the home screen makes: everything it shows, from the store and the link's state,
-//! computed in one go. Designed to grow (diary, recovery, card) without new round trips.
+//! computed in one go. It reads the other features' data (therapy, link, diary, recovery) and
+//! owns none; designed to grow without new round trips.
 
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use rusqlite::Connection;
 
-use crate::app::Thecal;
-use crate::diary::{CalendarDate, PainEntry, TrendBucket, TrendPeriod, assemble, range_days};
+use crate::diary::{PainEntry, TrendBucket, TrendPeriod, assemble, range_days};
 use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness};
-use crate::model::{BatteryIndicator, DeviceInfo, UtcDateTime};
+use crate::model::{CalendarDate, DeviceInfo, UtcDateTime, local_date, local_day};
 use crate::recovery::DueReminder;
-use crate::store::{self, AlarmRecord, RefillRecord, StoreError};
 use crate::therapy::{
-    BatteryForecast, BatteryModel, ReservoirForecast, forecast_battery, forecast_reservoir,
+    self, AlarmRecord, BatteryForecast, RefillRecord, ReservoirForecast, current_forecasts,
 };
+use crate::{diary, recovery};
 
 /// Whether an open alarm is known to be still sounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -93,12 +93,6 @@ pub struct Dashboard {
     pub next_reminder: Option<DueReminder>,
 }
 
-/// The ISO date of `t` in `tz`.
-#[must_use]
-pub fn local_date(t: UtcDateTime, tz: Tz) -> String {
-    t.with_timezone(&tz).date_naive().to_string()
-}
-
 /// Builds the dashboard from the store and the link's in-memory state.
 ///
 /// # Errors
@@ -109,10 +103,10 @@ pub fn build(
     now: UtcDateTime,
     tz: Tz,
     freshness_config: FreshnessConfig,
-) -> Result<Dashboard, StoreError> {
+) -> Result<Dashboard, therapy::Error> {
     let pump = match &link.pump {
         Some(p) => Some(p.clone()),
-        None => store::all_pumps(conn)?.pop(),
+        None => therapy::db::all_pumps(conn)?.pop(),
     };
     let mut d = Dashboard {
         generated_at: now,
@@ -129,7 +123,7 @@ pub fn build(
         alarms: Vec::new(),
         last_refill: None,
         dates: KeyDates::default(),
-        last_pain: store::latest_pain(conn)?,
+        last_pain: diary::db::latest_pain(conn)?,
         pain_week: Vec::new(),
         next_reminder: None,
     };
@@ -137,20 +131,19 @@ pub fn build(
     let (first, last) = range_days(
         CalendarDate::from_naive(today - chrono::Days::new(6)),
         CalendarDate::from_naive(today),
-    )
-    .map_err(StoreError::from)?;
+    )?;
     let grouping = TrendPeriod::Day.grouping();
     d.pain_week = assemble(
         first,
         last,
         grouping,
-        &store::pain_aggregates(conn, first, last, grouping)?,
-        &store::medication_aggregates(conn, first, last, grouping)?,
+        &diary::db::pain_aggregates(conn, first, last, grouping)?,
+        &diary::db::medication_aggregates(conn, first, last, grouping)?,
     );
-    let reminders = store::all_reminders(conn)?;
+    let reminders = recovery::db::all_reminders(conn)?;
     if !reminders.is_empty() {
-        let fired = store::fired_since(conn, crate::diary::local_day(now, chrono_tz::UTC) - 2)?;
-        d.next_reminder = crate::recovery::reminders::due(
+        let fired = recovery::db::fired_since(conn, local_day(now, chrono_tz::UTC) - 2)?;
+        d.next_reminder = recovery::reminders::due(
             &reminders,
             &fired,
             now,
@@ -162,7 +155,7 @@ pub fn build(
     }
     let Some(pump) = pump else { return Ok(d) };
     let serial = pump.serial.as_str();
-    let latest = store::latest_reading(conn, serial)?;
+    let latest = therapy::db::latest_reading(conn, serial)?;
     d.freshness = freshness(
         latest.as_ref().map(|r| r.taken_at),
         now,
@@ -170,51 +163,15 @@ pub fn build(
         link.first_attempt_done,
     );
     d.last_reading_age = latest.as_ref().map(|r| r.age(now));
-    let settings = store::pump_settings(conn, serial)?;
-    d.last_refill = store::last_refill(conn, serial)?;
+    d.last_refill = therapy::db::last_refill(conn, serial)?;
     if let Some(latest) = &latest {
-        let since_refill = match &d.last_refill {
-            Some(refill) => store::first_reading_since(conn, serial, refill.at)?,
-            None => None,
-        };
-        let low = settings
-            .low_reservoir_threshold
-            .unwrap_or(crate::model::Volume::from_microliters(0));
-        d.reservoir = Some(forecast_reservoir(latest, since_refill.as_ref(), low));
-        let since = if pump.kind.battery_replaceable() {
-            store::last_battery_replaced(conn, serial)?
-        } else {
-            None
-        };
-        let eri_seen = store::first_battery_indicator(
-            conn,
-            serial,
-            BatteryIndicator::ElectiveReplacement,
-            since,
-        )?;
-        let model = BatteryModel {
-            eri_percent: settings.eri_battery_percent.unwrap_or(0),
-            eri_to_eos: settings
-                .eri_to_eos_days
-                .map(|d| Duration::from_secs(u64::from(d) * 86_400)),
-            replaceable: pump.kind.battery_replaceable(),
-        };
-        let points = if settings.eri_battery_percent.is_some() {
-            store::battery_history(conn, serial, since)?
-        } else {
-            Vec::new()
-        };
-        d.battery = Some(forecast_battery(
-            &points,
-            latest.battery.percent,
-            latest.battery.indicator,
-            eri_seen,
-            model,
-            now,
-        ));
+        let (reservoir, battery) =
+            current_forecasts(conn, &pump, latest, d.last_refill.as_ref(), now)?;
+        d.reservoir = Some(reservoir);
+        d.battery = Some(battery);
     }
     let known = link.state == LinkState::Connected;
-    d.alarms = store::open_alarms(conn, serial)?
+    d.alarms = therapy::db::open_alarms(conn, serial)?
         .into_iter()
         .map(|alarm| AlarmView {
             alarm,
@@ -234,24 +191,4 @@ pub fn build(
         last_refill: day(d.last_refill.as_ref().map(|r| r.at)),
     };
     Ok(d)
-}
-
-#[cfg(test)]
-mod tests;
-
-#[cfg_attr(feature = "uniffi", uniffi::export)]
-impl Thecal {
-    /// Everything the home screen shows, computed now. Fast with years of data.
-    ///
-    /// # Errors
-    /// A storage error.
-    pub fn dashboard(&self) -> Result<Dashboard, StoreError> {
-        crate::app::guard("building the dashboard", || {
-            let link = self.link().status_snapshot();
-            let now = self.clock().now();
-            let (tz, freshness) = (self.tz(), self.freshness_config());
-            self.store_arc()
-                .read(|c| build(c, &link, now, tz, freshness))
-        })
-    }
 }

@@ -1,28 +1,45 @@
 //! The pain diary: 0–10 pain scores (with the optional Brief Pain Inventory items), the
 //! breakthrough / oral medication log, and their daily and weekly trends.
 //!
-//! Values, validation and trend assembly are pure; [`Diary`] (from `Thecal::diary()`) wires them
-//! to the store. Every change keeps history (who, when, what); a deleted entry can be restored
-//! for [`RESTORE_DAYS`] days, after which [`Diary::purge_expired`] removes it for good.
+//! Values and their checks ([`PainInput`], [`MedicationInput`]) and trend assembly are pure; the
+//! functions here run them against the store, inside the transaction or on the connection the
+//! caller gives. Every change keeps its history (who, when, what); a deleted entry can be
+//! restored for [`RESTORE_DAYS`] days, after which [`purge_expired`] removes it for good.
 
-mod api;
-mod error;
+pub mod db;
+mod entries;
 mod trends;
 mod types;
 
-pub use api::Diary;
-pub use error::DiaryError;
+pub use crate::store::journal::RESTORE_DAYS;
+pub use entries::{
+    USUAL_DOSE_DAYS, add_medication, add_pain, compare, delete_medication, delete_pain,
+    edit_medication, edit_pain, medication_history, pain_history, purge_expired, repeat_medication,
+    restore_medication, restore_pain, summary, trend, usual_doses,
+};
 pub use trends::{
     DrugTotal, MAX_TREND_DAYS, PainStats, Trend, TrendBucket, TrendComparison, TrendPeriod,
     assemble, range_days, weekday_from_monday,
 };
 pub use types::{
-    Author, CalendarDate, ChangeAction, DoseUnit, FUTURE_TOLERANCE_SECONDS, MAX_DOSE,
-    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_SCORE, MedicationEntry, MedicationInput,
-    MedicationRevision, PainEntry, PainInput, PainInterference, PainInventory, PainRevision,
-    RESTORE_DAYS, Revision, Route, UsualDose, date_of_day, day_number, local_day, to_nearest_milli,
+    DoseUnit, MAX_DOSE, MAX_SCORE, MedicationEntry, MedicationInput, MedicationRevision, PainEntry,
+    PainInput, PainInterference, PainInventory, PainRevision, Route, UsualDose,
 };
-pub(crate) use types::{changed_fields, check_text, check_time, tidy};
 
-#[cfg(test)]
-mod tests;
+use crate::model::InvalidInput;
+use crate::store::StoreError;
+use crate::store::journal::Refusal;
+
+/// Why a diary call failed (internal; `app::errors` maps it to the public `DiaryError`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Saving or reading failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A value entered is not valid.
+    #[error("invalid input: {0}")]
+    Invalid(#[from] InvalidInput),
+    /// The entry is missing, not deleted, or deleted too long ago.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+}

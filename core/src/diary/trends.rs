@@ -7,9 +7,9 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{CalendarDate, DoseUnit, date_of_day, day_number};
-use crate::model::InvalidInput;
-use crate::store::{Grouping, MedicationAggregate, PainAggregate};
+use super::DoseUnit;
+use super::db::{Grouping, MedicationAggregate, PainAggregate};
+use crate::model::{CalendarDate, InvalidInput, date_of_day, day_number};
 
 /// The longest range a trend may cover, in days (about 30 years).
 pub const MAX_TREND_DAYS: i64 = 11_000;

@@ -1,155 +1,16 @@
-//! The diary's values: pain entries, medication doses, who changed them, calendar dates.
+//! The diary's values: pain entries and medication doses, and their checks.
 
-use chrono::{Datelike, NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{InvalidInput, UtcDateTime};
+use crate::model::{
+    InvalidInput, MAX_NAME_CHARS, MAX_NOTE_CHARS, Revision, UtcDateTime, check_text, check_time,
+    tidy, to_nearest_milli,
+};
 
 /// The highest value of every 0–10 rating.
 pub const MAX_SCORE: u8 = 10;
-/// How far in the future an entry's time may be (phone clocks differ a little): five minutes.
-pub const FUTURE_TOLERANCE_SECONDS: i64 = 5 * 60;
-/// The longest free text (note, reason, location) in characters.
-pub const MAX_NOTE_CHARS: usize = 2_000;
-/// The longest medication name or body location in characters.
-pub const MAX_NAME_CHARS: usize = 100;
 /// The largest single dose accepted (a typo guard: no unit makes 100 000 plausible).
 pub const MAX_DOSE: f64 = 100_000.0;
-/// How long a deleted entry can be restored, in days.
-pub const RESTORE_DAYS: i64 = 30;
-
-/// A calendar date in the patient's time zone (no time, no zone).
-///
-/// Crosses the FFI as a plain record (year, month 1–12, day 1–31): Kotlin and Swift each turn it
-/// into their own local-date type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct CalendarDate {
-    /// The year, e.g. 2026.
-    pub year: i32,
-    /// The month, 1–12.
-    pub month: u8,
-    /// The day of the month, 1–31.
-    pub day: u8,
-}
-
-impl CalendarDate {
-    /// Checks the date exists and turns it into chrono's date.
-    ///
-    /// # Errors
-    /// [`InvalidInput`] on `field` for a date that does not exist (31 February).
-    pub fn to_naive(self, field: &'static str) -> Result<NaiveDate, InvalidInput> {
-        NaiveDate::from_ymd_opt(self.year, u32::from(self.month), u32::from(self.day))
-            .ok_or_else(|| InvalidInput::new(field, "is not a date that exists"))
-    }
-
-    /// The date of a chrono date.
-    #[must_use]
-    pub fn from_naive(d: NaiveDate) -> Self {
-        Self {
-            year: d.year(),
-            // Month and day always fit in a byte.
-            month: u8::try_from(d.month()).unwrap_or(1),
-            day: u8::try_from(d.day()).unwrap_or(1),
-        }
-    }
-}
-
-/// Whole days since 1970-01-01 of a calendar date: how local days are stored and grouped.
-#[must_use]
-pub fn day_number(d: NaiveDate) -> i64 {
-    i64::from(d.num_days_from_ce()) - i64::from(EPOCH_DAYS_FROM_CE)
-}
-
-/// The calendar date of a [`day_number`]; `None` outside chrono's range (a damaged row).
-#[must_use]
-pub fn date_of_day(day: i64) -> Option<NaiveDate> {
-    let ce = i32::try_from(day + i64::from(EPOCH_DAYS_FROM_CE)).ok()?;
-    NaiveDate::from_num_days_from_ce_opt(ce)
-}
-
-/// `NaiveDate(1970, 1, 1).num_days_from_ce()`.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
-/// The local calendar day of `at` in `zone`, as a [`day_number`].
-#[must_use]
-pub fn local_day(at: UtcDateTime, zone: chrono_tz::Tz) -> i64 {
-    day_number(zone.from_utc_datetime(&at.naive_utc()).date_naive())
-}
-
-/// Who made a change: the patient, or someone on their behalf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum Author {
-    /// The patient.
-    Patient,
-    /// A caregiver (family member, nurse at home).
-    Caregiver,
-    /// A clinician.
-    Clinician,
-}
-
-impl Author {
-    /// The stored code.
-    #[must_use]
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Patient => "patient",
-            Self::Caregiver => "caregiver",
-            Self::Clinician => "clinician",
-        }
-    }
-
-    /// Parses [`Author::code`].
-    #[must_use]
-    pub fn from_code(code: &str) -> Option<Self> {
-        Some(match code {
-            "patient" => Self::Patient,
-            "caregiver" => Self::Caregiver,
-            "clinician" => Self::Clinician,
-            _ => return None,
-        })
-    }
-}
-
-/// What a change did to an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum ChangeAction {
-    /// The entry was made.
-    Created,
-    /// Some of its values were changed.
-    Edited,
-    /// It was deleted (restorable for 30 days).
-    Deleted,
-    /// It was brought back after a delete.
-    Restored,
-}
-
-impl ChangeAction {
-    /// The stored code.
-    #[must_use]
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Edited => "edited",
-            Self::Deleted => "deleted",
-            Self::Restored => "restored",
-        }
-    }
-
-    /// Parses [`ChangeAction::code`].
-    #[must_use]
-    pub fn from_code(code: &str) -> Option<Self> {
-        Some(match code {
-            "created" => Self::Created,
-            "edited" => Self::Edited,
-            "deleted" => Self::Deleted,
-            "restored" => Self::Restored,
-            _ => return None,
-        })
-    }
-}
 
 /// The Brief Pain Inventory's four severity items, each 0–10 (any may be left out).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -376,21 +237,6 @@ pub struct UsualDose {
     pub times_logged: u32,
 }
 
-/// One version of an entry in its history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Revision {
-    /// When the change was made.
-    pub at: UtcDateTime,
-    /// Who made it.
-    pub author: Author,
-    /// What it did.
-    pub action: ChangeAction,
-    /// The names of the values that changed (API field names such as `score`, `note`); empty
-    /// for a creation, a delete or a restore.
-    pub changed_fields: Vec<String>,
-}
-
 /// One version of a pain entry: the change and the values after it.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -419,54 +265,6 @@ fn check_score(field: &'static str, v: Option<u8>) -> Result<(), InvalidInput> {
         )),
         _ => Ok(()),
     }
-}
-
-/// Checks an optional free text: at most `max` characters; blank text counts as none.
-pub(crate) fn check_text(
-    field: &'static str,
-    v: Option<&str>,
-    max: usize,
-) -> Result<(), InvalidInput> {
-    match v {
-        Some(s) if s.chars().count() > max => Err(InvalidInput::new(
-            field,
-            format!("is too long (at most {max} characters)"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Checks an entry time: not later than `now` plus a small tolerance, not before 1970.
-pub(crate) fn check_time(
-    field: &'static str,
-    at: UtcDateTime,
-    now: UtcDateTime,
-) -> Result<(), InvalidInput> {
-    if at > now + chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS) {
-        return Err(InvalidInput::new(
-            field,
-            "is in the future; enter the time it happened (check the phone's clock and time zone)",
-        ));
-    }
-    if at.timestamp() < 0 {
-        return Err(InvalidInput::new(field, "is before 1970"));
-    }
-    Ok(())
-}
-
-/// `at` rounded to the nearest millisecond, the precision the store keeps. Rounding (not
-/// truncating) keeps a time that went through a `Double` (Swift's `Date`) on the same
-/// millisecond when the app sends it back in an edit.
-#[must_use]
-pub fn to_nearest_milli(at: UtcDateTime) -> UtcDateTime {
-    let half = chrono::Duration::microseconds(500);
-    let t = at.checked_add_signed(half).unwrap_or(at);
-    crate::model::from_millis(crate::model::to_millis(t)).unwrap_or(at)
-}
-
-/// Trims a free text; blank text becomes `None`.
-pub(crate) fn tidy(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 impl PainInput {
@@ -558,21 +356,6 @@ impl MedicationInput {
     }
 }
 
-/// The names of the top-level fields whose values differ between two JSON objects.
-pub(crate) fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
-    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = a
-        .iter()
-        .filter(|(k, v)| b.get(*k) != Some(*v))
-        .map(|(k, _)| k.clone())
-        .collect();
-    out.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
-    out.sort();
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -604,17 +387,6 @@ mod tests {
             ..PainInterference::default()
         });
         assert_eq!(p.validate(now()).unwrap_err().field, "interference.sleep");
-    }
-
-    #[test]
-    fn a_time_in_the_future_is_refused_beyond_the_tolerance() {
-        let mut p = pain(5);
-        p.at = now() + chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS);
-        assert!(p.validate(now()).is_ok(), "a phone clock a little ahead");
-        p.at = now() + chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS + 1);
-        let e = p.validate(now()).unwrap_err();
-        assert_eq!(e.field, "at");
-        assert!(e.reason.contains("future"));
     }
 
     #[test]
@@ -655,46 +427,5 @@ mod tests {
             .unwrap_err();
             assert_eq!(e.field, "dose", "{bad}");
         }
-    }
-
-    #[test]
-    fn day_numbers_and_local_days() {
-        let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-        assert_eq!(day_number(d), 0);
-        assert_eq!(date_of_day(20_000), NaiveDate::from_ymd_opt(2024, 10, 4));
-        // 23:30 UTC on 24 Nov is already 25 Nov in Paris.
-        let t = chrono::Utc
-            .with_ymd_and_hms(2026, 11, 24, 23, 30, 0)
-            .unwrap();
-        let paris = local_day(t, chrono_tz::Europe::Paris);
-        let utc = local_day(t, chrono_tz::UTC);
-        assert_eq!(paris, utc + 1);
-        assert_eq!(
-            CalendarDate::from_naive(date_of_day(paris).unwrap()),
-            CalendarDate {
-                year: 2026,
-                month: 11,
-                day: 25
-            }
-        );
-        assert!(
-            CalendarDate {
-                year: 2026,
-                month: 2,
-                day: 30
-            }
-            .to_naive("from")
-            .is_err()
-        );
-    }
-
-    #[test]
-    fn changed_fields_lists_what_differs() {
-        let a = serde_json::to_value(pain(5)).unwrap();
-        let mut p = pain(6);
-        p.note = Some("after a walk".into());
-        let b = serde_json::to_value(p).unwrap();
-        assert_eq!(changed_fields(&a, &b), vec!["note", "score"]);
-        assert!(changed_fields(&a, &a).is_empty());
     }
 }

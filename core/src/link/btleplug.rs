@@ -14,7 +14,8 @@ use futures::StreamExt;
 use tokio::task::JoinHandle;
 
 use super::{
-    Advertisement, BleTransport, ManufacturerData, TransportError, TransportEvents, canonical_uuid,
+    Advertisement, BleTransport, ManufacturerData, ServiceData, TransportError, TransportEvents,
+    canonical_uuid,
 };
 
 /// After the first matching device is seen, how long a scan keeps listening for others.
@@ -303,11 +304,21 @@ async fn advertisement(p: &Peripheral, wanted: &[uuid::Uuid]) -> Option<Advertis
         .map(|(company_id, data)| ManufacturerData { company_id, data })
         .collect();
     manufacturer_data.sort_by_key(|m| m.company_id);
+    let mut service_data: Vec<ServiceData> = props
+        .service_data
+        .into_iter()
+        .map(|(uuid, data)| ServiceData {
+            uuid: uuid.to_string(),
+            data,
+        })
+        .collect();
+    service_data.sort_by(|a, b| a.uuid.cmp(&b.uuid));
     Some(Advertisement {
         device_id: p.id().to_string(),
         name: props.local_name.or(props.advertisement_name),
         service_uuids: props.services.iter().map(ToString::to_string).collect(),
         rssi: props.rssi,
         manufacturer_data,
+        service_data,
     })
 }

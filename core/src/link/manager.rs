@@ -13,15 +13,16 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{
-    Backoff, BackoffConfig, BleTransport, LinkEvent, LinkSnapshot, LinkState, Publisher,
-    PumpLinkError, TransportError, TransportEvent, TransportEvents, canonical_uuid,
+    Backoff, BackoffConfig, BleTransport, Error, LinkEvent, LinkSnapshot, LinkState, Publisher,
+    TransportError, TransportEvent, TransportEvents, canonical_uuid,
 };
 use crate::model::{Clock, DeviceInfo, EventSequence, HistoryEvent};
 use crate::pump::{
     self, CounterStatus, CounterTracker, DeviceInfoBytes, FrameError, HistoryResponse,
     HistoryResult, PumpDriver, profile,
 };
-use crate::store::{self, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::therapy::{PumpSettings, db};
 
 /// How the link behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +32,6 @@ pub struct LinkConfig {
     pub backoff: BackoffConfig,
     /// How long one scan listens for the pump.
     pub scan_timeout: Duration,
-    /// Seed of the reconnect jitter (`None`: from the clock). Fixed in tests and simulations.
-    pub jitter_seed: Option<u64>,
 }
 
 impl Default for LinkConfig {
@@ -40,7 +39,6 @@ impl Default for LinkConfig {
         Self {
             backoff: BackoffConfig::default(),
             scan_timeout: Duration::from_secs(10),
-            jitter_seed: None,
         }
     }
 }
@@ -77,7 +75,7 @@ struct Status {
 impl LinkShared {
     pub(crate) fn new(store: Arc<Store>, clock: Arc<dyn Clock>) -> Self {
         let pump = store
-            .read(store::all_pumps)
+            .read(db::all_pumps)
             .ok()
             .and_then(|p| p.into_iter().next_back());
         Self {
@@ -122,9 +120,9 @@ impl LinkShared {
         let s = self.status().clone();
         let (latest, open_alarms) = match &s.pump {
             Some(p) => self.store.read(|c| {
-                Ok((
-                    store::latest_reading(c, &p.serial)?,
-                    store::open_alarms(c, &p.serial)?,
+                Ok::<_, StoreError>((
+                    db::latest_reading(c, &p.serial)?,
+                    db::open_alarms(c, &p.serial)?,
                 ))
             })?,
             None => (None, Vec::new()),
@@ -178,7 +176,7 @@ impl Running {
         shared: Arc<LinkShared>,
         transport: Arc<dyn BleTransport>,
         config: LinkConfig,
-    ) -> Result<Self, PumpLinkError> {
+    ) -> Result<Self, Error> {
         let (events, events_rx) = TransportEvents::channel();
         transport.set_events(events)?;
         shared.status().transport = Some(transport.name());
@@ -193,10 +191,10 @@ impl Running {
     }
 
     /// Asks the task to drop the current connection.
-    pub(crate) fn drop_link(&self) -> Result<(), PumpLinkError> {
+    pub(crate) fn drop_link(&self) -> Result<(), Error> {
         self.commands
             .send(Command::DropLink)
-            .map_err(|_| PumpLinkError::NotRunning)
+            .map_err(|_| Error::NotRunning)
     }
 
     /// Stops the task and waits for it to disconnect.
@@ -211,10 +209,10 @@ enum Ended {
     LinkLost,
     Stopped,
     /// Could not connect or set up (retry after a backoff).
-    Failed(PumpLinkError),
+    Failed(Error),
 }
 
-struct Link {
+struct Task {
     shared: Arc<LinkShared>,
     transport: Arc<dyn BleTransport>,
     events: mpsc::UnboundedReceiver<TransportEvent>,
@@ -228,12 +226,12 @@ async fn run(
     events: mpsc::UnboundedReceiver<TransportEvent>,
     commands: mpsc::UnboundedReceiver<Command>,
 ) {
-    let seed = config.jitter_seed.unwrap_or_else(|| {
-        u64::try_from(shared.clock.now().timestamp_nanos_opt().unwrap_or_default())
-            .unwrap_or_default()
-    });
+    // The reconnect jitter is seeded from the injected clock: random enough on a phone, and
+    // repeatable under a test's manual clock.
+    let seed = u64::try_from(shared.clock.now().timestamp_nanos_opt().unwrap_or_default())
+        .unwrap_or_default();
     let mut backoff = Backoff::new(config.backoff, seed);
-    let mut link = Link {
+    let mut link = Task {
         shared,
         transport,
         events,
@@ -255,12 +253,12 @@ async fn run(
             }
             Ended::Failed(e) => {
                 tracing::info!(error = %e, "pump link attempt failed");
-                if matches!(e, PumpLinkError::Transport(TransportError::DeviceNotFound)) {
+                if matches!(e, Error::Transport(TransportError::DeviceNotFound)) {
                     device = None;
                 }
                 if matches!(
                     e,
-                    PumpLinkError::Transport(TransportError::BluetoothUnavailable { .. })
+                    Error::Transport(TransportError::BluetoothUnavailable { .. })
                 ) {
                     link.shared.set_state(LinkState::BluetoothUnavailable);
                 }
@@ -305,7 +303,7 @@ struct Session {
 /// connection tries again.
 const MAX_REPLAYS: u32 = 8;
 
-impl Link {
+impl Task {
     async fn session(
         &mut self,
         device: &mut Option<String>,
@@ -350,7 +348,7 @@ impl Link {
 
     /// Scans for pumps and picks one: the paired pump if it is seen, else the strongest pump
     /// that a driver recognises.
-    async fn find_pump(&self, config: &LinkConfig) -> Result<Option<String>, PumpLinkError> {
+    async fn find_pump(&self, config: &LinkConfig) -> Result<Option<String>, Error> {
         let timeout = u32::try_from(config.scan_timeout.as_millis()).unwrap_or(u32::MAX);
         let ads = self
             .transport
@@ -378,7 +376,7 @@ impl Link {
 
     /// Connects and identifies the pump, subscribes, stores the first status and asks for the
     /// history the store does not have yet.
-    async fn open(&mut self, id: &str) -> Result<Session, PumpLinkError> {
+    async fn open(&mut self, id: &str) -> Result<Session, Error> {
         let t = &self.transport;
         t.connect(id.to_owned()).await?;
         let features_bytes = t.read(id.to_owned(), profile::FEATURES.to_string()).await?;
@@ -413,10 +411,10 @@ impl Link {
             .map_err(|e| self.rejected(profile::SERIAL_NUMBER, &e))?;
         let now = self.shared.clock.now();
         let caps = driver.capabilities(&features.features);
-        let settings = store::PumpSettings::from_capabilities(&caps);
+        let settings = PumpSettings::from_capabilities(&caps);
         self.shared.store.write(|tx| {
-            store::upsert_pump(tx, &info, now)?;
-            store::set_pump_settings(tx, &info.serial, &settings)
+            db::upsert_pump(tx, &info, now)?;
+            db::set_pump_settings(tx, &info.serial, &settings)
         })?;
         self.shared.status().pump = Some(info.clone());
         self.shared
@@ -452,20 +450,20 @@ impl Link {
         Ok(session)
     }
 
-    fn rejected(&self, characteristic: Uuid, e: &FrameError) -> PumpLinkError {
+    fn rejected(&self, characteristic: Uuid, e: &FrameError) -> Error {
         self.shared.reject(&characteristic.to_string(), e);
-        PumpLinkError::Internal {
+        Error::Internal {
             context: "the pump sent an invalid identification frame".into(),
         }
     }
 
     /// Writes the one request the profile allows: "every record after the sync mark" (the end
     /// of what the phone has without a gap).
-    async fn request_replay(&mut self, s: &mut Session) -> Result<(), PumpLinkError> {
+    async fn request_replay(&mut self, s: &mut Session) -> Result<(), Error> {
         let after = self
             .shared
             .store
-            .read(|c| store::history_synced_through(c, &s.serial))?;
+            .read(|c| db::history_synced_through(c, &s.serial))?;
         let frame = s.driver.history_request_since(s.request_counter, after);
         s.request_counter = s.request_counter.wrapping_add(1);
         s.replay_in_flight = Some(after);
@@ -509,7 +507,7 @@ impl Link {
         s: &mut Session,
         characteristic: &str,
         value: &[u8],
-    ) -> Result<(), PumpLinkError> {
+    ) -> Result<(), Error> {
         let Ok(uuid) = Uuid::parse_str(characteristic) else {
             return Ok(());
         };
@@ -574,7 +572,7 @@ impl Link {
         &mut self,
         s: &mut Session,
         response: &HistoryResponse,
-    ) -> Result<(), PumpLinkError> {
+    ) -> Result<(), Error> {
         let after = s.replay_in_flight.take().unwrap_or(0);
         let mut floor = None;
         if let Some((first, last)) = response.lost_after(after) {
@@ -592,7 +590,7 @@ impl Link {
         let mark = self
             .shared
             .store
-            .write(|tx| store::extend_history_sync(tx, &serial, floor))?;
+            .write(|tx| db::extend_history_sync(tx, &serial, floor))?;
         self.shared.publisher.publish(&LinkEvent::HistorySynced {
             through: mark,
             newest: response.newest_sequence,
@@ -609,12 +607,7 @@ impl Link {
     /// A Status value, read (`notified == false`) or notified. The read's counter is recorded
     /// too: BlueZ reports a read's value again as a notification, and that echo (same counter)
     /// is dropped silently, as is any repeated frame.
-    fn on_status(
-        &self,
-        s: &mut Session,
-        value: &[u8],
-        notified: bool,
-    ) -> Result<(), PumpLinkError> {
+    fn on_status(&self, s: &mut Session, value: &[u8], notified: bool) -> Result<(), Error> {
         // Readings are kept per (pump, time received to the millisecond): two distinct frames
         // received within one millisecond must not look like one replayed reading.
         let mut now = chrono::SubsecRound::trunc_subsecs(self.shared.clock.now(), 3);
@@ -643,7 +636,7 @@ impl Link {
                 let new = self
                     .shared
                     .store
-                    .write(|tx| store::insert_reading(tx, &s.serial, &frame.reading))?;
+                    .write(|tx| db::insert_reading(tx, &s.serial, &frame.reading))?;
                 if new {
                     self.shared.publisher.publish(&LinkEvent::Reading {
                         reading: frame.reading,
@@ -655,12 +648,12 @@ impl Link {
     }
 
     /// Stores a history or alarm event once, then publishes it (only the first time).
-    fn store_event(&self, s: &Session, event: HistoryEvent) -> Result<(), PumpLinkError> {
+    fn store_event(&self, s: &Session, event: HistoryEvent) -> Result<(), Error> {
         let now = self.shared.clock.now();
         let new = self.shared.store.write(|tx| {
-            let new = store::insert_event(tx, &s.serial, &event, now)?;
-            store::extend_history_sync(tx, &s.serial, None)?;
-            Ok(new)
+            let new = db::insert_event(tx, &s.serial, &event, now)?;
+            db::extend_history_sync(tx, &s.serial, None)?;
+            Ok::<_, Error>(new)
         })?;
         if new {
             self.shared.publisher.publish(&match event.as_alarm() {
@@ -679,7 +672,7 @@ async fn checked_write(
     device: &str,
     characteristic: Uuid,
     value: Vec<u8>,
-) -> Result<(), PumpLinkError> {
+) -> Result<(), Error> {
     if !profile::phone_may_write(characteristic) {
         return Err(TransportError::WriteNotAllowed {
             characteristic: characteristic.to_string(),
@@ -746,7 +739,7 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(
                 err,
-                PumpLinkError::Transport(TransportError::WriteNotAllowed { .. })
+                Error::Transport(TransportError::WriteNotAllowed { .. })
             ));
         }
         checked_write(&t, "d", profile::HISTORY_CONTROL_POINT, vec![1])

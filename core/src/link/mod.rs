@@ -5,36 +5,30 @@
 //! own BLE stack (a UniFFI foreign trait) implements. Read-only toward the pump: the only writes
 //! are those the profile's allow-list permits (the history request), enforced here.
 
-mod api;
 mod backoff;
 #[cfg(feature = "btleplug")]
 mod btleplug;
 mod freshness;
-mod inprocess;
 mod live;
 mod manager;
+mod service;
 mod transport;
 
-#[cfg(test)]
-mod tests;
-
-pub use api::PumpLink;
+pub use crate::pump::{Advertisement, ManufacturerData, ServiceData, canonical_uuid};
 pub use backoff::{Backoff, BackoffConfig};
 #[cfg(feature = "btleplug")]
 pub use btleplug::BtleplugTransport;
 pub use freshness::{Freshness, FreshnessConfig, freshness};
-pub use inprocess::{GattValue, InProcessPump, InProcessTransport, ReceivedWrite};
 pub(crate) use live::Publisher;
 pub use live::{LinkListener, ListenerError, Subscription};
 pub use manager::LinkConfig;
 pub(crate) use manager::{LinkShared, Running};
-pub use transport::{
-    Advertisement, BleTransport, ManufacturerData, TransportError, TransportEvent, TransportEvents,
-    canonical_uuid,
-};
+pub use service::Link;
+pub use transport::{BleTransport, TransportError, TransportEvent, TransportEvents};
 
 use crate::model::{DeviceInfo, HistoryEvent, PumpAlarm, StatusReading, UtcDateTime};
-use crate::store::AlarmRecord;
+use crate::store::StoreError;
+use crate::therapy::AlarmRecord;
 
 /// Where the link is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -150,37 +144,37 @@ pub enum LinkEvent {
     },
 }
 
-/// Why a link request from the app failed.
+/// Why a link request failed (internal; `app::errors` maps it to the public `LinkError`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
-#[non_exhaustive]
-pub enum PumpLinkError {
+pub enum Error {
     /// `start` was called while the link is already running.
-    #[error("The pump link is already running.")]
+    #[error("the pump link is already running")]
     AlreadyRunning,
     /// The request needs a running link.
-    #[error("The pump link is not running. Start it first.")]
+    #[error("the pump link is not running")]
     NotRunning,
     /// The transport failed.
     #[error(transparent)]
     Transport(#[from] TransportError),
-    /// Storing what the pump sent failed.
+    /// Storing what the pump sent, or reading the stored state, failed.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    /// A bug in Thecal; the data already saved is safe.
-    #[error(
-        "Something went wrong inside Thecal's pump link ({context}). Your saved data is safe; please report this."
-    )]
+    Store(#[from] StoreError),
+    /// A bug, or a pump that sent what the profile does not allow.
+    #[error("internal error: {context}")]
     Internal {
         /// Where it happened.
         context: String,
     },
 }
 
-impl crate::app::FromPanic for PumpLinkError {
-    fn from_panic(context: &str) -> Self {
-        Self::Internal {
-            context: context.to_owned(),
+impl From<crate::therapy::Error> for Error {
+    fn from(e: crate::therapy::Error) -> Self {
+        match e {
+            crate::therapy::Error::Store(e) => Self::Store(e),
+            // The link stores only what a driver decoded and checked, for the pump it identified.
+            other => Self::Internal {
+                context: format!("storing what the pump sent: {other}"),
+            },
         }
     }
 }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use crate::pump::{Advertisement, canonical_uuid};
+
 /// Something a transport reports without being asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportEvent {
@@ -65,32 +67,6 @@ impl TransportEvents {
     pub fn disconnected(&self, device_id: String) {
         self.send(TransportEvent::Disconnected { device_id });
     }
-}
-
-/// Manufacturer-specific advertising data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct ManufacturerData {
-    /// The Bluetooth SIG company identifier.
-    pub company_id: u16,
-    /// The data.
-    pub data: Vec<u8>,
-}
-
-/// A device seen while scanning.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Advertisement {
-    /// The transport's id for the device (used in every other call).
-    pub device_id: String,
-    /// Its advertised name.
-    pub name: Option<String>,
-    /// Advertised service UUIDs.
-    pub service_uuids: Vec<String>,
-    /// Signal strength in dBm.
-    pub rssi: Option<i16>,
-    /// Manufacturer data.
-    pub manufacturer_data: Vec<ManufacturerData>,
 }
 
 /// Why a BLE operation failed. Messages say what the patient can do.
@@ -200,32 +176,9 @@ pub trait BleTransport: Send + Sync + std::fmt::Debug {
     ) -> Result<(), TransportError>;
 }
 
-/// Lower-cases and trims a UUID string, and expands a 16-bit short form (`180a`) to the
-/// Bluetooth base UUID, so that UUIDs from any platform compare equal.
-#[must_use]
-pub fn canonical_uuid(uuid: &str) -> String {
-    let u = uuid.trim().to_ascii_lowercase();
-    if u.len() == 4 && u.chars().all(|c| c.is_ascii_hexdigit()) {
-        return format!("0000{u}-0000-1000-8000-00805f9b34fb");
-    }
-    u
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn uuids_compare_across_platform_spellings() {
-        assert_eq!(
-            canonical_uuid("180A"),
-            "0000180a-0000-1000-8000-00805f9b34fb"
-        );
-        assert_eq!(
-            canonical_uuid(" 0000180A-0000-1000-8000-00805F9B34FB"),
-            "0000180a-0000-1000-8000-00805f9b34fb"
-        );
-    }
 
     #[test]
     fn events_are_delivered_in_order_and_never_dropped() {

@@ -1,18 +1,29 @@
-//! The domain types: pump kinds, device information, readings, units and time.
+//! Layer 1: the domain types and the shared basics every other module speaks.
 //!
-//! Pure values: no I/O. Every other module speaks these types; the FFI exposes them as they are.
+//! Pump kinds, device information, readings, alarms, history events and units; calendar dates
+//! and local days; authorship and revisions; input checks; time and the injectable [`Clock`].
+//! Pure values: no I/O, and nothing else of the crate is used here.
 
 mod alarm;
+mod calendar;
 mod device;
 mod history;
+mod input;
 mod reading;
+mod revision;
 mod time;
 mod units;
 
 pub use alarm::{AlarmKind, AlarmPriority, AlarmState, EventSequence, PumpAlarm};
+pub use calendar::{CalendarDate, date_of_day, day_number, local_date, local_day};
 pub use device::{DeviceInfo, MAX_RESERVOIR, MAX_TEXT, PumpKind, ReservoirKind};
 pub use history::{HistoryDetail, HistoryEvent, Refill};
+pub use input::{
+    FUTURE_TOLERANCE, InvalidInput, MAX_NAME_CHARS, MAX_NOTE_CHARS, check_text, check_time,
+    parse_time_zone, tidy, to_nearest_milli,
+};
 pub use reading::{BatteryIndicator, BatteryStatus, Drug, InfusionMode, StatusReading};
+pub use revision::{Author, ChangeAction, Revision, changed_fields};
 pub use time::{Clock, ManualClock, SystemClock, UtcDateTime, from_millis, to_millis};
 pub use units::{Concentration, DailyDose, Volume};
 
@@ -20,25 +31,3 @@ pub use units::{Concentration, DailyDose, Volume};
 pub(crate) use device::tests::implanted as test_device;
 #[cfg(test)]
 pub(crate) use reading::tests::reading as test_reading;
-
-/// A value that a person, a pump or a file got wrong: which field, and what is wrong with it.
-/// Carries no health data (the field's value is never included).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} {reason}")]
-pub struct InvalidInput {
-    /// The field, as named in the API (`reservoir_volume`, `battery.percent`).
-    pub field: &'static str,
-    /// What is wrong, in words a person can act on.
-    pub reason: String,
-}
-
-impl InvalidInput {
-    /// An error for `field`.
-    #[must_use]
-    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            reason: reason.into(),
-        }
-    }
-}

@@ -5,10 +5,7 @@
 //! that driver. A driver turns its model's frames into the one domain model and refuses values
 //! its model cannot have.
 
-use std::collections::HashMap;
-
-use uuid::Uuid;
-
+use super::advertisement::Advertisement;
 use super::codec::{
     self, AnnunciationFrame, HistoryRecordFrame, HistoryResponse, PumpFeatures, StatusFrame,
 };
@@ -17,34 +14,6 @@ use super::profile::{self, Subscription};
 use crate::model::{
     DeviceInfo, EventSequence, PumpKind, ReservoirKind, StatusReading, UtcDateTime, Volume,
 };
-
-/// What a scan saw of a peripheral (the fields btleplug's `PeripheralProperties` has).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Advertisement {
-    /// The advertised local name, if any.
-    pub local_name: Option<String>,
-    /// Advertised service UUIDs.
-    pub service_uuids: Vec<Uuid>,
-    /// Service data by service UUID.
-    pub service_data: HashMap<Uuid, Vec<u8>>,
-}
-
-impl Advertisement {
-    /// The pump kind from the pump service's service data, when present and readable.
-    #[must_use]
-    pub fn pump_kind(&self) -> Option<PumpKind> {
-        self.service_data
-            .get(&profile::PUMP_SERVICE)
-            .and_then(|d| codec::decode_advertisement_data(d).ok())
-    }
-
-    /// Whether the pump service is advertised (in the UUID list or as service data).
-    #[must_use]
-    pub fn has_pump_service(&self) -> bool {
-        self.service_uuids.contains(&profile::PUMP_SERVICE)
-            || self.service_data.contains_key(&profile::PUMP_SERVICE)
-    }
-}
 
 /// The Device Information Service strings, as read (raw bytes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -383,12 +352,13 @@ mod tests {
 
     fn adv(kind: PumpKind) -> Advertisement {
         Advertisement {
-            local_name: Some("Pump".into()),
-            service_uuids: vec![profile::PUMP_SERVICE],
-            service_data: HashMap::from([(
-                profile::PUMP_SERVICE,
-                codec::encode_advertisement_data(kind).to_vec(),
-            )]),
+            name: Some("Pump".into()),
+            service_uuids: vec![profile::PUMP_SERVICE.to_string()],
+            service_data: vec![super::super::ServiceData {
+                uuid: profile::PUMP_SERVICE.to_string(),
+                data: codec::encode_advertisement_data(kind).to_vec(),
+            }],
+            ..Advertisement::default()
         }
     }
 

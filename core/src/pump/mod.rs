@@ -1,5 +1,6 @@
-//! The Thecal Pump Profile: GATT UUIDs and frames, the codec, the `PumpDriver` trait, the
-//! drivers and the simulated pump. Pure: no I/O.
+//! Layer 2: the Thecal Pump Profile: GATT UUIDs and frames, the codec, the advertisement, the
+//! `PumpDriver` trait and the drivers. Pure: no I/O. (The simulated pump is test and demo
+//! tooling in the `thecal-sim` crate, never in the phone library.)
 //!
 //! The specification is `docs/gatt-profile.md`; the test vectors are
 //! `tests/vectors/pump-profile-v1.json`.
@@ -12,13 +13,13 @@
 //! - [`CounterTracker`]: one per characteristic per connection, for the E2E counter;
 //! - [`HistoryResponse::lost_after`]: whether the pump overwrote records before replay.
 
+mod advertisement;
 pub mod codec;
-pub mod describe;
 pub mod driver;
 mod error;
 pub mod profile;
-pub mod sim;
 
+pub use advertisement::{Advertisement, ManufacturerData, ServiceData, canonical_uuid};
 pub use codec::{
     AnnunciationFrame, CounterStatus, CounterTracker, DecodedFrame, FeaturesFrame, HistoryOp,
     HistoryRecordFrame, HistoryRequest, HistoryResponse, HistoryResult, PumpFeatures, StatusFrame,
@@ -29,12 +30,11 @@ pub use codec::{
     encode_status,
 };
 pub use driver::{
-    Advertisement, Capabilities, DRIVERS, DeviceInfoBytes, EXTERNAL_ERI_PERCENT, ExternalDriver,
+    Capabilities, DRIVERS, DeviceInfoBytes, EXTERNAL_ERI_PERCENT, ExternalDriver,
     IMPLANTED_ERI_PERCENT, ImplantedDriver, PumpDriver, driver_for_advertisement,
     driver_for_features,
 };
 pub use error::FrameError;
-pub use sim::{SimConfig, SimError, SimFault, SimOutput, SimPump};
 
 use crate::model::UtcDateTime;
 
@@ -91,5 +91,3 @@ pub fn decode_any_frame(
 
 #[cfg(test)]
 mod props;
-#[cfg(test)]
-mod vectors;

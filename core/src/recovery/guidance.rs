@@ -1,5 +1,6 @@
 //! The guidance texts (checklist, symptom levels, red flags, withdrawal signs), read from
-//! `guidance.json`: the one reviewed place for every word the recovery module shows.
+//! `guidance.json`: the one place for every word the recovery module shows (not yet reviewed by
+//! a clinician; the file says so).
 
 use std::sync::LazyLock;
 
@@ -8,7 +9,7 @@ use serde::Deserialize;
 use super::{GuidanceLevel, RedFlag, Severity, Symptom, SymptomGuidance, WithdrawalGuidance};
 use crate::model::Drug;
 
-/// The reviewed guidance file, compiled in.
+/// The guidance file, compiled in.
 const GUIDANCE_JSON: &str = include_str!("guidance.json");
 
 #[derive(Debug, Deserialize)]

@@ -2,27 +2,63 @@
 //! brief's facts), reminders at local wall-clock times that survive DST and travel, the symptom
 //! log, and plain-language red-flag and withdrawal guidance.
 //!
-//! Every word shown to the patient lives in `guidance.json` (one reviewed place); the rules for
-//! when reminders fire are in [`reminders`]. [`Recovery`] (from `Thecal::recovery()`) wires
-//! them to the store.
+//! The words shown to the patient are in `guidance.json`, in one place (a clinician's review of
+//! them is not recorded yet: see `docs/localisation.md` when it lands); the rules for when
+//! reminders fire are in [`reminders`]. The functions here run them against the store, inside
+//! the transaction or on the connection the caller gives.
 
-mod api;
-mod error;
+pub mod db;
 mod guidance;
+mod plan;
 pub mod reminders;
+mod symptoms;
 mod types;
 
-pub use api::Recovery;
-pub use error::RecoveryError;
+pub use plan::{
+    add_reminder, due_reminders, plan, reminders_list, remove_reminder, set_item_done, start_plan,
+    upcoming_reminders,
+};
+pub use symptoms::{
+    delete_symptom, edit_symptom, log_symptom, purge_expired, restore_symptom, symptom_history,
+    symptoms,
+};
 pub use types::{
     ChecklistItem, DueReminder, GuidanceLevel, LocalTime, RecoveryPlan, RedFlag, Reminder,
     ReminderInput, ReminderZone, Severity, Symptom, SymptomEntry, SymptomGuidance, SymptomInput,
     SymptomRevision, WithdrawalGuidance,
 };
 
-use crate::model::Drug;
+use crate::model::{Drug, InvalidInput};
+use crate::store::StoreError;
+use crate::store::journal::Refusal;
 
-/// What to do about `symptom` at `severity`, from the reviewed guidance.
+/// Why a recovery call failed (internal; `app::errors` maps it to the public `RecoveryError`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Saving or reading failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A value entered is not valid.
+    #[error("invalid input: {0}")]
+    Invalid(#[from] InvalidInput),
+    /// The entry or reminder is missing, not deleted, or deleted too long ago.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// No recovery plan has been started.
+    #[error("no recovery plan has been started")]
+    NoPlan,
+    /// The checklist has no item with that key.
+    #[error("no such checklist item")]
+    UnknownItem,
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+/// What to do about `symptom` at `severity`, from the guidance.
 #[must_use]
 pub fn assess(symptom: Symptom, severity: Severity) -> SymptomGuidance {
     guidance::GUIDANCE.assess(symptom, severity)
@@ -39,6 +75,3 @@ pub fn red_flags() -> Vec<RedFlag> {
 pub fn withdrawal(drug: &Drug) -> WithdrawalGuidance {
     guidance::GUIDANCE.withdrawal(drug)
 }
-
-#[cfg(test)]
-mod tests;

@@ -18,8 +18,8 @@ use std::collections::HashSet;
 use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
 use super::{DueReminder, Reminder, ReminderZone};
-use crate::diary::{CalendarDate, date_of_day, day_number, local_day};
 use crate::model::UtcDateTime;
+use crate::model::{CalendarDate, date_of_day, day_number, local_day};
 
 /// The longest window looked at, in days (a phone off for longer only gets the last year's).
 pub const MAX_WINDOW_DAYS: i64 = 366;

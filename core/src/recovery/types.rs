@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::diary::{Author, CalendarDate};
+use crate::model::{Author, CalendarDate};
 use crate::model::{Drug, InvalidInput, UtcDateTime};
 
 /// How urgent a sign is.
@@ -161,7 +161,7 @@ pub struct SymptomInput {
     pub note: Option<String>,
 }
 
-/// What to do about a symptom: the level and a plain instruction, from the reviewed guidance.
+/// What to do about a symptom: the level and a plain instruction, from the guidance file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SymptomGuidance {
@@ -360,7 +360,7 @@ pub struct RecoveryPlan {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SymptomRevision {
     /// The change.
-    pub change: crate::diary::Revision,
+    pub change: crate::model::Revision,
     /// The values after it.
     pub value: SymptomInput,
 }

@@ -1,74 +1,65 @@
-//! The store's public error, and the one place where SQLite's errors are mapped to it.
+//! The store's internal error, and the one place where SQLite's errors are mapped to it.
+//!
+//! Internal: the apps never see it. Each area maps it to its public error at the FFI edge
+//! (`app::errors`), where storage failures become `StorageFull`, `StorageUnavailable`,
+//! `DataDamaged` or `Internal`.
 
 use rusqlite::ErrorCode;
 
-use crate::model::InvalidInput;
-
-/// Why saving or reading data failed. Messages say what to do; none carries health data.
+/// Why saving or reading failed. Carries no health data: table and check names, SQLite's
+/// result text, never a stored value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The data folder or file cannot be opened or created.
-    #[error(
-        "Thecal cannot open its data file ({reason}). Check that the app may write to its data folder."
-    )]
+    /// The data folder or file cannot be opened, created or written (permissions, a read-only
+    /// folder, an I/O error).
+    #[error("the data file cannot be opened or written ({reason})")]
     CannotOpen {
-        /// The operating system's reason.
+        /// The operating system's or SQLite's reason.
         reason: String,
     },
     /// The data was written by a newer version of the app; nothing has been changed.
-    #[error(
-        "This data was saved by a newer version of Thecal (data version {found}; this version knows up to {supported}). Update the app; nothing has been changed."
-    )]
+    #[error("the data file has schema version {found}; this build knows up to {supported}")]
     NewerVersion {
         /// The data's schema version.
         found: u32,
         /// The newest schema version this build understands.
         supported: u32,
     },
-    /// The phone's storage is full; the write was not made and earlier data is intact.
-    #[error(
-        "The phone's storage is full, so this was not saved. Free some space and try again; nothing saved before has been lost."
-    )]
-    DiskFull,
-    /// The data file is damaged.
-    #[error(
-        "Thecal's data file is damaged ({what}). Restore your latest backup, or contact support; do not delete the app."
-    )]
+    /// The disk is full; the write was not made and earlier data is intact.
+    #[error("the disk is full")]
+    Full,
+    /// Another connection held the database for longer than the busy timeout.
+    #[error("the data file is busy")]
+    Busy,
+    /// A stored value or the file itself is damaged.
+    #[error("damaged data: {what}")]
     Corrupt {
-        /// What could not be read (a table or check name, never a value).
+        /// What could not be read (a table, column or check name, never a value).
         what: String,
     },
-    /// Another part of the app holds the data file for too long.
-    #[error("Thecal's data file is busy. Try again in a moment.")]
-    Busy,
-    /// A value given to the store is impossible.
-    #[error("The value for {field} is not valid: it {reason}.")]
-    InvalidInput {
-        /// The field.
-        field: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// No pump with that serial number has been paired with this app.
-    #[error("This pump is not known to Thecal yet. Pair it first.")]
-    UnknownPump,
-    /// A bug in Thecal; the data already saved is safe.
-    #[error(
-        "Something went wrong inside Thecal ({context}). Your saved data is safe; please report this."
-    )]
-    Internal {
-        /// Where it happened (code location words, never data).
+    /// Anything else SQLite reported: a bug, logged where it happened.
+    #[error("unexpected storage error while {context}")]
+    Unexpected {
+        /// What was being done (code words, never data).
         context: String,
     },
 }
 
-impl From<InvalidInput> for StoreError {
-    fn from(e: InvalidInput) -> Self {
-        Self::InvalidInput {
-            field: e.field.to_owned(),
-            reason: e.reason,
+impl StoreError {
+    /// A stored value that could not be decoded (`table.column`).
+    #[must_use]
+    pub fn damaged(what: &str) -> Self {
+        Self::Corrupt {
+            what: what.to_owned(),
+        }
+    }
+
+    /// A value that could not be encoded for storage (a bug).
+    #[must_use]
+    pub fn encoding(what: &str) -> Self {
+        Self::Unexpected {
+            context: format!("encoding {what}"),
         }
     }
 }
@@ -76,20 +67,23 @@ impl From<InvalidInput> for StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
-            Some(ErrorCode::DiskFull) => Self::DiskFull,
+            Some(ErrorCode::DiskFull) => Self::Full,
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Busy,
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Self::Corrupt {
                 what: "database file".into(),
             },
-            Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
-                Self::CannotOpen {
-                    reason: e.to_string(),
-                }
-            }
+            Some(
+                ErrorCode::CannotOpen
+                | ErrorCode::PermissionDenied
+                | ErrorCode::ReadOnly
+                | ErrorCode::SystemIoFailure,
+            ) => Self::CannotOpen {
+                reason: e.to_string(),
+            },
             _ => {
                 tracing::error!(error = %e, "unexpected SQLite error");
-                Self::Internal {
-                    context: "storage".into(),
+                Self::Unexpected {
+                    context: "using the data file".into(),
                 }
             }
         }
@@ -102,19 +96,10 @@ impl From<rusqlite_migration::Error> for StoreError {
             rusqlite_migration::Error::RusqliteError { err, .. } => err.into(),
             other => {
                 tracing::error!(error = %other, "migration failed");
-                Self::Internal {
+                Self::Unexpected {
                     context: "upgrading the data file".into(),
                 }
             }
-        }
-    }
-}
-
-impl StoreError {
-    /// A stored value that could not be decoded.
-    pub(crate) fn damaged(what: &str) -> Self {
-        Self::Corrupt {
-            what: what.to_owned(),
         }
     }
 }

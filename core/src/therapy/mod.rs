@@ -1,14 +1,80 @@
-//! What the readings mean for the patient: reservoir and refill forecasts, battery ERI/EOS
-//! forecasts. Pure: values in, values out.
+//! The therapy the pump delivers, as recorded and as forecast: the paired pumps, their readings,
+//! history events, alarms and refills (the tables in [`db`]), and what they mean for the patient:
+//! reservoir and refill forecasts, battery ERI/EOS forecasts.
+//!
+//! The forecasts ([`forecast_reservoir`], [`forecast_battery`]) are pure: values in, values out.
+//! [`current_forecasts`] reads what they need from the store.
 
 mod battery;
+pub mod db;
+mod error;
+mod records;
 mod reservoir;
+
+use std::time::Duration;
+
+use rusqlite::Connection;
 
 pub use battery::{
     BatteryForecast, BatteryModel, BatteryPoint, ForecastConfidence, MIN_HISTORY_DAYS,
     forecast_battery,
 };
+pub use error::Error;
+pub use records::{
+    AlarmRecord, PumpSettings, RefillEntry, RefillPlace, RefillRecord, RefillSource,
+};
 pub use reservoir::{ForecastBasis, ReservoirForecast, forecast_reservoir};
 
-#[cfg(test)]
-mod tests;
+use crate::model::{BatteryIndicator, DeviceInfo, StatusReading, UtcDateTime, Volume};
+
+/// The reservoir and battery forecasts of `pump` from its newest reading `latest`, with what the
+/// store holds since its last refill and since its battery was new.
+///
+/// # Errors
+/// A storage error, or [`Error::UnknownPump`].
+pub fn current_forecasts(
+    conn: &Connection,
+    pump: &DeviceInfo,
+    latest: &StatusReading,
+    last_refill: Option<&RefillRecord>,
+    now: UtcDateTime,
+) -> Result<(ReservoirForecast, BatteryForecast), Error> {
+    let serial = pump.serial.as_str();
+    let settings = db::pump_settings(conn, serial)?;
+    let since_refill = match last_refill {
+        Some(refill) => db::first_reading_since(conn, serial, refill.at)?,
+        None => None,
+    };
+    let low = settings
+        .low_reservoir_threshold
+        .unwrap_or(Volume::from_microliters(0));
+    let reservoir = forecast_reservoir(latest, since_refill.as_ref(), low);
+    let since = if pump.kind.battery_replaceable() {
+        db::last_battery_replaced(conn, serial)?
+    } else {
+        None
+    };
+    let eri_seen =
+        db::first_battery_indicator(conn, serial, BatteryIndicator::ElectiveReplacement, since)?;
+    let model = BatteryModel {
+        eri_percent: settings.eri_battery_percent.unwrap_or(0),
+        eri_to_eos: settings
+            .eri_to_eos_days
+            .map(|d| Duration::from_secs(u64::from(d) * 86_400)),
+        replaceable: pump.kind.battery_replaceable(),
+    };
+    let points = if settings.eri_battery_percent.is_some() {
+        db::battery_history(conn, serial, since)?
+    } else {
+        Vec::new()
+    };
+    let battery = forecast_battery(
+        &points,
+        latest.battery.percent,
+        latest.battery.indicator,
+        eri_seen,
+        model,
+        now,
+    );
+    Ok((reservoir, battery))
+}

@@ -122,8 +122,7 @@ final class LinkTests: XCTestCase {
 
     private let fast = LinkConfig(
         backoff: BackoffConfig(initial: 0.001, max: 0.02),
-        scanTimeout: 0.1,
-        jitterSeed: 1
+        scanTimeout: 0.1
     )
 
     private func isConnected(_ e: LinkEvent) -> Bool {

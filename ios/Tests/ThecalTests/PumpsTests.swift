@@ -117,7 +117,7 @@ final class PumpsTests: XCTestCase {
         do {
             _ = try await pumps.recordReading(serial: Self.serial, reading: bad)
             XCTFail("a reading with more volume than capacity was accepted")
-        } catch let StoreError.InvalidInput(field, _) {
+        } catch let PumpError.InvalidInput(field, _) {
             XCTAssertEqual(field, "reservoir_volume")
         }
         XCTAssertNil(try pumps.latestReading(serial: Self.serial), "nothing was stored")
@@ -128,7 +128,7 @@ final class PumpsTests: XCTestCase {
         do {
             _ = try await pumps.recordReading(serial: "NOPE-1", reading: Self.reading(at: Self.t0))
             XCTFail("a reading of an unknown pump was accepted")
-        } catch StoreError.UnknownPump {
+        } catch PumpError.PumpNotPaired {
             // expected
         }
     }
@@ -140,7 +140,7 @@ final class PumpsTests: XCTestCase {
         do {
             try pumps.register(info: info)
             XCTFail("an implanted pump with a bag was accepted")
-        } catch let StoreError.InvalidInput(field, _) {
+        } catch let PumpError.InvalidInput(field, _) {
             XCTAssertEqual(field, "reservoir_kind")
         }
         XCTAssertEqual(try pumps.list(), [])
@@ -150,7 +150,7 @@ final class PumpsTests: XCTestCase {
         do {
             _ = try open(timeZone: "Mars/Olympus_Mons")
             XCTFail("an unknown time zone was accepted")
-        } catch let StoreError.InvalidInput(field, _) {
+        } catch let OpenError.InvalidInput(field, _) {
             XCTAssertEqual(field, "time_zone")
         }
     }

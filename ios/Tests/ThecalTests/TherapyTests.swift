@@ -80,7 +80,7 @@ final class TherapyTests: XCTestCase {
         do {
             _ = try pumps.recordRefill(serial: Self.serial, entry: tooMuch)
             XCTFail("a refill over the capacity must be refused")
-        } catch let StoreError.InvalidInput(field, _) {
+        } catch let PumpError.InvalidInput(field, _) {
             XCTAssertEqual(field, "volume_after")
         }
         XCTAssertEqual(try pumps.refillLog(serial: Self.serial, limit: 10).count, 2)

@@ -19,12 +19,12 @@ use chrono::TimeZone;
 use futures::StreamExt;
 use thecal_bluez_sim::{BluezSim, PrivateBus, PumpPeripheral};
 use thecal_core::link::{
-    BackoffConfig, BtleplugTransport, InProcessPump, LinkConfig, LinkEvent, LinkListener,
-    LinkState, ListenerError,
+    BackoffConfig, BtleplugTransport, LinkConfig, LinkEvent, LinkListener, LinkState, ListenerError,
 };
 use thecal_core::model::{ManualClock, PumpKind, UtcDateTime};
 use thecal_core::pump::profile;
 use thecal_core::{Thecal, ThecalConfig};
+use thecal_sim::InProcessPump;
 use tokio::sync::mpsc;
 
 const SAMPLES: usize = 500;
@@ -79,7 +79,6 @@ async fn run(bus: &PrivateBus) {
             max: Duration::from_millis(200),
         },
         scan_timeout: Duration::from_secs(5),
-        jitter_seed: Some(1),
     };
     thecal
         .link()

@@ -4,9 +4,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use thecal_core::link::{GattValue, InProcessPump, TransportError};
+use thecal_core::link::TransportError;
 use thecal_core::model::{AlarmKind, UtcDateTime};
 use thecal_core::pump::profile;
+use thecal_sim::{GattValue, InProcessPump};
 use uuid::Uuid;
 
 use crate::{

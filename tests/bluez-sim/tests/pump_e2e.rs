@@ -14,12 +14,13 @@ use std::time::Duration;
 use chrono::TimeZone;
 use thecal_bluez_sim::{BluezSim, PrivateBus, PumpPeripheral, WriteOp};
 use thecal_core::link::{
-    BackoffConfig, BtleplugTransport, InProcessPump, LinkConfig, LinkEvent, LinkListener,
-    LinkState, ListenerError,
+    BackoffConfig, BtleplugTransport, LinkConfig, LinkEvent, LinkListener, LinkState, ListenerError,
 };
 use thecal_core::model::{AlarmKind, ManualClock, PumpKind, UtcDateTime};
 use thecal_core::pump::profile;
-use thecal_core::{Thecal, ThecalConfig, store};
+use thecal_core::therapy::db as store;
+use thecal_core::{Thecal, ThecalConfig};
+use thecal_sim::InProcessPump;
 use tokio::sync::mpsc;
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -103,7 +104,6 @@ async fn run(bus: &PrivateBus) {
             max: Duration::from_millis(200),
         },
         scan_timeout: Duration::from_secs(5),
-        jitter_seed: Some(1),
     };
     thecal.link().start_with(transport, config).unwrap();
 

@@ -1,0 +1,186 @@
+//! `Card`: the implanted-device ID card as the apps reach it.
+
+use std::sync::Arc;
+
+use super::{CardError, Inner};
+use crate::card::{
+    self, CardData, CardFormat, CardLanguage, CardLayout, CardView, ClinicKey, FollowUpAction,
+    MriScan, ReminderText, SignedCard, VerifyResult,
+};
+use crate::model::UtcDateTime;
+
+/// The ID card. Get it from `Thecal::card()`.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct Card {
+    inner: Arc<Inner>,
+}
+
+impl Card {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
+        Self { inner }
+    }
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Card {
+    /// Saves the patient's card (replacing the previous one). Changed data needs signing again.
+    ///
+    /// # Errors
+    /// [`CardError::InvalidInput`] naming the first wrong field, or a storage error.
+    pub fn save(&self, card: CardData) -> Result<(), CardError> {
+        let now = self.inner.now();
+        self.inner.write("saving the ID card", |tx| {
+            card::actions::save(tx, &card, now)
+        })
+    }
+
+    /// The saved card, if any.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn get(&self) -> Result<Option<CardData>, CardError> {
+        self.inner.read("reading the ID card", card::actions::get)
+    }
+
+    /// The signed payload of the saved card, if it has been signed since it last changed.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn signed(&self) -> Result<Option<SignedCard>, CardError> {
+        self.inner
+            .read("reading the signed card", card::actions::signed)
+    }
+
+    /// Makes a clinic key pair on this device (the clinic-side tool) and trusts it.
+    ///
+    /// # Errors
+    /// [`CardError::InvalidInput`] for an empty or too long name, or a storage error.
+    pub fn create_clinic_key(&self, name: String) -> Result<ClinicKey, CardError> {
+        let now = self.inner.now();
+        self.inner.write("making a clinic key", |tx| {
+            card::actions::create_clinic_key(tx, &name, now)
+        })
+    }
+
+    /// Trusts the cards of the clinic whose public key (64 hex characters) is `public_key`.
+    ///
+    /// # Errors
+    /// [`CardError::InvalidInput`] naming `name` or `public_key`, or a storage error.
+    pub fn trust_issuer(&self, name: String, public_key: String) -> Result<ClinicKey, CardError> {
+        let now = self.inner.now();
+        self.inner.write("trusting a clinic key", |tx| {
+            card::actions::trust_issuer(tx, &name, &public_key, now)
+        })
+    }
+
+    /// Every key this device knows: its own clinic keys and the trusted issuers.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn keys(&self) -> Result<Vec<ClinicKey>, CardError> {
+        self.inner.read("listing clinic keys", card::actions::keys)
+    }
+
+    /// Signs the saved card with the clinic key `key_id`, valid for `valid_days` days from now
+    /// (1 to 3650), and keeps the payload for rendering.
+    ///
+    /// # Errors
+    /// [`CardError::NoCard`], [`CardError::UnknownClinicKey`], [`CardError::InvalidInput`].
+    pub fn issue(&self, key_id: String, valid_days: u32) -> Result<SignedCard, CardError> {
+        let now = self.inner.now();
+        self.inner.write("signing the ID card", |tx| {
+            card::actions::issue(tx, &key_id, valid_days, now)
+        })
+    }
+
+    /// Checks a card payload (the QR code's text) offline against the trusted issuers.
+    /// Surrounding white space (a scanner's line end) is ignored.
+    ///
+    /// # Errors
+    /// A storage error (the verdict itself is never an error).
+    pub fn verify(&self, text: String) -> Result<VerifyResult, CardError> {
+        let now = self.inner.now();
+        self.inner
+            .read("checking a card", |c| card::actions::verify(c, &text, now))
+    }
+
+    /// The saved card as localised sections, one view per language (home language first), for
+    /// the app to draw natively.
+    ///
+    /// # Errors
+    /// [`CardError::NoCard`], [`CardError::InvalidInput`] for no language, or a storage error.
+    pub fn views(&self, languages: Vec<CardLanguage>) -> Result<Vec<CardView>, CardError> {
+        let zone = self.inner.zone;
+        self.inner.read("preparing the ID card", |c| {
+            card::actions::views(c, &languages, zone)
+        })
+    }
+
+    /// The saved card drawn in `languages` (one or two: home language, then destination) as
+    /// `format`, sized for `layout`, with the QR code when the card is signed.
+    ///
+    /// # Errors
+    /// [`CardError::NoCard`], [`CardError::InvalidInput`], [`CardError::Rendering`], or a
+    /// storage error.
+    pub fn render(
+        &self,
+        languages: Vec<CardLanguage>,
+        format: CardFormat,
+        layout: CardLayout,
+    ) -> Result<Vec<u8>, CardError> {
+        let zone = self.inner.zone;
+        self.inner.read("drawing the ID card", |c| {
+            card::actions::render(c, &languages, format, layout, zone)
+        })
+    }
+
+    /// Logs an MRI scan at `scanned_at` and returns it with the pump check the card's MRI steps
+    /// ask for afterwards (pending until [`Card::mark_pump_checked`]).
+    ///
+    /// # Errors
+    /// [`CardError::InvalidInput`] for a scan time in the future, or a storage error.
+    pub fn log_mri_scan(&self, scanned_at: UtcDateTime) -> Result<MriScan, CardError> {
+        let now = self.inner.now();
+        self.inner.write("logging an MRI scan", |tx| {
+            card::actions::log_mri_scan(tx, scanned_at, now)
+        })
+    }
+
+    /// Scans whose pump check is still to be done, oldest first: the pending reminders.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn pending_mri_follow_ups(&self) -> Result<Vec<MriScan>, CardError> {
+        self.inner.read(
+            "reading MRI follow-ups",
+            card::actions::pending_mri_follow_ups,
+        )
+    }
+
+    /// Every logged scan, oldest first.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn mri_scans(&self) -> Result<Vec<MriScan>, CardError> {
+        self.inner
+            .read("reading MRI scans", card::actions::mri_scans)
+    }
+
+    /// Records that the pump was checked after scan `scan_id`. `false` if there is no such scan.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn mark_pump_checked(&self, scan_id: i64) -> Result<bool, CardError> {
+        let now = self.inner.now();
+        self.inner.write("recording the pump check", |tx| {
+            card::actions::mark_pump_checked(tx, scan_id, now)
+        })
+    }
+
+    /// The reminder for `action` in `language`, for the app's notification.
+    #[must_use]
+    pub fn follow_up_text(&self, action: FollowUpAction, language: CardLanguage) -> ReminderText {
+        card::actions::follow_up_text(action, language)
+    }
+}

@@ -1,0 +1,404 @@
+//! The FFI edge for errors: the public error enums the apps see, and the one place per area
+//! where the core's internal errors are mapped to them.
+//!
+//! Every public enum has the same common variants, with the same messages: `InvalidInput
+//! { field, reason }`, `StorageFull`, `StorageUnavailable { reason }`, `DataDamaged { what }`
+//! and `Internal { context }`, plus the area's own. Messages say what a person can do and never
+//! carry health data. The detail of an unexpected failure is logged where it happens (without
+//! data) and the person sees only what they can act on.
+
+use crate::model::InvalidInput;
+use crate::store::StoreError;
+use crate::store::journal::Refusal;
+use crate::{card, diary, link, recovery, therapy};
+
+/// The constructors every public error has: the common variants.
+pub trait PublicError: Sized {
+    /// A value given is not valid.
+    fn invalid(e: InvalidInput) -> Self;
+    /// The phone's storage is full.
+    fn full() -> Self;
+    /// The data file cannot be used right now.
+    fn unavailable(reason: String) -> Self;
+    /// The data file is damaged.
+    fn damaged(what: String) -> Self;
+    /// A bug (or a panic caught at the boundary) while doing `context`.
+    fn internal(context: &str) -> Self;
+}
+
+/// A storage failure as the person sees it, in any area.
+fn storage<E: PublicError>(e: StoreError) -> E {
+    match e {
+        StoreError::Full => E::full(),
+        StoreError::Busy => E::unavailable("another part of the app is using it".into()),
+        StoreError::CannotOpen { reason } => E::unavailable(reason),
+        StoreError::Corrupt { what } => E::damaged(what),
+        StoreError::NewerVersion { .. } => E::internal("checking the data version"),
+        StoreError::Unexpected { context } => E::internal(&context),
+    }
+}
+
+/// Declares a public error enum with the common variants first, then the area's own
+/// (written out in the braces, with their docs and messages).
+macro_rules! public_error {
+    ($(#[$meta:meta])* pub enum $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+        #[non_exhaustive]
+        pub enum $name {
+            /// A value given is not valid: `field` names it as in the API (`score`, `at`,
+            /// `clinic.phone`…).
+            #[error("The value for {field} is not valid: it {reason}.")]
+            InvalidInput {
+                /// The field, as named in the API.
+                field: String,
+                /// What is wrong with it.
+                reason: String,
+            },
+            /// The phone's storage is full: nothing was saved, and nothing saved before is lost.
+            #[error(
+                "The phone's storage is full, so this was not saved. Free some space and try again; nothing saved before has been lost."
+            )]
+            StorageFull,
+            /// The data file cannot be used right now (busy, read-only, an I/O error).
+            #[error(
+                "Thecal cannot use its data file right now ({reason}). Check that the app may write to its data folder, then try again; nothing saved before has been lost."
+            )]
+            StorageUnavailable {
+                /// The system's reason (never data).
+                reason: String,
+            },
+            /// The data file is damaged.
+            #[error(
+                "Thecal's data file is damaged ({what}). Restore your latest backup, or contact support; do not delete the app."
+            )]
+            DataDamaged {
+                /// What could not be read (a table or check name, never a value).
+                what: String,
+            },
+            /// A bug in Thecal; the data already saved is safe.
+            #[error(
+                "Something went wrong inside Thecal ({context}). Your saved data is safe; please report this."
+            )]
+            Internal {
+                /// Where it happened (code location words, never data).
+                context: String,
+            },
+            $($own)*
+        }
+
+        impl PublicError for $name {
+            fn invalid(e: InvalidInput) -> Self {
+                Self::InvalidInput {
+                    field: e.field.to_owned(),
+                    reason: e.reason,
+                }
+            }
+            fn full() -> Self {
+                Self::StorageFull
+            }
+            fn unavailable(reason: String) -> Self {
+                Self::StorageUnavailable { reason }
+            }
+            fn damaged(what: String) -> Self {
+                Self::DataDamaged { what }
+            }
+            fn internal(context: &str) -> Self {
+                Self::Internal {
+                    context: context.to_owned(),
+                }
+            }
+        }
+
+        impl From<InvalidInput> for $name {
+            fn from(e: InvalidInput) -> Self {
+                Self::invalid(e)
+            }
+        }
+    };
+}
+
+/// The common mapping of storage failures, for the areas with no special case.
+macro_rules! from_store {
+    ($($name:ident),*) => {$(
+        impl From<StoreError> for $name {
+            fn from(e: StoreError) -> Self {
+                storage(e)
+            }
+        }
+    )*};
+}
+
+public_error! {
+    /// Why Thecal could not open its data. Messages say what to do; none carries health data.
+    pub enum OpenError {
+        /// The data was written by a newer version of the app; nothing has been changed.
+        #[error(
+            "This data was saved by a newer version of Thecal (data version {found}; this version knows up to {supported}). Update the app; nothing has been changed."
+        )]
+        NewerVersion {
+            /// The data's schema version.
+            found: u32,
+            /// The newest schema version this build understands.
+            supported: u32,
+        },
+    }
+}
+
+impl From<StoreError> for OpenError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NewerVersion { found, supported } => {
+                Self::NewerVersion { found, supported }
+            }
+            other => storage(other),
+        }
+    }
+}
+
+public_error! {
+    /// Why a call about the pumps, their readings, refills and alarms (or the dashboard)
+    /// failed.
+    pub enum PumpError {
+        /// No pump with that serial number has been paired with this app.
+        #[error("This pump is not known to Thecal yet. Pair it first.")]
+        PumpNotPaired,
+    }
+}
+
+public_error! {
+    /// Why a request to the pump link failed.
+    pub enum LinkError {
+        /// `start` was called while the link is already running.
+        #[error("The pump link is already running.")]
+        AlreadyRunning,
+        /// The request needs a running link.
+        #[error("The pump link is not running. Start it first.")]
+        NotRunning,
+        /// The phone's Bluetooth transport failed.
+        #[error("{0}")]
+        Transport(#[from] link::TransportError),
+    }
+}
+
+public_error! {
+    /// Why a diary call failed.
+    pub enum DiaryError {
+        /// No entry with that id (or it was deleted; deleted entries can be restored).
+        #[error(
+            "This entry was not found. It may have been deleted; deleted entries can be restored for 30 days."
+        )]
+        NotFound,
+        /// The entry was deleted more than 30 days ago and can no longer be restored.
+        #[error("This entry was deleted more than 30 days ago and can no longer be restored.")]
+        RestoreExpired,
+        /// The entry to restore is not deleted.
+        #[error("This entry is not deleted, so there is nothing to restore.")]
+        NotDeleted,
+    }
+}
+
+public_error! {
+    /// Why a recovery call failed.
+    pub enum RecoveryError {
+        /// No entry or reminder with that id (or it was deleted).
+        #[error(
+            "This entry was not found. It may have been deleted; deleted entries can be restored for 30 days."
+        )]
+        NotFound,
+        /// The entry was deleted more than 30 days ago and can no longer be restored.
+        #[error("This entry was deleted more than 30 days ago and can no longer be restored.")]
+        RestoreExpired,
+        /// The entry to restore is not deleted.
+        #[error("This entry is not deleted, so there is nothing to restore.")]
+        NotDeleted,
+        /// No recovery plan has been started yet.
+        #[error("No recovery plan has been started yet. Start one with the date of the implant.")]
+        NoPlan,
+        /// The checklist has no item with that key.
+        #[error("This checklist item does not exist. Update the app if it came from a newer version.")]
+        UnknownItem,
+    }
+}
+
+public_error! {
+    /// Why an ID card call failed. Never carries card data.
+    pub enum CardError {
+        /// No card has been saved yet.
+        #[error("No ID card has been filled in yet. Fill in the card first.")]
+        NoCard,
+        /// The clinic key named is not on this device.
+        #[error(
+            "This clinic key is not on this device. Create a clinic key or pick one from the list."
+        )]
+        UnknownClinicKey,
+        /// Drawing the card failed.
+        #[error("The card could not be drawn ({reason}).")]
+        Rendering {
+            /// What went wrong (never card data).
+            reason: String,
+        },
+    }
+}
+
+from_store!(PumpError, LinkError, DiaryError, RecoveryError, CardError);
+
+impl From<therapy::Error> for PumpError {
+    fn from(e: therapy::Error) -> Self {
+        match e {
+            therapy::Error::Store(e) => e.into(),
+            therapy::Error::Invalid(e) => e.into(),
+            therapy::Error::UnknownPump => Self::PumpNotPaired,
+        }
+    }
+}
+
+impl From<link::Error> for LinkError {
+    fn from(e: link::Error) -> Self {
+        match e {
+            link::Error::AlreadyRunning => Self::AlreadyRunning,
+            link::Error::NotRunning => Self::NotRunning,
+            link::Error::Transport(e) => Self::Transport(e),
+            link::Error::Store(e) => e.into(),
+            link::Error::Internal { context } => Self::internal(&context),
+        }
+    }
+}
+
+/// What a refused journal operation means to the person, in the areas that keep journaled
+/// entries.
+trait FromRefusal {
+    fn refused(r: Refusal) -> Self;
+}
+
+macro_rules! from_refusal {
+    ($($name:ident),*) => {$(
+        impl FromRefusal for $name {
+            fn refused(r: Refusal) -> Self {
+                match r {
+                    Refusal::NotFound => Self::NotFound,
+                    Refusal::NotDeleted => Self::NotDeleted,
+                    Refusal::Expired => Self::RestoreExpired,
+                }
+            }
+        }
+    )*};
+}
+
+from_refusal!(DiaryError, RecoveryError);
+
+impl From<diary::Error> for DiaryError {
+    fn from(e: diary::Error) -> Self {
+        match e {
+            diary::Error::Store(e) => e.into(),
+            diary::Error::Invalid(e) => e.into(),
+            diary::Error::Refused(r) => Self::refused(r),
+        }
+    }
+}
+
+impl From<recovery::Error> for RecoveryError {
+    fn from(e: recovery::Error) -> Self {
+        match e {
+            recovery::Error::Store(e) => e.into(),
+            recovery::Error::Invalid(e) => e.into(),
+            recovery::Error::Refused(r) => Self::refused(r),
+            recovery::Error::NoPlan => Self::NoPlan,
+            recovery::Error::UnknownItem => Self::UnknownItem,
+        }
+    }
+}
+
+impl From<card::Error> for CardError {
+    fn from(e: card::Error) -> Self {
+        match e {
+            card::Error::Store(e) => e.into(),
+            card::Error::Invalid(e) => e.into(),
+            card::Error::NoCard => Self::NoCard,
+            card::Error::UnknownClinicKey => Self::UnknownClinicKey,
+            card::Error::Rendering { reason } => Self::Rendering { reason },
+            card::Error::Internal { context } => Self::internal(&context),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_failures_read_the_same_in_every_area() {
+        let full = StoreError::Full;
+        let texts = [
+            DiaryError::from(full.clone()).to_string(),
+            RecoveryError::from(full.clone()).to_string(),
+            CardError::from(full.clone()).to_string(),
+            PumpError::from(full.clone()).to_string(),
+            LinkError::from(full.clone()).to_string(),
+            OpenError::from(full).to_string(),
+        ];
+        assert!(texts.iter().all(|t| t == &texts[0]), "{texts:?}");
+        assert!(texts[0].contains("storage is full"));
+        assert_eq!(
+            DiaryError::from(StoreError::damaged("pain_entries")),
+            DiaryError::DataDamaged {
+                what: "pain_entries".into()
+            }
+        );
+        assert!(matches!(
+            CardError::from(StoreError::Busy),
+            CardError::StorageUnavailable { .. }
+        ));
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_field_in_every_area() {
+        let e = InvalidInput::new("score", "must be between 0 and 10");
+        assert_eq!(
+            DiaryError::from(diary::Error::Invalid(e.clone())).to_string(),
+            "The value for score is not valid: it must be between 0 and 10."
+        );
+        assert_eq!(
+            OpenError::from(e),
+            OpenError::InvalidInput {
+                field: "score".into(),
+                reason: "must be between 0 and 10".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_newer_file_is_its_own_error_only_when_opening() {
+        let newer = StoreError::NewerVersion {
+            found: 9,
+            supported: 7,
+        };
+        let open = OpenError::from(newer.clone());
+        assert_eq!(
+            open,
+            OpenError::NewerVersion {
+                found: 9,
+                supported: 7
+            }
+        );
+        assert!(open.to_string().contains("Update the app"));
+        assert!(matches!(PumpError::from(newer), PumpError::Internal { .. }));
+    }
+
+    #[test]
+    fn refusals_map_to_the_areas_words() {
+        assert_eq!(
+            DiaryError::from(diary::Error::Refused(Refusal::Expired)),
+            DiaryError::RestoreExpired
+        );
+        assert_eq!(
+            RecoveryError::from(recovery::Error::Refused(Refusal::NotDeleted)),
+            RecoveryError::NotDeleted
+        );
+        assert_eq!(
+            PumpError::from(therapy::Error::UnknownPump),
+            PumpError::PumpNotPaired
+        );
+    }
+}

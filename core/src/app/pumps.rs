@@ -1,0 +1,114 @@
+//! `Pumps`: the paired pumps, their readings, refills and alarms, as the apps reach them.
+
+use std::sync::Arc;
+
+use super::{Inner, PumpError};
+use crate::model::{DeviceInfo, StatusReading};
+use crate::therapy::{AlarmRecord, RefillEntry, RefillRecord, db};
+
+/// Pumps and their status readings. Get it from `Thecal::pumps()`.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct Pumps {
+    inner: Arc<Inner>,
+}
+
+impl Pumps {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
+        Self { inner }
+    }
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Pumps {
+    /// Pairs a pump with this app, or updates what it reports about itself.
+    ///
+    /// # Errors
+    /// [`PumpError::InvalidInput`] naming the wrong field, or a storage error.
+    pub fn register(&self, info: DeviceInfo) -> Result<(), PumpError> {
+        let now = self.inner.now();
+        self.inner.write("registering a pump", |tx| {
+            db::upsert_pump(tx, &info, now).map(|_| ())
+        })
+    }
+
+    /// Every paired pump.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn list(&self) -> Result<Vec<DeviceInfo>, PumpError> {
+        self.inner.read("listing pumps", db::all_pumps)
+    }
+
+    /// Stores a reading of the pump `serial` (off the caller's thread). Returns `false` when the
+    /// same reading was stored before.
+    ///
+    /// # Errors
+    /// [`PumpError::PumpNotPaired`], [`PumpError::InvalidInput`], or a storage error.
+    pub async fn record_reading(
+        &self,
+        serial: String,
+        reading: StatusReading,
+    ) -> Result<bool, PumpError> {
+        self.inner
+            .write_blocking("saving a reading", move |tx| {
+                db::insert_reading(tx, &serial, &reading)
+            })
+            .await
+    }
+
+    /// The newest reading of the pump `serial`, if any.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn latest_reading(&self, serial: String) -> Result<Option<StatusReading>, PumpError> {
+        self.inner.read("reading the latest status", |c| {
+            db::latest_reading(c, &serial)
+        })
+    }
+
+    /// The refill log of the pump `serial`, newest first, each refill flagged when it changed the
+    /// drug, the concentration or the dose.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn refill_log(&self, serial: String, limit: u32) -> Result<Vec<RefillRecord>, PumpError> {
+        self.inner.read("reading the refill log", |c| {
+            db::refill_log(c, &serial, limit)
+        })
+    }
+
+    /// Records a refill entered by hand (one the pump's history does not have); returns its id.
+    ///
+    /// # Errors
+    /// [`PumpError::InvalidInput`] naming the wrong field, [`PumpError::PumpNotPaired`].
+    pub fn record_refill(&self, serial: String, entry: RefillEntry) -> Result<i64, PumpError> {
+        let now = self.inner.now();
+        self.inner.write("recording a refill", |tx| {
+            db::record_refill(tx, &serial, &entry, now)
+        })
+    }
+
+    /// The newest `limit` alarms of the pump `serial` (cleared or not), newest first.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn alarm_history(&self, serial: String, limit: u32) -> Result<Vec<AlarmRecord>, PumpError> {
+        self.inner.read("reading the alarm history", |c| {
+            db::alarm_history(c, &serial, limit)
+        })
+    }
+
+    /// Marks alarm `alarm_id` as acknowledged by the patient in the app. This never reaches the
+    /// pump (the pump's alarm keeps sounding until its cause is fixed). Returns `false` for an
+    /// unknown id.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn acknowledge_alarm(&self, alarm_id: i64) -> Result<bool, PumpError> {
+        let now = self.inner.now();
+        self.inner.write("acknowledging an alarm", |tx| {
+            db::acknowledge_in_app(tx, alarm_id, now)
+        })
+    }
+}

@@ -1,0 +1,527 @@
+//! The diary's tables, with their SQL: `pain_entries` and `medication_entries` (journaled through
+//! [`crate::store::journal`]: every change keeps its history, deletes can be restored for 30
+//! days), and the SQL aggregates behind the trends.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::{
+    DoseUnit, MedicationEntry, MedicationInput, PainEntry, PainInput, PainInterference,
+    PainInventory, Route, UsualDose,
+};
+use crate::model::{UtcDateTime, from_millis, local_day, to_millis};
+use crate::store::StoreError;
+use crate::store::journal::Journaled;
+
+// ---- pain ----
+
+const PAIN_COLUMNS: &str = "id, at_ms, zone, score, worst, least, average, now, general_activity, \
+     mood, walking, normal_work, relations, sleep, enjoyment, location, note, created_at_ms, \
+     updated_at_ms";
+
+impl Journaled for PainInput {
+    type Entry = PainEntry;
+    const KIND: &'static str = "pain";
+    const TABLE: &'static str = "pain_entries";
+
+    fn insert(
+        tx: &Transaction<'_>,
+        v: &Self,
+        zone: chrono_tz::Tz,
+        now: UtcDateTime,
+    ) -> Result<i64, StoreError> {
+        let i = v.inventory.unwrap_or_default();
+        let f = v.interference.unwrap_or_default();
+        tx.prepare_cached(
+            "INSERT INTO pain_entries (at_ms, zone, local_day, score, worst, least, average, now,
+                 general_activity, mood, walking, normal_work, relations, sleep, enjoyment,
+                 location, note, created_at_ms, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+        )?
+        .execute(params![
+            to_millis(v.at),
+            zone.name(),
+            local_day(v.at, zone),
+            v.score,
+            i.worst,
+            i.least,
+            i.average,
+            i.now,
+            f.general_activity,
+            f.mood,
+            f.walking,
+            f.normal_work,
+            f.relations,
+            f.sleep,
+            f.enjoyment,
+            v.location,
+            v.note,
+            to_millis(now),
+        ])?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    fn update(
+        tx: &Transaction<'_>,
+        old: &PainEntry,
+        v: &Self,
+        now: UtcDateTime,
+    ) -> Result<(), StoreError> {
+        let zone: chrono_tz::Tz = old
+            .time_zone
+            .parse()
+            .map_err(|_| StoreError::damaged("pain_entries.zone"))?;
+        let i = v.inventory.unwrap_or_default();
+        let f = v.interference.unwrap_or_default();
+        tx.prepare_cached(
+            "UPDATE pain_entries SET at_ms = ?2, local_day = ?3, score = ?4, worst = ?5, least = ?6,
+                 average = ?7, now = ?8, general_activity = ?9, mood = ?10, walking = ?11,
+                 normal_work = ?12, relations = ?13, sleep = ?14, enjoyment = ?15, location = ?16,
+                 note = ?17, updated_at_ms = ?18
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            old.id,
+            to_millis(v.at),
+            local_day(v.at, zone),
+            v.score,
+            i.worst,
+            i.least,
+            i.average,
+            i.now,
+            f.general_activity,
+            f.mood,
+            f.walking,
+            f.normal_work,
+            f.relations,
+            f.sleep,
+            f.enjoyment,
+            v.location,
+            v.note,
+            to_millis(now),
+        ])?;
+        Ok(())
+    }
+
+    fn get(conn: &Connection, id: i64) -> Result<Option<PainEntry>, StoreError> {
+        conn.prepare_cached(&format!(
+            "SELECT {PAIN_COLUMNS} FROM pain_entries WHERE id = ?1 AND deleted_at_ms IS NULL"
+        ))?
+        .query_row([id], pain_row)
+        .optional()?
+        .transpose()
+    }
+
+    fn value(entry: &PainEntry) -> &Self {
+        &entry.value
+    }
+}
+
+/// The newest live pain entry (by when the pain was felt), if any: one indexed row.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn latest_pain(conn: &Connection) -> Result<Option<PainEntry>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {PAIN_COLUMNS} FROM pain_entries
+         WHERE deleted_at_ms IS NULL ORDER BY at_ms DESC, id DESC LIMIT 1"
+    ))?
+    .query_row([], pain_row)
+    .optional()?
+    .transpose()
+}
+
+/// Live pain entries felt in `[from, to)`, oldest first.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn pain_between(
+    conn: &Connection,
+    from: UtcDateTime,
+    to: UtcDateTime,
+) -> Result<Vec<PainEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PAIN_COLUMNS} FROM pain_entries
+         WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
+    ))?;
+    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], pain_row)?;
+    rows.map(|r| r?).collect()
+}
+
+fn pain_row(r: &Row<'_>) -> rusqlite::Result<Result<PainEntry, StoreError>> {
+    let damaged = || StoreError::damaged("pain_entries");
+    let time = |i: usize| -> rusqlite::Result<Option<UtcDateTime>> {
+        Ok(from_millis(r.get::<_, i64>(i)?))
+    };
+    let (Some(at), Some(created_at), Some(updated_at)) = (time(1)?, time(17)?, time(18)?) else {
+        return Ok(Err(damaged()));
+    };
+    let inventory = PainInventory {
+        worst: r.get(4)?,
+        least: r.get(5)?,
+        average: r.get(6)?,
+        now: r.get(7)?,
+    };
+    let interference = PainInterference {
+        general_activity: r.get(8)?,
+        mood: r.get(9)?,
+        walking: r.get(10)?,
+        normal_work: r.get(11)?,
+        relations: r.get(12)?,
+        sleep: r.get(13)?,
+        enjoyment: r.get(14)?,
+    };
+    Ok(Ok(PainEntry {
+        id: r.get(0)?,
+        time_zone: r.get(2)?,
+        value: PainInput {
+            at,
+            score: r.get(3)?,
+            inventory: (inventory != PainInventory::default()).then_some(inventory),
+            interference: (interference != PainInterference::default()).then_some(interference),
+            location: r.get(15)?,
+            note: r.get(16)?,
+        },
+        created_at,
+        updated_at,
+    }))
+}
+
+// ---- medication ----
+
+const MED_COLUMNS: &str = "id, at_ms, zone, drug, dose, unit, route, breakthrough, reason, \
+     created_at_ms, updated_at_ms";
+
+impl Journaled for MedicationInput {
+    type Entry = MedicationEntry;
+    const KIND: &'static str = "medication";
+    const TABLE: &'static str = "medication_entries";
+
+    fn insert(
+        tx: &Transaction<'_>,
+        v: &Self,
+        zone: chrono_tz::Tz,
+        now: UtcDateTime,
+    ) -> Result<i64, StoreError> {
+        tx.prepare_cached(
+            "INSERT INTO medication_entries (at_ms, zone, local_day, drug, drug_key, dose, unit,
+                 route, breakthrough, reason, created_at_ms, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        )?
+        .execute(params![
+            to_millis(v.at),
+            zone.name(),
+            local_day(v.at, zone),
+            v.drug,
+            v.drug_key(),
+            v.dose,
+            v.unit.code(),
+            v.route.code(),
+            v.breakthrough,
+            v.reason,
+            to_millis(now),
+        ])?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    fn update(
+        tx: &Transaction<'_>,
+        old: &MedicationEntry,
+        v: &Self,
+        now: UtcDateTime,
+    ) -> Result<(), StoreError> {
+        let zone: chrono_tz::Tz = old
+            .time_zone
+            .parse()
+            .map_err(|_| StoreError::damaged("medication_entries.zone"))?;
+        tx.prepare_cached(
+            "UPDATE medication_entries SET at_ms = ?2, local_day = ?3, drug = ?4, drug_key = ?5,
+                 dose = ?6, unit = ?7, route = ?8, breakthrough = ?9, reason = ?10,
+                 updated_at_ms = ?11
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            old.id,
+            to_millis(v.at),
+            local_day(v.at, zone),
+            v.drug,
+            v.drug_key(),
+            v.dose,
+            v.unit.code(),
+            v.route.code(),
+            v.breakthrough,
+            v.reason,
+            to_millis(now),
+        ])?;
+        Ok(())
+    }
+
+    fn get(conn: &Connection, id: i64) -> Result<Option<MedicationEntry>, StoreError> {
+        conn.prepare_cached(&format!(
+            "SELECT {MED_COLUMNS} FROM medication_entries WHERE id = ?1 AND deleted_at_ms IS NULL"
+        ))?
+        .query_row([id], medication_row)
+        .optional()?
+        .transpose()
+    }
+
+    fn value(entry: &MedicationEntry) -> &Self {
+        &entry.value
+    }
+}
+
+/// Live medication doses taken in `[from, to)`, oldest first.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn medication_between(
+    conn: &Connection,
+    from: UtcDateTime,
+    to: UtcDateTime,
+) -> Result<Vec<MedicationEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {MED_COLUMNS} FROM medication_entries
+         WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
+    ))?;
+    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], medication_row)?;
+    rows.map(|r| r?).collect()
+}
+
+/// The doses logged since `since`, grouped by drug, amount, unit, route and kind, most often
+/// logged first (ties: most recent first); at most `limit`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn usual_doses(
+    conn: &Connection,
+    since: UtcDateTime,
+    limit: u32,
+) -> Result<Vec<UsualDose>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        // With a single MAX() aggregate, SQLite takes the bare `drug` from the row holding the
+        // maximum: the spelling entered last.
+        "SELECT drug, dose, unit, route, breakthrough, COUNT(*) AS n, MAX(at_ms) AS last_at
+         FROM medication_entries
+         WHERE deleted_at_ms IS NULL AND at_ms >= ?1
+         GROUP BY drug_key, dose, unit, route, breakthrough
+         ORDER BY n DESC, last_at DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![to_millis(since), limit], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, f64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, bool>(4)?,
+            r.get::<_, u32>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (drug, dose, unit, route, breakthrough, times_logged) = row?;
+        Ok(UsualDose {
+            drug,
+            dose,
+            unit: DoseUnit::from_code(&unit)
+                .ok_or_else(|| StoreError::damaged("medication_entries.unit"))?,
+            route: Route::from_code(&route)
+                .ok_or_else(|| StoreError::damaged("medication_entries.route"))?,
+            breakthrough,
+            times_logged,
+        })
+    })
+    .collect()
+}
+
+fn medication_row(r: &Row<'_>) -> rusqlite::Result<Result<MedicationEntry, StoreError>> {
+    let damaged = || StoreError::damaged("medication_entries");
+    let time = |i: usize| -> rusqlite::Result<Option<UtcDateTime>> {
+        Ok(from_millis(r.get::<_, i64>(i)?))
+    };
+    let (Some(at), Some(created_at), Some(updated_at)) = (time(1)?, time(9)?, time(10)?) else {
+        return Ok(Err(damaged()));
+    };
+    let unit: String = r.get(5)?;
+    let route: String = r.get(6)?;
+    let (Some(unit), Some(route)) = (DoseUnit::from_code(&unit), Route::from_code(&route)) else {
+        return Ok(Err(damaged()));
+    };
+    Ok(Ok(MedicationEntry {
+        id: r.get(0)?,
+        time_zone: r.get(2)?,
+        value: MedicationInput {
+            at,
+            drug: r.get(3)?,
+            dose: r.get(4)?,
+            unit,
+            route,
+            breakthrough: r.get(7)?,
+            reason: r.get(8)?,
+        },
+        created_at,
+        updated_at,
+    }))
+}
+
+// ---- trends ----
+
+/// How local days are grouped into buckets in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// One bucket per local day.
+    Day,
+    /// One bucket per week, Monday to Sunday.
+    Week,
+    /// One bucket for the whole range.
+    Whole,
+}
+
+impl Grouping {
+    /// The SQL expression of a row's bucket: its first local day. 1970-01-01 was a Thursday,
+    /// so the weekday (Monday = 0) of day `d` is `(d + 3) mod 7`; `?1` is the range's first day.
+    fn bucket_sql(self) -> &'static str {
+        match self {
+            Self::Day => "local_day",
+            Self::Week => "local_day - ((local_day % 7 + 10) % 7)",
+            Self::Whole => "?1",
+        }
+    }
+}
+
+/// Pain scores of one bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PainAggregate {
+    /// The bucket's first local day (a day number).
+    pub bucket: i64,
+    /// Mean score.
+    pub mean: f64,
+    /// Lowest score.
+    pub min: u8,
+    /// Highest score.
+    pub max: u8,
+    /// Number of entries.
+    pub count: u32,
+}
+
+/// Doses of one drug (in one unit) in one bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedicationAggregate {
+    /// The bucket's first local day.
+    pub bucket: i64,
+    /// The drug's name (one of the spellings entered).
+    pub drug: String,
+    /// The unit.
+    pub unit: DoseUnit,
+    /// Sum of the doses.
+    pub total: f64,
+    /// Number of doses.
+    pub doses: u32,
+    /// Number of breakthrough doses.
+    pub breakthrough_doses: u32,
+}
+
+fn pain_sql(grouping: Grouping) -> String {
+    let b = grouping.bucket_sql();
+    format!(
+        "SELECT {b} AS bucket, AVG(score), MIN(score), MAX(score), COUNT(*)
+         FROM pain_entries
+         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
+         GROUP BY bucket ORDER BY bucket"
+    )
+}
+
+fn medication_sql(grouping: Grouping) -> String {
+    let b = grouping.bucket_sql();
+    format!(
+        "SELECT {b} AS bucket, MIN(drug), unit, SUM(dose), COUNT(*), SUM(breakthrough)
+         FROM medication_entries
+         WHERE deleted_at_ms IS NULL AND local_day BETWEEN ?1 AND ?2
+         GROUP BY bucket, drug_key, unit ORDER BY bucket, drug_key, unit"
+    )
+}
+
+/// Pain aggregates of the local days `first..=last`, grouped as asked, by bucket.
+///
+/// # Errors
+/// A storage error.
+pub fn pain_aggregates(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    grouping: Grouping,
+) -> Result<Vec<PainAggregate>, StoreError> {
+    let mut stmt = conn.prepare_cached(&pain_sql(grouping))?;
+    let rows = stmt.query_map(params![first, last], |r| {
+        Ok(PainAggregate {
+            bucket: r.get(0)?,
+            mean: r.get(1)?,
+            min: r.get(2)?,
+            max: r.get(3)?,
+            count: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Medication aggregates of the local days `first..=last`, per bucket, drug and unit.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged unit.
+pub fn medication_aggregates(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    grouping: Grouping,
+) -> Result<Vec<MedicationAggregate>, StoreError> {
+    let mut stmt = conn.prepare_cached(&medication_sql(grouping))?;
+    let rows = stmt.query_map(params![first, last], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, f64>(3)?,
+            r.get::<_, u32>(4)?,
+            r.get::<_, u32>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (bucket, drug, unit, total, doses, breakthrough_doses) = row?;
+        Ok(MedicationAggregate {
+            bucket,
+            drug,
+            unit: DoseUnit::from_code(&unit)
+                .ok_or_else(|| StoreError::damaged("medication_entries.unit"))?,
+            total,
+            doses,
+            breakthrough_doses,
+        })
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trend_queries_read_only_the_covering_day_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open_in_dir(dir.path()).unwrap();
+        for grouping in [Grouping::Day, Grouping::Week, Grouping::Whole] {
+            for (sql, index) in [
+                (pain_sql(grouping), "COVERING INDEX pain_live_by_day"),
+                (
+                    medication_sql(grouping),
+                    "COVERING INDEX medication_live_by_day",
+                ),
+            ] {
+                let plan = store
+                    .read(|c| {
+                        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                        let rows = stmt.query_map([0_i64, 1_i64], |r| r.get::<_, String>(3))?;
+                        Ok::<_, StoreError>(rows.collect::<Result<Vec<_>, _>>()?.join("; "))
+                    })
+                    .unwrap();
+                assert!(plan.contains(index), "{grouping:?}: {plan}");
+            }
+        }
+    }
+}

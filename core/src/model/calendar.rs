@@ -1,0 +1,111 @@
+//! Calendar dates and local days: what "today" and "which day" mean in the patient's zone.
+//!
+//! Stored times are UTC; a local day (a whole number of days since 1970-01-01 in the zone the
+//! patient was in) is how entries are grouped into days and weeks.
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+use serde::{Deserialize, Serialize};
+
+use super::{InvalidInput, UtcDateTime};
+
+/// A calendar date in the patient's time zone (no time, no zone).
+///
+/// Crosses the FFI as a plain record (year, month 1–12, day 1–31): Kotlin and Swift each turn it
+/// into their own local-date type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CalendarDate {
+    /// The year, e.g. 2026.
+    pub year: i32,
+    /// The month, 1–12.
+    pub month: u8,
+    /// The day of the month, 1–31.
+    pub day: u8,
+}
+
+impl CalendarDate {
+    /// Checks the date exists and turns it into chrono's date.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] on `field` for a date that does not exist (31 February).
+    pub fn to_naive(self, field: &'static str) -> Result<NaiveDate, InvalidInput> {
+        NaiveDate::from_ymd_opt(self.year, u32::from(self.month), u32::from(self.day))
+            .ok_or_else(|| InvalidInput::new(field, "is not a date that exists"))
+    }
+
+    /// The date of a chrono date.
+    #[must_use]
+    pub fn from_naive(d: NaiveDate) -> Self {
+        Self {
+            year: d.year(),
+            // Month and day always fit in a byte.
+            month: u8::try_from(d.month()).unwrap_or(1),
+            day: u8::try_from(d.day()).unwrap_or(1),
+        }
+    }
+}
+
+/// Whole days since 1970-01-01 of a calendar date: how local days are stored and grouped.
+#[must_use]
+pub fn day_number(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce()) - i64::from(EPOCH_DAYS_FROM_CE)
+}
+
+/// The calendar date of a [`day_number`]; `None` outside chrono's range (a damaged row).
+#[must_use]
+pub fn date_of_day(day: i64) -> Option<NaiveDate> {
+    let ce = i32::try_from(day + i64::from(EPOCH_DAYS_FROM_CE)).ok()?;
+    NaiveDate::from_num_days_from_ce_opt(ce)
+}
+
+/// `NaiveDate(1970, 1, 1).num_days_from_ce()`.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// The local calendar day of `at` in `zone`, as a [`day_number`].
+#[must_use]
+pub fn local_day(at: UtcDateTime, zone: chrono_tz::Tz) -> i64 {
+    day_number(zone.from_utc_datetime(&at.naive_utc()).date_naive())
+}
+
+/// The ISO date (`YYYY-MM-DD`) of `t` in `zone`, for screens and exports that show days.
+#[must_use]
+pub fn local_date(t: UtcDateTime, zone: chrono_tz::Tz) -> String {
+    t.with_timezone(&zone).date_naive().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_and_local_days() {
+        let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        assert_eq!(day_number(d), 0);
+        assert_eq!(date_of_day(20_000), NaiveDate::from_ymd_opt(2024, 10, 4));
+        // 23:30 UTC on 24 Nov is already 25 Nov in Paris.
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 24, 23, 30, 0)
+            .unwrap();
+        let paris = local_day(t, chrono_tz::Europe::Paris);
+        let utc = local_day(t, chrono_tz::UTC);
+        assert_eq!(paris, utc + 1);
+        assert_eq!(
+            CalendarDate::from_naive(date_of_day(paris).unwrap()),
+            CalendarDate {
+                year: 2026,
+                month: 11,
+                day: 25
+            }
+        );
+        assert_eq!(local_date(t, chrono_tz::Europe::Paris), "2026-11-25");
+        assert!(
+            CalendarDate {
+                year: 2026,
+                month: 2,
+                day: 30
+            }
+            .to_naive("from")
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! Journaled entries: records whose every change is kept (who, when, what, the values after),
+//! which can be deleted and restored for [`RESTORE_DAYS`] days, then purged for good.
+//!
+//! Written once for every kind of entry (diary pain scores and medication doses, recovery
+//! symptoms): a feature implements [`Journaled`] for its value type, with the SQL of its own
+//! table, and gets [`create`], [`edit`], [`delete`], [`restore`], [`history`] and [`purge`].
+//! Each change writes the entry's row and its `entry_history` row in the same transaction, so
+//! an entry and its history never disagree.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::StoreError;
+use crate::model::{
+    Author, ChangeAction, Revision, UtcDateTime, changed_fields, from_millis, to_millis,
+};
+
+/// How long a deleted entry can be restored, in days.
+pub const RESTORE_DAYS: i64 = 30;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A kind of entry kept with its history. The table named by [`Journaled::TABLE`] has an
+/// `id INTEGER PRIMARY KEY` and a nullable `deleted_at_ms`.
+pub trait Journaled: Serialize + DeserializeOwned + PartialEq + Sized {
+    /// The stored entry: the values with their id and times.
+    type Entry;
+    /// The kind's code in `entry_history.kind` (`pain`, `medication`, `symptom`).
+    const KIND: &'static str;
+    /// The entries' table.
+    const TABLE: &'static str;
+
+    /// Inserts a new row for values entered in `zone`; returns its id.
+    ///
+    /// # Errors
+    /// A storage error.
+    fn insert(
+        tx: &Transaction<'_>,
+        value: &Self,
+        zone: chrono_tz::Tz,
+        now: UtcDateTime,
+    ) -> Result<i64, StoreError>;
+
+    /// Overwrites the row of `old` with `value` (the zone it was made in stays).
+    ///
+    /// # Errors
+    /// A storage error.
+    fn update(
+        tx: &Transaction<'_>,
+        old: &Self::Entry,
+        value: &Self,
+        now: UtcDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The live (not deleted) entry `id`.
+    ///
+    /// # Errors
+    /// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+    fn get(conn: &Connection, id: i64) -> Result<Option<Self::Entry>, StoreError>;
+
+    /// The values of `entry`.
+    fn value(entry: &Self::Entry) -> &Self;
+}
+
+/// Why a delete or a restore was not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No such entry (or, for a delete or an edit, it is deleted).
+    #[error("no such entry")]
+    NotFound,
+    /// A restore of an entry that is not deleted.
+    #[error("the entry is not deleted")]
+    NotDeleted,
+    /// A restore more than [`RESTORE_DAYS`] days after the delete.
+    #[error("the entry was deleted too long ago to be restored")]
+    Expired,
+}
+
+fn snapshot<T: Serialize>(v: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(v).map_err(|_| StoreError::encoding("an entry's history"))
+}
+
+fn record(
+    tx: &Transaction<'_>,
+    kind: &str,
+    id: i64,
+    at: UtcDateTime,
+    author: Author,
+    action: ChangeAction,
+    snapshot: &serde_json::Value,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO entry_history (kind, entry_id, changed_at_ms, author, action, snapshot)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        kind,
+        id,
+        to_millis(at),
+        author.code(),
+        action.code(),
+        serde_json::to_string(snapshot).map_err(|_| StoreError::encoding("an entry's history"))?,
+    ])?;
+    Ok(())
+}
+
+fn latest_snapshot(
+    tx: &Transaction<'_>,
+    kind: &str,
+    id: i64,
+) -> Result<serde_json::Value, StoreError> {
+    let text: Option<String> = tx
+        .prepare_cached(
+            "SELECT snapshot FROM entry_history WHERE kind = ?1 AND entry_id = ?2
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![kind, id], |r| r.get(0))
+        .optional()?;
+    match text {
+        Some(t) => serde_json::from_str(&t).map_err(|_| StoreError::damaged("entry_history")),
+        None => Ok(serde_json::Value::Null),
+    }
+}
+
+/// Saves a new entry made in `zone`, with its first history row.
+///
+/// # Errors
+/// A storage error.
+pub fn create<T: Journaled>(
+    tx: &Transaction<'_>,
+    value: &T,
+    zone: chrono_tz::Tz,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<T::Entry, StoreError> {
+    let id = T::insert(tx, value, zone, now)?;
+    record(
+        tx,
+        T::KIND,
+        id,
+        now,
+        author,
+        ChangeAction::Created,
+        &snapshot(value)?,
+    )?;
+    T::get(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))
+}
+
+/// Replaces the values of live entry `id` and records the edit (an edit that changes nothing
+/// is not recorded).
+///
+/// # Errors
+/// [`Refusal::NotFound`], or a storage error.
+pub fn edit<T: Journaled, E: From<StoreError> + From<Refusal>>(
+    tx: &Transaction<'_>,
+    id: i64,
+    value: &T,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<T::Entry, E> {
+    let old = T::get(tx, id)?.ok_or(Refusal::NotFound)?;
+    if T::value(&old) == value {
+        return Ok(old);
+    }
+    T::update(tx, &old, value, now)?;
+    record(
+        tx,
+        T::KIND,
+        id,
+        now,
+        author,
+        ChangeAction::Edited,
+        &snapshot(value)?,
+    )?;
+    Ok(T::get(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))?)
+}
+
+/// Deletes live entry `id` (restorable for [`RESTORE_DAYS`] days).
+///
+/// # Errors
+/// [`Refusal::NotFound`] if there is no such live entry, or a storage error.
+pub fn delete<T: Journaled, E: From<StoreError> + From<Refusal>>(
+    tx: &Transaction<'_>,
+    id: i64,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<(), E> {
+    let n = tx
+        .execute(
+            &format!(
+                "UPDATE {} SET deleted_at_ms = ?2 WHERE id = ?1 AND deleted_at_ms IS NULL",
+                T::TABLE
+            ),
+            params![id, to_millis(now)],
+        )
+        .map_err(StoreError::from)?;
+    if n == 0 {
+        return Err(Refusal::NotFound.into());
+    }
+    let snapshot = latest_snapshot(tx, T::KIND, id)?;
+    record(
+        tx,
+        T::KIND,
+        id,
+        now,
+        author,
+        ChangeAction::Deleted,
+        &snapshot,
+    )?;
+    Ok(())
+}
+
+/// Brings back entry `id` if it was deleted less than [`RESTORE_DAYS`] days before `now`.
+///
+/// # Errors
+/// [`Refusal::NotFound`], [`Refusal::NotDeleted`], [`Refusal::Expired`], or a storage error.
+pub fn restore<T: Journaled, E: From<StoreError> + From<Refusal>>(
+    tx: &Transaction<'_>,
+    id: i64,
+    now: UtcDateTime,
+    author: Author,
+) -> Result<T::Entry, E> {
+    let deleted: Option<Option<i64>> = tx
+        .query_row(
+            &format!("SELECT deleted_at_ms FROM {} WHERE id = ?1", T::TABLE),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(StoreError::from)?;
+    let deleted_at = match deleted {
+        None => return Err(Refusal::NotFound.into()),
+        Some(None) => return Err(Refusal::NotDeleted.into()),
+        Some(Some(ms)) => ms,
+    };
+    if to_millis(now) - deleted_at > RESTORE_DAYS * DAY_MS {
+        return Err(Refusal::Expired.into());
+    }
+    tx.execute(
+        &format!("UPDATE {} SET deleted_at_ms = NULL WHERE id = ?1", T::TABLE),
+        [id],
+    )
+    .map_err(StoreError::from)?;
+    let snapshot = latest_snapshot(tx, T::KIND, id)?;
+    record(
+        tx,
+        T::KIND,
+        id,
+        now,
+        author,
+        ChangeAction::Restored,
+        &snapshot,
+    )?;
+    Ok(T::get(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))?)
+}
+
+/// Every version of entry `id`, oldest first: each change with the values after it.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn history<T: Journaled>(conn: &Connection, id: i64) -> Result<Vec<(Revision, T)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT changed_at_ms, author, action, snapshot FROM entry_history
+         WHERE kind = ?1 AND entry_id = ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![T::KIND, id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let damaged = || StoreError::damaged("entry_history");
+    let mut out: Vec<(Revision, T)> = Vec::new();
+    let mut before: Option<serde_json::Value> = None;
+    for row in rows {
+        let (at, author, action, text) = row?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|_| damaged())?;
+        let action = ChangeAction::from_code(&action).ok_or_else(damaged)?;
+        let changed = match (action, &before) {
+            (ChangeAction::Edited, Some(b)) => changed_fields(b, &json),
+            _ => Vec::new(),
+        };
+        let value: T = serde_json::from_value(json.clone()).map_err(|_| damaged())?;
+        out.push((
+            Revision {
+                at: from_millis(at).ok_or_else(damaged)?,
+                author: Author::from_code(&author).ok_or_else(damaged)?,
+                action,
+                changed_fields: changed,
+            },
+            value,
+        ));
+        before = Some(json);
+    }
+    Ok(out)
+}
+
+/// Removes for good the entries of kind `T` (and their history) deleted more than
+/// [`RESTORE_DAYS`] days before `now`. Returns how many entries were removed.
+///
+/// # Errors
+/// A storage error.
+pub fn purge<T: Journaled>(tx: &Transaction<'_>, now: UtcDateTime) -> Result<u32, StoreError> {
+    let before = to_millis(now) - RESTORE_DAYS * DAY_MS;
+    tx.execute(
+        &format!(
+            "DELETE FROM entry_history WHERE kind = ?1 AND entry_id IN
+             (SELECT id FROM {} WHERE deleted_at_ms IS NOT NULL AND deleted_at_ms < ?2)",
+            T::TABLE
+        ),
+        params![T::KIND, before],
+    )?;
+    let n = tx.execute(
+        &format!(
+            "DELETE FROM {} WHERE deleted_at_ms IS NOT NULL AND deleted_at_ms < ?1",
+            T::TABLE
+        ),
+        [before],
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}

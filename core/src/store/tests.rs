@@ -1,0 +1,292 @@
+//! The store's own tests: opening, WAL, refusing a newer file, transactions, the reader, and
+//! the upgrade of every released schema (with raw SQL only: the store knows no feature).
+
+use super::*;
+
+const PUMP: &str = "INSERT INTO pumps (serial, manufacturer, model, firmware_revision, kind,
+    reservoir_kind, reservoir_capacity_ul, registered_at_ms)
+    VALUES ('SIM0001', 'Thecal Sim', 'Sim-40', '1.0.0', 'implanted', 'chamber', 40000, 0)";
+
+fn pumps(store: &Store) -> i64 {
+    store
+        .read(|c| Ok::<_, StoreError>(c.query_row("SELECT COUNT(*) FROM pumps", [], |r| r.get(0))?))
+        .unwrap()
+}
+
+fn insert_pump(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(PUMP, [])?;
+    Ok(())
+}
+
+#[test]
+fn migrations_are_valid() {
+    Migrations::from_slice(MIGRATIONS).validate().unwrap();
+}
+
+#[test]
+fn opens_in_wal_with_foreign_keys_and_latest_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    store
+        .read(|c| {
+            let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+            assert_eq!(mode, "wal");
+            let fk: bool = c.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+            assert!(fk);
+            let v: u32 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            assert_eq!(v, schema_version());
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn reopening_keeps_the_schema_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open_in_dir(dir.path()).unwrap();
+        store.write(insert_pump).unwrap();
+    }
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    assert_eq!(pumps(&store), 1);
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(
+        err,
+        StoreError::NewerVersion {
+            found: 99,
+            supported: schema_version()
+        }
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the newer file must not be changed"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_as_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    std::fs::write(
+        &path,
+        b"this is not sqlite, it is a text file of some length....",
+    )
+    .unwrap();
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::Corrupt { .. })
+    ));
+}
+
+#[test]
+fn a_folder_that_cannot_be_created_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    assert!(matches!(
+        Store::open_in_dir(&file.join("sub")),
+        Err(StoreError::CannotOpen { .. })
+    ));
+}
+
+#[test]
+fn a_failed_write_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let res: Result<(), StoreError> = store.write(|tx| {
+        insert_pump(tx)?;
+        Err(StoreError::Busy)
+    });
+    assert_eq!(res, Err(StoreError::Busy));
+    assert_eq!(pumps(&store), 0);
+}
+
+#[test]
+fn the_reader_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    // Through the idle writer (no reader opened yet)...
+    let res = store.read(|c| Ok::<_, StoreError>(c.execute("DELETE FROM pumps", [])?));
+    assert!(res.is_err());
+    // ...and writes still work afterwards.
+    store.write(insert_pump).unwrap();
+    // Through the reader, opened when the writer is busy.
+    let guard = store.writer.lock().unwrap();
+    let res = store.read(|c| Ok::<_, StoreError>(c.execute("DELETE FROM pumps", [])?));
+    assert!(res.is_err());
+    assert_eq!(pumps(&store), 1, "a read does not wait for the busy writer");
+    drop(guard);
+}
+
+#[test]
+fn a_panicking_read_leaves_the_writer_able_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _: Result<(), StoreError> = store.read(|_| panic!("a bug inside a read"));
+    }));
+    assert!(panicked.is_err());
+    assert!(store.reader.get().is_none(), "the read borrowed the writer");
+    store.write(insert_pump).unwrap();
+    assert_eq!(pumps(&store), 1);
+}
+
+#[test]
+fn an_error_inside_a_read_leaves_the_writer_able_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let r: Result<(), StoreError> = store.read(|_| Err(StoreError::Busy));
+    assert_eq!(r, Err(StoreError::Busy));
+    store.write(insert_pump).unwrap();
+    assert_eq!(pumps(&store), 1);
+}
+
+#[test]
+fn a_panicking_write_keeps_nothing_and_writing_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _: Result<(), StoreError> = store.write(|tx| {
+            insert_pump(tx)?;
+            panic!("a bug inside a write")
+        });
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(pumps(&store), 0);
+    store.write(insert_pump).unwrap();
+    assert_eq!(pumps(&store), 1);
+}
+
+mod upgrades {
+    //! Every released schema is kept as a database file written at that version, with rows in
+    //! every table it has (`fixtures/schema-vN.sqlite3`; `fixtures/README.md` says how they are
+    //! made). Each must upgrade to the schema a fresh file gets, with every row intact.
+
+    use std::collections::BTreeMap;
+
+    use rusqlite::types::Value;
+
+    use super::*;
+
+    const FIXTURES: &[(u32, &[u8])] = &[
+        (1, include_bytes!("fixtures/schema-v1.sqlite3")),
+        (2, include_bytes!("fixtures/schema-v2.sqlite3")),
+        (3, include_bytes!("fixtures/schema-v3.sqlite3")),
+        (4, include_bytes!("fixtures/schema-v4.sqlite3")),
+        (5, include_bytes!("fixtures/schema-v5.sqlite3")),
+        (6, include_bytes!("fixtures/schema-v6.sqlite3")),
+        (7, include_bytes!("fixtures/schema-v7.sqlite3")),
+    ];
+
+    fn schema(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    type Rows = Vec<BTreeMap<String, Value>>;
+
+    /// Every table's rows, each as column → value, in a stable order.
+    fn tables(conn: &Connection) -> BTreeMap<String, Rows> {
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        names
+            .into_iter()
+            .map(|t| {
+                let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+                let columns: Vec<String> =
+                    stmt.column_names().into_iter().map(str::to_owned).collect();
+                let mut rows: Rows = stmt
+                    .query_map([], |r| {
+                        columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| Ok((c.clone(), r.get::<_, Value>(i)?)))
+                            .collect::<rusqlite::Result<BTreeMap<_, _>>>()
+                    })
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                rows.sort_by_key(|r| format!("{r:?}"));
+                (t, rows)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn there_is_a_fixture_for_every_released_schema() {
+        let versions: Vec<u32> = FIXTURES.iter().map(|(v, _)| *v).collect();
+        assert_eq!(versions, (1..=schema_version()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_old_schema_upgrades_to_the_fresh_one_with_every_row_intact() {
+        let fresh_dir = tempfile::tempdir().unwrap();
+        let fresh = Store::open_in_dir(fresh_dir.path()).unwrap();
+        let fresh_schema = fresh.read(|c| Ok::<_, StoreError>(schema(c))).unwrap();
+        for (version, bytes) in FIXTURES {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(DB_FILE), bytes).unwrap();
+            let before = {
+                let c = Connection::open(dir.path().join(DB_FILE)).unwrap();
+                let v: u32 = c
+                    .pragma_query_value(None, "user_version", |r| r.get(0))
+                    .unwrap();
+                assert_eq!(v, *version);
+                tables(&c)
+            };
+            for (table, rows) in &before {
+                assert!(
+                    !rows.is_empty(),
+                    "v{version}: the fixture's {table} has rows"
+                );
+            }
+            let upgraded = Store::open_in_dir(dir.path()).unwrap();
+            assert_eq!(
+                upgraded.read(|c| Ok::<_, StoreError>(schema(c))).unwrap(),
+                fresh_schema,
+                "schema v{version}"
+            );
+            let after = upgraded.read(|c| Ok::<_, StoreError>(tables(c))).unwrap();
+            for (table, rows) in &before {
+                let now = &after[table];
+                assert_eq!(now.len(), rows.len(), "v{version}: {table} keeps every row");
+                // Columns added later get their default; the old ones keep their values.
+                let kept: Rows = now
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .filter(|(c, _)| rows[0].contains_key(*c))
+                            .map(|(c, v)| (c.clone(), v.clone()))
+                            .collect()
+                    })
+                    .collect();
+                let mut kept = kept;
+                kept.sort_by_key(|r| format!("{r:?}"));
+                assert_eq!(&kept, rows, "v{version}: {table} rows intact");
+            }
+        }
+    }
+}
