@@ -48,7 +48,7 @@ kotlin() {
     $(need_sudo) apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $(need_sudo) apt-get install -y -qq --no-install-recommends maven openjdk-17-jdk-headless >/dev/null
   fi
-  log "$(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g')"
+  log "$(mvn -v 2>/dev/null | sed -n '1{s/\x1b\[[0-9;]*m//g;p}')"
   mkdir -p "$M2"
   # The same lock as android/run-tests.sh's online runs: Maven 3.8 does not lock its repository.
   # Warm, this is a few seconds and no download.
