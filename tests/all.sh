@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, exactly as CI does:
-#   toolchains → rustfmt → clippy → Rust tests (nextest) → Kotlin tests (JVM) → Swift tests (chroot)
+#   toolchains → rustfmt → clippy → Rust tests (nextest) → Kotlin tests (Maven, JVM) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +38,7 @@ summary=$(grep -E '^ *Summary \[' "$LOGS/rust.log" | tail -1)
 count rust "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
   "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
 
-step kotlin 1800 bash tests/kotlin/run.sh
+step kotlin 1800 bash android/run-tests.sh
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)
 count kotlin "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
 

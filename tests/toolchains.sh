@@ -3,20 +3,19 @@
 #
 #   bash tests/toolchains.sh            # everything
 #   bash tests/toolchains.sh host       # apt packages only
-#   bash tests/toolchains.sh kotlin     # kotlinc from npm
+#   bash tests/toolchains.sh kotlin     # Maven + JDK 17, and the Kotlin build's plugins and libraries
 #   bash tests/toolchains.sh swift      # Debian trixie chroot with swiftlang
 #
 # Caches live outside the repository (THECAL_CACHE, default /var/cache/thecal) so that a
 # second run, even from a fresh clone, reuses them.
 set -euo pipefail
 
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${THECAL_CACHE:-/var/cache/thecal}
-KOTLIN_DIR="$CACHE/kotlin"
+M2=${THECAL_M2:-$CACHE/m2}  # Maven's local repository (android/run-tests.sh uses the same)
 CHROOT="$CACHE/swift-chroot"
-KOTLIN_VERSION=2.4.20
 APT_PACKAGES=(
   pkg-config libdbus-1-dev dbus-daemon          # btleplug -> libdbus; private test bus
-  libjna-java libjna-jni junit4 libhamcrest-java # Kotlin tests on the JVM
   debootstrap                                    # Swift chroot
   tmux                                           # interactive dashboard test
   zbar-tools poppler-utils                       # card QR / report checks
@@ -38,12 +37,28 @@ host() {
   DEBIAN_FRONTEND=noninteractive $(need_sudo) apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The Kotlin tests are a Maven build (android/thecal/pom.xml): Maven and a JDK 17 from Debian
+# (preinstalled on the project's machines), then the plugins and libraries it names, fetched from
+# Maven Central into $M2 (minutes when cold). Maven's own resolve goals miss a few artifacts that
+# are only picked at build time, so android/run-tests.sh runs online until one build has passed
+# with this pom, and offline after that.
 kotlin() {
-  if [ -x "$KOTLIN_DIR/node_modules/kotlin-compiler/bin/kotlinc" ]; then log "kotlinc present"; return; fi
-  log "npm install kotlin-compiler@$KOTLIN_VERSION"
-  mkdir -p "$KOTLIN_DIR"
-  (cd "$KOTLIN_DIR" && npm install --silent --no-audit --no-fund "kotlin-compiler@$KOTLIN_VERSION" >/dev/null)
-  chmod +x "$KOTLIN_DIR"/node_modules/kotlin-compiler/bin/* || true
+  if ! mvn -v >/dev/null 2>&1; then
+    log "apt-get install maven openjdk-17-jdk-headless"
+    $(need_sudo) apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $(need_sudo) apt-get install -y -qq --no-install-recommends maven openjdk-17-jdk-headless >/dev/null
+  fi
+  log "$(mvn -v 2>/dev/null | sed -n '1{s/\x1b\[[0-9;]*m//g;p}')"
+  mkdir -p "$M2"
+  # The same lock as android/run-tests.sh's online runs: Maven 3.8 does not lock its repository.
+  # Warm, this is a few seconds and no download.
+  exec 7>"$M2/.resolve.lock"
+  flock 7
+  log "mvn dependency:resolve dependency:resolve-plugins (into $M2)"
+  # (awk: Debian's Maven 3.8 prints colour resets even in batch mode.)
+  mvn -B -q -Dstyle.color=never -f "$ROOT/android/thecal/pom.xml" -Dmaven.repo.local="$M2" \
+    dependency:resolve dependency:resolve-plugins 2>&1 | awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print }'
+  exec 7>&-
 }
 
 debian_mirror() {
