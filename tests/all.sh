@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, exactly as CI does:
-#   toolchains → rustfmt → clippy → Rust tests (nextest) → Kotlin tests (Maven, JVM) → Swift tests (chroot)
+#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → Kotlin tests (Maven, JVM) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +29,19 @@ count() { # count NAME PASSED FAILED: adds a runner's own counts to the total
 }
 
 step toolchains 1800 bash tests/toolchains.sh all
+export PATH="${THECAL_CACHE:-/var/cache/thecal}/tools/bin:$PATH"
 step fmt 120 cargo fmt --all --check
+step layers 60 bash -c 'python3 tests/layers.py --self-test && python3 tests/layers.py'
 step clippy 1800 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The core as it ships: alone with no features, and with the phone library's (uniffi). The
+# workspace build above merges every member's features, so code behind a feature gate would
+# otherwise never be compiled or tested on its own.
+step core-alone 1800 bash -c 'cargo clippy -p thecal-core --lib --tests --locked -- -D warnings &&
+  cargo clippy -p thecal-core --lib --tests --features uniffi --locked -- -D warnings &&
+  cargo clippy -p thecal-bindings --lib --locked -- -D warnings &&
+  bash tests/shipped-lib.sh &&
+  cargo nextest run -p thecal-core --lib --locked &&
+  cargo nextest run -p thecal-core --lib --features uniffi --locked'
 
 step rust 2400 cargo nextest run --workspace --locked --no-fail-fast
 # nextest: "Summary [ 12.3s] 140 tests run: 140 passed, 0 skipped" or "... 138 passed, 2 failed ..."

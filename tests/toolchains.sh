@@ -108,12 +108,33 @@ umount_chroot() {
   done
 }
 
+# Cargo tools the suite runs, installed from crates.io into the cache (outside the clone, so a
+# second run reuses them); tests/all.sh puts $CACHE/tools/bin first on PATH.
+CARGO_TOOLS=(
+  "cargo-nextest 0.9.151"   # the Rust test runner
+)
+
+rust() {
+  mkdir -p "$CACHE/tools"
+  local entry name version
+  for entry in "${CARGO_TOOLS[@]}"; do
+    read -r name version <<<"$entry"
+    if [ -x "$CACHE/tools/bin/$name" ] && "$CACHE/tools/bin/$name" --version 2>/dev/null | grep -qF "$version"; then
+      log "$name $version present"
+      continue
+    fi
+    log "cargo install $name $version (a few minutes, once)"
+    cargo install --quiet --locked --root "$CACHE/tools" "$name" --version "$version"
+  done
+}
+
 case "${1:-all}" in
   host) host ;;
+  rust) rust ;;
   kotlin) kotlin ;;
   swift) swift ;;
-  all) host; kotlin; swift ;;
+  all) host; rust; kotlin; swift ;;
   mount) mount_chroot "${2:?work folder}" ;;
   umount) umount_chroot ;;
-  *) echo "usage: $0 [all|host|kotlin|swift]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|host|rust|kotlin|swift]" >&2; exit 2 ;;
 esac

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use thecal_core::Card;
 use thecal_core::card::{
     CardFormat, CardLanguage, CardLayout, FollowUpAction, MriStatus, VerifyResult, VerifyStatus,
 };
-use thecal_core::{Card, Thecal, ThecalConfig};
+
+use crate::open;
 
 use crate::card_png;
 
@@ -306,15 +308,4 @@ fn parse_languages(list: &str) -> Result<Vec<CardLanguage>, String> {
             })
         })
         .collect()
-}
-
-fn open(dir: &std::path::Path, tz: &str) -> Result<Arc<Thecal>, String> {
-    Thecal::open(
-        dir.to_string_lossy().into_owned(),
-        ThecalConfig {
-            time_zone: tz.to_owned(),
-            ..ThecalConfig::default()
-        },
-    )
-    .map_err(|e| e.to_string())
 }

@@ -7,9 +7,12 @@ mod frame;
 mod sim;
 mod status;
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use thecal_core::{Thecal, ThecalConfig};
 
 /// Thecal: a companion for people with an intrathecal drug pump.
 #[derive(Debug, Parser)]
@@ -64,4 +67,16 @@ fn run_demo(args: &demo::Args) -> Result<(), String> {
     // SAFETY: no other thread exists yet: the runtime and the BLE stack start after this.
     unsafe { bus.export_as_system_bus() }.map_err(|e| e.to_string())?;
     demo::run(args, &bus)
+}
+
+/// Opens the app's data in `dir` for a patient in `tz`, as the apps do.
+fn open(dir: &Path, tz: &str) -> Result<Arc<Thecal>, String> {
+    Thecal::open(
+        dir.to_string_lossy().into_owned(),
+        ThecalConfig {
+            time_zone: tz.to_owned(),
+            ..ThecalConfig::default()
+        },
+    )
+    .map_err(|e| e.to_string())
 }

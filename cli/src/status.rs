@@ -1,12 +1,12 @@
 //! `thecal status`: what a data folder holds about the pump: the paired pump, its newest
 //! reading with its age, its open alarms and its last refill. Read only; nothing is made up.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use chrono::Utc;
 use thecal_core::store::DB_FILE;
-use thecal_core::{Thecal, ThecalConfig};
+
+use crate::open;
 
 /// Options of `thecal status`.
 #[derive(Debug, clap::Args)]
@@ -128,15 +128,4 @@ pub fn run(args: &Args) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-fn open(dir: &Path, tz: &str) -> Result<Arc<Thecal>, String> {
-    Thecal::open(
-        dir.to_string_lossy().into_owned(),
-        ThecalConfig {
-            time_zone: tz.to_owned(),
-            ..ThecalConfig::default()
-        },
-    )
-    .map_err(|e| e.to_string())
 }

@@ -32,7 +32,10 @@ fn check(lang: &str, test_file: &str) {
 
 #[test]
 fn kotlin_snippet_is_the_tested_code() {
-    check("kotlin", "android/thecal/src/test/kotlin/org/thecal/tests/ReadmeExampleTest.kt");
+    check(
+        "kotlin",
+        "android/thecal/src/test/kotlin/org/thecal/tests/ReadmeExampleTest.kt",
+    );
 }
 
 #[test]

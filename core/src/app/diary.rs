@@ -83,9 +83,8 @@ impl Diary {
         from: UtcDateTime,
         to: UtcDateTime,
     ) -> Result<Vec<PainEntry>, DiaryError> {
-        self.inner.read("reading pain entries", |c| {
-            diary::db::pain_between(c, from, to)
-        })
+        self.inner
+            .read("reading pain entries", |c| diary::pain_entries(c, from, to))
     }
 
     /// Every version of a pain entry, oldest first: who changed what, when.
@@ -183,7 +182,7 @@ impl Diary {
         to: UtcDateTime,
     ) -> Result<Vec<MedicationEntry>, DiaryError> {
         self.inner.read("reading medication doses", |c| {
-            diary::db::medication_between(c, from, to)
+            diary::medications(c, from, to)
         })
     }
 

@@ -39,8 +39,39 @@ fn storage<E: PublicError>(e: StoreError) -> E {
 }
 
 /// Declares a public error enum with the common variants first, then the area's own
-/// (written out in the braces, with their docs and messages).
+/// (written out in the braces, with their docs and messages). `journaled` adds the variants of
+/// areas that keep journaled entries (`NotFound`, `RestoreExpired`, `NotDeleted`) and their
+/// mapping from a journal [`Refusal`].
 macro_rules! public_error {
+    (journaled; $(#[$meta:meta])* pub enum $name:ident { $($own:tt)* }) => {
+        public_error! {
+            $(#[$meta])*
+            pub enum $name {
+                /// No entry with that id (or it was deleted; deleted entries can be restored).
+                #[error(
+                    "This entry was not found. It may have been deleted; deleted entries can be restored for 30 days."
+                )]
+                NotFound,
+                /// The entry was deleted more than 30 days ago and can no longer be restored.
+                #[error("This entry was deleted more than 30 days ago and can no longer be restored.")]
+                RestoreExpired,
+                /// The entry to restore is not deleted.
+                #[error("This entry is not deleted, so there is nothing to restore.")]
+                NotDeleted,
+                $($own)*
+            }
+        }
+
+        impl From<Refusal> for $name {
+            fn from(r: Refusal) -> Self {
+                match r {
+                    Refusal::NotFound => Self::NotFound,
+                    Refusal::NotDeleted => Self::NotDeleted,
+                    Refusal::Expired => Self::RestoreExpired,
+                }
+            }
+        }
+    };
     ($(#[$meta:meta])* pub enum $name:ident { $($own:tt)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -183,36 +214,15 @@ public_error! {
 }
 
 public_error! {
+    journaled;
     /// Why a diary call failed.
-    pub enum DiaryError {
-        /// No entry with that id (or it was deleted; deleted entries can be restored).
-        #[error(
-            "This entry was not found. It may have been deleted; deleted entries can be restored for 30 days."
-        )]
-        NotFound,
-        /// The entry was deleted more than 30 days ago and can no longer be restored.
-        #[error("This entry was deleted more than 30 days ago and can no longer be restored.")]
-        RestoreExpired,
-        /// The entry to restore is not deleted.
-        #[error("This entry is not deleted, so there is nothing to restore.")]
-        NotDeleted,
-    }
+    pub enum DiaryError {}
 }
 
 public_error! {
-    /// Why a recovery call failed.
+    journaled;
+    /// Why a recovery call failed (a missing reminder is `NotFound` too).
     pub enum RecoveryError {
-        /// No entry or reminder with that id (or it was deleted).
-        #[error(
-            "This entry was not found. It may have been deleted; deleted entries can be restored for 30 days."
-        )]
-        NotFound,
-        /// The entry was deleted more than 30 days ago and can no longer be restored.
-        #[error("This entry was deleted more than 30 days ago and can no longer be restored.")]
-        RestoreExpired,
-        /// The entry to restore is not deleted.
-        #[error("This entry is not deleted, so there is nothing to restore.")]
-        NotDeleted,
         /// No recovery plan has been started yet.
         #[error("No recovery plan has been started yet. Start one with the date of the implant.")]
         NoPlan,
@@ -266,34 +276,12 @@ impl From<link::Error> for LinkError {
     }
 }
 
-/// What a refused journal operation means to the person, in the areas that keep journaled
-/// entries.
-trait FromRefusal {
-    fn refused(r: Refusal) -> Self;
-}
-
-macro_rules! from_refusal {
-    ($($name:ident),*) => {$(
-        impl FromRefusal for $name {
-            fn refused(r: Refusal) -> Self {
-                match r {
-                    Refusal::NotFound => Self::NotFound,
-                    Refusal::NotDeleted => Self::NotDeleted,
-                    Refusal::Expired => Self::RestoreExpired,
-                }
-            }
-        }
-    )*};
-}
-
-from_refusal!(DiaryError, RecoveryError);
-
 impl From<diary::Error> for DiaryError {
     fn from(e: diary::Error) -> Self {
         match e {
             diary::Error::Store(e) => e.into(),
             diary::Error::Invalid(e) => e.into(),
-            diary::Error::Refused(r) => Self::refused(r),
+            diary::Error::Refused(r) => r.into(),
         }
     }
 }
@@ -303,7 +291,7 @@ impl From<recovery::Error> for RecoveryError {
         match e {
             recovery::Error::Store(e) => e.into(),
             recovery::Error::Invalid(e) => e.into(),
-            recovery::Error::Refused(r) => Self::refused(r),
+            recovery::Error::Refused(r) => r.into(),
             recovery::Error::NoPlan => Self::NoPlan,
             recovery::Error::UnknownItem => Self::UnknownItem,
         }

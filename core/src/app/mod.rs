@@ -71,6 +71,29 @@ impl Inner {
         self.clock.now()
     }
 
+    /// Runs `f` on the store, guarded: a panic becomes the area's `Internal` error.
+    fn run<T, E: PublicError>(
+        &self,
+        context: &'static str,
+        f: impl FnOnce(&Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        guard(context, || f(&self.store))
+    }
+
+    /// As [`Inner::run`], off the caller's thread on the core's runtime.
+    async fn run_blocking<T, E>(
+        self: &Arc<Self>,
+        context: &'static str,
+        f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: PublicError + Send + 'static,
+    {
+        let inner = Arc::clone(self);
+        guard_blocking(&self.runtime.handle(), context, move || f(&inner.store)).await
+    }
+
     /// Runs `f` on a read connection, guarded, with its error mapped to the area's.
     fn read<T, I, E>(
         &self,
@@ -81,7 +104,7 @@ impl Inner {
         I: From<StoreError>,
         E: From<I> + PublicError,
     {
-        guard(context, || self.store.read(f).map_err(E::from))
+        self.run(context, |s| s.read(f).map_err(E::from))
     }
 
     /// Runs `f` in one write transaction, guarded, with its error mapped to the area's.
@@ -94,7 +117,7 @@ impl Inner {
         I: From<StoreError>,
         E: From<I> + PublicError,
     {
-        guard(context, || self.store.write(f).map_err(E::from))
+        self.run(context, |s| s.write(f).map_err(E::from))
     }
 
     /// As [`Inner::read`], off the caller's thread on the core's runtime.
@@ -108,11 +131,8 @@ impl Inner {
         I: From<StoreError>,
         E: From<I> + PublicError + Send + 'static,
     {
-        let inner = Arc::clone(self);
-        guard_blocking(&self.runtime.handle(), context, move || {
-            inner.store.read(f).map_err(E::from)
-        })
-        .await
+        self.run_blocking(context, move |s| s.read(f).map_err(E::from))
+            .await
     }
 
     /// As [`Inner::write`], off the caller's thread on the core's runtime.
@@ -126,11 +146,8 @@ impl Inner {
         I: From<StoreError>,
         E: From<I> + PublicError + Send + 'static,
     {
-        let inner = Arc::clone(self);
-        guard_blocking(&self.runtime.handle(), context, move || {
-            inner.store.write(f).map_err(E::from)
-        })
-        .await
+        self.run_blocking(context, move |s| s.write(f).map_err(E::from))
+            .await
     }
 }
 

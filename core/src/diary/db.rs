@@ -2,7 +2,8 @@
 //! [`crate::store::journal`]: every change keeps its history, deletes can be restored for 30
 //! days), and the SQL aggregates behind the trends.
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params};
 
 use super::{
     DoseUnit, MedicationEntry, MedicationInput, PainEntry, PainInput, PainInterference,
@@ -10,7 +11,7 @@ use super::{
 };
 use crate::model::{UtcDateTime, from_millis, local_day, to_millis};
 use crate::store::StoreError;
-use crate::store::journal::Journaled;
+use crate::store::journal::{self, Journaled};
 
 // ---- pain ----
 
@@ -18,101 +19,53 @@ const PAIN_COLUMNS: &str = "id, at_ms, zone, score, worst, least, average, now, 
      mood, walking, normal_work, relations, sleep, enjoyment, location, note, created_at_ms, \
      updated_at_ms";
 
+fn score(v: Option<u8>) -> Value {
+    v.map_or(Value::Null, |s| Value::Integer(i64::from(s)))
+}
+
+fn text(v: Option<&String>) -> Value {
+    v.map_or(Value::Null, |s| Value::Text(s.clone()))
+}
+
 impl Journaled for PainInput {
     type Entry = PainEntry;
     const KIND: &'static str = "pain";
     const TABLE: &'static str = "pain_entries";
+    const READ_COLUMNS: &'static str = PAIN_COLUMNS;
 
-    fn insert(
-        tx: &Transaction<'_>,
-        v: &Self,
-        zone: chrono_tz::Tz,
-        now: UtcDateTime,
-    ) -> Result<i64, StoreError> {
-        let i = v.inventory.unwrap_or_default();
-        let f = v.interference.unwrap_or_default();
-        tx.prepare_cached(
-            "INSERT INTO pain_entries (at_ms, zone, local_day, score, worst, least, average, now,
-                 general_activity, mood, walking, normal_work, relations, sleep, enjoyment,
-                 location, note, created_at_ms, updated_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
-        )?
-        .execute(params![
-            to_millis(v.at),
-            zone.name(),
-            local_day(v.at, zone),
-            v.score,
-            i.worst,
-            i.least,
-            i.average,
-            i.now,
-            f.general_activity,
-            f.mood,
-            f.walking,
-            f.normal_work,
-            f.relations,
-            f.sleep,
-            f.enjoyment,
-            v.location,
-            v.note,
-            to_millis(now),
-        ])?;
-        Ok(tx.last_insert_rowid())
+    fn columns(&self, zone: chrono_tz::Tz) -> Vec<(&'static str, Value)> {
+        let i = self.inventory.unwrap_or_default();
+        let f = self.interference.unwrap_or_default();
+        vec![
+            ("at_ms", Value::Integer(to_millis(self.at))),
+            ("local_day", Value::Integer(local_day(self.at, zone))),
+            ("score", score(Some(self.score))),
+            ("worst", score(i.worst)),
+            ("least", score(i.least)),
+            ("average", score(i.average)),
+            ("now", score(i.now)),
+            ("general_activity", score(f.general_activity)),
+            ("mood", score(f.mood)),
+            ("walking", score(f.walking)),
+            ("normal_work", score(f.normal_work)),
+            ("relations", score(f.relations)),
+            ("sleep", score(f.sleep)),
+            ("enjoyment", score(f.enjoyment)),
+            ("location", text(self.location.as_ref())),
+            ("note", text(self.note.as_ref())),
+        ]
     }
 
-    fn update(
-        tx: &Transaction<'_>,
-        old: &PainEntry,
-        v: &Self,
-        now: UtcDateTime,
-    ) -> Result<(), StoreError> {
-        let zone: chrono_tz::Tz = old
-            .time_zone
-            .parse()
-            .map_err(|_| StoreError::damaged("pain_entries.zone"))?;
-        let i = v.inventory.unwrap_or_default();
-        let f = v.interference.unwrap_or_default();
-        tx.prepare_cached(
-            "UPDATE pain_entries SET at_ms = ?2, local_day = ?3, score = ?4, worst = ?5, least = ?6,
-                 average = ?7, now = ?8, general_activity = ?9, mood = ?10, walking = ?11,
-                 normal_work = ?12, relations = ?13, sleep = ?14, enjoyment = ?15, location = ?16,
-                 note = ?17, updated_at_ms = ?18
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            old.id,
-            to_millis(v.at),
-            local_day(v.at, zone),
-            v.score,
-            i.worst,
-            i.least,
-            i.average,
-            i.now,
-            f.general_activity,
-            f.mood,
-            f.walking,
-            f.normal_work,
-            f.relations,
-            f.sleep,
-            f.enjoyment,
-            v.location,
-            v.note,
-            to_millis(now),
-        ])?;
-        Ok(())
-    }
-
-    fn get(conn: &Connection, id: i64) -> Result<Option<PainEntry>, StoreError> {
-        conn.prepare_cached(&format!(
-            "SELECT {PAIN_COLUMNS} FROM pain_entries WHERE id = ?1 AND deleted_at_ms IS NULL"
-        ))?
-        .query_row([id], pain_row)
-        .optional()?
-        .transpose()
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<PainEntry, StoreError>> {
+        pain_row(r)
     }
 
     fn value(entry: &PainEntry) -> &Self {
         &entry.value
+    }
+
+    fn zone(entry: &PainEntry) -> &str {
+        &entry.time_zone
     }
 }
 
@@ -121,30 +74,7 @@ impl Journaled for PainInput {
 /// # Errors
 /// A storage error, or [`StoreError::Corrupt`] for a damaged row.
 pub fn latest_pain(conn: &Connection) -> Result<Option<PainEntry>, StoreError> {
-    conn.prepare_cached(&format!(
-        "SELECT {PAIN_COLUMNS} FROM pain_entries
-         WHERE deleted_at_ms IS NULL ORDER BY at_ms DESC, id DESC LIMIT 1"
-    ))?
-    .query_row([], pain_row)
-    .optional()?
-    .transpose()
-}
-
-/// Live pain entries felt in `[from, to)`, oldest first.
-///
-/// # Errors
-/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
-pub fn pain_between(
-    conn: &Connection,
-    from: UtcDateTime,
-    to: UtcDateTime,
-) -> Result<Vec<PainEntry>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {PAIN_COLUMNS} FROM pain_entries
-         WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
-    ))?;
-    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], pain_row)?;
-    rows.map(|r| r?).collect()
+    journal::latest::<PainInput>(conn)
 }
 
 fn pain_row(r: &Row<'_>) -> rusqlite::Result<Result<PainEntry, StoreError>> {
@@ -195,95 +125,33 @@ impl Journaled for MedicationInput {
     type Entry = MedicationEntry;
     const KIND: &'static str = "medication";
     const TABLE: &'static str = "medication_entries";
+    const READ_COLUMNS: &'static str = MED_COLUMNS;
 
-    fn insert(
-        tx: &Transaction<'_>,
-        v: &Self,
-        zone: chrono_tz::Tz,
-        now: UtcDateTime,
-    ) -> Result<i64, StoreError> {
-        tx.prepare_cached(
-            "INSERT INTO medication_entries (at_ms, zone, local_day, drug, drug_key, dose, unit,
-                 route, breakthrough, reason, created_at_ms, updated_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        )?
-        .execute(params![
-            to_millis(v.at),
-            zone.name(),
-            local_day(v.at, zone),
-            v.drug,
-            v.drug_key(),
-            v.dose,
-            v.unit.code(),
-            v.route.code(),
-            v.breakthrough,
-            v.reason,
-            to_millis(now),
-        ])?;
-        Ok(tx.last_insert_rowid())
+    fn columns(&self, zone: chrono_tz::Tz) -> Vec<(&'static str, Value)> {
+        vec![
+            ("at_ms", Value::Integer(to_millis(self.at))),
+            ("local_day", Value::Integer(local_day(self.at, zone))),
+            ("drug", Value::Text(self.drug.clone())),
+            ("drug_key", Value::Text(self.drug_key())),
+            ("dose", Value::Real(self.dose)),
+            ("unit", Value::Text(self.unit.code().to_owned())),
+            ("route", Value::Text(self.route.code().to_owned())),
+            ("breakthrough", Value::Integer(i64::from(self.breakthrough))),
+            ("reason", text(self.reason.as_ref())),
+        ]
     }
 
-    fn update(
-        tx: &Transaction<'_>,
-        old: &MedicationEntry,
-        v: &Self,
-        now: UtcDateTime,
-    ) -> Result<(), StoreError> {
-        let zone: chrono_tz::Tz = old
-            .time_zone
-            .parse()
-            .map_err(|_| StoreError::damaged("medication_entries.zone"))?;
-        tx.prepare_cached(
-            "UPDATE medication_entries SET at_ms = ?2, local_day = ?3, drug = ?4, drug_key = ?5,
-                 dose = ?6, unit = ?7, route = ?8, breakthrough = ?9, reason = ?10,
-                 updated_at_ms = ?11
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            old.id,
-            to_millis(v.at),
-            local_day(v.at, zone),
-            v.drug,
-            v.drug_key(),
-            v.dose,
-            v.unit.code(),
-            v.route.code(),
-            v.breakthrough,
-            v.reason,
-            to_millis(now),
-        ])?;
-        Ok(())
-    }
-
-    fn get(conn: &Connection, id: i64) -> Result<Option<MedicationEntry>, StoreError> {
-        conn.prepare_cached(&format!(
-            "SELECT {MED_COLUMNS} FROM medication_entries WHERE id = ?1 AND deleted_at_ms IS NULL"
-        ))?
-        .query_row([id], medication_row)
-        .optional()?
-        .transpose()
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<MedicationEntry, StoreError>> {
+        medication_row(r)
     }
 
     fn value(entry: &MedicationEntry) -> &Self {
         &entry.value
     }
-}
 
-/// Live medication doses taken in `[from, to)`, oldest first.
-///
-/// # Errors
-/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
-pub fn medication_between(
-    conn: &Connection,
-    from: UtcDateTime,
-    to: UtcDateTime,
-) -> Result<Vec<MedicationEntry>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {MED_COLUMNS} FROM medication_entries
-         WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
-    ))?;
-    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], medication_row)?;
-    rows.map(|r| r?).collect()
+    fn zone(entry: &MedicationEntry) -> &str {
+        &entry.time_zone
+    }
 }
 
 /// The doses logged since `since`, grouped by drug, amount, unit, route and kind, most often

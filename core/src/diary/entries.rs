@@ -11,7 +11,7 @@ use super::{
     range_days,
 };
 use crate::model::{Author, CalendarDate, InvalidInput, UtcDateTime};
-use crate::store::journal::{self, Journaled, Refusal};
+use crate::store::journal::{self, Refusal};
 
 /// How far back [`usual_doses`] looks, in days.
 pub const USUAL_DOSE_DAYS: i64 = 90;
@@ -72,6 +72,18 @@ pub fn restore_pain(
     journal::restore::<PainInput, _>(tx, id, now, author)
 }
 
+/// Live pain entries felt in `[from, to)`, oldest first (deleted ones left out).
+///
+/// # Errors
+/// A storage error.
+pub fn pain_entries(
+    conn: &Connection,
+    from: UtcDateTime,
+    to: UtcDateTime,
+) -> Result<Vec<PainEntry>, Error> {
+    Ok(journal::between::<PainInput>(conn, from, to)?)
+}
+
 /// Every version of pain entry `id`, oldest first: who changed what, when.
 ///
 /// # Errors
@@ -110,7 +122,7 @@ pub fn repeat_medication(
     now: UtcDateTime,
     author: Author,
 ) -> Result<MedicationEntry, Error> {
-    let old = MedicationInput::get(tx, id)?.ok_or(Refusal::NotFound)?;
+    let old = journal::get::<MedicationInput>(tx, id)?.ok_or(Refusal::NotFound)?;
     let input = MedicationInput {
         at,
         reason: None,
@@ -158,6 +170,18 @@ pub fn restore_medication(
     author: Author,
 ) -> Result<MedicationEntry, Error> {
     journal::restore::<MedicationInput, _>(tx, id, now, author)
+}
+
+/// Live medication doses taken in `[from, to)`, oldest first (deleted ones left out).
+///
+/// # Errors
+/// A storage error.
+pub fn medications(
+    conn: &Connection,
+    from: UtcDateTime,
+    to: UtcDateTime,
+) -> Result<Vec<MedicationEntry>, Error> {
+    Ok(journal::between::<MedicationInput>(conn, from, to)?)
 }
 
 /// Every version of medication entry `id`, oldest first.

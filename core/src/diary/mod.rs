@@ -14,8 +14,9 @@ mod types;
 pub use crate::store::journal::RESTORE_DAYS;
 pub use entries::{
     USUAL_DOSE_DAYS, add_medication, add_pain, compare, delete_medication, delete_pain,
-    edit_medication, edit_pain, medication_history, pain_history, purge_expired, repeat_medication,
-    restore_medication, restore_pain, summary, trend, usual_doses,
+    edit_medication, edit_pain, medication_history, medications, pain_entries, pain_history,
+    purge_expired, repeat_medication, restore_medication, restore_pain, summary, trend,
+    usual_doses,
 };
 pub use trends::{
     DrugTotal, MAX_TREND_DAYS, PainStats, Trend, TrendBucket, TrendComparison, TrendPeriod,

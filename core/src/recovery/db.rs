@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{
@@ -267,79 +268,28 @@ impl Journaled for SymptomInput {
     type Entry = SymptomEntry;
     const KIND: &'static str = "symptom";
     const TABLE: &'static str = "symptom_entries";
+    const READ_COLUMNS: &'static str = SYMPTOM_COLUMNS;
 
-    fn insert(
-        tx: &Transaction<'_>,
-        v: &Self,
-        zone: chrono_tz::Tz,
-        now: UtcDateTime,
-    ) -> Result<i64, StoreError> {
-        tx.prepare_cached(
-            "INSERT INTO symptom_entries (at_ms, zone, symptom, severity, note, created_at_ms,
-                 updated_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        )?
-        .execute(params![
-            to_millis(v.at),
-            zone.name(),
-            v.symptom.code(),
-            v.severity.code(),
-            v.note,
-            to_millis(now),
-        ])?;
-        Ok(tx.last_insert_rowid())
+    fn columns(&self, _zone: chrono_tz::Tz) -> Vec<(&'static str, Value)> {
+        vec![
+            ("at_ms", Value::Integer(to_millis(self.at))),
+            ("symptom", Value::Text(self.symptom.code().to_owned())),
+            ("severity", Value::Text(self.severity.code().to_owned())),
+            ("note", self.note.clone().map_or(Value::Null, Value::Text)),
+        ]
     }
 
-    fn update(
-        tx: &Transaction<'_>,
-        old: &SymptomEntry,
-        v: &Self,
-        now: UtcDateTime,
-    ) -> Result<(), StoreError> {
-        tx.execute(
-            "UPDATE symptom_entries SET at_ms = ?2, symptom = ?3, severity = ?4, note = ?5,
-                 updated_at_ms = ?6 WHERE id = ?1",
-            params![
-                old.id,
-                to_millis(v.at),
-                v.symptom.code(),
-                v.severity.code(),
-                v.note,
-                to_millis(now)
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn get(conn: &Connection, id: i64) -> Result<Option<SymptomEntry>, StoreError> {
-        conn.prepare_cached(&format!(
-            "SELECT {SYMPTOM_COLUMNS} FROM symptom_entries WHERE id = ?1 AND deleted_at_ms IS NULL"
-        ))?
-        .query_row([id], symptom_row)
-        .optional()?
-        .transpose()
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<SymptomEntry, StoreError>> {
+        symptom_row(r)
     }
 
     fn value(entry: &SymptomEntry) -> &Self {
         &entry.value
     }
-}
 
-/// Live symptoms noticed in `[from, to)`, oldest first.
-///
-/// # Errors
-/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
-pub fn symptoms_between(
-    conn: &Connection,
-    from: UtcDateTime,
-    to: UtcDateTime,
-) -> Result<Vec<SymptomEntry>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {SYMPTOM_COLUMNS} FROM symptom_entries
-         WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id"
-    ))?;
-    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], symptom_row)?;
-    rows.map(|r| r?).collect()
+    fn zone(entry: &SymptomEntry) -> &str {
+        &entry.time_zone
+    }
 }
 
 fn symptom_row(r: &Row<'_>) -> rusqlite::Result<Result<SymptomEntry, StoreError>> {

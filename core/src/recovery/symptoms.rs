@@ -85,7 +85,7 @@ pub fn symptoms(
     from: UtcDateTime,
     to: UtcDateTime,
 ) -> Result<Vec<SymptomEntry>, Error> {
-    Ok(super::db::symptoms_between(conn, from, to)?)
+    Ok(journal::between::<SymptomInput>(conn, from, to)?)
 }
 
 /// Every version of symptom entry `id`, oldest first.

@@ -2,12 +2,14 @@
 //! which can be deleted and restored for [`RESTORE_DAYS`] days, then purged for good.
 //!
 //! Written once for every kind of entry (diary pain scores and medication doses, recovery
-//! symptoms): a feature implements [`Journaled`] for its value type, with the SQL of its own
-//! table, and gets [`create`], [`edit`], [`delete`], [`restore`], [`history`] and [`purge`].
+//! symptoms): a feature implements [`Journaled`] for its value type (its table, its columns and
+//! how a row reads back) and gets [`create`], [`edit`], [`delete`], [`restore`], [`get`],
+//! [`between`], [`latest`], [`history`] and [`purge`].
 //! Each change writes the entry's row and its `entry_history` row in the same transaction, so
 //! an entry and its history never disagree.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -21,8 +23,9 @@ pub const RESTORE_DAYS: i64 = 30;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// A kind of entry kept with its history. The table named by [`Journaled::TABLE`] has an
-/// `id INTEGER PRIMARY KEY` and a nullable `deleted_at_ms`.
+/// A kind of entry kept with its history. Its table has an `id INTEGER PRIMARY KEY`, `zone`,
+/// `at_ms`, `created_at_ms`, `updated_at_ms`, a nullable `deleted_at_ms`, and the value columns
+/// [`Journaled::columns`] names; the journal writes the SQL.
 pub trait Journaled: Serialize + DeserializeOwned + PartialEq + Sized {
     /// The stored entry: the values with their id and times.
     type Entry;
@@ -30,37 +33,124 @@ pub trait Journaled: Serialize + DeserializeOwned + PartialEq + Sized {
     const KIND: &'static str;
     /// The entries' table.
     const TABLE: &'static str;
+    /// The columns [`Journaled::from_row`] reads, in its order.
+    const READ_COLUMNS: &'static str;
 
-    /// Inserts a new row for values entered in `zone`; returns its id.
+    /// The value columns and their values for these values entered in `zone` (`at_ms` among
+    /// them; not `zone` and the row's own times, which the journal writes).
+    fn columns(&self, zone: chrono_tz::Tz) -> Vec<(&'static str, Value)>;
+
+    /// The entry in a row of [`Journaled::READ_COLUMNS`]; a damaged value is an inner error.
     ///
     /// # Errors
-    /// A storage error.
-    fn insert(
-        tx: &Transaction<'_>,
-        value: &Self,
-        zone: chrono_tz::Tz,
-        now: UtcDateTime,
-    ) -> Result<i64, StoreError>;
-
-    /// Overwrites the row of `old` with `value` (the zone it was made in stays).
-    ///
-    /// # Errors
-    /// A storage error.
-    fn update(
-        tx: &Transaction<'_>,
-        old: &Self::Entry,
-        value: &Self,
-        now: UtcDateTime,
-    ) -> Result<(), StoreError>;
-
-    /// The live (not deleted) entry `id`.
-    ///
-    /// # Errors
-    /// A storage error, or [`StoreError::Corrupt`] for a damaged row.
-    fn get(conn: &Connection, id: i64) -> Result<Option<Self::Entry>, StoreError>;
+    /// SQLite's error reading the row.
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Self::Entry, StoreError>>;
 
     /// The values of `entry`.
     fn value(entry: &Self::Entry) -> &Self;
+
+    /// The zone `entry` was made in (IANA name): its local day stays counted there.
+    fn zone(entry: &Self::Entry) -> &str;
+}
+
+/// The live (not deleted) entry `id`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn get<T: Journaled>(conn: &Connection, id: i64) -> Result<Option<T::Entry>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM {} WHERE id = ?1 AND deleted_at_ms IS NULL",
+        T::READ_COLUMNS,
+        T::TABLE
+    ))?
+    .query_row([id], T::from_row)
+    .optional()?
+    .transpose()
+}
+
+/// The live entries of kind `T` timed in `[from, to)`, oldest first.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn between<T: Journaled>(
+    conn: &Connection,
+    from: UtcDateTime,
+    to: UtcDateTime,
+) -> Result<Vec<T::Entry>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM {} WHERE deleted_at_ms IS NULL AND at_ms >= ?1 AND at_ms < ?2
+         ORDER BY at_ms, id",
+        T::READ_COLUMNS,
+        T::TABLE
+    ))?;
+    let rows = stmt.query_map(params![to_millis(from), to_millis(to)], T::from_row)?;
+    rows.map(|r| r?).collect()
+}
+
+/// The newest live entry of kind `T` (by its time), if any: one indexed row.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn latest<T: Journaled>(conn: &Connection) -> Result<Option<T::Entry>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM {} WHERE deleted_at_ms IS NULL ORDER BY at_ms DESC, id DESC LIMIT 1",
+        T::READ_COLUMNS,
+        T::TABLE
+    ))?
+    .query_row([], T::from_row)
+    .optional()?
+    .transpose()
+}
+
+fn insert<T: Journaled>(
+    tx: &Transaction<'_>,
+    value: &T,
+    zone: chrono_tz::Tz,
+    now: UtcDateTime,
+) -> Result<i64, StoreError> {
+    let (names, mut values): (Vec<&str>, Vec<Value>) = value.columns(zone).into_iter().unzip();
+    let marks: Vec<String> = (1..=values.len() + 3).map(|i| format!("?{i}")).collect();
+    values.push(Value::Text(zone.name().to_owned()));
+    values.push(Value::Integer(to_millis(now)));
+    values.push(Value::Integer(to_millis(now)));
+    tx.prepare_cached(&format!(
+        "INSERT INTO {} ({}, zone, created_at_ms, updated_at_ms) VALUES ({})",
+        T::TABLE,
+        names.join(", "),
+        marks.join(", ")
+    ))?
+    .execute(params_from_iter(values))?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn update<T: Journaled>(
+    tx: &Transaction<'_>,
+    id: i64,
+    old: &T::Entry,
+    value: &T,
+    now: UtcDateTime,
+) -> Result<(), StoreError> {
+    let zone: chrono_tz::Tz = T::zone(old)
+        .parse()
+        .map_err(|_| StoreError::damaged(&format!("{}.zone", T::TABLE)))?;
+    let (names, mut values): (Vec<&str>, Vec<Value>) = value.columns(zone).into_iter().unzip();
+    let sets: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} = ?{}", i + 1))
+        .collect();
+    let n = values.len();
+    values.push(Value::Integer(to_millis(now)));
+    values.push(Value::Integer(id));
+    tx.prepare_cached(&format!(
+        "UPDATE {} SET {}, updated_at_ms = ?{} WHERE id = ?{}",
+        T::TABLE,
+        sets.join(", "),
+        n + 1,
+        n + 2
+    ))?
+    .execute(params_from_iter(values))?;
+    Ok(())
 }
 
 /// Why a delete or a restore was not done.
@@ -134,7 +224,7 @@ pub fn create<T: Journaled>(
     now: UtcDateTime,
     author: Author,
 ) -> Result<T::Entry, StoreError> {
-    let id = T::insert(tx, value, zone, now)?;
+    let id = insert(tx, value, zone, now)?;
     record(
         tx,
         T::KIND,
@@ -144,7 +234,7 @@ pub fn create<T: Journaled>(
         ChangeAction::Created,
         &snapshot(value)?,
     )?;
-    T::get(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))
+    get::<T>(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))
 }
 
 /// Replaces the values of live entry `id` and records the edit (an edit that changes nothing
@@ -159,11 +249,11 @@ pub fn edit<T: Journaled, E: From<StoreError> + From<Refusal>>(
     now: UtcDateTime,
     author: Author,
 ) -> Result<T::Entry, E> {
-    let old = T::get(tx, id)?.ok_or(Refusal::NotFound)?;
+    let old = get::<T>(tx, id)?.ok_or(Refusal::NotFound)?;
     if T::value(&old) == value {
         return Ok(old);
     }
-    T::update(tx, &old, value, now)?;
+    update(tx, id, &old, value, now)?;
     record(
         tx,
         T::KIND,
@@ -173,7 +263,7 @@ pub fn edit<T: Journaled, E: From<StoreError> + From<Refusal>>(
         ChangeAction::Edited,
         &snapshot(value)?,
     )?;
-    Ok(T::get(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))?)
+    Ok(get::<T>(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))?)
 }
 
 /// Deletes live entry `id` (restorable for [`RESTORE_DAYS`] days).
@@ -252,7 +342,7 @@ pub fn restore<T: Journaled, E: From<StoreError> + From<Refusal>>(
         ChangeAction::Restored,
         &snapshot,
     )?;
-    Ok(T::get(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))?)
+    Ok(get::<T>(tx, id)?.ok_or_else(|| StoreError::damaged(T::TABLE))?)
 }
 
 /// Every version of entry `id`, oldest first: each change with the values after it.
