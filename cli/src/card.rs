@@ -115,13 +115,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         } => {
             let card = open(db, "UTC")?.card();
             // The sample card every test suite uses (a made-up patient, a simulated pump).
-            card.save(thecal_sim::fixtures::sample_card())
+            crate::block_on(card.save(thecal_sim::fixtures::sample_card()))
                 .map_err(|e| e.to_string())?;
-            let key = card
-                .create_clinic_key(clinic.clone())
+            let key = crate::block_on(card.create_clinic_key(clinic.clone()))
                 .map_err(|e| e.to_string())?;
-            let signed = card
-                .issue(key.key_id.clone(), *valid_days)
+            let signed = crate::block_on(card.issue(key.key_id.clone(), *valid_days))
                 .map_err(|e| e.to_string())?;
             println!(
                 "Demo card saved and signed by {} (key {}).",
@@ -149,8 +147,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 Format::Txt => CardFormat::Text,
                 Format::Svg | Format::Png => CardFormat::Svg,
             };
-            let mut bytes = card
-                .render(languages, as_core, layout)
+            let mut bytes = crate::block_on(card.render(languages, as_core, layout))
                 .map_err(|e| e.to_string())?;
             if matches!(format, Format::Png) {
                 let svg = String::from_utf8(bytes).map_err(|e| e.to_string())?;
@@ -167,7 +164,8 @@ pub fn run(args: &Args) -> Result<(), String> {
             trust,
         } => verify(db.as_ref(), text.as_deref(), image.as_ref(), trust),
         Command::Keys { db } => {
-            for k in open(db, "UTC")?.card().keys().map_err(|e| e.to_string())? {
+            let keys = crate::block_on(open(db, "UTC")?.card().keys());
+            for k in keys.map_err(|e| e.to_string())? {
                 let role = if k.can_sign { "signs" } else { "trusted" };
                 println!("{}  {}  {role}  {}", k.key_id, k.public_key, k.name);
             }
@@ -176,11 +174,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         Command::MriScan { db, at, lang } => {
             let language = parse_languages(lang)?[0];
             let card = open(db, "UTC")?.card();
-            let scan = card
-                .log_mri_scan(at.unwrap_or_else(Utc::now))
+            let scan = crate::block_on(card.log_mri_scan(at.unwrap_or_else(Utc::now)))
                 .map_err(|e| e.to_string())?;
             println!("MRI scan logged (#{}).", scan.id);
-            for s in card.pending_mri_follow_ups().map_err(|e| e.to_string())? {
+            for s in crate::block_on(card.pending_mri_follow_ups()).map_err(|e| e.to_string())? {
                 if let Some(action) = s.follow_up {
                     print_follow_up(&card, action, language, s.scanned_at);
                 }
@@ -210,18 +207,18 @@ fn verify(
     let dir = db.cloned().unwrap_or_else(|| tmp.path().to_owned());
     let card = open(&dir, "UTC")?.card();
     for (i, key) in trust.iter().enumerate() {
-        card.trust_issuer(
+        crate::block_on(card.trust_issuer(
             format!("trusted on the command line ({})", i + 1),
             key.clone(),
-        )
+        ))
         .map_err(|e| e.to_string())?;
     }
     let result = match (text, image) {
-        (Some(t), _) => card.verify(t.to_owned()),
+        (Some(t), _) => crate::block_on(card.verify(t.to_owned())),
         (None, Some(path)) => {
             let bytes =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            card.verify(card_png::read_qr(&bytes).map_err(|e| e.to_string())?)
+            crate::block_on(card.verify(card_png::read_qr(&bytes).map_err(|e| e.to_string())?))
         }
         (None, None) => return Err("give --text or --image".into()),
     }

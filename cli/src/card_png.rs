@@ -127,14 +127,19 @@ mod tests {
             time_zone: "Europe/Paris".into(),
             ..ThecalConfig::default()
         };
-        let thecal =
-            Thecal::open_with_clock(dir.path(), &config, Arc::new(ManualClock::new(now))).unwrap();
-        thecal.card().save(sample_card()).unwrap();
+        let thecal = Thecal::open_with_clock(
+            dir.path(),
+            &config,
+            Arc::new(ManualClock::new(now)),
+            thecal_sim::fixtures::MemorySecretStore::new(),
+        )
+        .unwrap();
+        crate::block_on(thecal.card().save(sample_card())).unwrap();
         (dir, thecal)
     }
 
     fn english_view(thecal: &Thecal) -> Vec<CardView> {
-        thecal.card().views(vec![CardLanguage::English]).unwrap()
+        crate::block_on(thecal.card().views(vec![CardLanguage::English])).unwrap()
     }
 
     #[test]
@@ -163,13 +168,14 @@ mod tests {
     fn a_png_of_the_card_verifies() {
         let (_d, thecal) = open();
         let card = thecal.card();
-        let key = card.create_clinic_key("Clinic".into()).unwrap();
-        card.issue(key.key_id, 30).unwrap();
+        let key = crate::block_on(card.create_clinic_key("Clinic".into())).unwrap();
+        crate::block_on(card.issue(key.key_id, 30)).unwrap();
         for lang in [CardLanguage::English, CardLanguage::Arabic] {
             for layout in [CardLayout::Card, CardLayout::Phone] {
-                let svg = card.render(vec![lang], CardFormat::Svg, layout).unwrap();
+                let svg =
+                    crate::block_on(card.render(vec![lang], CardFormat::Svg, layout)).unwrap();
                 let png = png(&String::from_utf8(svg).unwrap()).unwrap();
-                let r = card.verify(read_qr(&png).unwrap()).unwrap();
+                let r = crate::block_on(card.verify(read_qr(&png).unwrap())).unwrap();
                 assert_eq!(r.status, VerifyStatus::Valid, "{lang:?} {layout:?}");
             }
         }

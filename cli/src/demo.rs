@@ -214,15 +214,20 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
         time_zone: args.tz.clone(),
         ..ThecalConfig::default()
     };
-    let thecal =
-        Thecal::open_with_clock(&dir, &config, clock.clone()).map_err(|e| e.to_string())?;
+    let secrets = Arc::new(crate::keys::FileSecretStore::in_data_dir(&dir));
+    let thecal = Thecal::open_with_clock(&dir, &config, clock.clone(), secrets)
+        .map_err(|e| e.to_string())?;
     let transport = rt
         .block_on(BtleplugTransport::new())
         .map_err(|e| e.to_string())?;
     let feed = Arc::new(Feed::default());
-    let _subscription = thecal
-        .link()
-        .subscribe(Arc::new(FeedListener(feed.clone(), clock.clone())));
+    let _subscription = rt
+        .block_on(
+            thecal
+                .link()
+                .subscribe(Arc::new(FeedListener(feed.clone(), clock.clone()))),
+        )
+        .map_err(|e| e.to_string())?;
     let link_config = LinkConfig {
         backoff: BackoffConfig {
             initial: Duration::from_millis(250),
@@ -230,9 +235,7 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
         },
         scan_timeout: Duration::from_secs(5),
     };
-    thecal
-        .link()
-        .start_with(Arc::new(transport), link_config)
+    rt.block_on(thecal.link().start_with(Arc::new(transport), link_config))
         .map_err(|e| e.to_string())?;
 
     // The pump's world moves with the simulated clock.
@@ -249,7 +252,7 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
     };
 
     let result = if args.once {
-        once(&thecal, &feed, args.json)
+        once(&thecal, &feed, &rt, args.json)
     } else {
         interactive(&thecal, &feed, &rt, &sim, &peripheral, tz)
     };
@@ -260,10 +263,15 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
     result
 }
 
-fn once(thecal: &Thecal, feed: &Feed, _json: bool) -> Result<(), String> {
+fn once(
+    thecal: &Thecal,
+    feed: &Feed,
+    rt: &tokio::runtime::Runtime,
+    _json: bool,
+) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let d = thecal.dashboard().map_err(|e| e.to_string())?;
+        let d = rt.block_on(thecal.dashboard()).map_err(|e| e.to_string())?;
         let ready = d.link_state == LinkState::Connected
             && d.freshness == Freshness::Fresh
             && feed.synced.load(std::sync::atomic::Ordering::SeqCst);
@@ -296,7 +304,7 @@ fn interactive(
     let mut message =
         String::from("q quit · d drop the link · a acknowledge alarm · f raise a fault");
     let result = loop {
-        let d = match thecal.dashboard() {
+        let d = match rt.block_on(thecal.dashboard()) {
             Ok(d) => d,
             Err(e) => break Err(e.to_string()),
         };
@@ -328,7 +336,7 @@ fn interactive(
                     .iter()
                     .find(|a| a.alarm.app_acknowledged_at.is_none())
                 {
-                    Some(a) => match thecal.pumps().acknowledge_alarm(a.alarm.id) {
+                    Some(a) => match rt.block_on(thecal.pumps().acknowledge_alarm(a.alarm.id)) {
                         Ok(_) => format!(
                             "acknowledged in the app: {} (never sent to the pump)",
                             alarm_text(a.alarm.kind)

@@ -4,6 +4,7 @@ mod card;
 mod card_png;
 mod demo;
 mod frame;
+mod keys;
 mod sim;
 mod status;
 
@@ -69,14 +70,24 @@ fn run_demo(args: &demo::Args) -> Result<(), String> {
     demo::run(args, &bus)
 }
 
-/// Opens the app's data in `dir` for a patient in `tz`, as the apps do.
+/// Opens the app's data in `dir` for a patient in `tz`, as the apps do, with the CLI's key
+/// store (`dir/keys/`).
 fn open(dir: &Path, tz: &str) -> Result<Arc<Thecal>, String> {
-    Thecal::open(
+    block_on(Thecal::open(
         dir.to_string_lossy().into_owned(),
         ThecalConfig {
             time_zone: tz.to_owned(),
             ..ThecalConfig::default()
         },
-    )
+        Arc::new(keys::FileSecretStore::in_data_dir(dir)),
+    ))
     .map_err(|e| e.to_string())
+}
+
+/// Runs one of the API's async calls to completion (the CLI does one thing at a time).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt.block_on(f),
+        Err(e) => panic!("cannot start the command's runtime: {e}"),
+    }
 }

@@ -44,22 +44,19 @@ pub fn run(args: &Args) -> Result<(), String> {
         .map_err(|_| format!("unknown time zone {}", args.tz))?;
     let thecal = open(&dir, &args.tz)?;
     let pumps = thecal.pumps();
-    let list = pumps.list().map_err(|e| e.to_string())?;
+    let list = crate::block_on(pumps.list()).map_err(|e| e.to_string())?;
     let Some(pump) = list.last() else {
         return Err(format!("no pump is paired in {}", dir.display()));
     };
     let serial = pump.serial.clone();
-    let reading = pumps
-        .latest_reading(serial.clone())
-        .map_err(|e| e.to_string())?;
-    let alarms: Vec<_> = pumps
-        .alarm_history(serial.clone(), 1_000)
+    let reading =
+        crate::block_on(pumps.latest_reading(serial.clone())).map_err(|e| e.to_string())?;
+    let alarms: Vec<_> = crate::block_on(pumps.alarm_history(serial.clone(), 1_000))
         .map_err(|e| e.to_string())?
         .into_iter()
         .filter(|a| a.cleared_at.is_none())
         .collect();
-    let last_refill = pumps
-        .refill_log(serial, 1)
+    let last_refill = crate::block_on(pumps.refill_log(serial, 1))
         .map_err(|e| e.to_string())?
         .into_iter()
         .next();

@@ -87,6 +87,11 @@ fn main() {
         time_zone: "Europe/Paris".into(),
         ..ThecalConfig::default()
     };
+    let secrets = thecal_sim::fixtures::MemorySecretStore::new();
+    // The API's futures run on any executor; the caller's is a plain current-thread one.
+    let caller = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let (mut floor, mut dash) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
     for i in 0..SAMPLES + 20 {
         let t0 = Instant::now();
@@ -102,8 +107,9 @@ fn main() {
         drop(c);
         let f = t0.elapsed();
         let t1 = Instant::now();
-        let thecal = Thecal::open_with_clock(&dir, &config, clock.clone()).expect("open");
-        let d = thecal.dashboard().expect("dashboard");
+        let thecal =
+            Thecal::open_with_clock(&dir, &config, clock.clone(), secrets.clone()).expect("open");
+        let d = caller.block_on(thecal.dashboard()).expect("dashboard");
         std::hint::black_box(&d);
         let e = t1.elapsed();
         drop(thecal);

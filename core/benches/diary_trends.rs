@@ -46,8 +46,13 @@ fn trends(c: &mut Criterion) {
         time_zone: "Europe/Paris".into(),
         ..ThecalConfig::default()
     };
-    let thecal = Thecal::open_with_clock(dir.path(), &config, Arc::new(ManualClock::new(now)))
-        .expect("open");
+    let thecal = Thecal::open_with_clock(
+        dir.path(),
+        &config,
+        Arc::new(ManualClock::new(now)),
+        thecal_sim::fixtures::MemorySecretStore::new(),
+    )
+    .expect("open");
     seed(&thecal, now);
     let diary = thecal.diary();
     let rt = tokio::runtime::Builder::new_current_thread()

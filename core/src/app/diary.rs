@@ -28,38 +28,47 @@ impl Diary {
     ///
     /// # Errors
     /// [`DiaryError::InvalidInput`] naming the field (`score`, `at`…), or a storage error.
-    pub fn add_pain(&self, input: PainInput, author: Author) -> Result<PainEntry, DiaryError> {
-        let (i, now) = (&self.inner, self.inner.now());
-        i.write("saving a pain entry", |tx| {
-            diary::add_pain(tx, input, i.zone, now, author)
+    pub async fn add_pain(
+        &self,
+        input: PainInput,
+        author: Author,
+    ) -> Result<PainEntry, DiaryError> {
+        let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        i.write_blocking("saving a pain entry", move |tx| {
+            diary::add_pain(tx, input, zone, now, author)
         })
+        .await
     }
 
     /// Changes a pain entry; the earlier values stay in its history.
     ///
     /// # Errors
     /// [`DiaryError::InvalidInput`], [`DiaryError::NotFound`], or a storage error.
-    pub fn edit_pain(
+    pub async fn edit_pain(
         &self,
         id: i64,
         input: PainInput,
         author: Author,
     ) -> Result<PainEntry, DiaryError> {
         let now = self.inner.now();
-        self.inner.write("editing a pain entry", |tx| {
-            diary::edit_pain(tx, id, input, now, author)
-        })
+        self.inner
+            .write_blocking("editing a pain entry", move |tx| {
+                diary::edit_pain(tx, id, input, now, author)
+            })
+            .await
     }
 
     /// Deletes a pain entry; it can be restored for 30 days.
     ///
     /// # Errors
     /// [`DiaryError::NotFound`], or a storage error.
-    pub fn delete_pain(&self, id: i64, author: Author) -> Result<(), DiaryError> {
+    pub async fn delete_pain(&self, id: i64, author: Author) -> Result<(), DiaryError> {
         let now = self.inner.now();
-        self.inner.write("deleting a pain entry", |tx| {
-            diary::delete_pain(tx, id, now, author)
-        })
+        self.inner
+            .write_blocking("deleting a pain entry", move |tx| {
+                diary::delete_pain(tx, id, now, author)
+            })
+            .await
     }
 
     /// Brings back a pain entry deleted less than 30 days ago.
@@ -67,34 +76,41 @@ impl Diary {
     /// # Errors
     /// [`DiaryError::NotFound`], [`DiaryError::NotDeleted`], [`DiaryError::RestoreExpired`], or
     /// a storage error.
-    pub fn restore_pain(&self, id: i64, author: Author) -> Result<PainEntry, DiaryError> {
+    pub async fn restore_pain(&self, id: i64, author: Author) -> Result<PainEntry, DiaryError> {
         let now = self.inner.now();
-        self.inner.write("restoring a pain entry", |tx| {
-            diary::restore_pain(tx, id, now, author)
-        })
+        self.inner
+            .write_blocking("restoring a pain entry", move |tx| {
+                diary::restore_pain(tx, id, now, author)
+            })
+            .await
     }
 
     /// Pain entries felt in `[from, to)`, oldest first (deleted ones left out).
     ///
     /// # Errors
     /// A storage error.
-    pub fn pain_entries(
+    pub async fn pain_entries(
         &self,
         from: UtcDateTime,
         to: UtcDateTime,
     ) -> Result<Vec<PainEntry>, DiaryError> {
         self.inner
-            .read("reading pain entries", |c| diary::pain_entries(c, from, to))
+            .read_blocking("reading pain entries", move |c| {
+                diary::pain_entries(c, from, to)
+            })
+            .await
     }
 
     /// Every version of a pain entry, oldest first: who changed what, when.
     ///
     /// # Errors
     /// A storage error.
-    pub fn pain_history(&self, id: i64) -> Result<Vec<PainRevision>, DiaryError> {
-        self.inner.read("reading a pain entry's history", |c| {
-            diary::pain_history(c, id)
-        })
+    pub async fn pain_history(&self, id: i64) -> Result<Vec<PainRevision>, DiaryError> {
+        self.inner
+            .read_blocking("reading a pain entry's history", move |c| {
+                diary::pain_history(c, id)
+            })
+            .await
     }
 
     /// Saves a medication dose.
@@ -102,58 +118,64 @@ impl Diary {
     /// # Errors
     /// [`DiaryError::InvalidInput`] naming the field (`drug`, `dose`, `at`…), or a storage
     /// error.
-    pub fn add_medication(
+    pub async fn add_medication(
         &self,
         input: MedicationInput,
         author: Author,
     ) -> Result<MedicationEntry, DiaryError> {
-        let (i, now) = (&self.inner, self.inner.now());
-        i.write("saving a medication dose", |tx| {
-            diary::add_medication(tx, input, i.zone, now, author)
+        let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        i.write_blocking("saving a medication dose", move |tx| {
+            diary::add_medication(tx, input, zone, now, author)
         })
+        .await
     }
 
     /// Logs the same dose as entry `id` again, taken at `at` (quick re-entry of a usual dose).
     ///
     /// # Errors
     /// [`DiaryError::NotFound`], [`DiaryError::InvalidInput`] for `at`, or a storage error.
-    pub fn repeat_medication(
+    pub async fn repeat_medication(
         &self,
         id: i64,
         at: UtcDateTime,
         author: Author,
     ) -> Result<MedicationEntry, DiaryError> {
-        let (i, now) = (&self.inner, self.inner.now());
-        i.write("repeating a medication dose", |tx| {
-            diary::repeat_medication(tx, id, at, i.zone, now, author)
+        let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        i.write_blocking("repeating a medication dose", move |tx| {
+            diary::repeat_medication(tx, id, at, zone, now, author)
         })
+        .await
     }
 
     /// Changes a medication dose; the earlier values stay in its history.
     ///
     /// # Errors
     /// [`DiaryError::InvalidInput`], [`DiaryError::NotFound`], or a storage error.
-    pub fn edit_medication(
+    pub async fn edit_medication(
         &self,
         id: i64,
         input: MedicationInput,
         author: Author,
     ) -> Result<MedicationEntry, DiaryError> {
         let now = self.inner.now();
-        self.inner.write("editing a medication dose", |tx| {
-            diary::edit_medication(tx, id, input, now, author)
-        })
+        self.inner
+            .write_blocking("editing a medication dose", move |tx| {
+                diary::edit_medication(tx, id, input, now, author)
+            })
+            .await
     }
 
     /// Deletes a medication dose; it can be restored for 30 days.
     ///
     /// # Errors
     /// [`DiaryError::NotFound`], or a storage error.
-    pub fn delete_medication(&self, id: i64, author: Author) -> Result<(), DiaryError> {
+    pub async fn delete_medication(&self, id: i64, author: Author) -> Result<(), DiaryError> {
         let now = self.inner.now();
-        self.inner.write("deleting a medication dose", |tx| {
-            diary::delete_medication(tx, id, now, author)
-        })
+        self.inner
+            .write_blocking("deleting a medication dose", move |tx| {
+                diary::delete_medication(tx, id, now, author)
+            })
+            .await
     }
 
     /// Brings back a medication dose deleted less than 30 days ago.
@@ -161,49 +183,58 @@ impl Diary {
     /// # Errors
     /// [`DiaryError::NotFound`], [`DiaryError::NotDeleted`], [`DiaryError::RestoreExpired`], or
     /// a storage error.
-    pub fn restore_medication(
+    pub async fn restore_medication(
         &self,
         id: i64,
         author: Author,
     ) -> Result<MedicationEntry, DiaryError> {
         let now = self.inner.now();
-        self.inner.write("restoring a medication dose", |tx| {
-            diary::restore_medication(tx, id, now, author)
-        })
+        self.inner
+            .write_blocking("restoring a medication dose", move |tx| {
+                diary::restore_medication(tx, id, now, author)
+            })
+            .await
     }
 
     /// Medication doses taken in `[from, to)`, oldest first (deleted ones left out).
     ///
     /// # Errors
     /// A storage error.
-    pub fn medications(
+    pub async fn medications(
         &self,
         from: UtcDateTime,
         to: UtcDateTime,
     ) -> Result<Vec<MedicationEntry>, DiaryError> {
-        self.inner.read("reading medication doses", |c| {
-            diary::medications(c, from, to)
-        })
+        self.inner
+            .read_blocking("reading medication doses", move |c| {
+                diary::medications(c, from, to)
+            })
+            .await
     }
 
     /// Every version of a medication dose, oldest first.
     ///
     /// # Errors
     /// A storage error.
-    pub fn medication_history(&self, id: i64) -> Result<Vec<MedicationRevision>, DiaryError> {
-        self.inner.read("reading a medication dose's history", |c| {
-            diary::medication_history(c, id)
-        })
+    pub async fn medication_history(&self, id: i64) -> Result<Vec<MedicationRevision>, DiaryError> {
+        self.inner
+            .read_blocking("reading a medication dose's history", move |c| {
+                diary::medication_history(c, id)
+            })
+            .await
     }
 
     /// The doses logged most often in the last 90 days (for one-tap re-entry), at most `limit`.
     ///
     /// # Errors
     /// A storage error.
-    pub fn usual_doses(&self, limit: u32) -> Result<Vec<UsualDose>, DiaryError> {
+    pub async fn usual_doses(&self, limit: u32) -> Result<Vec<UsualDose>, DiaryError> {
         let now = self.inner.now();
         self.inner
-            .read("reading usual doses", |c| diary::usual_doses(c, now, limit))
+            .read_blocking("reading usual doses", move |c| {
+                diary::usual_doses(c, now, limit)
+            })
+            .await
     }
 
     /// Daily or weekly pain and medication aggregates of the local days `from..=to`.
@@ -259,10 +290,12 @@ impl Diary {
     ///
     /// # Errors
     /// A storage error.
-    pub fn purge_expired(&self) -> Result<u32, DiaryError> {
+    pub async fn purge_expired(&self) -> Result<u32, DiaryError> {
         let now = self.inner.now();
-        self.inner.write("purging deleted entries", |tx| {
-            diary::purge_expired(tx, now)
-        })
+        self.inner
+            .write_blocking("purging deleted entries", move |tx| {
+                diary::purge_expired(tx, now)
+            })
+            .await
     }
 }

@@ -74,8 +74,12 @@ macro_rules! public_error {
     };
     ($(#[$meta:meta])* pub enum $name:ident { $($own:tt)* }) => {
         $(#[$meta])*
+        ///
+        /// Its message (Kotlin `toString()`, Swift `description`) is the sentence to show the
+        /// person.
         #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
         #[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+        #[cfg_attr(feature = "uniffi", uniffi::export(Display))]
         #[non_exhaustive]
         pub enum $name {
             /// A value given is not valid: `field` names it as in the API (`score`, `at`,
@@ -249,6 +253,14 @@ public_error! {
             /// What went wrong (never card data).
             reason: String,
         },
+        /// The phone's secure key storage (where the clinic's signing key lives) cannot be used.
+        #[error(
+            "The phone's secure key storage cannot be used now ({reason}). Unlock the phone and try again."
+        )]
+        KeyStoreUnavailable {
+            /// The platform's reason (never a secret).
+            reason: String,
+        },
     }
 }
 
@@ -306,6 +318,7 @@ impl From<card::Error> for CardError {
             card::Error::NoCard => Self::NoCard,
             card::Error::UnknownClinicKey => Self::UnknownClinicKey,
             card::Error::Rendering { reason } => Self::Rendering { reason },
+            card::Error::KeyStore { reason } => Self::KeyStoreUnavailable { reason },
             card::Error::Internal { context } => Self::internal(&context),
         }
     }

@@ -26,15 +26,15 @@ impl PumpLink {
     ///
     /// # Errors
     /// [`LinkError::AlreadyRunning`], or the transport's error when it cannot take events.
-    pub fn start(&self, transport: Arc<dyn BleTransport>) -> Result<(), LinkError> {
-        self.start_with(transport, LinkConfig::default())
+    pub async fn start(&self, transport: Arc<dyn BleTransport>) -> Result<(), LinkError> {
+        self.start_with(transport, LinkConfig::default()).await
     }
 
     /// As [`PumpLink::start`], with `config` (reconnect timing, scan length).
     ///
     /// # Errors
     /// As [`PumpLink::start`].
-    pub fn start_with(
+    pub async fn start_with(
         &self,
         transport: Arc<dyn BleTransport>,
         config: LinkConfig,
@@ -55,7 +55,7 @@ impl PumpLink {
     ///
     /// # Errors
     /// [`LinkError::NotRunning`].
-    pub fn drop_link(&self) -> Result<(), LinkError> {
+    pub async fn drop_link(&self) -> Result<(), LinkError> {
         guard("dropping the link", || Ok(self.inner.link.drop_link()?))
     }
 
@@ -63,27 +63,45 @@ impl PumpLink {
     ///
     /// # Errors
     /// A storage error.
-    pub fn snapshot(&self) -> Result<LinkSnapshot, LinkError> {
-        guard("reading the link state", || {
-            Ok(self.inner.link.snapshot()?)
-        })
+    pub async fn snapshot(&self) -> Result<LinkSnapshot, LinkError> {
+        self.inner
+            .run_blocking("reading the link state", |i| Ok(i.link.snapshot()?))
+            .await
     }
 
     /// How fresh the newest reading is now, by the app's staleness thresholds.
     ///
     /// # Errors
     /// A storage error.
-    pub fn freshness(&self) -> Result<Freshness, LinkError> {
-        let i = &self.inner;
-        guard("reading the data age", || {
-            Ok(i.link.freshness(i.freshness)?)
-        })
+    pub async fn freshness(&self) -> Result<Freshness, LinkError> {
+        self.inner
+            .run_blocking("reading the data age", |i| {
+                Ok(i.link.freshness(i.freshness)?)
+            })
+            .await
     }
 
-    /// Subscribes `listener` to live updates: it receives `LinkEvent::Snapshot` first, then
-    /// every change, in order. Keep the returned handle; dropping or cancelling it stops
-    /// delivery.
-    pub fn subscribe(&self, listener: Arc<dyn LinkListener>) -> Arc<Subscription> {
-        self.inner.link.subscribe(listener)
+    /// Subscribes `listener` to live updates: it receives `LinkEvent::Snapshot` first (read from
+    /// the store, off the caller's thread), then every change, in order. Keep the returned
+    /// handle; dropping or cancelling it stops delivery.
+    ///
+    /// # Errors
+    /// [`LinkError::Internal`] if the core cannot start delivering.
+    pub async fn subscribe(
+        &self,
+        listener: Arc<dyn LinkListener>,
+    ) -> Result<Arc<Subscription>, LinkError> {
+        self.inner
+            .run_blocking("subscribing to the link", move |i| {
+                Ok(i.link.subscribe(listener))
+            })
+            .await
+    }
+
+    /// How many listeners are subscribed now (a cancelled or dropped subscription no longer
+    /// counts): for the apps' tests and leak checks.
+    #[must_use]
+    pub fn subscriber_count(&self) -> u32 {
+        self.inner.link.subscriber_count()
     }
 }

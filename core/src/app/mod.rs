@@ -17,6 +17,7 @@ mod runtime;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rusqlite::{Connection, Transaction};
 
@@ -28,12 +29,12 @@ pub use pumps::Pumps;
 pub use recovery::Recovery;
 
 use self::errors::PublicError;
-use self::guard::{guard, guard_blocking};
+use self::guard::{guard_blocking, guard_thread};
 use self::runtime::LazyRuntime;
-use crate::dashboard::Dashboard;
-use crate::link::FreshnessConfig;
+use crate::dashboard::{Dashboard, DashboardListener};
+use crate::link::{FreshnessConfig, LinkEvent, LinkListener, ListenerError, Subscription};
 use crate::model::{Clock, SystemClock, UtcDateTime, parse_time_zone};
-use crate::store::{Store, StoreError};
+use crate::store::{SecretStore, Store, StoreError};
 
 /// What the app tells the core when it opens it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +64,15 @@ struct Inner {
     zone: chrono_tz::Tz,
     freshness: FreshnessConfig,
     link: Arc<crate::link::Link>,
+    secrets: Arc<dyn SecretStore>,
     runtime: LazyRuntime,
+    /// Bumped by every write of the app and every event of the link: dashboard watchers wait on
+    /// it.
+    changes: tokio::sync::watch::Sender<u64>,
+    /// Forwards the link's events to `changes`, started with the first dashboard watcher.
+    link_changes: std::sync::OnceLock<Arc<Subscription>>,
+    /// Dashboard watchers not cancelled.
+    dashboard_watchers: Arc<AtomicU32>,
 }
 
 impl Inner {
@@ -71,53 +80,48 @@ impl Inner {
         self.clock.now()
     }
 
-    /// Runs `f` on the store, guarded: a panic becomes the area's `Internal` error.
-    fn run<T, E: PublicError>(
-        &self,
-        context: &'static str,
-        f: impl FnOnce(&Store) -> Result<T, E>,
-    ) -> Result<T, E> {
-        guard(context, || f(&self.store))
+    /// Tells dashboard watchers that something they show may have changed.
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// As [`Inner::run`], off the caller's thread on the core's runtime.
+    /// Keeps `listener` up to date with the dashboard (see [`crate::dashboard::watch`]).
+    fn watch_dashboard(&self, listener: Arc<dyn DashboardListener>) -> Arc<Subscription> {
+        self.link_changes.get_or_init(|| {
+            let changes = self.changes.clone();
+            self.link.subscribe(Arc::new(LinkChanges(changes)))
+        });
+        let watch = crate::dashboard::Watch {
+            store: Arc::clone(&self.store),
+            link: Arc::clone(&self.link),
+            clock: Arc::clone(&self.clock),
+            zone: self.zone,
+            freshness: self.freshness,
+            changes: self.changes.subscribe(),
+        };
+        let inner = crate::dashboard::watch(&self.runtime.handle(), watch, listener);
+        let count = Arc::clone(&self.dashboard_watchers);
+        count.fetch_add(1, Ordering::SeqCst);
+        Subscription::new(move || {
+            inner.cancel();
+            count.fetch_sub(1, Ordering::SeqCst);
+        })
+    }
+
+    /// Runs blocking `f` off the caller's thread on the core's runtime, guarded: a panic becomes
+    /// the area's `Internal` error. Every call of the apps' API that touches the disk, the
+    /// network or the radio goes through it, so none blocks the caller's thread.
     async fn run_blocking<T, E>(
         self: &Arc<Self>,
         context: &'static str,
-        f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
+        f: impl FnOnce(&Self) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
         E: PublicError + Send + 'static,
     {
         let inner = Arc::clone(self);
-        guard_blocking(&self.runtime.handle(), context, move || f(&inner.store)).await
-    }
-
-    /// Runs `f` on a read connection, guarded, with its error mapped to the area's.
-    fn read<T, I, E>(
-        &self,
-        context: &'static str,
-        f: impl FnOnce(&Connection) -> Result<T, I>,
-    ) -> Result<T, E>
-    where
-        I: From<StoreError>,
-        E: From<I> + PublicError,
-    {
-        self.run(context, |s| s.read(f).map_err(E::from))
-    }
-
-    /// Runs `f` in one write transaction, guarded, with its error mapped to the area's.
-    fn write<T, I, E>(
-        &self,
-        context: &'static str,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, I>,
-    ) -> Result<T, E>
-    where
-        I: From<StoreError>,
-        E: From<I> + PublicError,
-    {
-        self.run(context, |s| s.write(f).map_err(E::from))
+        guard_blocking(&self.runtime.handle(), context, move || f(&inner)).await
     }
 
     /// As [`Inner::read`], off the caller's thread on the core's runtime.
@@ -131,7 +135,7 @@ impl Inner {
         I: From<StoreError>,
         E: From<I> + PublicError + Send + 'static,
     {
-        self.run_blocking(context, move |s| s.read(f).map_err(E::from))
+        self.run_blocking(context, move |i| i.store.read(f).map_err(E::from))
             .await
     }
 
@@ -146,8 +150,24 @@ impl Inner {
         I: From<StoreError>,
         E: From<I> + PublicError + Send + 'static,
     {
-        self.run_blocking(context, move |s| s.write(f).map_err(E::from))
-            .await
+        let out = self
+            .run_blocking(context, move |i| i.store.write(f).map_err(E::from))
+            .await;
+        if out.is_ok() {
+            self.changed();
+        }
+        out
+    }
+}
+
+/// Forwards every link event to the change signal (the events themselves are the link's).
+#[derive(Debug)]
+struct LinkChanges(tokio::sync::watch::Sender<u64>);
+
+impl LinkListener for LinkChanges {
+    fn on_event(&self, _: LinkEvent) -> Result<(), ListenerError> {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
     }
 }
 
@@ -160,16 +180,22 @@ pub struct Thecal {
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Thecal {
-    /// Opens Thecal with its data in the folder `dir` (created if needed).
+    /// Opens Thecal with its data in the folder `dir` (created if needed), keeping its secrets
+    /// (private keys) in `secrets`, the platform's key store. Off the caller's thread.
     ///
     /// # Errors
     /// [`OpenError::InvalidInput`] for an unknown time zone, [`OpenError::NewerVersion`] for
     /// data from a newer app, or a storage error.
     #[cfg_attr(feature = "uniffi", uniffi::constructor)]
-    pub fn open(dir: String, config: ThecalConfig) -> Result<Arc<Self>, OpenError> {
-        guard("opening Thecal", || {
-            Self::open_with_clock(Path::new(&dir), &config, Arc::new(SystemClock))
+    pub async fn open(
+        dir: String,
+        config: ThecalConfig,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Arc<Self>, OpenError> {
+        guard_thread("opening Thecal", move || {
+            Self::open_with_clock(Path::new(&dir), &config, Arc::new(SystemClock), secrets)
         })
+        .await
     }
 
     /// The pumps paired with this app, their readings, refills and alarms.
@@ -206,13 +232,37 @@ impl Thecal {
     ///
     /// # Errors
     /// A storage error.
-    pub fn dashboard(&self) -> Result<Dashboard, PumpError> {
+    pub async fn dashboard(&self) -> Result<Dashboard, PumpError> {
         let i = &self.inner;
         let link = i.link.status_snapshot();
         let (now, zone, freshness) = (i.now(), i.zone, i.freshness);
-        i.read("building the dashboard", |c| {
+        i.read_blocking("building the dashboard", move |c| {
             crate::dashboard::build(c, &link, now, zone, freshness)
         })
+        .await
+    }
+
+    /// Keeps `listener` up to date with the dashboard: it receives it at once, then again
+    /// whenever anything it shows changes (and at least every minute while the data ages). Keep
+    /// the returned handle; cancelling or dropping it releases the listener.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn watch_dashboard(
+        &self,
+        listener: Arc<dyn DashboardListener>,
+    ) -> Result<Arc<Subscription>, PumpError> {
+        self.inner
+            .run_blocking("watching the dashboard", move |i| {
+                Ok(i.watch_dashboard(listener))
+            })
+            .await
+    }
+
+    /// How many dashboard listeners are registered now: for the apps' tests and leak checks.
+    #[must_use]
+    pub fn dashboard_watcher_count(&self) -> u32 {
+        self.inner.dashboard_watchers.load(Ordering::SeqCst)
     }
 
     /// The patient's time zone, as configured.
@@ -231,9 +281,15 @@ impl Thecal {
         dir: &Path,
         config: &ThecalConfig,
         clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretStore>,
     ) -> Result<Arc<Self>, OpenError> {
         let zone = parse_time_zone("time_zone", &config.time_zone)?;
         let store = Arc::new(Store::open_in_dir(dir)?);
+        // Private keys an older version kept in the file go to the key store now; if it is not
+        // available (a locked phone), the next open tries again.
+        if let Err(e) = crate::card::keys::move_legacy_private_keys(&store, secrets.as_ref()) {
+            tracing::warn!(error = %e, "clinic keys not yet moved to the key store");
+        }
         let link = Arc::new(crate::link::Link::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -245,7 +301,11 @@ impl Thecal {
                 zone,
                 freshness: config.freshness.unwrap_or_default(),
                 link,
+                secrets,
                 runtime: LazyRuntime::default(),
+                changes: tokio::sync::watch::channel(0).0,
+                link_changes: std::sync::OnceLock::new(),
+                dashboard_watchers: Arc::new(AtomicU32::new(0)),
             }),
         }))
     }

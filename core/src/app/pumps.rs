@@ -25,19 +25,23 @@ impl Pumps {
     ///
     /// # Errors
     /// [`PumpError::InvalidInput`] naming the wrong field, or a storage error.
-    pub fn register(&self, info: DeviceInfo) -> Result<(), PumpError> {
+    pub async fn register(&self, info: DeviceInfo) -> Result<(), PumpError> {
         let now = self.inner.now();
-        self.inner.write("registering a pump", |tx| {
-            db::upsert_pump(tx, &info, now).map(|_| ())
-        })
+        self.inner
+            .write_blocking("registering a pump", move |tx| {
+                db::upsert_pump(tx, &info, now).map(|_| ())
+            })
+            .await
     }
 
     /// Every paired pump.
     ///
     /// # Errors
     /// A storage error.
-    pub fn list(&self) -> Result<Vec<DeviceInfo>, PumpError> {
-        self.inner.read("listing pumps", db::all_pumps)
+    pub async fn list(&self) -> Result<Vec<DeviceInfo>, PumpError> {
+        self.inner
+            .read_blocking("listing pumps", db::all_pumps)
+            .await
     }
 
     /// Stores a reading of the pump `serial` (off the caller's thread). Returns `false` when the
@@ -61,10 +65,12 @@ impl Pumps {
     ///
     /// # Errors
     /// A storage error.
-    pub fn latest_reading(&self, serial: String) -> Result<Option<StatusReading>, PumpError> {
-        self.inner.read("reading the latest status", |c| {
-            db::latest_reading(c, &serial)
-        })
+    pub async fn latest_reading(&self, serial: String) -> Result<Option<StatusReading>, PumpError> {
+        self.inner
+            .read_blocking("reading the latest status", move |c| {
+                db::latest_reading(c, &serial)
+            })
+            .await
     }
 
     /// The refill log of the pump `serial`, newest first, each refill flagged when it changed the
@@ -72,31 +78,49 @@ impl Pumps {
     ///
     /// # Errors
     /// A storage error.
-    pub fn refill_log(&self, serial: String, limit: u32) -> Result<Vec<RefillRecord>, PumpError> {
-        self.inner.read("reading the refill log", |c| {
-            db::refill_log(c, &serial, limit)
-        })
+    pub async fn refill_log(
+        &self,
+        serial: String,
+        limit: u32,
+    ) -> Result<Vec<RefillRecord>, PumpError> {
+        self.inner
+            .read_blocking("reading the refill log", move |c| {
+                db::refill_log(c, &serial, limit)
+            })
+            .await
     }
 
     /// Records a refill entered by hand (one the pump's history does not have); returns its id.
     ///
     /// # Errors
     /// [`PumpError::InvalidInput`] naming the wrong field, [`PumpError::PumpNotPaired`].
-    pub fn record_refill(&self, serial: String, entry: RefillEntry) -> Result<i64, PumpError> {
+    pub async fn record_refill(
+        &self,
+        serial: String,
+        entry: RefillEntry,
+    ) -> Result<i64, PumpError> {
         let now = self.inner.now();
-        self.inner.write("recording a refill", |tx| {
-            db::record_refill(tx, &serial, &entry, now)
-        })
+        self.inner
+            .write_blocking("recording a refill", move |tx| {
+                db::record_refill(tx, &serial, &entry, now)
+            })
+            .await
     }
 
     /// The newest `limit` alarms of the pump `serial` (cleared or not), newest first.
     ///
     /// # Errors
     /// A storage error.
-    pub fn alarm_history(&self, serial: String, limit: u32) -> Result<Vec<AlarmRecord>, PumpError> {
-        self.inner.read("reading the alarm history", |c| {
-            db::alarm_history(c, &serial, limit)
-        })
+    pub async fn alarm_history(
+        &self,
+        serial: String,
+        limit: u32,
+    ) -> Result<Vec<AlarmRecord>, PumpError> {
+        self.inner
+            .read_blocking("reading the alarm history", move |c| {
+                db::alarm_history(c, &serial, limit)
+            })
+            .await
     }
 
     /// Marks alarm `alarm_id` as acknowledged by the patient in the app. This never reaches the
@@ -105,10 +129,12 @@ impl Pumps {
     ///
     /// # Errors
     /// A storage error.
-    pub fn acknowledge_alarm(&self, alarm_id: i64) -> Result<bool, PumpError> {
+    pub async fn acknowledge_alarm(&self, alarm_id: i64) -> Result<bool, PumpError> {
         let now = self.inner.now();
-        self.inner.write("acknowledging an alarm", |tx| {
-            db::acknowledge_in_app(tx, alarm_id, now)
-        })
+        self.inner
+            .write_blocking("acknowledging an alarm", move |tx| {
+                db::acknowledge_in_app(tx, alarm_id, now)
+            })
+            .await
     }
 }

@@ -31,42 +31,45 @@ impl Recovery {
     /// # Errors
     /// [`RecoveryError::InvalidInput`] on `implant_date` (not a date, or more than a year from
     /// today), or a storage error.
-    pub fn start_plan(
+    pub async fn start_plan(
         &self,
         implant_date: CalendarDate,
         drug: Drug,
     ) -> Result<RecoveryPlan, RecoveryError> {
-        let (i, now) = (&self.inner, self.inner.now());
-        i.write("starting the recovery plan", |tx| {
-            recovery::start_plan(tx, implant_date, &drug, now, i.zone)
+        let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        i.write_blocking("starting the recovery plan", move |tx| {
+            recovery::start_plan(tx, implant_date, &drug, now, zone)
         })
+        .await
     }
 
     /// The plan with today's day of recovery and the checklist, if one was started.
     ///
     /// # Errors
     /// A storage error.
-    pub fn plan(&self) -> Result<Option<RecoveryPlan>, RecoveryError> {
-        let (i, now) = (&self.inner, self.inner.now());
-        i.read("reading the recovery plan", |c| {
-            recovery::plan(c, now, i.zone)
+    pub async fn plan(&self) -> Result<Option<RecoveryPlan>, RecoveryError> {
+        let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        i.read_blocking("reading the recovery plan", move |c| {
+            recovery::plan(c, now, zone)
         })
+        .await
     }
 
     /// Ticks (`done`) or unticks a checklist item; returns the updated plan.
     ///
     /// # Errors
     /// [`RecoveryError::NoPlan`], [`RecoveryError::UnknownItem`], or a storage error.
-    pub fn set_item_done(
+    pub async fn set_item_done(
         &self,
         key: String,
         done: bool,
         author: Author,
     ) -> Result<RecoveryPlan, RecoveryError> {
-        let (i, now) = (&self.inner, self.inner.now());
-        i.write("ticking a checklist item", |tx| {
-            recovery::set_item_done(tx, &key, done, author, now, i.zone)
+        let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        i.write_blocking("ticking a checklist item", move |tx| {
+            recovery::set_item_done(tx, &key, done, author, now, zone)
         })
+        .await
     }
 
     /// Adds a reminder (e.g. each antibiotic time).
@@ -74,30 +77,35 @@ impl Recovery {
     /// # Errors
     /// [`RecoveryError::InvalidInput`] naming the field (`title`, `time`, `last_date`, `zone`),
     /// or a storage error.
-    pub fn add_reminder(&self, input: ReminderInput) -> Result<Reminder, RecoveryError> {
+    pub async fn add_reminder(&self, input: ReminderInput) -> Result<Reminder, RecoveryError> {
         let now = self.inner.now();
-        self.inner.write("adding a reminder", |tx| {
-            recovery::add_reminder(tx, &input, now)
-        })
+        self.inner
+            .write_blocking("adding a reminder", move |tx| {
+                recovery::add_reminder(tx, &input, now)
+            })
+            .await
     }
 
     /// Every reminder (the plan's and the patient's).
     ///
     /// # Errors
     /// A storage error.
-    pub fn reminders(&self) -> Result<Vec<Reminder>, RecoveryError> {
+    pub async fn reminders(&self) -> Result<Vec<Reminder>, RecoveryError> {
         self.inner
-            .read("reading reminders", recovery::reminders_list)
+            .read_blocking("reading reminders", recovery::reminders_list)
+            .await
     }
 
     /// Removes a reminder.
     ///
     /// # Errors
     /// [`RecoveryError::NotFound`], or a storage error.
-    pub fn remove_reminder(&self, id: i64) -> Result<(), RecoveryError> {
-        self.inner.write("removing a reminder", |tx| {
-            recovery::remove_reminder(tx, id)
-        })
+    pub async fn remove_reminder(&self, id: i64) -> Result<(), RecoveryError> {
+        self.inner
+            .write_blocking("removing a reminder", move |tx| {
+                recovery::remove_reminder(tx, id)
+            })
+            .await
     }
 
     /// The reminders due since the last call, with the device now in `device_zone`; each is
@@ -106,11 +114,16 @@ impl Recovery {
     ///
     /// # Errors
     /// [`RecoveryError::InvalidInput`] on `device_zone`, or a storage error.
-    pub fn due_reminders(&self, device_zone: String) -> Result<Vec<DueReminder>, RecoveryError> {
+    pub async fn due_reminders(
+        &self,
+        device_zone: String,
+    ) -> Result<Vec<DueReminder>, RecoveryError> {
         let now = self.inner.now();
-        self.inner.write("checking reminders", |tx| {
-            recovery::due_reminders(tx, &device_zone, now)
-        })
+        self.inner
+            .write_blocking("checking reminders", move |tx| {
+                recovery::due_reminders(tx, &device_zone, now)
+            })
+            .await
     }
 
     /// The reminders that will fire in the next `hours` hours with the device in
@@ -120,57 +133,64 @@ impl Recovery {
     /// # Errors
     /// [`RecoveryError::InvalidInput`] on `device_zone` or `hours` (at most 8784, a year), or a
     /// storage error.
-    pub fn upcoming_reminders(
+    pub async fn upcoming_reminders(
         &self,
         device_zone: String,
         hours: u32,
     ) -> Result<Vec<DueReminder>, RecoveryError> {
         let now = self.inner.now();
-        self.inner.read("listing upcoming reminders", |c| {
-            recovery::upcoming_reminders(c, &device_zone, hours, now)
-        })
+        self.inner
+            .read_blocking("listing upcoming reminders", move |c| {
+                recovery::upcoming_reminders(c, &device_zone, hours, now)
+            })
+            .await
     }
 
     /// Logs a symptom and says what to do about it.
     ///
     /// # Errors
     /// [`RecoveryError::InvalidInput`] naming the field (`at`, `note`), or a storage error.
-    pub fn log_symptom(
+    pub async fn log_symptom(
         &self,
         input: SymptomInput,
         author: Author,
     ) -> Result<SymptomEntry, RecoveryError> {
-        let (i, now) = (&self.inner, self.inner.now());
-        i.write("logging a symptom", |tx| {
-            recovery::log_symptom(tx, input, i.zone, now, author)
+        let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        i.write_blocking("logging a symptom", move |tx| {
+            recovery::log_symptom(tx, input, zone, now, author)
         })
+        .await
     }
 
     /// Changes a symptom entry; the earlier values stay in its history.
     ///
     /// # Errors
     /// [`RecoveryError::InvalidInput`], [`RecoveryError::NotFound`], or a storage error.
-    pub fn edit_symptom(
+    pub async fn edit_symptom(
         &self,
         id: i64,
         input: SymptomInput,
         author: Author,
     ) -> Result<SymptomEntry, RecoveryError> {
         let now = self.inner.now();
-        self.inner.write("editing a symptom", |tx| {
-            recovery::edit_symptom(tx, id, input, now, author)
-        })
+        self.inner
+            .write_blocking("editing a symptom", move |tx| {
+                recovery::edit_symptom(tx, id, input, now, author)
+            })
+            .await
     }
 
     /// Deletes a symptom entry; it can be restored for 30 days.
     ///
     /// # Errors
     /// [`RecoveryError::NotFound`], or a storage error.
-    pub fn delete_symptom(&self, id: i64, author: Author) -> Result<(), RecoveryError> {
+    pub async fn delete_symptom(&self, id: i64, author: Author) -> Result<(), RecoveryError> {
         let now = self.inner.now();
-        self.inner.write("deleting a symptom", |tx| {
-            recovery::delete_symptom(tx, id, now, author)
-        })
+        self.inner
+            .write_blocking("deleting a symptom", move |tx| {
+                recovery::delete_symptom(tx, id, now, author)
+            })
+            .await
     }
 
     /// Brings back a symptom entry deleted less than 30 days ago.
@@ -178,45 +198,56 @@ impl Recovery {
     /// # Errors
     /// [`RecoveryError::NotFound`], [`RecoveryError::NotDeleted`],
     /// [`RecoveryError::RestoreExpired`], or a storage error.
-    pub fn restore_symptom(&self, id: i64, author: Author) -> Result<SymptomEntry, RecoveryError> {
+    pub async fn restore_symptom(
+        &self,
+        id: i64,
+        author: Author,
+    ) -> Result<SymptomEntry, RecoveryError> {
         let now = self.inner.now();
-        self.inner.write("restoring a symptom", |tx| {
-            recovery::restore_symptom(tx, id, now, author)
-        })
+        self.inner
+            .write_blocking("restoring a symptom", move |tx| {
+                recovery::restore_symptom(tx, id, now, author)
+            })
+            .await
     }
 
     /// Symptoms noticed in `[from, to)`, oldest first, each with what to do about it.
     ///
     /// # Errors
     /// A storage error.
-    pub fn symptoms(
+    pub async fn symptoms(
         &self,
         from: UtcDateTime,
         to: UtcDateTime,
     ) -> Result<Vec<SymptomEntry>, RecoveryError> {
         self.inner
-            .read("reading symptoms", |c| recovery::symptoms(c, from, to))
+            .read_blocking("reading symptoms", move |c| recovery::symptoms(c, from, to))
+            .await
     }
 
     /// Every version of a symptom entry, oldest first.
     ///
     /// # Errors
     /// A storage error.
-    pub fn symptom_history(&self, id: i64) -> Result<Vec<SymptomRevision>, RecoveryError> {
-        self.inner.read("reading a symptom's history", |c| {
-            recovery::symptom_history(c, id)
-        })
+    pub async fn symptom_history(&self, id: i64) -> Result<Vec<SymptomRevision>, RecoveryError> {
+        self.inner
+            .read_blocking("reading a symptom's history", move |c| {
+                recovery::symptom_history(c, id)
+            })
+            .await
     }
 
     /// Removes for good the symptom entries deleted more than 30 days ago. Returns how many.
     ///
     /// # Errors
     /// A storage error.
-    pub fn purge_expired(&self) -> Result<u32, RecoveryError> {
+    pub async fn purge_expired(&self) -> Result<u32, RecoveryError> {
         let now = self.inner.now();
-        self.inner.write("purging deleted symptoms", |tx| {
-            recovery::purge_expired(tx, now)
-        })
+        self.inner
+            .write_blocking("purging deleted symptoms", move |tx| {
+                recovery::purge_expired(tx, now)
+            })
+            .await
     }
 
     /// What to do about `symptom` at `severity` (without logging it).

@@ -6,7 +6,7 @@ use chrono::Duration;
 use rusqlite::{Connection, Transaction};
 
 use super::data::CardData;
-use super::keys::{self, KeyId};
+use super::keys::{self, KeyId, key_id_of};
 use super::l10n::{CardLanguage, Localizer};
 use super::payload::{self, VerifyResult};
 use super::records::{CardFormat, ClinicKey, FollowUpAction, MriScan, ReminderText, SignedCard};
@@ -14,6 +14,7 @@ use super::render::{self, CardLayout};
 use super::view::{self, CardView, SignatureInfo};
 use super::{Error, db};
 use crate::model::{FUTURE_TOLERANCE, UtcDateTime};
+use crate::store::SecretStore;
 
 /// Saves the patient's card (replacing the previous one). Changed data needs signing again.
 ///
@@ -51,19 +52,22 @@ fn check_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Makes a clinic key pair on this device (the clinic-side tool) and trusts it.
+/// Makes a clinic key pair on this device (the clinic-side tool) and trusts it. The private key
+/// goes to the platform's key store, never to the database.
 ///
 /// # Errors
-/// [`Error::Invalid`] for an empty or too long name, or a storage error.
+/// [`Error::Invalid`] for an empty or too long name, [`Error::KeyStore`], or a storage error.
 pub fn create_clinic_key(
     tx: &Transaction<'_>,
     name: &str,
     now: UtcDateTime,
+    secrets: &dyn SecretStore,
 ) -> Result<ClinicKey, Error> {
     check_name(name)?;
     let pkcs8 = keys::generate_pkcs8()?;
     let public = keys::public_key_of(&pkcs8)?;
-    Ok(db::insert_clinic_key(tx, name, &public, &pkcs8, now)?)
+    secrets.save(keys::secret_name(&key_id_of(&public)), pkcs8)?;
+    Ok(db::insert_clinic_key(tx, name, &public, now)?)
 }
 
 /// Trusts the cards of the clinic whose public key (64 hex characters) is `public_key`.
@@ -99,19 +103,26 @@ pub fn keys(conn: &Connection) -> Result<Vec<ClinicKey>, Error> {
 /// (1 to 3650), and keeps the payload for rendering.
 ///
 /// # Errors
-/// [`Error::NoCard`], [`Error::UnknownClinicKey`], [`Error::Invalid`].
+/// [`Error::NoCard`], [`Error::UnknownClinicKey`] (also when its private key is not in the key
+/// store), [`Error::Invalid`], [`Error::KeyStore`].
 pub fn issue(
     tx: &Transaction<'_>,
     key_id: &str,
     valid_days: u32,
     now: UtcDateTime,
+    secrets: &dyn SecretStore,
 ) -> Result<SignedCard, Error> {
     if !(1..=3650).contains(&valid_days) {
         return Err(Error::invalid("valid_days", "must be from 1 to 3650"));
     }
     let kid = KeyId::from_hex(key_id)?;
     let (card, _) = db::load_card(tx)?.ok_or(Error::NoCard)?;
-    let pkcs8 = db::clinic_key_pkcs8(tx, &kid)?.ok_or(Error::UnknownClinicKey)?;
+    if !db::is_own_clinic_key(tx, &kid)? {
+        return Err(Error::UnknownClinicKey);
+    }
+    let pkcs8 = secrets
+        .load(keys::secret_name(&kid))?
+        .ok_or(Error::UnknownClinicKey)?;
     // Whole seconds: what the payload carries.
     let issued = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
     let expires = issued + Duration::days(i64::from(valid_days));

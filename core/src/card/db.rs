@@ -93,7 +93,8 @@ pub fn set_signed_card(
     Ok(())
 }
 
-/// Stores a new clinic key pair and trusts its public key. Returns its description.
+/// Records a clinic key made on this device (its private key is in the platform's key store,
+/// never here) and trusts its public key. Returns its description.
 ///
 /// # Errors
 /// A storage error.
@@ -101,13 +102,17 @@ pub fn insert_clinic_key(
     tx: &Transaction<'_>,
     name: &str,
     public_key: &[u8; 32],
-    pkcs8: &[u8],
     now: UtcDateTime,
 ) -> Result<ClinicKey, StoreError> {
     let kid = key_id_of(public_key);
     tx.execute(
-        "INSERT INTO clinic_keys (key_id, name, public_key, private_pkcs8, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![kid.0.as_slice(), name, public_key.as_slice(), pkcs8, to_millis(now)],
+        "INSERT INTO clinic_keys (key_id, name, public_key, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            kid.0.as_slice(),
+            name,
+            public_key.as_slice(),
+            to_millis(now)
+        ],
     )?;
     trust_issuer(tx, name, public_key, now)?;
     Ok(ClinicKey {
@@ -138,18 +143,48 @@ pub fn all_keys(conn: &Connection) -> Result<Vec<ClinicKey>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The private key (PKCS#8) of the clinic key `kid`, if it is on this device.
+/// Whether the clinic key `kid` was made on this device (its private key is then in the key
+/// store).
 ///
 /// # Errors
 /// A storage error.
-pub fn clinic_key_pkcs8(conn: &Connection, kid: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
+pub fn is_own_clinic_key(conn: &Connection, kid: &KeyId) -> Result<bool, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT private_pkcs8 FROM clinic_keys WHERE key_id = ?1",
+            "SELECT 1 FROM clinic_keys WHERE key_id = ?1",
             [kid.0.as_slice()],
-            |r| r.get(0),
+            |_| Ok(()),
         )
-        .optional()?)
+        .optional()?
+        .is_some())
+}
+
+/// Private keys a version before 8 kept in the database (`legacy_clinic_keys`), by key id, still
+/// to be moved to the key store.
+///
+/// # Errors
+/// A storage error.
+pub fn legacy_private_keys(conn: &Connection) -> Result<Vec<(KeyId, Vec<u8>)>, StoreError> {
+    let mut stmt = conn.prepare("SELECT key_id, private_pkcs8 FROM legacy_clinic_keys")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    rows.map(|row| {
+        let (kid, pkcs8) = row?;
+        let kid = <[u8; 8]>::try_from(kid.as_slice())
+            .map_err(|_| StoreError::damaged("legacy_clinic_keys.key_id"))?;
+        Ok((KeyId(kid), pkcs8))
+    })
+    .collect()
+}
+
+/// Erases the private keys moved to the key store (the connection overwrites deleted content).
+///
+/// # Errors
+/// A storage error.
+pub fn erase_legacy_private_keys(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM legacy_clinic_keys", [])?;
+    Ok(())
 }
 
 /// Trusts the issuer `public_key` under `name` (a new name replaces the old one).

@@ -25,6 +25,12 @@ pub enum Error {
         /// What went wrong (never card data).
         reason: String,
     },
+    /// The platform's key store refused (the device is locked, the store is damaged).
+    #[error("the key store failed: {reason}")]
+    KeyStore {
+        /// The platform's reason (never a secret).
+        reason: String,
+    },
     /// A bug or a platform failure (no random source, a damaged key).
     #[error("internal error while {context}")]
     Internal {
@@ -37,6 +43,14 @@ impl Error {
     /// An invalid `field`.
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         InvalidInput::new(field, reason).into()
+    }
+}
+
+impl From<crate::store::SecretStoreError> for Error {
+    fn from(e: crate::store::SecretStoreError) -> Self {
+        match e {
+            crate::store::SecretStoreError::Unavailable { reason } => Self::KeyStore { reason },
+        }
     }
 }
 

@@ -1,14 +1,15 @@
 //! Clinic signing keys (Ed25519, via ring) and their short ids.
 //!
 //! A clinic key pair is made once by the clinic's tool; its public key is handed to every app
-//! that should trust the clinic's cards (as 64 hex characters). On a phone, a private key
-//! belongs in the Android Keystore / iOS Keychain; the core keeps it only for the clinic-side
-//! tool (the CLI), see `store::card`.
+//! that should trust the clinic's cards (as 64 hex characters). Its private key lives in the
+//! platform's key store ([`SecretStore`]: Android Keystore, iOS Keychain, the CLI's key files),
+//! under [`secret_name`], never in the database.
 
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 
 use super::Error;
+use crate::store::{SecretStore, Store};
 
 /// The short id of a clinic key: the first 8 bytes of SHA-256 of its public key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,6 +76,42 @@ pub fn public_key_from_hex(s: &str) -> Result<[u8; 32], Error> {
     from_hex(s.trim())
         .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
         .ok_or_else(|| Error::invalid("public_key", "is not 64 hexadecimal characters"))
+}
+
+/// The name of the private key of `kid` in the key store.
+#[must_use]
+pub fn secret_name(kid: &KeyId) -> String {
+    format!("thecal.card.clinic-key.{}", kid.to_hex())
+}
+
+/// Moves the private keys an older version kept in the database into `secrets`, then erases them
+/// from the file (overwritten, and the WAL checkpointed and emptied so no old page keeps a
+/// copy). Each key is read back from the key store before anything is erased. Returns how many
+/// keys were moved; 0 when there is nothing to move (every open after the first).
+///
+/// # Errors
+/// [`Error::Store`], or [`Error::KeyStore`] (nothing is erased then; the next open tries again).
+pub fn move_legacy_private_keys(store: &Store, secrets: &dyn SecretStore) -> Result<u32, Error> {
+    let legacy = store.read(super::db::legacy_private_keys)?;
+    if legacy.is_empty() {
+        return Ok(0);
+    }
+    for (kid, pkcs8) in &legacy {
+        let name = secret_name(kid);
+        secrets.save(name.clone(), pkcs8.clone())?;
+        if secrets.load(name)?.as_deref() != Some(pkcs8.as_slice()) {
+            return Err(Error::KeyStore {
+                reason: "a saved key did not read back the same".into(),
+            });
+        }
+    }
+    store.write(super::db::erase_legacy_private_keys)?;
+    store.checkpoint()?;
+    tracing::info!(
+        keys = legacy.len(),
+        "clinic keys moved to the platform key store"
+    );
+    Ok(u32::try_from(legacy.len()).unwrap_or(u32::MAX))
 }
 
 /// Lower-case hex.

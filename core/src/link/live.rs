@@ -41,21 +41,44 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for ListenerError {
     }
 }
 
-/// A live subscription. Delivery stops on [`Subscription::cancel`] or when it is dropped.
-#[derive(Debug)]
+/// What cancelling a subscription does.
+type OnCancel = Box<dyn FnOnce() + Send>;
+
+/// A live subscription (to the link's events, or to the dashboard). Delivery stops on
+/// [`Subscription::cancel`] or when it is dropped: once `cancel` returns, the listener is no
+/// longer registered.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct Subscription {
-    id: u64,
-    cancelled: Arc<AtomicBool>,
-    publisher: Arc<Publisher>,
+    on_cancel: Mutex<Option<OnCancel>>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").finish_non_exhaustive()
+    }
+}
+
+impl Subscription {
+    /// A subscription whose cancellation runs `on_cancel` (once).
+    pub(crate) fn new(on_cancel: impl FnOnce() + Send + 'static) -> Arc<Self> {
+        Arc::new(Self {
+            on_cancel: Mutex::new(Some(Box::new(on_cancel))),
+        })
+    }
 }
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Subscription {
     /// Stops delivery; events not yet delivered are discarded. Safe to call more than once.
     pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::SeqCst);
-        self.publisher.remove(self.id);
+        let on_cancel = self
+            .on_cancel
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(f) = on_cancel {
+            f();
+        }
     }
 }
 
@@ -107,10 +130,10 @@ impl Publisher {
         if spawned.is_err() {
             tracing::error!("could not start a listener thread");
         }
-        Arc::new(Subscription {
-            id,
-            cancelled,
-            publisher: Arc::clone(self),
+        let publisher = Arc::clone(self);
+        Subscription::new(move || {
+            cancelled.store(true, Ordering::SeqCst);
+            publisher.remove(id);
         })
     }
 
@@ -131,7 +154,6 @@ impl Publisher {
     }
 
     /// How many subscribers are registered.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.subscribers
             .lock()

@@ -104,6 +104,12 @@ impl Link {
         ))
     }
 
+    /// How many listeners are subscribed now.
+    #[must_use]
+    pub fn subscriber_count(&self) -> u32 {
+        u32::try_from(self.shared.publisher.len()).unwrap_or(u32::MAX)
+    }
+
     /// Subscribes `listener` to live updates: it receives [`LinkEvent::Snapshot`] first, then
     /// every change, in order. Dropping or cancelling the returned handle stops delivery.
     pub fn subscribe(&self, listener: Arc<dyn LinkListener>) -> Arc<Subscription> {

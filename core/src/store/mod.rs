@@ -12,6 +12,7 @@
 
 mod error;
 pub mod journal;
+mod secrets;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 pub use error::StoreError;
+pub use secrets::{SecretStore, SecretStoreError};
 
 /// Every schema change, in order. Never edit a released migration: add a new one.
 const MIGRATIONS: &[M<'static>] = &[
@@ -30,6 +32,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_diary.sql")),
     M::up(include_str!("migrations/0006_recovery.sql")),
     M::up(include_str!("migrations/0007_card.sql")),
+    M::up(include_str!(
+        "migrations/0008_clinic_keys_leave_the_database.sql"
+    )),
 ];
 
 /// The schema version this build writes and understands.
@@ -159,6 +164,29 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Copies every committed page from the WAL into the database file and empties the WAL, so
+    /// that no old version of a page (one that held a deleted secret) stays in it.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        let conn = lock(&self.writer);
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            let busy: i64 = r.get(0)?;
+            Ok(busy)
+        })
+        .map_err(StoreError::from)
+        .and_then(|busy| {
+            if busy == 0 {
+                Ok(())
+            } else {
+                Err(StoreError::Busy)
+            }
+        })
+    }
+}
+
 /// The writer lent for reading: `query_only` while borrowed, switched back when dropped, even
 /// when the read panics (a writer left read-only would refuse every later write).
 struct ReadOnlyWriter<'a>(MutexGuard<'a, Connection>);
@@ -189,6 +217,8 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "foreign_keys", true)?;
     // FULL: a commit survives power loss too, not only an app kill.
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // What is deleted is overwritten, not left in free pages (health data, moved keys).
+    conn.pragma_update(None, "secure_delete", true)?;
     Ok(())
 }
 

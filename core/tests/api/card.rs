@@ -1,14 +1,15 @@
 //! The card API as the apps use it: through the `Thecal` object, a real store and a manual
 //! clock.
 
+use crate::block_on;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 
 use thecal_core::CardError;
+use thecal_core::Thecal;
 use thecal_core::card::*;
 use thecal_core::model::{Clock, ManualClock, UtcDateTime};
-use thecal_core::{Thecal, ThecalConfig};
 use thecal_sim::fixtures::sample_card as sample;
 
 fn t0() -> UtcDateTime {
@@ -16,54 +17,44 @@ fn t0() -> UtcDateTime {
 }
 
 fn open() -> (tempfile::TempDir, Arc<Thecal>, Arc<ManualClock>) {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(t0()));
-    let thecal = Thecal::open_with_clock(
-        dir.path(),
-        &ThecalConfig {
-            time_zone: "Europe/Paris".into(),
-            ..ThecalConfig::default()
-        },
-        Arc::clone(&clock) as Arc<dyn Clock>,
-    )
-    .unwrap();
-    (dir, thecal, clock)
+    let f = thecal_sim::fixtures::open("Europe/Paris", t0());
+    (f.dir, f.thecal, f.clock)
 }
 
 #[test]
 fn save_sign_verify_and_render() {
     let (_d, thecal, clock) = open();
     let card = thecal.card();
-    assert_eq!(card.get().unwrap(), None);
+    assert_eq!(block_on(card.get()).unwrap(), None);
     assert_eq!(
-        card.render(
+        block_on(card.render(
             vec![CardLanguage::English],
             CardFormat::Text,
             CardLayout::Card
-        ),
+        )),
         Err(CardError::NoCard)
     );
-    card.save(sample()).unwrap();
-    assert_eq!(card.get().unwrap(), Some(sample()));
-    let key = card.create_clinic_key("Hôpital Saint-Roch".into()).unwrap();
+    block_on(card.save(sample())).unwrap();
+    assert_eq!(block_on(card.get()).unwrap(), Some(sample()));
+    let key = block_on(card.create_clinic_key("Hôpital Saint-Roch".into())).unwrap();
     assert!(key.can_sign);
-    let signed = card.issue(key.key_id.clone(), 365).unwrap();
+    let signed = block_on(card.issue(key.key_id.clone(), 365)).unwrap();
     assert_eq!(signed.issued_at, t0());
     assert_eq!(signed.expires_at, t0() + Duration::days(365));
-    assert_eq!(card.signed().unwrap(), Some(signed.clone()));
+    assert_eq!(block_on(card.signed()).unwrap(), Some(signed.clone()));
 
     // A scanner's trailing line end is ignored.
-    let r = card.verify(format!("{}\n", signed.text)).unwrap();
+    let r = block_on(card.verify(format!("{}\n", signed.text))).unwrap();
     assert_eq!(r.status, VerifyStatus::Valid);
     assert_eq!(r.card, Some(sample()));
     assert_eq!(r.issuer_name.as_deref(), Some("Hôpital Saint-Roch"));
 
     let text = String::from_utf8(
-        card.render(
+        block_on(card.render(
             vec![CardLanguage::French, CardLanguage::English],
             CardFormat::Text,
             CardLayout::Card,
-        )
+        ))
         .unwrap(),
     )
     .unwrap();
@@ -71,11 +62,11 @@ fn save_sign_verify_and_render() {
     assert!(text.contains("Patient identification card"));
     assert!(text.contains(&signed.text));
     let svg = String::from_utf8(
-        card.render(
+        block_on(card.render(
             vec![CardLanguage::Arabic],
             CardFormat::Svg,
             CardLayout::Phone,
-        )
+        ))
         .unwrap(),
     )
     .unwrap();
@@ -83,7 +74,7 @@ fn save_sign_verify_and_render() {
 
     clock.advance(Duration::days(366));
     assert_eq!(
-        card.verify(signed.text).unwrap().status,
+        block_on(card.verify(signed.text)).unwrap().status,
         VerifyStatus::Expired
     );
 }
@@ -92,22 +83,22 @@ fn save_sign_verify_and_render() {
 fn changing_the_card_drops_the_old_signature() {
     let (_d, thecal, _) = open();
     let card = thecal.card();
-    card.save(sample()).unwrap();
-    let key = card.create_clinic_key("Clinic".into()).unwrap();
-    card.issue(key.key_id, 30).unwrap();
+    block_on(card.save(sample())).unwrap();
+    let key = block_on(card.create_clinic_key("Clinic".into())).unwrap();
+    block_on(card.issue(key.key_id, 30)).unwrap();
     // Saving the same data keeps it; different data drops it.
-    card.save(sample()).unwrap();
-    assert!(card.signed().unwrap().is_some());
+    block_on(card.save(sample())).unwrap();
+    assert!(block_on(card.signed()).unwrap().is_some());
     let mut c = sample();
     c.clinic.phone = "+33 4 92 99 99 99".into();
-    card.save(c).unwrap();
-    assert_eq!(card.signed().unwrap(), None);
+    block_on(card.save(c)).unwrap();
+    assert_eq!(block_on(card.signed()).unwrap(), None);
     let text = String::from_utf8(
-        card.render(
+        block_on(card.render(
             vec![CardLanguage::English],
             CardFormat::Text,
             CardLayout::Card,
-        )
+        ))
         .unwrap(),
     )
     .unwrap();
@@ -120,59 +111,60 @@ fn trust_is_per_device_and_bad_arguments_are_named() {
     let (_d1, clinic, _) = open();
     let (_d2, phone, _) = open();
     let c = clinic.card();
-    c.save(sample()).unwrap();
-    let key = c.create_clinic_key("Clinic".into()).unwrap();
-    let signed = c.issue(key.key_id.clone(), 30).unwrap();
+    block_on(c.save(sample())).unwrap();
+    let key = block_on(c.create_clinic_key("Clinic".into())).unwrap();
+    let signed = block_on(c.issue(key.key_id.clone(), 30)).unwrap();
     let p = phone.card();
     assert_eq!(
-        p.verify(signed.text.clone()).unwrap().status,
+        block_on(p.verify(signed.text.clone())).unwrap().status,
         VerifyStatus::UnknownIssuer
     );
-    let trusted = p
-        .trust_issuer("Clinic".into(), key.public_key.clone())
-        .unwrap();
+    let trusted = block_on(p.trust_issuer("Clinic".into(), key.public_key.clone())).unwrap();
     assert_eq!(trusted.key_id, key.key_id);
     assert!(!trusted.can_sign, "the phone has only the public key");
-    assert_eq!(p.verify(signed.text).unwrap().status, VerifyStatus::Valid);
-    assert_eq!(p.keys().unwrap(), vec![trusted]);
+    assert_eq!(
+        block_on(p.verify(signed.text)).unwrap().status,
+        VerifyStatus::Valid
+    );
+    assert_eq!(block_on(p.keys()).unwrap(), vec![trusted]);
 
     let field = |e: CardError| match e {
         CardError::InvalidInput { field, .. } => field,
         other => panic!("{other:?}"),
     };
     assert_eq!(
-        field(p.trust_issuer("x".into(), "abc".into()).unwrap_err()),
+        field(block_on(p.trust_issuer("x".into(), "abc".into())).unwrap_err()),
         "public_key"
     );
     assert_eq!(
-        field(p.trust_issuer(" ".into(), key.public_key).unwrap_err()),
+        field(block_on(p.trust_issuer(" ".into(), key.public_key)).unwrap_err()),
         "name"
     );
     assert_eq!(
-        field(c.issue(key.key_id.clone(), 0).unwrap_err()),
+        field(block_on(c.issue(key.key_id.clone(), 0)).unwrap_err()),
         "valid_days"
     );
-    assert_eq!(field(c.issue("zz".into(), 30).unwrap_err()), "key_id");
     assert_eq!(
-        c.issue("0011223344556677".into(), 30),
+        field(block_on(c.issue("zz".into(), 30)).unwrap_err()),
+        "key_id"
+    );
+    assert_eq!(
+        block_on(c.issue("0011223344556677".into(), 30)),
         Err(CardError::UnknownClinicKey)
     );
     let mut bad = sample();
     bad.device.serial = String::new();
-    assert_eq!(field(c.save(bad).unwrap_err()), "device.serial");
+    assert_eq!(field(block_on(c.save(bad)).unwrap_err()), "device.serial");
     assert_eq!(
-        field(
-            c.render(vec![], CardFormat::Text, CardLayout::Card)
-                .unwrap_err()
-        ),
+        field(block_on(c.render(vec![], CardFormat::Text, CardLayout::Card)).unwrap_err()),
         "languages"
     );
     // Messages name the field and carry no card data.
-    let e = c.save({
+    let e = block_on(c.save({
         let mut b = sample();
         b.clinic.phone = "Marie's secret".into();
         b
-    });
+    }));
     let msg = e.unwrap_err().to_string();
     assert!(
         msg.contains("clinic.phone") && !msg.contains("secret"),
@@ -184,36 +176,42 @@ fn trust_is_per_device_and_bad_arguments_are_named() {
 fn an_mri_scan_leaves_the_pump_check_pending_until_done() {
     let (_d, thecal, clock) = open();
     let card = thecal.card();
-    card.save(sample()).unwrap();
-    let scan = card.log_mri_scan(t0() - Duration::hours(2)).unwrap();
+    block_on(card.save(sample())).unwrap();
+    let scan = block_on(card.log_mri_scan(t0() - Duration::hours(2))).unwrap();
     // The sample card says "interrogate the pump after the scan".
     assert_eq!(scan.follow_up, Some(FollowUpAction::InterrogatePump));
-    assert_eq!(card.pending_mri_follow_ups().unwrap(), vec![scan.clone()]);
+    assert_eq!(
+        block_on(card.pending_mri_follow_ups()).unwrap(),
+        vec![scan.clone()]
+    );
     let words = card.follow_up_text(FollowUpAction::InterrogatePump, CardLanguage::Spanish);
     assert_eq!(words.title, "Después de su RM");
     assert!(words.body.contains("interrogue la bomba"));
 
     clock.advance(Duration::days(1));
-    assert!(card.mark_pump_checked(scan.id).unwrap());
-    assert!(card.pending_mri_follow_ups().unwrap().is_empty());
-    let all = card.mri_scans().unwrap();
+    assert!(block_on(card.mark_pump_checked(scan.id)).unwrap());
+    assert!(block_on(card.pending_mri_follow_ups()).unwrap().is_empty());
+    let all = block_on(card.mri_scans()).unwrap();
     assert_eq!(all[0].pump_checked_at, Some(t0() + Duration::days(1)));
-    assert!(!card.mark_pump_checked(scan.id + 10).unwrap());
+    assert!(!block_on(card.mark_pump_checked(scan.id + 10)).unwrap());
 
     // A card that only says the pump may stop asks for a check; one with no such step, none.
     let mut c = sample();
     c.mri.steps = vec![MriStep::PumpMayStopDuringScan];
-    card.save(c.clone()).unwrap();
+    block_on(card.save(c.clone())).unwrap();
     assert_eq!(
-        card.log_mri_scan(clock.now()).unwrap().follow_up,
+        block_on(card.log_mri_scan(clock.now())).unwrap().follow_up,
         Some(FollowUpAction::CheckPump)
     );
     c.mri.steps = vec![MriStep::ContactClinicBefore];
-    card.save(c).unwrap();
-    assert_eq!(card.log_mri_scan(clock.now()).unwrap().follow_up, None);
-    assert_eq!(card.pending_mri_follow_ups().unwrap().len(), 1);
+    block_on(card.save(c)).unwrap();
+    assert_eq!(
+        block_on(card.log_mri_scan(clock.now())).unwrap().follow_up,
+        None
+    );
+    assert_eq!(block_on(card.pending_mri_follow_ups()).unwrap().len(), 1);
     assert!(matches!(
-        card.log_mri_scan(clock.now() + Duration::days(1)),
+        block_on(card.log_mri_scan(clock.now() + Duration::days(1))),
         Err(CardError::InvalidInput { ref field, .. }) if field == "scanned_at"
     ));
 }

@@ -1,6 +1,7 @@
 //! The dashboard: everything the home screen shows, from a store seeded with a simulated pump's
 //! life, across time zones and DST.
 
+use crate::block_on;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -39,7 +40,7 @@ fn open_at(now: UtcDateTime, tz: &str) -> (tempfile::TempDir, Arc<Thecal>) {
 #[test]
 fn an_empty_store_says_no_data_and_no_pump() {
     let (_d, thecal) = open_at(start(), "Europe/Paris");
-    let d = thecal.dashboard().unwrap();
+    let d = block_on(thecal.dashboard()).unwrap();
     assert_eq!(d.freshness, Freshness::NoData);
     assert!(d.pump.is_none() && d.reservoir.is_none() && d.alarms.is_empty());
     assert_eq!(d.link_state, LinkState::Idle);
@@ -61,7 +62,7 @@ fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disc
         .write(|tx| insert_event(tx, &sim.config().serial, &e, now))
         .unwrap();
 
-    let d = thecal.dashboard().unwrap();
+    let d = block_on(thecal.dashboard()).unwrap();
     assert_eq!(
         d.pump.as_ref().map(|p| p.serial.clone()),
         Some(sim.config().serial.clone())
@@ -135,8 +136,8 @@ fn the_dashboards_key_dates_follow_the_configured_zone() {
         let mut sim = SimPump::new(SimConfig::implanted(5, start()));
         seed(thecal.store(), &mut sim, 30);
     }
-    let p = paris.dashboard().unwrap();
-    let a = auckland.dashboard().unwrap();
+    let p = block_on(paris.dashboard()).unwrap();
+    let a = block_on(auckland.dashboard()).unwrap();
     let low = p.reservoir.as_ref().unwrap().low_at.unwrap();
     assert_eq!(
         p.dates.reservoir_low,
@@ -169,11 +170,11 @@ fn the_last_pain_score_and_a_seven_day_trend_in_the_patients_days() {
         note: None,
     };
     let diary = Arc::clone(&thecal).diary();
-    diary.add_pain(pain(0, 6), Author::Patient).unwrap(); // the 29th, local
-    diary.add_pain(pain(2, 4), Author::Patient).unwrap(); // the 28th, 22:30 local
-    diary.add_pain(pain(3 * 24, 8), Author::Patient).unwrap(); // the 26th
-    diary.add_pain(pain(9 * 24, 9), Author::Patient).unwrap(); // outside the week
-    let d = thecal.dashboard().unwrap();
+    block_on(diary.add_pain(pain(0, 6), Author::Patient)).unwrap(); // the 29th, local
+    block_on(diary.add_pain(pain(2, 4), Author::Patient)).unwrap(); // the 28th, 22:30 local
+    block_on(diary.add_pain(pain(3 * 24, 8), Author::Patient)).unwrap(); // the 26th
+    block_on(diary.add_pain(pain(9 * 24, 9), Author::Patient)).unwrap(); // outside the week
+    let d = block_on(thecal.dashboard()).unwrap();
     assert_eq!(d.last_pain.as_ref().map(|p| p.value.score), Some(6));
     assert_eq!(d.pain_week.len(), 7);
     let days: Vec<String> = d
@@ -204,7 +205,7 @@ fn the_next_reminder_is_the_soonest_in_the_coming_two_weeks() {
     use thecal_core::recovery::{LocalTime, ReminderInput, ReminderZone};
     let now = Utc.with_ymd_and_hms(2026, 10, 20, 9, 0, 0).unwrap();
     let (_d, thecal) = open_at(now, "Europe/Paris");
-    assert_eq!(thecal.dashboard().unwrap().next_reminder, None);
+    assert_eq!(block_on(thecal.dashboard()).unwrap().next_reminder, None);
     let recovery = Arc::clone(&thecal).recovery();
     let day = |d: u8| CalendarDate {
         year: 2026,
@@ -214,36 +215,33 @@ fn the_next_reminder_is_the_soonest_in_the_coming_two_weeks() {
     let at = |hour, minute| LocalTime { hour, minute };
     // A refill appointment at the clinic in Paris on the 27th (after the DST change of the 25th),
     // and a daily reminder that starts only after the two-week window.
-    recovery
-        .add_reminder(ReminderInput {
-            title: "Refill appointment".into(),
-            time: at(10, 30),
-            first_date: day(27),
-            last_date: day(27),
-            zone: ReminderZone::Fixed {
-                time_zone: "Europe/Paris".into(),
-            },
-        })
-        .unwrap();
-    recovery
-        .add_reminder(ReminderInput {
-            title: "Later".into(),
-            time: at(8, 0),
-            first_date: CalendarDate {
-                year: 2026,
-                month: 12,
-                day: 1,
-            },
-            last_date: CalendarDate {
-                year: 2026,
-                month: 12,
-                day: 5,
-            },
-            zone: ReminderZone::FollowDevice,
-        })
-        .unwrap();
-    let next = thecal
-        .dashboard()
+    block_on(recovery.add_reminder(ReminderInput {
+        title: "Refill appointment".into(),
+        time: at(10, 30),
+        first_date: day(27),
+        last_date: day(27),
+        zone: ReminderZone::Fixed {
+            time_zone: "Europe/Paris".into(),
+        },
+    }))
+    .unwrap();
+    block_on(recovery.add_reminder(ReminderInput {
+        title: "Later".into(),
+        time: at(8, 0),
+        first_date: CalendarDate {
+            year: 2026,
+            month: 12,
+            day: 1,
+        },
+        last_date: CalendarDate {
+            year: 2026,
+            month: 12,
+            day: 5,
+        },
+        zone: ReminderZone::FollowDevice,
+    }))
+    .unwrap();
+    let next = block_on(thecal.dashboard())
         .unwrap()
         .next_reminder
         .expect("the appointment");

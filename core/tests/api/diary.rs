@@ -1,5 +1,6 @@
 //! The diary through the app object, against a real store and an injected clock.
 
+use crate::block_on;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -41,13 +42,6 @@ fn dose(at: UtcDateTime, drug: &str, amount: f64, breakthrough: bool) -> Medicat
     }
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 #[test]
 fn an_entry_keeps_every_value_and_its_zone() {
     let f = open("Europe/Paris", utc(2026, 11, 25, 9, 0));
@@ -68,15 +62,14 @@ fn an_entry_keeps_every_value_and_its_zone() {
         note: Some("yesterday evening, after a walk".into()),
         ..pain(utc(2026, 11, 24, 19, 0), 6)
     };
-    let e = diary.add_pain(input.clone(), Author::Patient).unwrap();
+    let e = block_on(diary.add_pain(input.clone(), Author::Patient)).unwrap();
     assert_eq!(e.time_zone, "Europe/Paris");
     assert_eq!(e.value.location.as_deref(), Some("lower back"), "trimmed");
     assert_eq!(e.value.inventory, input.inventory);
     assert_eq!(e.value.interference, input.interference);
     assert_eq!(e.created_at, utc(2026, 11, 25, 9, 0));
-    let listed = diary
-        .pain_entries(utc(2026, 11, 24, 0, 0), utc(2026, 11, 25, 0, 0))
-        .unwrap();
+    let listed =
+        block_on(diary.pain_entries(utc(2026, 11, 24, 0, 0), utc(2026, 11, 25, 0, 0))).unwrap();
     assert_eq!(listed, vec![e]);
 }
 
@@ -84,23 +77,19 @@ fn an_entry_keeps_every_value_and_its_zone() {
 fn an_edit_keeps_the_history_of_who_changed_what_and_when() {
     let f = open("Europe/Paris", utc(2026, 11, 25, 9, 0));
     let diary = f.thecal.diary();
-    let e = diary
-        .add_pain(pain(utc(2026, 11, 25, 8, 0), 7), Author::Patient)
-        .unwrap();
+    let e = block_on(diary.add_pain(pain(utc(2026, 11, 25, 8, 0), 7), Author::Patient)).unwrap();
     f.clock.advance(Duration::hours(2));
     let mut changed = e.value.clone();
     changed.score = 5;
     changed.note = Some("it eased after lunch".into());
-    let edited = diary
-        .edit_pain(e.id, changed.clone(), Author::Caregiver)
-        .unwrap();
+    let edited = block_on(diary.edit_pain(e.id, changed.clone(), Author::Caregiver)).unwrap();
     assert_eq!(edited.value.score, 5);
     assert_eq!(edited.updated_at, utc(2026, 11, 25, 11, 0));
     assert_eq!(edited.created_at, e.created_at);
     // The same values again change nothing and add no history.
-    diary.edit_pain(e.id, changed, Author::Patient).unwrap();
+    block_on(diary.edit_pain(e.id, changed, Author::Patient)).unwrap();
 
-    let h = diary.pain_history(e.id).unwrap();
+    let h = block_on(diary.pain_history(e.id)).unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[0].change.action, ChangeAction::Created);
     assert_eq!(h[0].change.author, Author::Patient);
@@ -121,45 +110,38 @@ fn invalid_input_names_the_field_and_stores_nothing() {
         other => panic!("{other:?}"),
     };
     assert_eq!(
-        field(diary.add_pain(pain(now, 11), Author::Patient).unwrap_err()),
+        field(block_on(diary.add_pain(pain(now, 11), Author::Patient)).unwrap_err()),
         "score"
     );
     assert_eq!(
         field(
-            diary
-                .add_pain(pain(now + Duration::hours(1), 3), Author::Patient)
+            block_on(diary.add_pain(pain(now + Duration::hours(1), 3), Author::Patient))
                 .unwrap_err()
         ),
         "at"
     );
     assert_eq!(
         field(
-            diary
-                .add_medication(dose(now, " ", 5.0, true), Author::Patient)
-                .unwrap_err()
+            block_on(diary.add_medication(dose(now, " ", 5.0, true), Author::Patient)).unwrap_err()
         ),
         "drug"
     );
-    let e = diary.add_pain(pain(now, 11), Author::Patient).unwrap_err();
+    let e = block_on(diary.add_pain(pain(now, 11), Author::Patient)).unwrap_err();
     assert!(e.to_string().contains("score"));
     assert!(!e.to_string().contains("11"), "no health data in messages");
     let all = utc(2000, 1, 1, 0, 0);
     assert!(
-        diary
-            .pain_entries(all, now + Duration::days(1))
+        block_on(diary.pain_entries(all, now + Duration::days(1)))
             .unwrap()
             .is_empty()
     );
     assert!(
-        diary
-            .medications(all, now + Duration::days(1))
+        block_on(diary.medications(all, now + Duration::days(1)))
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        diary
-            .edit_pain(42, pain(now, 3), Author::Patient)
-            .unwrap_err(),
+        block_on(diary.edit_pain(42, pain(now, 3), Author::Patient)).unwrap_err(),
         DiaryError::NotFound
     );
 }
@@ -169,28 +151,30 @@ fn a_deleted_entry_can_be_restored_for_30_days_then_is_purged() {
     let now = utc(2026, 11, 25, 9, 0);
     let f = open("Europe/Paris", now);
     let diary = f.thecal.diary();
-    let a = diary.add_pain(pain(now, 4), Author::Patient).unwrap();
-    let b = diary
-        .add_medication(dose(now, "Oxycodone", 5.0, true), Author::Patient)
-        .unwrap();
-    diary.delete_pain(a.id, Author::Patient).unwrap();
-    diary.delete_medication(b.id, Author::Clinician).unwrap();
+    let a = block_on(diary.add_pain(pain(now, 4), Author::Patient)).unwrap();
+    let b =
+        block_on(diary.add_medication(dose(now, "Oxycodone", 5.0, true), Author::Patient)).unwrap();
+    block_on(diary.delete_pain(a.id, Author::Patient)).unwrap();
+    block_on(diary.delete_medication(b.id, Author::Clinician)).unwrap();
     assert_eq!(
-        diary.delete_pain(a.id, Author::Patient),
+        block_on(diary.delete_pain(a.id, Author::Patient)),
         Err(DiaryError::NotFound)
     );
     let range = (now - Duration::days(1), now + Duration::days(1));
-    assert!(diary.pain_entries(range.0, range.1).unwrap().is_empty());
+    assert!(
+        block_on(diary.pain_entries(range.0, range.1))
+            .unwrap()
+            .is_empty()
+    );
 
     f.clock.advance(Duration::days(29));
-    let back = diary.restore_pain(a.id, Author::Caregiver).unwrap();
+    let back = block_on(diary.restore_pain(a.id, Author::Caregiver)).unwrap();
     assert_eq!(back.value, a.value);
     assert_eq!(
-        diary.restore_pain(a.id, Author::Patient),
+        block_on(diary.restore_pain(a.id, Author::Patient)),
         Err(DiaryError::NotDeleted)
     );
-    let actions: Vec<_> = diary
-        .pain_history(a.id)
+    let actions: Vec<_> = block_on(diary.pain_history(a.id))
         .unwrap()
         .iter()
         .map(|r| (r.change.action, r.change.author))
@@ -203,23 +187,32 @@ fn a_deleted_entry_can_be_restored_for_30_days_then_is_purged() {
             (ChangeAction::Restored, Author::Caregiver),
         ]
     );
-    assert_eq!(diary.purge_expired().unwrap(), 0, "30 days not yet over");
+    assert_eq!(
+        block_on(diary.purge_expired()).unwrap(),
+        0,
+        "30 days not yet over"
+    );
 
     f.clock.advance(Duration::days(2));
     assert_eq!(
-        diary.restore_medication(b.id, Author::Patient),
+        block_on(diary.restore_medication(b.id, Author::Patient)),
         Err(DiaryError::RestoreExpired)
     );
-    assert_eq!(diary.purge_expired().unwrap(), 1);
+    assert_eq!(block_on(diary.purge_expired()).unwrap(), 1);
     assert_eq!(
-        diary.restore_medication(b.id, Author::Patient),
+        block_on(diary.restore_medication(b.id, Author::Patient)),
         Err(DiaryError::NotFound)
     );
     assert!(
-        diary.medication_history(b.id).unwrap().is_empty(),
+        block_on(diary.medication_history(b.id)).unwrap().is_empty(),
         "purged with its history"
     );
-    assert_eq!(diary.pain_entries(range.0, range.1).unwrap().len(), 1);
+    assert_eq!(
+        block_on(diary.pain_entries(range.0, range.1))
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -228,17 +221,15 @@ fn trends_group_by_the_local_day_and_week_of_the_patient() {
     let now = utc(2026, 11, 25, 20, 0);
     let f = open("Europe/Paris", now);
     let diary = f.thecal.diary();
-    let add = |at, s| diary.add_pain(pain(at, s), Author::Patient).unwrap();
+    let add = |at, s| block_on(diary.add_pain(pain(at, s), Author::Patient)).unwrap();
     add(utc(2026, 11, 23, 8, 0), 6); // Mon 23
     add(utc(2026, 11, 23, 18, 0), 8); // Mon 23
     add(utc(2026, 11, 23, 23, 30), 2); // 00:30 on Tue 24 in Paris
     let deleted = add(utc(2026, 11, 24, 12, 0), 10);
-    diary.delete_pain(deleted.id, Author::Patient).unwrap();
+    block_on(diary.delete_pain(deleted.id, Author::Patient)).unwrap();
     add(utc(2026, 11, 25, 9, 0), 4); // Wed 25
     let med = |at, drug, amount, bt| {
-        diary
-            .add_medication(dose(at, drug, amount, bt), Author::Patient)
-            .unwrap()
+        block_on(diary.add_medication(dose(at, drug, amount, bt), Author::Patient)).unwrap()
     };
     med(utc(2026, 11, 23, 9, 0), "Oxycodone", 5.0, true);
     med(utc(2026, 11, 23, 21, 0), " oxycodone", 10.0, true);
@@ -298,17 +289,16 @@ fn before_and_after_a_date() {
     for d in 5..25 {
         let at = utc(2026, 11, d, 10, 0);
         if d < 15 {
-            diary.add_pain(pain(at, 8), Author::Patient).unwrap();
+            block_on(diary.add_pain(pain(at, 8), Author::Patient)).unwrap();
             for h in [0, 6] {
-                diary
-                    .add_medication(
-                        dose(at + Duration::hours(h), "Morphine sulfate", 10.0, true),
-                        Author::Patient,
-                    )
-                    .unwrap();
+                block_on(diary.add_medication(
+                    dose(at + Duration::hours(h), "Morphine sulfate", 10.0, true),
+                    Author::Patient,
+                ))
+                .unwrap();
             }
         } else {
-            diary.add_pain(pain(at, 3), Author::Patient).unwrap();
+            block_on(diary.add_pain(pain(at, 3), Author::Patient)).unwrap();
         }
     }
     let c = block_on(diary.compare(cd(2026, 11, 15), 10)).unwrap();
@@ -336,39 +326,37 @@ fn a_usual_dose_is_offered_and_repeated_in_one_call() {
     let now = utc(2026, 11, 25, 20, 0);
     let f = open("Europe/Paris", now);
     let diary = f.thecal.diary();
-    let first = diary
-        .add_medication(
-            MedicationInput {
-                reason: Some("flare after driving".into()),
-                ..dose(utc(2026, 11, 24, 8, 0), "Oxycodone", 5.0, true)
-            },
-            Author::Patient,
-        )
-        .unwrap();
-    diary
-        .add_medication(
-            dose(utc(2026, 11, 24, 9, 0), "Ibuprofen", 400.0, false),
-            Author::Patient,
-        )
-        .unwrap();
-    let again = diary
-        .repeat_medication(first.id, utc(2026, 11, 25, 19, 0), Author::Patient)
-        .unwrap();
+    let first = block_on(diary.add_medication(
+        MedicationInput {
+            reason: Some("flare after driving".into()),
+            ..dose(utc(2026, 11, 24, 8, 0), "Oxycodone", 5.0, true)
+        },
+        Author::Patient,
+    ))
+    .unwrap();
+    block_on(diary.add_medication(
+        dose(utc(2026, 11, 24, 9, 0), "Ibuprofen", 400.0, false),
+        Author::Patient,
+    ))
+    .unwrap();
+    let again =
+        block_on(diary.repeat_medication(first.id, utc(2026, 11, 25, 19, 0), Author::Patient))
+            .unwrap();
     assert_eq!(again.value.drug, "Oxycodone");
     assert!((again.value.dose - 5.0).abs() < 1e-9);
     assert!(again.value.breakthrough);
     assert_eq!(again.value.reason, None, "the reason is not copied");
     assert_eq!(again.value.at, utc(2026, 11, 25, 19, 0));
-    let usual = diary.usual_doses(5).unwrap();
+    let usual = block_on(diary.usual_doses(5)).unwrap();
     assert_eq!(usual.len(), 2);
     assert_eq!(usual[0].drug, "Oxycodone");
     assert_eq!(usual[0].times_logged, 2);
     assert_eq!(
-        diary.repeat_medication(999, now, Author::Patient),
+        block_on(diary.repeat_medication(999, now, Author::Patient)),
         Err(DiaryError::NotFound)
     );
     assert!(matches!(
-        diary.repeat_medication(first.id, now + Duration::hours(2), Author::Patient),
+        block_on(diary.repeat_medication(first.id, now + Duration::hours(2), Author::Patient)),
         Err(DiaryError::InvalidInput { ref field, .. }) if field == "at"
     ));
 }
@@ -380,7 +368,7 @@ fn an_entry_counts_for_the_local_day_where_it_was_made() {
     let now = utc(2026, 11, 25, 12, 0);
     let f = open("America/New_York", now);
     let diary = f.thecal.diary();
-    let e = diary.add_pain(pain(at, 5), Author::Patient).unwrap();
+    let e = block_on(diary.add_pain(pain(at, 5), Author::Patient)).unwrap();
     assert_eq!(e.time_zone, "America/New_York");
     let t = block_on(diary.trend(cd(2026, 11, 24), cd(2026, 11, 25), TrendPeriod::Day)).unwrap();
     assert!(t.buckets[0].pain.is_some());
@@ -396,9 +384,7 @@ fn the_diary_keeps_working_when_the_app_holds_only_the_diary() {
         dir: _dir, thecal, ..
     } = f;
     drop(thecal);
-    diary
-        .add_pain(pain(now - Duration::hours(1), 5), Author::Patient)
-        .unwrap();
+    block_on(diary.add_pain(pain(now - Duration::hours(1), 5), Author::Patient)).unwrap();
     let s = block_on(diary.summary(cd(2026, 11, 25), cd(2026, 11, 25))).unwrap();
     assert_eq!(
         s.pain.map(|p| p.count),
@@ -414,24 +400,23 @@ fn a_time_that_went_through_a_double_keeps_its_millisecond() {
     let diary = f.thecal.diary();
     // Swift's Date holds 19:00:00.123 as a Double, which comes back as …122999…
     let at = utc(2026, 11, 25, 19, 0) + Duration::nanoseconds(122_999_999);
-    let e = diary.add_pain(pain(at, 5), Author::Patient).unwrap();
+    let e = block_on(diary.add_pain(pain(at, 5), Author::Patient)).unwrap();
     assert_eq!(
         e.value.at,
         utc(2026, 11, 25, 19, 0) + Duration::milliseconds(123)
     );
-    let again = diary
-        .edit_pain(
-            e.id,
-            PainInput {
-                at: e.value.at - Duration::nanoseconds(1),
-                ..e.value.clone()
-            },
-            Author::Patient,
-        )
-        .unwrap();
+    let again = block_on(diary.edit_pain(
+        e.id,
+        PainInput {
+            at: e.value.at - Duration::nanoseconds(1),
+            ..e.value.clone()
+        },
+        Author::Patient,
+    ))
+    .unwrap();
     assert_eq!(again.value, e.value);
     assert_eq!(
-        diary.pain_history(e.id).unwrap().len(),
+        block_on(diary.pain_history(e.id)).unwrap().len(),
         1,
         "no edit recorded"
     );
@@ -458,9 +443,9 @@ fn trends_match_a_plain_computation_over_random_entries() {
         let local = zone.from_utc_datetime(&at.naive_utc()).date_naive();
         if rng.bool() {
             let s = rng.u8(0..=10);
-            let e = diary.add_pain(pain(at, s), Author::Patient).unwrap();
+            let e = block_on(diary.add_pain(pain(at, s), Author::Patient)).unwrap();
             if rng.u8(0..10) == 0 {
-                diary.delete_pain(e.id, Author::Patient).unwrap();
+                block_on(diary.delete_pain(e.id, Author::Patient)).unwrap();
             } else {
                 pains.push((local, s));
             }
@@ -468,9 +453,7 @@ fn trends_match_a_plain_computation_over_random_entries() {
             let drug = ["Oxycodone", "oxycodone ", "Tramadol"][rng.usize(0..3)];
             let amount = f64::from(rng.u8(1..=4)) * 2.5;
             let bt = rng.bool();
-            diary
-                .add_medication(dose(at, drug, amount, bt), Author::Patient)
-                .unwrap();
+            block_on(diary.add_medication(dose(at, drug, amount, bt), Author::Patient)).unwrap();
             doses.push((local, drug.trim().to_lowercase(), amount, bt));
         }
     }

@@ -1,6 +1,7 @@
 //! The link manager against the in-process simulated pump: live data, link loss, replay,
 //! bad frames, read-only, and many drops at random moments.
 
+use crate::block_on;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -45,16 +46,21 @@ fn fast() -> LinkConfig {
 fn rig(seed: u64) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(start()));
-    let thecal =
-        Thecal::open_with_clock(dir.path(), &ThecalConfig::default(), clock.clone()).unwrap();
+    let thecal = Thecal::open_with_clock(
+        dir.path(),
+        &ThecalConfig::default(),
+        clock.clone(),
+        thecal_sim::fixtures::MemorySecretStore::new(),
+    )
+    .unwrap();
     let pump = Arc::new(InProcessPump::from_config(SimConfig::implanted(
         seed,
         start(),
     )));
     let transport = InProcessTransport::new(pump);
     let (listener, events) = collector();
-    let sub = thecal.link().subscribe(listener);
-    thecal.link().start_with(transport.clone(), fast()).unwrap();
+    let sub = block_on(thecal.link().subscribe(listener)).unwrap();
+    block_on(thecal.link().start_with(transport.clone(), fast())).unwrap();
     Rig {
         _dir: dir,
         thecal,
@@ -191,7 +197,7 @@ fn snapshot_first_then_connect_identify_and_live_readings_in_order() {
             .collect::<Vec<_>>(),
         times
     );
-    let snap = rig.thecal.link().snapshot().unwrap();
+    let snap = block_on(rig.thecal.link().snapshot()).unwrap();
     assert_eq!(snap.state, LinkState::Connected);
     assert_eq!(snap.latest.map(|r| r.taken_at), times.last().copied());
     assert_eq!(snap.transport.as_deref(), Some("in-process simulated pump"));
@@ -244,7 +250,7 @@ fn alarms_raised_while_disconnected_are_replayed_and_stored_once() {
         AlarmKind::MotorStall,
         "most urgent and newest first"
     );
-    let snap = rig.thecal.link().snapshot().unwrap();
+    let snap = block_on(rig.thecal.link().snapshot()).unwrap();
     assert!(snap.last_link_lost.is_some());
     assert!(snap.reconnects >= 1);
 }
@@ -283,7 +289,7 @@ fn a_corrupted_frame_is_counted_not_stored_and_the_link_goes_on() {
     rig.until("the next good reading", |e| {
         matches!(e, LinkEvent::Reading { .. })
     });
-    let snap = rig.thecal.link().snapshot().unwrap();
+    let snap = block_on(rig.thecal.link().snapshot()).unwrap();
     assert_eq!(snap.frames_rejected, 1);
     assert_eq!(snap.state, LinkState::Connected);
 }
@@ -394,7 +400,12 @@ fn an_alarm_lost_on_the_air_is_recovered_from_the_pump_history() {
         kinds.contains("catheter_occlusion") && kinds.contains("motor_stall"),
         "{kinds:?}"
     );
-    assert_eq!(rig.thecal.link().snapshot().unwrap().frames_rejected, 1);
+    assert_eq!(
+        block_on(rig.thecal.link().snapshot())
+            .unwrap()
+            .frames_rejected,
+        1
+    );
     assert!(
         rig.published().values().all(|n| *n == 1),
         "{:?}",
@@ -449,7 +460,7 @@ fn stop_disconnects_and_start_again_works() {
     rig.connected();
     let link = rig.thecal.link();
     assert_eq!(
-        link.start(rig.transport.clone()),
+        block_on(link.start(rig.transport.clone())),
         Err(LinkError::AlreadyRunning)
     );
     futures_block_on(link.stop());
@@ -462,8 +473,8 @@ fn stop_disconnects_and_start_again_works() {
         )
     });
     assert!(!rig.transport.pump().is_connected());
-    assert_eq!(link.drop_link(), Err(LinkError::NotRunning));
-    link.start_with(rig.transport.clone(), fast()).unwrap();
+    assert_eq!(block_on(link.drop_link()), Err(LinkError::NotRunning));
+    block_on(link.start_with(rig.transport.clone(), fast())).unwrap();
     rig.connected();
 }
 
@@ -472,12 +483,12 @@ fn freshness_follows_the_newest_reading() {
     let rig = rig(6);
     let link = rig.thecal.link();
     rig.connected();
-    assert_eq!(link.freshness().unwrap(), Freshness::Fresh);
+    assert_eq!(block_on(link.freshness()).unwrap(), Freshness::Fresh);
     rig.transport.set_in_range(false);
     rig.clock.advance(chrono::Duration::minutes(45));
-    assert_eq!(link.freshness().unwrap(), Freshness::Stale);
+    assert_eq!(block_on(link.freshness()).unwrap(), Freshness::Stale);
     rig.clock.advance(chrono::Duration::minutes(30));
-    assert_eq!(link.freshness().unwrap(), Freshness::VeryStale);
+    assert_eq!(block_on(link.freshness()).unwrap(), Freshness::VeryStale);
 }
 
 fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {

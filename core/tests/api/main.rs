@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a failed unwrap is a failed test.
 
+mod async_api;
 mod card;
 mod dashboard;
 mod diary;
@@ -11,3 +12,13 @@ mod fixtures;
 mod forecasts;
 mod link;
 mod recovery;
+
+/// Runs an async call of the API to completion on a runtime of the test's own (the API's futures
+/// run on any executor).
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}

@@ -1,5 +1,6 @@
 //! Recovery through the app object, against a real store and an injected clock.
 
+use crate::block_on;
 use chrono::{Duration, TimeZone, Utc};
 
 use thecal_core::RecoveryError;
@@ -27,14 +28,13 @@ fn field(e: RecoveryError) -> String {
 fn the_plan_follows_the_implant_date_with_its_checklist_and_reminders() {
     let f = open("Europe/Paris", utc(2026, 11, 25, 9, 0));
     let rec = f.thecal.recovery();
-    assert_eq!(rec.plan().unwrap(), None);
+    assert_eq!(block_on(rec.plan()).unwrap(), None);
     assert_eq!(
-        rec.set_item_done("driver_home".into(), true, Author::Patient),
+        block_on(rec.set_item_done("driver_home".into(), true, Author::Patient)),
         Err(RecoveryError::NoPlan)
     );
-    let plan = rec
-        .start_plan(cd(2026, 11, 23), thecal_core::model::Drug::Morphine)
-        .unwrap();
+    let plan =
+        block_on(rec.start_plan(cd(2026, 11, 23), thecal_core::model::Drug::Morphine)).unwrap();
     assert_eq!(plan.day, 2);
     assert_eq!(plan.time_zone, "Europe/Paris");
     let item = |p: &RecoveryPlan, k: &str| p.items.iter().find(|i| i.key == k).unwrap().clone();
@@ -47,7 +47,7 @@ fn the_plan_follows_the_implant_date_with_its_checklist_and_reminders() {
     assert!(stitches.from_date <= cd(2026, 12, 7) && cd(2026, 12, 7) <= stitches.to_date);
     assert!(plan.items.iter().all(|i| i.done_at.is_none()));
 
-    let reminders = rec.reminders().unwrap();
+    let reminders = block_on(rec.reminders()).unwrap();
     let wound_r = reminders
         .iter()
         .find(|r| r.item.as_deref() == Some("wound_check"))
@@ -56,28 +56,25 @@ fn the_plan_follows_the_implant_date_with_its_checklist_and_reminders() {
     assert_eq!(wound_r.value.time, LocalTime { hour: 9, minute: 0 });
     assert_eq!(wound_r.value.zone, ReminderZone::FollowDevice);
 
-    let ticked = rec
-        .set_item_done("driver_home".into(), true, Author::Caregiver)
-        .unwrap();
+    let ticked =
+        block_on(rec.set_item_done("driver_home".into(), true, Author::Caregiver)).unwrap();
     let d = item(&ticked, "driver_home");
     assert_eq!(d.done_at, Some(utc(2026, 11, 25, 9, 0)));
     assert_eq!(d.done_by, Some(Author::Caregiver));
-    let unticked = rec
-        .set_item_done("driver_home".into(), false, Author::Patient)
-        .unwrap();
+    let unticked =
+        block_on(rec.set_item_done("driver_home".into(), false, Author::Patient)).unwrap();
     assert_eq!(item(&unticked, "driver_home").done_at, None);
     assert_eq!(
-        rec.set_item_done("no_such_item".into(), true, Author::Patient),
+        block_on(rec.set_item_done("no_such_item".into(), true, Author::Patient)),
         Err(RecoveryError::UnknownItem)
     );
 
     // Restarting replaces the plan's reminders instead of adding more.
-    rec.start_plan(cd(2026, 11, 24), thecal_core::model::Drug::Morphine)
-        .unwrap();
-    assert_eq!(rec.reminders().unwrap().len(), reminders.len());
+    block_on(rec.start_plan(cd(2026, 11, 24), thecal_core::model::Drug::Morphine)).unwrap();
+    assert_eq!(block_on(rec.reminders()).unwrap().len(), reminders.len());
     assert_eq!(
         field(
-            rec.start_plan(cd(2024, 11, 24), thecal_core::model::Drug::Morphine)
+            block_on(rec.start_plan(cd(2024, 11, 24), thecal_core::model::Drug::Morphine))
                 .unwrap_err()
         ),
         "implant_date"
@@ -98,12 +95,10 @@ fn antibiotic(first: CalendarDate, last: CalendarDate) -> ReminderInput {
 fn reminders_fire_once_each_across_a_flight_from_paris_to_new_york() {
     let f = open("Europe/Paris", utc(2026, 11, 24, 20, 0));
     let rec = f.thecal.recovery();
-    let r = rec
-        .add_reminder(antibiotic(cd(2026, 11, 25), cd(2026, 11, 27)))
-        .unwrap();
+    let r = block_on(rec.add_reminder(antibiotic(cd(2026, 11, 25), cd(2026, 11, 27)))).unwrap();
     let check = |at: UtcDateTime, zone: &str| {
         f.clock.set(at);
-        rec.due_reminders(zone.into()).unwrap()
+        block_on(rec.due_reminders(zone.into())).unwrap()
     };
     assert!(check(utc(2026, 11, 24, 21, 0), "Europe/Paris").is_empty());
     let d = check(utc(2026, 11, 25, 7, 5), "Europe/Paris");
@@ -121,9 +116,7 @@ fn reminders_fire_once_each_across_a_flight_from_paris_to_new_york() {
         "08:00 on the 26th in New York is the same date: not again"
     );
     // Before scheduling, the app asks what comes next in its new zone.
-    let next = rec
-        .upcoming_reminders("America/New_York".into(), 24)
-        .unwrap();
+    let next = block_on(rec.upcoming_reminders("America/New_York".into(), 24)).unwrap();
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].fire_at, utc(2026, 11, 27, 13, 0), "08:00 EST");
     let d = check(utc(2026, 11, 27, 13, 1), "America/New_York");
@@ -132,7 +125,7 @@ fn reminders_fire_once_each_across_a_flight_from_paris_to_new_york() {
     assert!(check(utc(2026, 11, 30, 0, 0), "America/New_York").is_empty());
 
     assert_eq!(
-        field(rec.due_reminders("Mars/Olympus".into()).unwrap_err()),
+        field(block_on(rec.due_reminders("Mars/Olympus".into())).unwrap_err()),
         "device_zone"
     );
 }
@@ -146,10 +139,10 @@ fn reminders_fire_once_on_dst_nights() {
         hour: 2,
         minute: 30,
     };
-    rec.add_reminder(r.clone()).unwrap();
+    block_on(rec.add_reminder(r.clone())).unwrap();
     r.first_date = cd(2027, 10, 31);
     r.last_date = cd(2027, 10, 31);
-    rec.add_reminder(r).unwrap();
+    block_on(rec.add_reminder(r)).unwrap();
     let mut fired = Vec::new();
     // An app checking every 20 minutes through both nights.
     for (from, to) in [
@@ -159,7 +152,7 @@ fn reminders_fire_once_on_dst_nights() {
         let mut t = from;
         while t <= to {
             f.clock.set(t);
-            fired.extend(rec.due_reminders("Europe/Paris".into()).unwrap());
+            fired.extend(block_on(rec.due_reminders("Europe/Paris".into())).unwrap());
             t += Duration::minutes(20);
         }
     }
@@ -176,7 +169,7 @@ fn a_bad_reminder_names_the_field() {
     let f = open("Europe/Paris", utc(2026, 11, 24, 20, 0));
     let rec = f.thecal.recovery();
     let ok = antibiotic(cd(2026, 11, 25), cd(2026, 11, 27));
-    let bad = |r: ReminderInput| field(rec.add_reminder(r).unwrap_err());
+    let bad = |r: ReminderInput| field(block_on(rec.add_reminder(r)).unwrap_err());
     assert_eq!(
         bad(ReminderInput {
             title: " ".into(),
@@ -210,10 +203,13 @@ fn a_bad_reminder_names_the_field() {
         }),
         "zone"
     );
-    assert!(rec.reminders().unwrap().is_empty());
-    let r = rec.add_reminder(ok).unwrap();
-    rec.remove_reminder(r.id).unwrap();
-    assert_eq!(rec.remove_reminder(r.id), Err(RecoveryError::NotFound));
+    assert!(block_on(rec.reminders()).unwrap().is_empty());
+    let r = block_on(rec.add_reminder(ok)).unwrap();
+    block_on(rec.remove_reminder(r.id)).unwrap();
+    assert_eq!(
+        block_on(rec.remove_reminder(r.id)),
+        Err(RecoveryError::NotFound)
+    );
 }
 
 #[test]
@@ -221,60 +217,57 @@ fn a_logged_symptom_says_what_to_do_and_keeps_its_history() {
     let now = utc(2026, 11, 25, 9, 0);
     let f = open("Europe/Paris", now);
     let rec = f.thecal.recovery();
-    let bruise = rec
-        .log_symptom(
-            SymptomInput {
-                at: now - Duration::hours(1),
-                symptom: Symptom::Bruising,
-                severity: Severity::Mild,
-                note: Some(" around the pump ".into()),
-            },
-            Author::Patient,
-        )
-        .unwrap();
+    let bruise = block_on(rec.log_symptom(
+        SymptomInput {
+            at: now - Duration::hours(1),
+            symptom: Symptom::Bruising,
+            severity: Severity::Mild,
+            note: Some(" around the pump ".into()),
+        },
+        Author::Patient,
+    ))
+    .unwrap();
     assert_eq!(bruise.guidance.level, GuidanceLevel::Routine);
     assert_eq!(bruise.value.note.as_deref(), Some("around the pump"));
-    let fever = rec
-        .log_symptom(
-            SymptomInput {
-                at: now,
-                symptom: Symptom::Fever,
-                severity: Severity::Mild,
-                note: None,
-            },
-            Author::Caregiver,
-        )
-        .unwrap();
+    let fever = block_on(rec.log_symptom(
+        SymptomInput {
+            at: now,
+            symptom: Symptom::Fever,
+            severity: Severity::Mild,
+            note: None,
+        },
+        Author::Caregiver,
+    ))
+    .unwrap();
     assert_eq!(fever.guidance.level, GuidanceLevel::CallClinic);
     assert!(fever.guidance.instruction.contains("Call your clinic now"));
     let drowsy = rec.assess(Symptom::UnusualDrowsiness, Severity::Mild);
     assert_eq!(drowsy.level, GuidanceLevel::Emergency);
 
     f.clock.advance(Duration::hours(1));
-    let worse = rec
-        .edit_symptom(
-            bruise.id,
-            SymptomInput {
-                severity: Severity::Severe,
-                ..bruise.value.clone()
-            },
-            Author::Clinician,
-        )
-        .unwrap();
+    let worse = block_on(rec.edit_symptom(
+        bruise.id,
+        SymptomInput {
+            severity: Severity::Severe,
+            ..bruise.value.clone()
+        },
+        Author::Clinician,
+    ))
+    .unwrap();
     assert_eq!(worse.guidance.level, GuidanceLevel::CallClinic);
-    let h = rec.symptom_history(bruise.id).unwrap();
+    let h = block_on(rec.symptom_history(bruise.id)).unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].change.author, Author::Clinician);
     assert_eq!(h[1].change.changed_fields, vec!["severity"]);
     assert_eq!(h[0].value.severity, Severity::Mild);
 
-    rec.delete_symptom(fever.id, Author::Patient).unwrap();
+    block_on(rec.delete_symptom(fever.id, Author::Patient)).unwrap();
     let day = (now - Duration::days(1), now + Duration::days(1));
-    assert_eq!(rec.symptoms(day.0, day.1).unwrap().len(), 1);
-    rec.restore_symptom(fever.id, Author::Patient).unwrap();
-    assert_eq!(rec.symptoms(day.0, day.1).unwrap().len(), 2);
+    assert_eq!(block_on(rec.symptoms(day.0, day.1)).unwrap().len(), 1);
+    block_on(rec.restore_symptom(fever.id, Author::Patient)).unwrap();
+    assert_eq!(block_on(rec.symptoms(day.0, day.1)).unwrap().len(), 2);
     assert_eq!(
-        rec.symptom_history(fever.id)
+        block_on(rec.symptom_history(fever.id))
             .unwrap()
             .last()
             .unwrap()
@@ -285,7 +278,7 @@ fn a_logged_symptom_says_what_to_do_and_keeps_its_history() {
 
     assert_eq!(
         field(
-            rec.log_symptom(
+            block_on(rec.log_symptom(
                 SymptomInput {
                     at: now + Duration::days(1),
                     symptom: Symptom::Headache,
@@ -293,7 +286,7 @@ fn a_logged_symptom_says_what_to_do_and_keeps_its_history() {
                     note: None,
                 },
                 Author::Patient,
-            )
+            ))
             .unwrap_err()
         ),
         "at"

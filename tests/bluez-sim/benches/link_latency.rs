@@ -69,10 +69,19 @@ async fn run(bus: &PrivateBus) {
     sim.add_device(a.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(start));
-    let thecal =
-        Thecal::open_with_clock(dir.path(), &ThecalConfig::default(), clock.clone()).unwrap();
+    let thecal = Thecal::open_with_clock(
+        dir.path(),
+        &ThecalConfig::default(),
+        clock.clone(),
+        thecal_sim::fixtures::MemorySecretStore::new(),
+    )
+    .unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let _sub = thecal.link().subscribe(Arc::new(Forward(tx)));
+    let _sub = thecal
+        .link()
+        .subscribe(Arc::new(Forward(tx)))
+        .await
+        .unwrap();
     let config = LinkConfig {
         backoff: BackoffConfig {
             initial: Duration::from_millis(20),
@@ -83,6 +92,7 @@ async fn run(bus: &PrivateBus) {
     thecal
         .link()
         .start_with(Arc::new(BtleplugTransport::new().await.unwrap()), config)
+        .await
         .unwrap();
     loop {
         let (_, e) = tokio::time::timeout(DEADLINE, rx.recv())

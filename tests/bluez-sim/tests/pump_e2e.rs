@@ -85,8 +85,13 @@ async fn run(bus: &PrivateBus) {
 
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(start));
-    let thecal =
-        Thecal::open_with_clock(dir.path(), &ThecalConfig::default(), clock.clone()).unwrap();
+    let thecal = Thecal::open_with_clock(
+        dir.path(),
+        &ThecalConfig::default(),
+        clock.clone(),
+        thecal_sim::fixtures::MemorySecretStore::new(),
+    )
+    .unwrap();
     let transport = Arc::new(
         BtleplugTransport::new()
             .await
@@ -97,7 +102,11 @@ async fn run(bus: &PrivateBus) {
         rx,
         all: Vec::new(),
     };
-    let _sub = thecal.link().subscribe(Arc::new(Forward(tx)));
+    let _sub = thecal
+        .link()
+        .subscribe(Arc::new(Forward(tx)))
+        .await
+        .unwrap();
     let config = LinkConfig {
         backoff: BackoffConfig {
             initial: Duration::from_millis(20),
@@ -105,7 +114,7 @@ async fn run(bus: &PrivateBus) {
         },
         scan_timeout: Duration::from_secs(5),
     };
-    thecal.link().start_with(transport, config).unwrap();
+    thecal.link().start_with(transport, config).await.unwrap();
 
     // Discover, connect, identify, read.
     events
@@ -118,7 +127,7 @@ async fn run(bus: &PrivateBus) {
             )
         })
         .await;
-    let snap = thecal.link().snapshot().unwrap();
+    let snap = thecal.link().snapshot().await.unwrap();
     let serial = snap.pump.expect("identified").serial;
     assert_eq!(serial, pump.serial());
     assert_eq!(snap.transport.as_deref(), Some("btleplug over BlueZ"));
@@ -195,7 +204,7 @@ async fn run(bus: &PrivateBus) {
         open.contains(&AlarmKind::MotorStall) && open.contains(&AlarmKind::CatheterOcclusion),
         "{open:?}"
     );
-    assert!(thecal.link().snapshot().unwrap().reconnects >= 1);
+    assert!(thecal.link().snapshot().await.unwrap().reconnects >= 1);
 
     // Read-only toward the pump: after the whole session, only allow-listed writes reached it.
     let log = sim.write_log();

@@ -16,7 +16,7 @@ use thecal_core::model::{
     HistoryEvent, ManualClock, UtcDateTime, Volume,
 };
 use thecal_core::pump::{DRIVERS, PumpDriver};
-use thecal_core::store::{Store, StoreError};
+use thecal_core::store::{SecretStore, SecretStoreError, Store, StoreError};
 use thecal_core::therapy::{self, PumpSettings, RefillEntry};
 use thecal_core::{Thecal, ThecalConfig};
 
@@ -34,6 +34,49 @@ pub fn sample_card() -> CardData {
     serde_json::from_str(SAMPLE_CARD_JSON).expect("tests/fixtures/sample-card.json is a card")
 }
 
+/// A key store in memory: what the Android Keystore and the iOS Keychain are to the apps, for
+/// tests and tools that run the core in a process of their own.
+#[derive(Debug, Default)]
+pub struct MemorySecretStore(std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>);
+
+impl MemorySecretStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The names it holds, sorted.
+    #[must_use]
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.map().keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Vec<u8>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl SecretStore for MemorySecretStore {
+    fn load(&self, name: String) -> Result<Option<Vec<u8>>, SecretStoreError> {
+        Ok(self.map().get(&name).cloned())
+    }
+
+    fn save(&self, name: String, secret: Vec<u8>) -> Result<(), SecretStoreError> {
+        self.map().insert(name, secret);
+        Ok(())
+    }
+
+    fn delete(&self, name: String) -> Result<(), SecretStoreError> {
+        self.map().remove(&name);
+        Ok(())
+    }
+}
+
 /// An open app, its clock, and the folder it lives in (deleted when dropped).
 pub struct Fixture {
     /// The data folder.
@@ -42,6 +85,8 @@ pub struct Fixture {
     pub clock: Arc<ManualClock>,
     /// The app.
     pub thecal: Arc<Thecal>,
+    /// Its key store.
+    pub secrets: Arc<MemorySecretStore>,
 }
 
 /// Opens Thecal for a patient in `zone`, with the clock standing at `now`.
@@ -56,8 +101,15 @@ pub fn open(zone: &str, now: UtcDateTime) -> Fixture {
         time_zone: zone.into(),
         ..ThecalConfig::default()
     };
-    let thecal = Thecal::open_with_clock(dir.path(), &config, clock.clone()).expect("Thecal opens");
-    Fixture { dir, clock, thecal }
+    let secrets = MemorySecretStore::new();
+    let thecal = Thecal::open_with_clock(dir.path(), &config, clock.clone(), secrets.clone())
+        .expect("Thecal opens");
+    Fixture {
+        dir,
+        clock,
+        thecal,
+        secrets,
+    }
 }
 
 /// How much of a pump's life [`seed_pump`] writes.
