@@ -15,7 +15,7 @@ pub enum StoreError {
     #[error("migration: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     /// PostgreSQL said no.
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", pg_detail(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// No PostgreSQL connection could be had from the pool.
     #[error("postgres pool: {0}")]
@@ -32,6 +32,11 @@ pub enum StoreError {
     /// A file or folder could not be used.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// The server's message when there is one ("db error" alone says nothing).
+fn pg_detail(e: &tokio_postgres::Error) -> String {
+    e.as_db_error().map_or_else(|| e.to_string(), |d| format!("{}: {}", d.code().code(), d.message()))
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {

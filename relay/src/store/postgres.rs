@@ -656,13 +656,13 @@ impl PgStore {
             rows: rows.len() as u64,
         };
         for (table, col, key) in [
-            ("held", "expires_at", "(mailbox, id)"),
+            ("held", "expires_at", "mailbox, id"),
             ("cancelled", "until", "hash"),
-            ("nonces", "until", "(key, nonce)"),
+            ("nonces", "until", "key, nonce"),
             ("invitations", "expires_at", "id"),
         ] {
             let sql = format!(
-                "DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {col} <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
+                "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} WHERE {col} <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
             );
             swept.rows += client.execute(&sql, &[&now, &b]).await?;
         }

@@ -59,7 +59,9 @@ CREATE TABLE held (
 CREATE INDEX held_release ON held (release_at);
 CREATE INDEX held_cancel ON held (cancel_hash);
 CREATE INDEX held_sender ON held (sender);
+CREATE INDEX held_expiry ON held (expires_at);
 CREATE TABLE cancelled (hash BLOB PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX cancelled_until ON cancelled (until);
 CREATE TABLE heartbeats (
   mailbox BLOB PRIMARY KEY,
   interval_s INTEGER NOT NULL,
@@ -77,6 +79,7 @@ CREATE TABLE invitations (
   expires_at INTEGER NOT NULL,
   claimed_at INTEGER
 ) WITHOUT ROWID;
+CREATE INDEX invitations_expiry ON invitations (expires_at);
 CREATE TABLE push_jobs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   mailbox BLOB NOT NULL,
@@ -725,10 +728,10 @@ impl SqliteStore {
                 swept.rows += acked.len() as u64;
             }
             for sql in [
-                "DELETE FROM held WHERE rowid IN (SELECT rowid FROM held WHERE expires_at <= ?1 LIMIT ?2)",
-                "DELETE FROM cancelled WHERE rowid IN (SELECT rowid FROM cancelled WHERE until <= ?1 LIMIT ?2)",
-                "DELETE FROM nonces WHERE rowid IN (SELECT rowid FROM nonces WHERE until <= ?1 LIMIT ?2)",
-                "DELETE FROM invitations WHERE rowid IN (SELECT rowid FROM invitations WHERE expires_at <= ?1 LIMIT ?2)",
+                "DELETE FROM held WHERE (mailbox, id) IN (SELECT mailbox, id FROM held WHERE expires_at <= ?1 LIMIT ?2)",
+                "DELETE FROM cancelled WHERE hash IN (SELECT hash FROM cancelled WHERE until <= ?1 LIMIT ?2)",
+                "DELETE FROM nonces WHERE (key, nonce) IN (SELECT key, nonce FROM nonces WHERE until <= ?1 LIMIT ?2)",
+                "DELETE FROM invitations WHERE id IN (SELECT id FROM invitations WHERE expires_at <= ?1 LIMIT ?2)",
             ] {
                 swept.rows += t.execute(sql, params![now, batch])? as u64;
             }
