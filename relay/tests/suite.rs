@@ -565,3 +565,55 @@ async fn health_and_metrics(env: Env) {
     }
 }
 both!(health_and_metrics);
+
+fn vectors() -> Value {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/alerts/alerts-protocol-v1.json");
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// The document's signed requests, byte for byte, accepted over HTTP; the same again is a replay.
+async fn vector_requests_over_http(env: Env) {
+    let v = vectors();
+    assert_eq!(v["signed_request"]["timestamp"], T0);
+    let seed_of = |name: &str| {
+        let h = v["devices"][name]["ed25519_seed_hex"].as_str().unwrap();
+        let mut s = [0u8; 32];
+        for (i, b) in s.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap();
+        }
+        s
+    };
+    let carer = env.client(1, thecal_relay::client::Device::from_seed(&seed_of("caregiver1")));
+    assert_eq!(carer.open().await.unwrap().status, 201);
+    let send = |name: &str, i: usize| {
+        let r = &v[name];
+        let body = if r["method"] == "POST" {
+            thecal_relay::proto::from_b64u(v["envelope"]["envelope_b64u"].as_str().unwrap()).unwrap()
+        } else {
+            Vec::new()
+        };
+        let method = reqwest::Method::from_bytes(r["method"].as_str().unwrap().as_bytes()).unwrap();
+        let mut req = env
+            .http
+            .request(method, format!("{}{}", env.url(i), r["target"].as_str().unwrap()))
+            .header("thecal-key", r["key"].as_str().unwrap())
+            .header("thecal-timestamp", r["timestamp"].to_string())
+            .header("thecal-nonce", r["nonce"].as_str().unwrap())
+            .header("thecal-signature", r["signature_b64u"].as_str().unwrap())
+            .body(body);
+        if r["method"] == "POST" {
+            req = req.header("content-type", "application/octet-stream");
+        }
+        req.send()
+    };
+    let r = send("signed_request", 0).await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = send("signed_request", 1).await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "replayed_nonce");
+    let r = send("signed_get", 0).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let got: Value = r.json().await.unwrap();
+    assert_eq!(got["messages"][0]["envelope"], v["envelope"]["envelope_b64u"]);
+}
+both!(vector_requests_over_http);
