@@ -294,3 +294,46 @@ impl Relay {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::store::{Heartbeat, ItemBody};
+
+    #[tokio::test]
+    async fn ticks_make_one_phone_silent_notice_per_silence() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(1_000);
+        let relay = Relay::open(Config {
+            store: StoreConfig::Sqlite(dir.path().to_owned()),
+            limits: Limits::default(),
+            push: PushConfig::default(),
+            clock: Arc::new(clock.clone()),
+            tick: Duration::from_secs(1),
+            sweep_every: Duration::from_secs(10),
+        })
+        .await
+        .unwrap();
+        let s = relay.store();
+        let (patient, carer) = (proto::MailboxId([1; 16]), proto::MailboxId([2; 16]));
+        s.open_mailbox(patient, 1_000).await.unwrap();
+        s.open_mailbox(carer, 1_000).await.unwrap();
+        let hb = Heartbeat { interval_s: 60, grace_s: 0, watchers: vec![carer] };
+        assert_eq!(s.set_heartbeat(patient, hb, 1_000, 86_400).await.unwrap(), Some(1_060));
+        clock.set(1_059);
+        relay.tick().await.unwrap();
+        assert!(s.fetch(carer, 1_059, 10).await.unwrap().is_empty());
+        clock.set(1_060);
+        relay.tick().await.unwrap();
+        relay.tick().await.unwrap();
+        let got = s.fetch(carer, 1_060, 10).await.unwrap();
+        assert_eq!(got.len(), 1);
+        let ItemBody::Notice(n) = &got[0].body else { panic!("a notice") };
+        assert!(n.contains("phone_silent"));
+        clock.advance(3_600);
+        relay.tick().await.unwrap();
+        assert_eq!(s.fetch(carer, clock.now(), 10).await.unwrap().len(), 1, "one notice per silence");
+        assert_eq!(relay.metrics().notices_sent.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+}

@@ -897,3 +897,91 @@ fn notify_watchers(
     }
     Ok(woken)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(mbx: MailboxId, id: u8, expires_at: i64) -> NewEnvelope {
+        NewEnvelope { mailbox: mbx, id: [id; 16], envelope: vec![id; 120], expires_at }
+    }
+
+    fn open(dir: &Path) -> SqliteStore {
+        SqliteStore::open(dir, Arc::new(Waiters::default())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn posts_are_idempotent_and_tombstones_outlive_acknowledgement() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path());
+        let m = MailboxId([1; 16]);
+        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::MailboxNotFound);
+        assert!(s.open_mailbox(m, 10).await.unwrap());
+        assert!(!s.open_mailbox(m, 11).await.unwrap());
+        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::Created);
+        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::Duplicate);
+        let mut other = env(m, 1, 100);
+        other.envelope[0] ^= 1;
+        assert_eq!(s.post(other.clone(), 10, 5).await.unwrap(), PostOutcome::Conflict);
+        assert_eq!(s.ack(m, vec![[1; 16]]).await.unwrap(), 1);
+        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::Duplicate);
+        assert_eq!(s.post(other, 10, 5).await.unwrap(), PostOutcome::Conflict);
+        assert!(s.fetch(m, 10, 10).await.unwrap().is_empty());
+        // The tombstone goes at expiry; the sweep counts only unread items as expired.
+        assert_eq!(s.post(env(m, 2, 50), 10, 5).await.unwrap(), PostOutcome::Created);
+        let swept = s.sweep(100, 1000).await.unwrap();
+        assert_eq!(swept, Swept { expired_unread: 1, rows: 2 });
+        s.close().await;
+    }
+
+    #[tokio::test]
+    async fn depth_limit_and_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path());
+        let m = MailboxId([2; 16]);
+        s.open_mailbox(m, 0).await.unwrap();
+        for i in 1..=3 {
+            assert_eq!(s.post(env(m, i, 100), 0, 3).await.unwrap(), PostOutcome::Created);
+        }
+        assert_eq!(s.post(env(m, 4, 100), 0, 3).await.unwrap(), PostOutcome::MailboxFull);
+        let ids: Vec<u8> = s.fetch(m, 0, 10).await.unwrap().iter().map(|i| i.id[0]).collect();
+        assert_eq!(ids, vec![1, 2, 3]);
+        assert_eq!(s.fetch(m, 0, 2).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn nonces_survive_a_restart_and_the_folder_is_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path());
+        assert!(matches!(SqliteStore::open(dir.path(), Arc::new(Waiters::default())), Err(StoreError::Locked(_))));
+        assert!(s.check_nonce([1; 32], [2; 16], 600, 0).await.unwrap());
+        assert!(!s.check_nonce([1; 32], [2; 16], 600, 1).await.unwrap());
+        // A write after the nonce commits in the same or a later batch.
+        s.open_mailbox(MailboxId([3; 16]), 0).await.unwrap();
+        s.close().await;
+        drop(s);
+        let s = open(dir.path());
+        assert!(!s.check_nonce([1; 32], [2; 16], 600, 2).await.unwrap(), "remembered across a restart");
+        assert!(s.check_nonce([1; 32], [2; 16], 1200, 601).await.unwrap(), "forgotten after its window");
+    }
+
+    #[tokio::test]
+    async fn escalations_release_once_and_cancel_for_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(dir.path());
+        let (p, c) = (MailboxId([4; 16]), MailboxId([5; 16]));
+        s.open_mailbox(c, 0).await.unwrap();
+        let hold = |id: u8, hash: u8, at: i64| Hold { env: env(c, id, 1000), sender: p, cancel_hash: [hash; 32], release_at: at };
+        assert_eq!(s.hold(hold(1, 1, 100)).await.unwrap(), HoldOutcome::Held);
+        assert_eq!(s.hold(hold(1, 1, 100)).await.unwrap(), HoldOutcome::Duplicate);
+        assert_eq!(s.hold(hold(2, 2, 100)).await.unwrap(), HoldOutcome::Held);
+        assert_eq!(s.cancel([2; 32], 1000).await.unwrap(), 1);
+        assert_eq!(s.hold(hold(2, 2, 100)).await.unwrap(), HoldOutcome::Cancelled);
+        assert_eq!(s.release_due(99, 10, 10).await.unwrap(), 0);
+        assert_eq!(s.release_due(100, 10, 10).await.unwrap(), 1);
+        assert_eq!(s.release_due(101, 10, 10).await.unwrap(), 0);
+        let got = s.fetch(c, 101, 10).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].id, [1; 16]);
+    }
+}
