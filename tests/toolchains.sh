@@ -5,6 +5,7 @@
 #   bash tests/toolchains.sh host       # apt packages only
 #   bash tests/toolchains.sh kotlin     # kotlinc from npm
 #   bash tests/toolchains.sh swift      # Debian trixie chroot with swiftlang
+#   bash tests/toolchains.sh relay      # PostgreSQL + the relay's Python venv (schemathesis, pyhpke)
 #
 # Caches live outside the repository (THECAL_CACHE, default /var/cache/thecal) so that a
 # second run, even from a fresh clone, reuses them.
@@ -21,6 +22,7 @@ APT_PACKAGES=(
   tmux                                           # interactive dashboard test
   zbar-tools poppler-utils                       # card QR / report checks
   fonts-dejavu-core                              # rendering
+  postgresql python3-venv curl                   # relay: PostgreSQL tests, schemathesis/pyhpke venv
 )
 
 log() { printf '[toolchains] %s\n' "$*" >&2; }
@@ -44,6 +46,19 @@ kotlin() {
   mkdir -p "$KOTLIN_DIR"
   (cd "$KOTLIN_DIR" && npm install --silent --no-audit --no-fund "kotlin-compiler@$KOTLIN_VERSION" >/dev/null)
   chmod +x "$KOTLIN_DIR"/node_modules/kotlin-compiler/bin/* || true
+}
+
+# The relay's Python tools (schemathesis, pyhpke, cryptography; pinned in
+# tests/vectors/alerts/requirements.txt) in a cached venv, rebuilt when the pins change.
+relay_python() {
+  local venv="$CACHE/relay-venv" req
+  req="$(dirname "$0")/vectors/alerts/requirements.txt"
+  if [ -x "$venv/bin/schemathesis" ] && cmp -s "$req" "$venv/requirements.txt"; then log "relay venv present"; return; fi
+  log "python venv for the relay in $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  cp "$req" "$venv/requirements.txt"
 }
 
 debian_mirror() {
@@ -97,8 +112,10 @@ case "${1:-all}" in
   host) host ;;
   kotlin) kotlin ;;
   swift) swift ;;
-  all) host; kotlin; swift ;;
+  relay-python) relay_python ;;
+  relay) host; relay_python ;;
+  all) host; kotlin; swift; relay_python ;;
   mount) mount_chroot "${2:?work folder}" ;;
   umount) umount_chroot ;;
-  *) echo "usage: $0 [all|host|kotlin|swift]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|host|kotlin|swift|relay|relay-python]" >&2; exit 2 ;;
 esac

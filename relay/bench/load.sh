@@ -17,8 +17,8 @@ SETUPS=${SETUPS:-sqlite pg1 pg2}
 PROFILE=${PROFILE:-$([ $SMOKE = 1 ] && echo dev || echo bench)}
 TARGET=${CARGO_TARGET_DIR:-target}
 cargo build -q --profile "$PROFILE" -p thecal-relay --bins
-BIN="$TARGET/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")"
-tmp=$(mktemp -d); pids=()
+BIN="$TARGET/$([ "$PROFILE" = dev ] && echo debug || echo release)"  # bench builds into release/
+tmp=$(mktemp -d); chmod 755 "$tmp"; pids=()  # the cluster may run as nobody
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pg_stop "$tmp/pg"; rm -rf "$tmp"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -7,7 +7,7 @@ use crate::metrics::Metrics;
 use crate::proto::{self, EnvelopeHeader, MailboxId, b64u, from_b64u, from_b64u_array, parse_id16};
 use crate::store::{
     ClaimOutcome, Heartbeat, Hold, HoldOutcome, InviteDelete, InvitePut, ItemBody, NewEnvelope,
-    PostOutcome, Store,
+    Nonce, PostOutcome, Store,
 };
 use crate::{Limits, push};
 use axum::body::Bytes;
@@ -164,6 +164,22 @@ pub async fn authenticate(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Signer, ApiError> {
+    let (signer, n) = verify(s, method, uri, headers, body)?;
+    if !s.store.check_nonce(n.key, n.nonce, n.until, n.now).await? {
+        return Err(ApiError::ReplayedNonce);
+    }
+    Ok(signer)
+}
+
+/// Verifies signature, timestamp and rate; the caller records the nonce (with its own statement
+/// where the store can, see [`Store::post_signed`]) and refuses a replay.
+pub fn verify(
+    s: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Signer, Nonce), ApiError> {
     let key_s = header_str(headers, "thecal-key")?;
     let ts_s = header_str(headers, "thecal-timestamp")?;
     let nonce_s = header_str(headers, "thecal-nonce")?;
@@ -188,10 +204,8 @@ pub async fn authenticate(
     if (ts - now).abs() > s.limits.clock_skew_s {
         return Err(ApiError::StaleTimestamp { relay_time: now, skew_s: s.limits.clock_skew_s });
     }
-    if !s.store.check_nonce(key, nonce, now + s.limits.nonce_ttl_s, now).await? {
-        return Err(ApiError::ReplayedNonce);
-    }
-    Ok(Signer { key, mailbox: MailboxId::of_key(&key) })
+    let n = Nonce { key, nonce, until: now + s.limits.nonce_ttl_s, now };
+    Ok((Signer { key, mailbox: MailboxId::of_key(&key) }, n))
 }
 
 fn parse_mailbox(text: &str) -> Result<MailboxId, ApiError> {
@@ -301,7 +315,7 @@ async fn post_message(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let mbx = parse_mailbox(&mbx)?;
-    let signer = authenticate(&s, &method, &uri, &headers, &body).await?;
+    let (signer, nonce) = verify(&s, &method, &uri, &headers, &body)?;
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         if ct.as_bytes() != b"application/octet-stream" {
             return Err(ApiError::UnsupportedMediaType("post the envelope as application/octet-stream".into()));
@@ -313,7 +327,7 @@ async fn post_message(
     }
     let expires_at = i64::try_from(h.expires_at).unwrap_or(i64::MAX);
     let env = NewEnvelope { mailbox: mbx, id: h.message_id, envelope: body.to_vec(), expires_at };
-    let out = s.store.post(env, s.clock.now(), s.limits.mailbox_depth).await?;
+    let out = s.store.post_signed(env, s.clock.now(), s.limits.mailbox_depth, nonce).await?;
     let reply = json!({"id": b64u(&h.message_id), "expires_at": expires_at});
     match out {
         PostOutcome::Created => {
@@ -325,6 +339,7 @@ async fn post_message(
         PostOutcome::Conflict => Err(ApiError::MessageIdConflict),
         PostOutcome::MailboxNotFound => Err(ApiError::MailboxNotFound),
         PostOutcome::MailboxFull => Err(ApiError::MailboxFull(s.limits.mailbox_depth)),
+        PostOutcome::Replayed => Err(ApiError::ReplayedNonce),
     }
 }
 
@@ -355,13 +370,14 @@ async fn fetch(
     let mbx = parse_mailbox(&mbx)?;
     let wait = query_u32(&uri, "wait", 0, s.limits.max_wait_s, 0)?;
     let limit = query_u32(&uri, "limit", 100, 100, 1)?;
-    let signer = authenticate(&s, &method, &uri, &headers, &body).await?;
+    let (signer, nonce) = verify(&s, &method, &uri, &headers, &body)?;
     owner(&signer, mbx)?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(wait));
     let waiters = Arc::clone(s.store.waiters());
     let handle = waiters.handle(mbx);
     let result = async {
         let mut checked = false;
+        let mut first = Some(nonce);
         loop {
             let notified = handle.notified();
             tokio::pin!(notified);
@@ -369,7 +385,10 @@ async fn fetch(
             let any = waiters.any();
             tokio::pin!(any);
             any.as_mut().enable();
-            let items = s.store.fetch(mbx, s.clock.now(), limit).await?;
+            let items = match first.take() {
+                Some(n) => s.store.fetch_signed(mbx, s.clock.now(), limit, n).await?.ok_or(ApiError::ReplayedNonce)?,
+                None => s.store.fetch(mbx, s.clock.now(), limit).await?,
+            };
             if !items.is_empty() {
                 return Ok(items);
             }
@@ -420,7 +439,7 @@ async fn ack(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let mbx = parse_mailbox(&mbx)?;
-    let signer = authenticate(&s, &method, &uri, &headers, &body).await?;
+    let (signer, nonce) = verify(&s, &method, &uri, &headers, &body)?;
     owner(&signer, mbx)?;
     let b: AckBody = json_body(&headers, &body)?;
     if b.ids.is_empty() || b.ids.len() > 100 {
@@ -431,7 +450,7 @@ async fn ack(
         .iter()
         .map(|i| parse_id16(i).ok_or_else(|| ApiError::BadRequest("an id is 16 bytes in base64url".into())))
         .collect::<Result<Vec<_>, _>>()?;
-    let n = s.store.ack(mbx, ids).await?;
+    let n = s.store.ack_signed(mbx, ids, nonce).await?.ok_or(ApiError::ReplayedNonce)?;
     Metrics::add(&s.metrics.envelopes_acknowledged, n);
     Ok(status_json(StatusCode::OK, json!({"deleted": n})))
 }

@@ -57,6 +57,22 @@ pub enum PostOutcome {
     MailboxNotFound,
     /// The recipient mailbox is full.
     MailboxFull,
+    /// The request's nonce was used before (only from [`Store::post_signed`]).
+    Replayed,
+}
+
+/// A signed request's nonce, to record (and refuse if seen) together with the request's own
+/// statement where the store can do both in one round trip.
+#[derive(Debug, Clone, Copy)]
+pub struct Nonce {
+    /// The signer's key.
+    pub key: [u8; 32],
+    /// The nonce.
+    pub nonce: [u8; 16],
+    /// Remember it until then.
+    pub until: i64,
+    /// Now.
+    pub now: i64,
 }
 
 /// An envelope to hold until its release time.
@@ -247,6 +263,62 @@ impl Store {
         depth: u32,
     ) -> Result<PostOutcome, StoreError> {
         dispatch!(self, s => s.post(env, now, depth).await)
+    }
+
+    /// [`Store::post`] for a signed request: records its nonce in the same statement.
+    pub async fn post_signed(
+        &self,
+        env: NewEnvelope,
+        now: i64,
+        depth: u32,
+        nonce: Nonce,
+    ) -> Result<PostOutcome, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                if !s.check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now).await? {
+                    return Ok(PostOutcome::Replayed);
+                }
+                s.post(env, now, depth).await
+            }
+            Store::Postgres(s) => s.post_signed(env, now, depth, nonce).await,
+        }
+    }
+
+    /// [`Store::fetch`] for a signed request; `None` if its nonce was used before.
+    pub async fn fetch_signed(
+        &self,
+        mbx: MailboxId,
+        now: i64,
+        limit: u32,
+        nonce: Nonce,
+    ) -> Result<Option<Vec<Item>>, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                if !s.check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now).await? {
+                    return Ok(None);
+                }
+                s.fetch(mbx, now, limit).await.map(Some)
+            }
+            Store::Postgres(s) => s.fetch_signed(mbx, now, limit, nonce).await,
+        }
+    }
+
+    /// [`Store::ack`] for a signed request; `None` if its nonce was used before.
+    pub async fn ack_signed(
+        &self,
+        mbx: MailboxId,
+        ids: Vec<[u8; 16]>,
+        nonce: Nonce,
+    ) -> Result<Option<u64>, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                if !s.check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now).await? {
+                    return Ok(None);
+                }
+                s.ack(mbx, ids).await.map(Some)
+            }
+            Store::Postgres(s) => s.ack_signed(mbx, ids, nonce).await,
+        }
     }
 
     /// The oldest pending, unexpired items.

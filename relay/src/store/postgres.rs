@@ -113,11 +113,47 @@ SELECT (SELECT count(*) FROM ins) AS inserted,
        (SELECT count(*) FROM mb) AS mb,
        (SELECT count(*) FROM job) + (SELECT count(*) FROM note) AS side";
 
+/// [`INSERT_ENVELOPE`] that also records the request's nonce (`$9..$11`) and stores nothing if
+/// the nonce was seen: one statement, one commit for a signed post.
+const INSERT_ENVELOPE_SIGNED: &str = "
+WITH nn AS (INSERT INTO nonces (key, nonce, until) VALUES ($9, $10, $11) ON CONFLICT DO NOTHING RETURNING 1),
+mb AS (SELECT push FROM mailboxes WHERE id = $1),
+prior AS (SELECT digest FROM messages WHERE mailbox = $1 AND id = $2),
+cnt AS (SELECT count(*) AS n FROM messages WHERE mailbox = $1 AND NOT acked),
+ins AS (
+  INSERT INTO messages (mailbox, id, received_at, expires_at, envelope, digest)
+  SELECT $1, $2, $3, $4, $5, $6 FROM mb, cnt, nn
+  WHERE NOT EXISTS (SELECT 1 FROM prior) AND cnt.n < $7
+  ON CONFLICT (mailbox, id) DO NOTHING
+  RETURNING 1),
+job AS (
+  INSERT INTO push_jobs (mailbox, item, not_before)
+  SELECT $1, $2, $3 FROM ins, mb WHERE mb.push IS NOT NULL
+  RETURNING 1),
+note AS (SELECT pg_notify('thecal_mailbox', $8) FROM ins)
+SELECT (SELECT count(*) FROM ins) AS inserted,
+       (SELECT digest FROM prior) AS prior,
+       (SELECT count(*) FROM mb) AS mb,
+       (SELECT count(*) FROM job) + (SELECT count(*) FROM note) AS side,
+       (SELECT count(*) FROM nn) AS fresh";
+
+const INSERT_NONCE: &str = "INSERT INTO nonces (key, nonce, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const FETCH: &str = "SELECT id, received_at, envelope, notice FROM messages
+                     WHERE mailbox = $1 AND NOT acked AND expires_at > $2 ORDER BY seq LIMIT $3";
+const ACK: &str = "WITH u AS (UPDATE messages SET acked = true, envelope = NULL
+                     WHERE mailbox = $1 AND id = ANY($2) AND NOT acked AND notice IS NULL RETURNING 1),
+                   d AS (DELETE FROM messages WHERE mailbox = $1 AND id = ANY($2) AND notice IS NOT NULL RETURNING 1)
+                   SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM d)";
+
 /// The PostgreSQL store.
 pub struct PgStore {
     /// Long-poll waiters of this process.
     pub waiters: Arc<Waiters>,
     pool: Pool,
+    /// Connections with `synchronous_commit = off`, for writes whose loss in a server crash
+    /// costs nothing a client can see: nonces (a replay window of well under a second after a
+    /// PostgreSQL crash) and acknowledgements (an item delivered again, dropped by message id).
+    fast: Pool,
     listener: tokio::task::JoinHandle<()>,
 }
 
@@ -133,19 +169,22 @@ impl PgStore {
         if cfg.get_application_name().is_none() {
             cfg.application_name("thecal-relay");
         }
-        let mgr = Manager::from_config(
-            cfg.clone(),
-            NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
-        let pool = Pool::builder(mgr)
-            .max_size(pool_size)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(10)))
-            .create_timeout(Some(Duration::from_secs(5)))
-            .recycle_timeout(Some(Duration::from_secs(5)))
-            .build()
-            .map_err(pool_err)?;
+        let make_pool = |cfg: tokio_postgres::Config, size: usize| {
+            let mgr = Manager::from_config(cfg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            Pool::builder(mgr)
+                .max_size(size)
+                .runtime(Runtime::Tokio1)
+                .wait_timeout(Some(Duration::from_secs(10)))
+                .create_timeout(Some(Duration::from_secs(5)))
+                .recycle_timeout(Some(Duration::from_secs(5)))
+                .build()
+                .map_err(pool_err)
+        };
+        let pool = make_pool(cfg.clone(), pool_size)?;
+        let mut fast_cfg = cfg.clone();
+        let options = format!("{} -c synchronous_commit=off", cfg.get_options().unwrap_or(""));
+        fast_cfg.options(options.trim());
+        let fast = make_pool(fast_cfg, (pool_size / 2).max(4))?;
         {
             let mut client = pool.get().await?;
             let t = client.transaction().await?;
@@ -167,11 +206,15 @@ impl PgStore {
             t.commit().await?;
         }
         let listener = tokio::spawn(listen_loop(cfg, Arc::clone(&waiters)));
-        Ok(Self { waiters, pool, listener })
+        Ok(Self { waiters, pool, fast, listener })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         Ok(self.pool.get().await?)
+    }
+
+    async fn fast_client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        Ok(self.fast.get().await?)
     }
 
     pub(crate) async fn health(&self) -> Result<(), StoreError> {
@@ -186,14 +229,11 @@ impl PgStore {
         until: i64,
         _now: i64,
     ) -> Result<bool, StoreError> {
-        let n = self
-            .client()
-            .await?
-            .execute(
-                "INSERT INTO nonces (key, nonce, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                &[&&key[..], &&nonce[..], &until],
-            )
+        let client = self.fast_client().await?;
+        let stmt = client
+            .prepare_cached(INSERT_NONCE)
             .await?;
+        let n = client.execute(&stmt, &[&&key[..], &&nonce[..], &until]).await?;
         Ok(n == 1)
     }
 
@@ -210,12 +250,9 @@ impl PgStore {
     }
 
     pub(crate) async fn mailbox_exists(&self, mbx: MailboxId) -> Result<bool, StoreError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt("SELECT 1 FROM mailboxes WHERE id = $1", &[&&mbx.0[..]])
-            .await?;
-        Ok(row.is_some())
+        let client = self.fast_client().await?;
+        let stmt = client.prepare_cached("SELECT 1 FROM mailboxes WHERE id = $1").await?;
+        Ok(client.query_opt(&stmt, &[&&mbx.0[..]]).await?.is_some())
     }
 
     pub(crate) async fn delete_mailbox(&self, mbx: MailboxId) -> Result<(), StoreError> {
@@ -240,7 +277,18 @@ impl PgStore {
         depth: u32,
     ) -> Result<PostOutcome, StoreError> {
         let client = self.client().await?;
-        insert_envelope(&client, &env, now, depth).await
+        insert_envelope(&client, &env, now, depth, None).await
+    }
+
+    pub(crate) async fn post_signed(
+        &self,
+        env: NewEnvelope,
+        now: i64,
+        depth: u32,
+        nonce: super::Nonce,
+    ) -> Result<PostOutcome, StoreError> {
+        let client = self.client().await?;
+        insert_envelope(&client, &env, now, depth, Some(nonce)).await
     }
 
     pub(crate) async fn fetch(
@@ -249,42 +297,52 @@ impl PgStore {
         now: i64,
         limit: u32,
     ) -> Result<Vec<Item>, StoreError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT id, received_at, envelope, notice FROM messages
-                 WHERE mailbox = $1 AND NOT acked AND expires_at > $2 ORDER BY seq LIMIT $3",
-                &[&&mbx.0[..], &now, &i64::from(limit)],
-            )
-            .await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for r in rows {
-            let Ok(id) = <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)) else { continue };
-            let body = match (r.get::<_, Option<Vec<u8>>>(2), r.get::<_, Option<String>>(3)) {
-                (Some(e), _) => ItemBody::Envelope(e),
-                (None, Some(n)) => ItemBody::Notice(n),
-                (None, None) => continue,
-            };
-            items.push(Item { id, received_at: r.get(1), body });
-        }
-        Ok(items)
+        let client = self.fast_client().await?;
+        let stmt = client.prepare_cached(FETCH).await?;
+        let rows = client.query(&stmt, &[&&mbx.0[..], &now, &i64::from(limit)]).await?;
+        Ok(items_of(rows))
+    }
+
+    pub(crate) async fn fetch_signed(
+        &self,
+        mbx: MailboxId,
+        now: i64,
+        limit: u32,
+        nonce: super::Nonce,
+    ) -> Result<Option<Vec<Item>>, StoreError> {
+        let client = self.fast_client().await?;
+        let (ns, fs) = tokio::try_join!(client.prepare_cached(INSERT_NONCE), client.prepare_cached(FETCH))?;
+        // Pipelined on one connection: one round trip for both.
+        let (key, nv, lim) = (&nonce.key[..], &nonce.nonce[..], i64::from(limit));
+        let np: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&key, &nv, &nonce.until];
+        let fp: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&&mbx.0[..], &now, &lim];
+        let (fresh, rows) = tokio::try_join!(client.execute(&ns, &np), client.query(&fs, &fp))?;
+        Ok((fresh == 1).then(|| items_of(rows)))
     }
 
     pub(crate) async fn ack(&self, mbx: MailboxId, ids: Vec<[u8; 16]>) -> Result<u64, StoreError> {
         let ids: Vec<Vec<u8>> = ids.iter().map(|i| i.to_vec()).collect();
-        let row = self
-            .client()
-            .await?
-            .query_one(
-                "WITH u AS (UPDATE messages SET acked = true, envelope = NULL
-                   WHERE mailbox = $1 AND id = ANY($2) AND NOT acked AND notice IS NULL RETURNING 1),
-                 d AS (DELETE FROM messages WHERE mailbox = $1 AND id = ANY($2) AND notice IS NOT NULL RETURNING 1)
-                 SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM d)",
-                &[&&mbx.0[..], &ids],
-            )
-            .await?;
+        let client = self.fast_client().await?;
+        let stmt = client.prepare_cached(ACK).await?;
+        let row = client.query_one(&stmt, &[&&mbx.0[..], &ids]).await?;
         Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+
+    pub(crate) async fn ack_signed(
+        &self,
+        mbx: MailboxId,
+        ids: Vec<[u8; 16]>,
+        nonce: super::Nonce,
+    ) -> Result<Option<u64>, StoreError> {
+        let ids: Vec<Vec<u8>> = ids.iter().map(|i| i.to_vec()).collect();
+        let client = self.fast_client().await?;
+        let (ns, st) = tokio::try_join!(client.prepare_cached(INSERT_NONCE), client.prepare_cached(ACK))?;
+        // Pipelined; acknowledging is idempotent, so a replay changes nothing before it is refused.
+        let (key, nv) = (&nonce.key[..], &nonce.nonce[..]);
+        let np: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&key, &nv, &nonce.until];
+        let ap: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&&mbx.0[..], &ids];
+        let (fresh, row) = tokio::try_join!(client.execute(&ns, &np), client.query_one(&st, &ap))?;
+        Ok((fresh == 1).then(|| u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)))
     }
 
     pub(crate) async fn set_push(
@@ -488,7 +546,7 @@ impl PgStore {
         if row.get::<_, Vec<u8>>(0) != hello.mailbox.0 {
             return Ok(ClaimOutcome::WrongRecipient);
         }
-        match insert_envelope(&t, &hello, now, depth).await? {
+        match insert_envelope(&t, &hello, now, depth, None).await? {
             PostOutcome::Created | PostOutcome::Duplicate => {}
             _ => return Ok(ClaimOutcome::MailboxUnavailable),
         }
@@ -531,7 +589,7 @@ impl PgStore {
                 continue;
             };
             let env = NewEnvelope { mailbox: MailboxId(mbx), id, expires_at: r.get(2), envelope: r.get(3) };
-            if env.expires_at > now && insert_envelope(&t, &env, now, depth).await? == PostOutcome::Created {
+            if env.expires_at > now && insert_envelope(&t, &env, now, depth, None).await? == PostOutcome::Created {
                 released += 1;
             }
         }
@@ -672,6 +730,7 @@ impl PgStore {
     pub(crate) async fn close(&self) {
         self.listener.abort();
         self.pool.close();
+        self.fast.close();
     }
 }
 
@@ -680,23 +739,26 @@ async fn insert_envelope(
     env: &NewEnvelope,
     now: i64,
     depth: u32,
+    nonce: Option<super::Nonce>,
 ) -> Result<PostOutcome, StoreError> {
     let d = digest(&env.envelope);
-    let row = c
-        .query_one(
-            INSERT_ENVELOPE,
-            &[
-                &&env.mailbox.0[..],
-                &&env.id[..],
-                &now,
-                &env.expires_at,
-                &env.envelope,
-                &d,
-                &i64::from(depth),
-                &env.mailbox.to_string(),
-            ],
-        )
-        .await?;
+    let (mbx, id, depth, note) = (&env.mailbox.0[..], &env.id[..], i64::from(depth), env.mailbox.to_string());
+    let row = match &nonce {
+        None => {
+            let stmt = c.prepare_cached(INSERT_ENVELOPE).await?;
+            c.query_one(&stmt, &[&mbx, &id, &now, &env.expires_at, &env.envelope, &d, &depth, &note]).await?
+        }
+        Some(n) => {
+            let stmt = c.prepare_cached(INSERT_ENVELOPE_SIGNED).await?;
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] =
+                [&mbx, &id, &now, &env.expires_at, &env.envelope, &d, &depth, &note, &&n.key[..], &&n.nonce[..], &n.until];
+            let row = c.query_one(&stmt, &params).await?;
+            if row.get::<_, i64>(4) == 0 {
+                return Ok(PostOutcome::Replayed);
+            }
+            row
+        }
+    };
     let inserted: i64 = row.get(0);
     let prior: Option<Vec<u8>> = row.get(1);
     let mb: i64 = row.get(2);
@@ -797,4 +859,18 @@ async fn listen_loop(cfg: tokio_postgres::Config, waiters: Arc<Waiters>) {
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+fn items_of(rows: Vec<tokio_postgres::Row>) -> Vec<Item> {
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Ok(id) = <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)) else { continue };
+        let body = match (r.get::<_, Option<Vec<u8>>>(2), r.get::<_, Option<String>>(3)) {
+            (Some(e), _) => ItemBody::Envelope(e),
+            (None, Some(n)) => ItemBody::Notice(n),
+            (None, None) => continue,
+        };
+        items.push(Item { id, received_at: r.get(1), body });
+    }
+    items
 }

@@ -7,7 +7,7 @@ check themselves against the same bytes. Everything comes from fixed seeds: runn
 writes the same file. Run it with the pinned packages (see requirements.txt):
 
     bash tests/vectors/alerts/run.sh          # venv in /var/cache/thecal/relay-venv, then this
-    python3 generate.py --markdown            # also prints the doc's worked-example blocks
+    bash tests/vectors/alerts/run.sh --check  # regenerate into a temp file and compare (CI)
 
 The JSON file is the single source of truth; the relay's tests read it
 (`relay/tests/vectors.rs`) and check that the document quotes the same values.
@@ -280,7 +280,8 @@ def main() -> None:
         "push": {"apns_body": apns, "fcm_body": fcm,
                  "apns_body_len": len(compact(apns)), "limit": 4096},
     }
-    with open("alerts-protocol-v1.json", "w") as f:
+    out_path = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else "alerts-protocol-v1.json"
+    with open(out_path, "w") as f:
         json.dump(out, f, indent=2, sort_keys=False)
         f.write("\n")
     if "--markdown" in sys.argv:
