@@ -19,11 +19,13 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 set +e
-PYTHONPATH=relay/schemathesis SCHEMATHESIS_HOOKS=hooks THECAL_RELAY_URL="http://127.0.0.1:$port" \
+root=$(pwd)
+# Run from the temp folder: schemathesis keeps its example cache in the working directory.
+(cd "$tmp" && PYTHONPATH="$root/relay/schemathesis" SCHEMATHESIS_HOOKS=hooks THECAL_RELAY_URL="http://127.0.0.1:$port" \
 THECAL_SCHEMATHESIS_LOG="$tmp/calls.jsonl" \
-  "$VENV/bin/schemathesis" run docs/openapi/relay.yaml --url "http://127.0.0.1:$port" \
+  "$VENV/bin/schemathesis" run "$root/docs/openapi/relay.yaml" --url "http://127.0.0.1:$port" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection,missing_required_header,unsupported_method \
-  --max-examples "$EXAMPLES" --seed 20261126 --no-color --request-timeout 10 --phases examples,coverage,fuzzing
+  --max-examples "$EXAMPLES" --seed 20261126 --no-color --request-timeout 10 --phases examples,coverage,fuzzing)
 rc=$?
 "$VENV/bin/python" relay/schemathesis/summarize.py "$tmp/calls.jsonl" ${THECAL_SCHEMATHESIS_VERBOSE:+-v}
 src=$?
