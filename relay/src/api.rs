@@ -64,7 +64,11 @@ impl RateLimiter {
     /// `per_s` requests a second sustained, bursts of `burst`.
     #[must_use]
     pub fn new(per_s: f64, burst: f64) -> Self {
-        Self { per_s, burst, buckets: Mutex::new(HashMap::new()) }
+        Self {
+            per_s,
+            burst,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes a token, or says how many seconds to wait.
@@ -97,17 +101,29 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
-        .route("/v1/mailboxes/{mbx}", put(open_mailbox).delete(delete_mailbox))
-        .route("/v1/mailboxes/{mbx}/messages", post(post_message).get(fetch))
+        .route(
+            "/v1/mailboxes/{mbx}",
+            put(open_mailbox).delete(delete_mailbox),
+        )
+        .route(
+            "/v1/mailboxes/{mbx}/messages",
+            post(post_message).get(fetch),
+        )
         .route("/v1/mailboxes/{mbx}/ack", post(ack))
-        .route("/v1/mailboxes/{mbx}/push", put(put_push).delete(delete_push))
+        .route(
+            "/v1/mailboxes/{mbx}/push",
+            put(put_push).delete(delete_push),
+        )
         .route(
             "/v1/mailboxes/{mbx}/heartbeat",
             put(put_heartbeat).post(checkin).delete(delete_heartbeat),
         )
         .route("/v1/escalations", post(hold_escalation))
         .route("/v1/escalations/cancel", post(cancel_escalations))
-        .route("/v1/invitations/{id}", put(put_invitation).delete(delete_invitation))
+        .route(
+            "/v1/invitations/{id}",
+            put(put_invitation).delete(delete_invitation),
+        )
         .route("/v1/invitations/{id}/claim", post(claim_invitation))
         .fallback(|| async { ApiError::NoRoute })
         .layer(DefaultBodyLimit::max(max_body))
@@ -138,7 +154,10 @@ async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Respons
                 _ => (StatusCode::BAD_REQUEST, "bad_request"),
             };
             let message = match code {
-                "payload_too_large" => format!("the request body is larger than {} bytes", s.limits.max_body),
+                "payload_too_large" => format!(
+                    "the request body is larger than {} bytes",
+                    s.limits.max_body
+                ),
                 "method_not_allowed" => "this endpoint does not take this method".to_owned(),
                 _ => "the request could not be read; see docs/openapi/relay.yaml".to_owned(),
             };
@@ -151,7 +170,9 @@ async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Respons
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, ApiError> {
     headers
         .get(name)
-        .ok_or_else(|| ApiError::Unauthenticated(format!("missing {name} header; sign every /v1 request")))?
+        .ok_or_else(|| {
+            ApiError::Unauthenticated(format!("missing {name} header; sign every /v1 request"))
+        })?
         .to_str()
         .map_err(|_| ApiError::Unauthenticated(format!("{name} is not ASCII")))
 }
@@ -184,17 +205,24 @@ pub fn verify(
     let ts_s = header_str(headers, "thecal-timestamp")?;
     let nonce_s = header_str(headers, "thecal-nonce")?;
     let sig_s = header_str(headers, "thecal-signature")?;
-    let key: [u8; 32] = from_b64u_array(key_s)
-        .ok_or_else(|| ApiError::Unauthenticated("Thecal-Key is not 32 bytes of base64url".into()))?;
-    let ts: i64 = (!ts_s.is_empty() && ts_s.len() <= 12 && ts_s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| ts_s.parse().ok())
-        .flatten()
-        .ok_or_else(|| ApiError::Unauthenticated("Thecal-Timestamp is not Unix seconds".into()))?;
-    let nonce: [u8; 16] = from_b64u_array(nonce_s)
-        .ok_or_else(|| ApiError::Unauthenticated("Thecal-Nonce is not 16 bytes of base64url".into()))?;
-    let sig: [u8; 64] = from_b64u_array(sig_s)
-        .ok_or_else(|| ApiError::Unauthenticated("Thecal-Signature is not 64 bytes of base64url".into()))?;
-    let target = uri.path_and_query().map_or_else(|| uri.path(), |p| p.as_str());
+    let key: [u8; 32] = from_b64u_array(key_s).ok_or_else(|| {
+        ApiError::Unauthenticated("Thecal-Key is not 32 bytes of base64url".into())
+    })?;
+    let ts: i64 = (!ts_s.is_empty()
+        && ts_s.len() <= 12
+        && ts_s.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| ts_s.parse().ok())
+    .flatten()
+    .ok_or_else(|| ApiError::Unauthenticated("Thecal-Timestamp is not Unix seconds".into()))?;
+    let nonce: [u8; 16] = from_b64u_array(nonce_s).ok_or_else(|| {
+        ApiError::Unauthenticated("Thecal-Nonce is not 16 bytes of base64url".into())
+    })?;
+    let sig: [u8; 64] = from_b64u_array(sig_s).ok_or_else(|| {
+        ApiError::Unauthenticated("Thecal-Signature is not 64 bytes of base64url".into())
+    })?;
+    let target = uri
+        .path_and_query()
+        .map_or_else(|| uri.path(), |p| p.as_str());
     let canonical = proto::canonical_request(method.as_str(), target, body, ts, nonce_s, key_s);
     ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &key)
         .verify(canonical.as_bytes(), &sig)
@@ -202,40 +230,68 @@ pub fn verify(
     s.rate.take(key).map_err(ApiError::RateLimited)?;
     let now = s.clock.now();
     if (ts - now).abs() > s.limits.clock_skew_s {
-        return Err(ApiError::StaleTimestamp { relay_time: now, skew_s: s.limits.clock_skew_s });
+        return Err(ApiError::StaleTimestamp {
+            relay_time: now,
+            skew_s: s.limits.clock_skew_s,
+        });
     }
-    let n = Nonce { key, nonce, until: now + s.limits.nonce_ttl_s, now };
-    Ok((Signer { key, mailbox: MailboxId::of_key(&key) }, n))
+    let n = Nonce {
+        key,
+        nonce,
+        until: now + s.limits.nonce_ttl_s,
+        now,
+    };
+    Ok((
+        Signer {
+            key,
+            mailbox: MailboxId::of_key(&key),
+        },
+        n,
+    ))
 }
 
 fn parse_mailbox(text: &str) -> Result<MailboxId, ApiError> {
-    MailboxId::parse(text)
-        .ok_or_else(|| ApiError::BadRequest("a mailbox id is 16 bytes in base64url (22 characters)".into()))
+    MailboxId::parse(text).ok_or_else(|| {
+        ApiError::BadRequest("a mailbox id is 16 bytes in base64url (22 characters)".into())
+    })
 }
 
 fn owner(signer: &Signer, mbx: MailboxId) -> Result<(), ApiError> {
     if signer.mailbox == mbx {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("only the mailbox's own device may do this".into()))
+        Err(ApiError::Forbidden(
+            "only the mailbox's own device may do this".into(),
+        ))
     }
 }
 
-fn json_body<T: for<'de> Deserialize<'de>>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        if !ct.as_bytes().starts_with(b"application/json") {
-            return Err(ApiError::UnsupportedMediaType("send application/json".into()));
-        }
+fn json_body<T: for<'de> Deserialize<'de>>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if let Some(ct) = headers.get(header::CONTENT_TYPE)
+        && !ct.as_bytes().starts_with(b"application/json")
+    {
+        return Err(ApiError::UnsupportedMediaType(
+            "send application/json".into(),
+        ));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 /// Reads and checks an envelope for a mailbox post, a held escalation or a pairing hello.
-fn check_envelope(s: &AppState, signer: &Signer, envelope: &[u8]) -> Result<EnvelopeHeader, ApiError> {
+fn check_envelope(
+    s: &AppState,
+    signer: &Signer,
+    envelope: &[u8],
+) -> Result<EnvelopeHeader, ApiError> {
     if envelope.len() > s.limits.max_envelope {
         return Err(ApiError::PayloadTooLarge(s.limits.max_envelope));
     }
-    let h = EnvelopeHeader::parse(envelope).map_err(|e| ApiError::InvalidEnvelope(e.to_string()))?;
+    let h =
+        EnvelopeHeader::parse(envelope).map_err(|e| ApiError::InvalidEnvelope(e.to_string()))?;
     if h.sender != signer.mailbox {
         return Err(ApiError::InvalidEnvelope(
             "the envelope's sender must be the signing device's mailbox".into(),
@@ -247,7 +303,10 @@ fn check_envelope(s: &AppState, signer: &Signer, envelope: &[u8]) -> Result<Enve
         return Err(ApiError::Expired("expires_at"));
     }
     if expires > now + s.limits.max_ttl_s {
-        return Err(ApiError::TtlTooLong { what: "expires_at", max_s: s.limits.max_ttl_s });
+        return Err(ApiError::TtlTooLong {
+            what: "expires_at",
+            max_s: s.limits.max_ttl_s,
+        });
     }
     Ok(h)
 }
@@ -258,17 +317,26 @@ fn status_json(status: StatusCode, body: Value) -> Response {
 
 async fn health(State(s): State<AppState>) -> Response {
     match s.store.health().await {
-        Ok(()) => status_json(StatusCode::OK, json!({"status": "ok", "store": s.store.kind()})),
+        Ok(()) => status_json(
+            StatusCode::OK,
+            json!({"status": "ok", "store": s.store.kind()}),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "health: store unreachable");
-            status_json(StatusCode::SERVICE_UNAVAILABLE, json!({"status": "unavailable", "store": s.store.kind()}))
+            status_json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "unavailable", "store": s.store.kind()}),
+            )
         }
     }
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         s.metrics.render(s.store.kind()),
     )
         .into_response()
@@ -286,7 +354,11 @@ async fn open_mailbox(
     let signer = authenticate(&s, &method, &uri, &headers, &body).await?;
     owner(&signer, mbx)?;
     let created = s.store.open_mailbox(mbx, s.clock.now()).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(status_json(status, json!({"mailbox": mbx.to_string()})))
 }
 
@@ -316,18 +388,30 @@ async fn post_message(
 ) -> Result<Response, ApiError> {
     let mbx = parse_mailbox(&mbx)?;
     let (signer, nonce) = verify(&s, &method, &uri, &headers, &body)?;
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        if ct.as_bytes() != b"application/octet-stream" {
-            return Err(ApiError::UnsupportedMediaType("post the envelope as application/octet-stream".into()));
-        }
+    if let Some(ct) = headers.get(header::CONTENT_TYPE)
+        && ct.as_bytes() != b"application/octet-stream"
+    {
+        return Err(ApiError::UnsupportedMediaType(
+            "post the envelope as application/octet-stream".into(),
+        ));
     }
     let h = check_envelope(&s, &signer, &body)?;
     if h.recipient != mbx {
-        return Err(ApiError::InvalidEnvelope("the envelope's recipient is not this mailbox".into()));
+        return Err(ApiError::InvalidEnvelope(
+            "the envelope's recipient is not this mailbox".into(),
+        ));
     }
     let expires_at = i64::try_from(h.expires_at).unwrap_or(i64::MAX);
-    let env = NewEnvelope { mailbox: mbx, id: h.message_id, envelope: body.to_vec(), expires_at };
-    let out = s.store.post_signed(env, s.clock.now(), s.limits.mailbox_depth, nonce).await?;
+    let env = NewEnvelope {
+        mailbox: mbx,
+        id: h.message_id,
+        envelope: body.to_vec(),
+        expires_at,
+    };
+    let out = s
+        .store
+        .post_signed(env, s.clock.now(), s.limits.mailbox_depth, nonce)
+        .await?;
     let reply = json!({"id": b64u(&h.message_id), "expires_at": expires_at});
     match out {
         PostOutcome::Created => {
@@ -344,7 +428,9 @@ async fn post_message(
 }
 
 fn query_u32(uri: &Uri, name: &str, default: u32, max: u32, min: u32) -> Result<u32, ApiError> {
-    let Some(q) = uri.query() else { return Ok(default) };
+    let Some(q) = uri.query() else {
+        return Ok(default);
+    };
     let mut value = default;
     for pair in q.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -353,7 +439,9 @@ fn query_u32(uri: &Uri, name: &str, default: u32, max: u32, min: u32) -> Result<
                 .then(|| v.parse::<u32>().ok())
                 .flatten()
                 .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| ApiError::BadRequest(format!("{name} must be an integer from {min} to {max}")))?;
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!("{name} must be an integer from {min} to {max}"))
+                })?;
         }
     }
     Ok(value)
@@ -386,7 +474,11 @@ async fn fetch(
             tokio::pin!(any);
             any.as_mut().enable();
             let items = match first.take() {
-                Some(n) => s.store.fetch_signed(mbx, s.clock.now(), limit, n).await?.ok_or(ApiError::ReplayedNonce)?,
+                Some(n) => s
+                    .store
+                    .fetch_signed(mbx, s.clock.now(), limit, n)
+                    .await?
+                    .ok_or(ApiError::ReplayedNonce)?,
                 None => s.store.fetch(mbx, s.clock.now(), limit).await?,
             };
             if !items.is_empty() {
@@ -415,7 +507,9 @@ async fn fetch(
     let messages: Vec<Value> = items
         .into_iter()
         .map(|i| match i.body {
-            ItemBody::Envelope(e) => json!({"id": b64u(&i.id), "received_at": i.received_at, "envelope": b64u(&e)}),
+            ItemBody::Envelope(e) => {
+                json!({"id": b64u(&i.id), "received_at": i.received_at, "envelope": b64u(&e)})
+            }
             ItemBody::Notice(n) => {
                 let notice: Value = serde_json::from_str(&n).unwrap_or(Value::Null);
                 json!({"id": b64u(&i.id), "received_at": i.received_at, "notice": notice})
@@ -448,9 +542,16 @@ async fn ack(
     let ids = b
         .ids
         .iter()
-        .map(|i| parse_id16(i).ok_or_else(|| ApiError::BadRequest("an id is 16 bytes in base64url".into())))
+        .map(|i| {
+            parse_id16(i)
+                .ok_or_else(|| ApiError::BadRequest("an id is 16 bytes in base64url".into()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let n = s.store.ack_signed(mbx, ids, nonce).await?.ok_or(ApiError::ReplayedNonce)?;
+    let n = s
+        .store
+        .ack_signed(mbx, ids, nonce)
+        .await?
+        .ok_or(ApiError::ReplayedNonce)?;
     Metrics::add(&s.metrics.envelopes_acknowledged, n);
     Ok(status_json(StatusCode::OK, json!({"deleted": n})))
 }
@@ -467,12 +568,17 @@ async fn put_push(
     let signer = authenticate(&s, &method, &uri, &headers, &body).await?;
     owner(&signer, mbx)?;
     let target: push::Target = json_body(&headers, &body)?;
-    target.validate(s.unifiedpush_allow_http).map_err(ApiError::BadRequest)?;
+    target
+        .validate(s.unifiedpush_allow_http)
+        .map_err(ApiError::BadRequest)?;
     let text = serde_json::to_string(&target).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if !s.store.set_push(mbx, Some(text)).await? {
         return Err(ApiError::MailboxNotFound);
     }
-    Ok(status_json(StatusCode::OK, json!({"provider": target.provider()})))
+    Ok(status_json(
+        StatusCode::OK,
+        json!({"provider": target.provider()}),
+    ))
 }
 
 async fn delete_push(
@@ -514,16 +620,28 @@ async fn put_heartbeat(
     owner(&signer, mbx)?;
     let b: HeartbeatBody = json_body(&headers, &body)?;
     if !(60..=604_800).contains(&b.interval_s) {
-        return Err(ApiError::BadRequest("interval_s must be from 60 to 604800".into()));
+        return Err(ApiError::BadRequest(
+            "interval_s must be from 60 to 604800".into(),
+        ));
     }
     if !(0..=86_400).contains(&b.grace_s) {
-        return Err(ApiError::BadRequest("grace_s must be from 0 to 86400".into()));
+        return Err(ApiError::BadRequest(
+            "grace_s must be from 0 to 86400".into(),
+        ));
     }
     if b.watchers.len() > 16 {
         return Err(ApiError::BadRequest("at most 16 watchers".into()));
     }
-    let watchers = b.watchers.iter().map(|w| parse_mailbox(w)).collect::<Result<Vec<_>, _>>()?;
-    let hb = Heartbeat { interval_s: b.interval_s, grace_s: b.grace_s, watchers };
+    let watchers = b
+        .watchers
+        .iter()
+        .map(|w| parse_mailbox(w))
+        .collect::<Result<Vec<_>, _>>()?;
+    let hb = Heartbeat {
+        interval_s: b.interval_s,
+        grace_s: b.grace_s,
+        watchers,
+    };
     let due = s
         .store
         .set_heartbeat(mbx, hb, s.clock.now(), s.limits.max_ttl_s)
@@ -548,7 +666,9 @@ async fn checkin(
         .store
         .checkin(mbx, s.clock.now(), s.limits.max_ttl_s)
         .await?
-        .ok_or_else(|| ApiError::NotFound("no heartbeat is declared for this mailbox; PUT one first".into()))?;
+        .ok_or_else(|| {
+            ApiError::NotFound("no heartbeat is declared for this mailbox; PUT one first".into())
+        })?;
     s.push_nudge.notify_one();
     Ok(status_json(StatusCode::OK, json!({"due_at": due})))
 }
@@ -594,23 +714,42 @@ async fn hold_escalation(
         return Err(ApiError::Expired("release_at"));
     }
     if b.release_at > now + s.limits.max_release_ahead_s {
-        return Err(ApiError::TtlTooLong { what: "release_at", max_s: s.limits.max_release_ahead_s });
+        return Err(ApiError::TtlTooLong {
+            what: "release_at",
+            max_s: s.limits.max_release_ahead_s,
+        });
     }
     let expires_at = i64::try_from(h.expires_at).unwrap_or(i64::MAX);
     if b.release_at >= expires_at {
-        return Err(ApiError::BadRequest("release_at must be before the envelope's expires_at".into()));
+        return Err(ApiError::BadRequest(
+            "release_at must be before the envelope's expires_at".into(),
+        ));
     }
     let hold = Hold {
-        env: NewEnvelope { mailbox: h.recipient, id: h.message_id, envelope, expires_at },
+        env: NewEnvelope {
+            mailbox: h.recipient,
+            id: h.message_id,
+            envelope,
+            expires_at,
+        },
         sender: signer.mailbox,
         cancel_hash,
         release_at: b.release_at,
     };
     let id = b64u(&h.message_id);
     match s.store.hold(hold).await? {
-        HoldOutcome::Held => Ok(status_json(StatusCode::CREATED, json!({"id": id, "state": "held"}))),
-        HoldOutcome::Duplicate => Ok(status_json(StatusCode::OK, json!({"id": id, "state": "held"}))),
-        HoldOutcome::Cancelled => Ok(status_json(StatusCode::OK, json!({"id": id, "state": "cancelled"}))),
+        HoldOutcome::Held => Ok(status_json(
+            StatusCode::CREATED,
+            json!({"id": id, "state": "held"}),
+        )),
+        HoldOutcome::Duplicate => Ok(status_json(
+            StatusCode::OK,
+            json!({"id": id, "state": "held"}),
+        )),
+        HoldOutcome::Cancelled => Ok(status_json(
+            StatusCode::OK,
+            json!({"id": id, "state": "cancelled"}),
+        )),
         HoldOutcome::Conflict => Err(ApiError::MessageIdConflict),
         HoldOutcome::MailboxNotFound => Err(ApiError::MailboxNotFound),
     }
@@ -635,14 +774,19 @@ async fn cancel_escalations(
         .ok_or_else(|| ApiError::BadRequest("token is 16 to 64 bytes in base64url".into()))?;
     let n = s
         .store
-        .cancel(proto::cancel_hash(&token), s.clock.now() + s.limits.max_ttl_s)
+        .cancel(
+            proto::cancel_hash(&token),
+            s.clock.now() + s.limits.max_ttl_s,
+        )
         .await?;
     Metrics::add(&s.metrics.escalations_cancelled, n);
     Ok(status_json(StatusCode::OK, json!({"cancelled": n})))
 }
 
 fn parse_invite(text: &str) -> Result<[u8; 16], ApiError> {
-    parse_id16(text).ok_or_else(|| ApiError::BadRequest("an invitation id is 16 bytes in base64url (22 characters)".into()))
+    parse_id16(text).ok_or_else(|| {
+        ApiError::BadRequest("an invitation id is 16 bytes in base64url (22 characters)".into())
+    })
 }
 
 #[derive(Deserialize)]
@@ -664,19 +808,28 @@ async fn put_invitation(
     let b: InviteBody = json_body(&headers, &body)?;
     let sealed = from_b64u(&b.sealed_bundle)
         .filter(|v| !v.is_empty() && v.len() <= 1024)
-        .ok_or_else(|| ApiError::BadRequest("sealed_bundle is 1 to 1024 bytes in base64url".into()))?;
+        .ok_or_else(|| {
+            ApiError::BadRequest("sealed_bundle is 1 to 1024 bytes in base64url".into())
+        })?;
     let now = s.clock.now();
     if b.expires_at <= now {
         return Err(ApiError::Expired("expires_at"));
     }
     if b.expires_at > now + s.limits.max_invitation_s {
-        return Err(ApiError::TtlTooLong { what: "expires_at", max_s: s.limits.max_invitation_s });
+        return Err(ApiError::TtlTooLong {
+            what: "expires_at",
+            max_s: s.limits.max_invitation_s,
+        });
     }
     if !s.store.mailbox_exists(signer.mailbox).await? {
         return Err(ApiError::MailboxNotFound);
     }
     let reply = json!({"id": b64u(&id), "expires_at": b.expires_at});
-    match s.store.put_invitation(id, signer.mailbox, sealed, b.expires_at).await? {
+    match s
+        .store
+        .put_invitation(id, signer.mailbox, sealed, b.expires_at)
+        .await?
+    {
         InvitePut::Created => Ok(status_json(StatusCode::CREATED, reply)),
         InvitePut::Same => Ok(status_json(StatusCode::OK, reply)),
         InvitePut::Conflict => Err(ApiError::InvitationConflict),
@@ -699,17 +852,32 @@ async fn claim_invitation(
     let id = parse_invite(&id)?;
     let signer = authenticate(&s, &method, &uri, &headers, &body).await?;
     let b: ClaimBody = json_body(&headers, &body)?;
-    let hello = from_b64u(&b.hello).ok_or_else(|| ApiError::BadRequest("hello is base64url without padding".into()))?;
+    let hello = from_b64u(&b.hello)
+        .ok_or_else(|| ApiError::BadRequest("hello is base64url without padding".into()))?;
     let h = check_envelope(&s, &signer, &hello)?;
     let expires_at = i64::try_from(h.expires_at).unwrap_or(i64::MAX);
-    let env = NewEnvelope { mailbox: h.recipient, id: h.message_id, envelope: hello, expires_at };
-    match s.store.claim_invitation(id, env, s.clock.now(), s.limits.mailbox_depth).await? {
+    let env = NewEnvelope {
+        mailbox: h.recipient,
+        id: h.message_id,
+        envelope: hello,
+        expires_at,
+    };
+    match s
+        .store
+        .claim_invitation(id, env, s.clock.now(), s.limits.mailbox_depth)
+        .await?
+    {
         ClaimOutcome::Claimed(sealed) => {
             Metrics::add(&s.metrics.envelopes_accepted, 1);
             s.push_nudge.notify_one();
-            Ok(status_json(StatusCode::OK, json!({"sealed_bundle": b64u(&sealed)})))
+            Ok(status_json(
+                StatusCode::OK,
+                json!({"sealed_bundle": b64u(&sealed)}),
+            ))
         }
-        ClaimOutcome::NotFound => Err(ApiError::NotFound("no such invitation; check the pairing code".into())),
+        ClaimOutcome::NotFound => Err(ApiError::NotFound(
+            "no such invitation; check the pairing code".into(),
+        )),
         ClaimOutcome::Used => Err(ApiError::InvitationUsed),
         ClaimOutcome::Expired => Err(ApiError::InvitationExpired),
         ClaimOutcome::WrongRecipient => Err(ApiError::InvalidEnvelope(
@@ -732,7 +900,8 @@ async fn delete_invitation(
     match s.store.delete_invitation(id, signer.mailbox).await? {
         InviteDelete::Deleted => Ok(StatusCode::NO_CONTENT.into_response()),
         InviteDelete::NotFound => Err(ApiError::NotFound("no such invitation".into())),
-        InviteDelete::Forbidden => Err(ApiError::Forbidden("only the invitation's creator may withdraw it".into())),
+        InviteDelete::Forbidden => Err(ApiError::Forbidden(
+            "only the invitation's creator may withdraw it".into(),
+        )),
     }
 }
-

@@ -26,7 +26,11 @@ impl Device {
         let key = Ed25519KeyPair::from_seed_unchecked(seed).expect("32-byte seed");
         let mut public = [0u8; 32];
         public.copy_from_slice(key.public_key().as_ref());
-        Self { key, public, mailbox: MailboxId::of_key(&public) }
+        Self {
+            key,
+            public,
+            mailbox: MailboxId::of_key(&public),
+        }
     }
 
     /// A device with a fresh random key.
@@ -41,7 +45,13 @@ impl Device {
 
     /// The four signature headers for a request.
     #[must_use]
-    pub fn sign(&self, method: &str, target: &str, body: &[u8], timestamp: i64) -> Vec<(&'static str, String)> {
+    pub fn sign(
+        &self,
+        method: &str,
+        target: &str,
+        body: &[u8],
+        timestamp: i64,
+    ) -> Vec<(&'static str, String)> {
         let nonce = b64u(&crate::store::random16());
         let key = b64u(&self.public);
         let canonical = proto::canonical_request(method, target, body, timestamp, &nonce, &key);
@@ -96,7 +106,12 @@ impl Client {
     /// A client for `base` (e.g. `http://127.0.0.1:8484`) signing as `device` with `clock`'s time.
     #[must_use]
     pub fn new(http: reqwest::Client, base: &str, device: Device, clock: Arc<dyn Clock>) -> Self {
-        Self { http, base: base.trim_end_matches('/').to_owned(), device, clock }
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            device,
+            clock,
+        }
     }
 
     /// Points the client at another relay (same device).
@@ -114,7 +129,10 @@ impl Client {
     ) -> Result<Reply, reqwest::Error> {
         let headers = self.device.sign(method, target, &body, self.clock.now());
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut req = self.http.request(m, format!("{}{target}", self.base)).body(body);
+        let mut req = self
+            .http
+            .request(m, format!("{}{target}", self.base))
+            .body(body);
         for (k, v) in headers {
             req = req.header(k, v);
         }
@@ -128,31 +146,57 @@ impl Client {
     }
 
     /// Sends a signed JSON request.
-    pub async fn json(&self, method: &str, target: &str, body: &serde_json::Value) -> Result<Reply, reqwest::Error> {
-        self.request(method, target, body.to_string().into_bytes(), Some("application/json")).await
+    pub async fn json(
+        &self,
+        method: &str,
+        target: &str,
+        body: &serde_json::Value,
+    ) -> Result<Reply, reqwest::Error> {
+        self.request(
+            method,
+            target,
+            body.to_string().into_bytes(),
+            Some("application/json"),
+        )
+        .await
     }
 
     /// Opens the device's own mailbox.
     pub async fn open(&self) -> Result<Reply, reqwest::Error> {
-        self.request("PUT", &format!("/v1/mailboxes/{}", self.device.mailbox), Vec::new(), None).await
+        self.request(
+            "PUT",
+            &format!("/v1/mailboxes/{}", self.device.mailbox),
+            Vec::new(),
+            None,
+        )
+        .await
     }
 
     /// Posts an envelope to its recipient's mailbox.
     pub async fn post(&self, envelope: &[u8]) -> Result<Reply, reqwest::Error> {
         let to = EnvelopeHeader::parse(envelope).map_or(MailboxId([0; 16]), |h| h.recipient);
-        self.request("POST", &format!("/v1/mailboxes/{to}/messages"), envelope.to_vec(), Some("application/octet-stream"))
-            .await
+        self.request(
+            "POST",
+            &format!("/v1/mailboxes/{to}/messages"),
+            envelope.to_vec(),
+            Some("application/octet-stream"),
+        )
+        .await
     }
 
     /// Fetches the device's own mailbox.
     pub async fn fetch(&self, wait: u32, limit: u32) -> Result<Reply, reqwest::Error> {
-        let target = format!("/v1/mailboxes/{}/messages?wait={wait}&limit={limit}", self.device.mailbox);
+        let target = format!(
+            "/v1/mailboxes/{}/messages?wait={wait}&limit={limit}",
+            self.device.mailbox
+        );
         self.request("GET", &target, Vec::new(), None).await
     }
 
     /// Acknowledges items of the device's own mailbox.
     pub async fn ack(&self, ids: &[String]) -> Result<Reply, reqwest::Error> {
         let target = format!("/v1/mailboxes/{}/ack", self.device.mailbox);
-        self.json("POST", &target, &serde_json::json!({ "ids": ids })).await
+        self.json("POST", &target, &serde_json::json!({ "ids": ids }))
+            .await
     }
 }

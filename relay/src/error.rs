@@ -36,7 +36,10 @@ pub enum StoreError {
 
 /// The server's message when there is one ("db error" alone says nothing).
 fn pg_detail(e: &tokio_postgres::Error) -> String {
-    e.as_db_error().map_or_else(|| e.to_string(), |d| format!("{}: {}", d.code().code(), d.message()))
+    e.as_db_error().map_or_else(
+        || e.to_string(),
+        |d| format!("{}: {}", d.code().code(), d.message()),
+    )
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
@@ -69,10 +72,14 @@ pub enum ApiError {
     #[error("{0}")]
     Unauthenticated(String),
     /// The signature does not verify.
-    #[error("the request signature does not verify; sign the canonical string of docs/alerts-protocol.md §6")]
+    #[error(
+        "the request signature does not verify; sign the canonical string of docs/alerts-protocol.md §6"
+    )]
     BadSignature,
     /// The timestamp is too far from the relay's clock.
-    #[error("Thecal-Timestamp is more than {skew_s} s from the relay's time ({relay_time}); correct the device clock offset")]
+    #[error(
+        "Thecal-Timestamp is more than {skew_s} s from the relay's time ({relay_time}); correct the device clock offset"
+    )]
     StaleTimestamp {
         /// The relay's time.
         relay_time: i64,
@@ -194,10 +201,10 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let body = serde_json::json!({ "error": self.code(), "message": self.to_string() });
         let mut resp = (status, Json(body)).into_response();
-        if let Self::RateLimited(s) = self {
-            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Self::RateLimited(s) = self
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
     }
@@ -221,6 +228,9 @@ mod tests {
         for e in all {
             assert!(e.status().is_client_error(), "{e:?}");
         }
-        assert_eq!(ApiError::StoreUnavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            ApiError::StoreUnavailable.status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 }

@@ -135,30 +135,38 @@ impl Relay {
             StoreConfig::Sqlite(dir) => {
                 let dir = dir.clone();
                 let w = Arc::clone(&waiters);
-                let s = tokio::task::spawn_blocking(move || store::sqlite::SqliteStore::open(&dir, w))
-                    .await
-                    .map_err(|e| StoreError::Join(e.to_string()))??;
+                let s =
+                    tokio::task::spawn_blocking(move || store::sqlite::SqliteStore::open(&dir, w))
+                        .await
+                        .map_err(|e| StoreError::Join(e.to_string()))??;
                 Store::Sqlite(Arc::new(s))
             }
-            StoreConfig::Postgres { url, pool } => {
-                Store::Postgres(Arc::new(store::postgres::PgStore::open(url, *pool, waiters).await?))
-            }
+            StoreConfig::Postgres { url, pool } => Store::Postgres(Arc::new(
+                store::postgres::PgStore::open(url, *pool, waiters).await?,
+            )),
         };
         let pusher = Arc::new(Pusher::new(&cfg.push)?);
         let state = api::AppState {
             store,
             clock: cfg.clock,
-            rate: Arc::new(api::RateLimiter::new(cfg.limits.rate_per_s, cfg.limits.rate_burst)),
+            rate: Arc::new(api::RateLimiter::new(
+                cfg.limits.rate_per_s,
+                cfg.limits.rate_burst,
+            )),
             limits: cfg.limits,
             metrics: Arc::new(Metrics::default()),
             push_nudge: Arc::new(Notify::new()),
             unifiedpush_allow_http: cfg.push.unifiedpush_allow_http,
         };
-        Ok(Self { state, pusher, sweep_every: cfg.sweep_every, tick: cfg.tick })
+        Ok(Self {
+            state,
+            pusher,
+            sweep_every: cfg.sweep_every,
+            tick: cfg.tick,
+        })
     }
 
     /// The HTTP router.
-    #[must_use]
     pub fn router(&self) -> axum::Router {
         api::router(self.state.clone())
     }
@@ -182,7 +190,10 @@ impl Relay {
         let s = &self.state;
         let now = s.clock.now();
         loop {
-            let n = s.store.release_due(now, s.limits.mailbox_depth, 100).await?;
+            let n = s
+                .store
+                .release_due(now, s.limits.mailbox_depth, 100)
+                .await?;
             Metrics::add(&s.metrics.escalations_released, n);
             if n > 0 {
                 Metrics::add(&s.metrics.envelopes_accepted, n);
@@ -213,7 +224,14 @@ impl Relay {
             let metrics = Arc::clone(&s.metrics);
             async move {
                 let (result, sent) = pusher.send(&job, now).await;
-                Metrics::add(if sent { &metrics.pushes_sent } else { &metrics.pushes_failed }, 1);
+                Metrics::add(
+                    if sent {
+                        &metrics.pushes_sent
+                    } else {
+                        &metrics.pushes_failed
+                    },
+                    1,
+                );
                 store.finish_push(&job, result).await
             }
         });
@@ -319,8 +337,15 @@ mod tests {
         let (patient, carer) = (proto::MailboxId([1; 16]), proto::MailboxId([2; 16]));
         s.open_mailbox(patient, 1_000).await.unwrap();
         s.open_mailbox(carer, 1_000).await.unwrap();
-        let hb = Heartbeat { interval_s: 60, grace_s: 0, watchers: vec![carer] };
-        assert_eq!(s.set_heartbeat(patient, hb, 1_000, 86_400).await.unwrap(), Some(1_060));
+        let hb = Heartbeat {
+            interval_s: 60,
+            grace_s: 0,
+            watchers: vec![carer],
+        };
+        assert_eq!(
+            s.set_heartbeat(patient, hb, 1_000, 86_400).await.unwrap(),
+            Some(1_060)
+        );
         clock.set(1_059);
         relay.tick().await.unwrap();
         assert!(s.fetch(carer, 1_059, 10).await.unwrap().is_empty());
@@ -329,11 +354,23 @@ mod tests {
         relay.tick().await.unwrap();
         let got = s.fetch(carer, 1_060, 10).await.unwrap();
         assert_eq!(got.len(), 1);
-        let ItemBody::Notice(n) = &got[0].body else { panic!("a notice") };
+        let ItemBody::Notice(n) = &got[0].body else {
+            panic!("a notice")
+        };
         assert!(n.contains("phone_silent"));
         clock.advance(3_600);
         relay.tick().await.unwrap();
-        assert_eq!(s.fetch(carer, clock.now(), 10).await.unwrap().len(), 1, "one notice per silence");
-        assert_eq!(relay.metrics().notices_sent.load(std::sync::atomic::Ordering::Relaxed), 1);
+        assert_eq!(
+            s.fetch(carer, clock.now(), 10).await.unwrap().len(),
+            1,
+            "one notice per silence"
+        );
+        assert_eq!(
+            relay
+                .metrics()
+                .notices_sent
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
     }
 }

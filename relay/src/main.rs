@@ -17,7 +17,11 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:8484")]
     listen: SocketAddr,
     /// SQLite data folder (one relay process).
-    #[arg(long, conflicts_with = "postgres", required_unless_present = "postgres")]
+    #[arg(
+        long,
+        conflicts_with = "postgres",
+        required_unless_present = "postgres"
+    )]
     data: Option<PathBuf>,
     /// PostgreSQL URL (several relay processes may share it).
     #[arg(long)]
@@ -91,7 +95,10 @@ fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -111,7 +118,10 @@ fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let store = match (&args.data, &args.postgres) {
         (Some(dir), _) => StoreConfig::Sqlite(dir.clone()),
-        (None, Some(url)) => StoreConfig::Postgres { url: url.clone(), pool: args.pg_pool },
+        (None, Some(url)) => StoreConfig::Postgres {
+            url: url.clone(),
+            pool: args.pg_pool,
+        },
         (None, None) => return Err("give --data DIR or --postgres URL".into()),
     };
     let clock: Arc<dyn Clock> = match &args.test_clock_file {

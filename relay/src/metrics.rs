@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Upper bounds of the request latency histogram, seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 
 /// The relay's counters.
 #[derive(Debug, Default)]
@@ -60,31 +62,82 @@ impl Metrics {
     pub fn render(&self, store: &str) -> String {
         let mut s = String::new();
         let counters: [(&str, &str, &AtomicU64); 10] = [
-            ("thecal_relay_envelopes_accepted_total", "Envelopes stored.", &self.envelopes_accepted),
-            ("thecal_relay_envelopes_delivered_total", "Items returned by fetches (re-deliveries count).", &self.envelopes_delivered),
-            ("thecal_relay_envelopes_acknowledged_total", "Items acknowledged by their recipient.", &self.envelopes_acknowledged),
-            ("thecal_relay_envelopes_expired_total", "Items deleted unread because they expired.", &self.envelopes_expired),
-            ("thecal_relay_pushes_sent_total", "Pushes accepted by a provider.", &self.pushes_sent),
-            ("thecal_relay_pushes_failed_total", "Push attempts that failed.", &self.pushes_failed),
-            ("thecal_relay_notices_total", "Phone-silent and phone-back notices made.", &self.notices_sent),
-            ("thecal_relay_escalations_released_total", "Held escalation envelopes released.", &self.escalations_released),
-            ("thecal_relay_escalations_cancelled_total", "Held escalation envelopes cancelled.", &self.escalations_cancelled),
-            ("thecal_relay_requests_refused_total", "Requests answered with an error status.", &self.requests_refused),
+            (
+                "thecal_relay_envelopes_accepted_total",
+                "Envelopes stored.",
+                &self.envelopes_accepted,
+            ),
+            (
+                "thecal_relay_envelopes_delivered_total",
+                "Items returned by fetches (re-deliveries count).",
+                &self.envelopes_delivered,
+            ),
+            (
+                "thecal_relay_envelopes_acknowledged_total",
+                "Items acknowledged by their recipient.",
+                &self.envelopes_acknowledged,
+            ),
+            (
+                "thecal_relay_envelopes_expired_total",
+                "Items deleted unread because they expired.",
+                &self.envelopes_expired,
+            ),
+            (
+                "thecal_relay_pushes_sent_total",
+                "Pushes accepted by a provider.",
+                &self.pushes_sent,
+            ),
+            (
+                "thecal_relay_pushes_failed_total",
+                "Push attempts that failed.",
+                &self.pushes_failed,
+            ),
+            (
+                "thecal_relay_notices_total",
+                "Phone-silent and phone-back notices made.",
+                &self.notices_sent,
+            ),
+            (
+                "thecal_relay_escalations_released_total",
+                "Held escalation envelopes released.",
+                &self.escalations_released,
+            ),
+            (
+                "thecal_relay_escalations_cancelled_total",
+                "Held escalation envelopes cancelled.",
+                &self.escalations_cancelled,
+            ),
+            (
+                "thecal_relay_requests_refused_total",
+                "Requests answered with an error status.",
+                &self.requests_refused,
+            ),
         ];
         for (name, help, c) in counters {
-            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                c.load(Ordering::Relaxed)
+            );
         }
         let name = "thecal_relay_request_duration_seconds";
         let _ = writeln!(s, "# HELP {name} Request latency.\n# TYPE {name} histogram");
         for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(s, "{name}_bucket{{le=\"{b}\"}} {}", self.latency_buckets[i].load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "{name}_bucket{{le=\"{b}\"}} {}",
+                self.latency_buckets[i].load(Ordering::Relaxed)
+            );
         }
         let count = self.latency_count.load(Ordering::Relaxed);
         let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {count}");
         #[allow(clippy::cast_precision_loss)]
         let sum = self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(s, "{name}_sum {sum}\n{name}_count {count}");
-        let _ = writeln!(s, "# HELP thecal_relay_info The relay's store.\n# TYPE thecal_relay_info gauge\nthecal_relay_info{{store=\"{store}\"}} 1");
+        let _ = writeln!(
+            s,
+            "# HELP thecal_relay_info The relay's store.\n# TYPE thecal_relay_info gauge\nthecal_relay_info{{store=\"{store}\"}} 1"
+        );
         s
     }
 }

@@ -209,7 +209,10 @@ mod tests {
         let mut env = h.to_bytes().to_vec();
         env.extend_from_slice(&[0u8; ENC_LEN + TAG_LEN]);
         assert_eq!(EnvelopeHeader::parse(&env), Ok(h));
-        assert_eq!(EnvelopeHeader::parse(&env[..113]), Err(EnvelopeError::TooShort(113)));
+        assert_eq!(
+            EnvelopeHeader::parse(&env[..113]),
+            Err(EnvelopeError::TooShort(113))
+        );
         env[0] = 2;
         assert_eq!(EnvelopeHeader::parse(&env), Err(EnvelopeError::Version(2)));
     }

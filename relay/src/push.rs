@@ -60,11 +60,20 @@ impl Target {
     /// Checks the fields; the error says what is wrong.
     pub fn validate(&self, allow_http: bool) -> Result<(), String> {
         match self {
-            Self::Apns { token, topic, environment } => {
-                if !(32..=200).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Self::Apns {
+                token,
+                topic,
+                environment,
+            } => {
+                if !(32..=200).contains(&token.len())
+                    || !token.bytes().all(|b| b.is_ascii_hexdigit())
+                {
                     return Err("an APNs token is 32 to 200 hex digits".into());
                 }
-                if topic.is_empty() || topic.len() > 255 || !topic.bytes().all(|b| b.is_ascii_graphic()) {
+                if topic.is_empty()
+                    || topic.len() > 255
+                    || !topic.bytes().all(|b| b.is_ascii_graphic())
+                {
                     return Err("topic is the app's bundle id".into());
                 }
                 if environment != "production" && environment != "sandbox" {
@@ -72,14 +81,21 @@ impl Target {
                 }
             }
             Self::Fcm { token } => {
-                if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+                if token.is_empty()
+                    || token.len() > 4096
+                    || !token.bytes().all(|b| b.is_ascii_graphic())
+                {
                     return Err("an FCM token is 1 to 4096 printable characters".into());
                 }
             }
             Self::Unifiedpush { endpoint } => {
-                let ok_scheme = endpoint.starts_with("https://") || (allow_http && endpoint.starts_with("http://"));
+                let ok_scheme = endpoint.starts_with("https://")
+                    || (allow_http && endpoint.starts_with("http://"));
                 if !ok_scheme || endpoint.len() > 2048 || reqwest::Url::parse(endpoint).is_err() {
-                    return Err("a UnifiedPush endpoint is an https:// URL of at most 2048 characters".into());
+                    return Err(
+                        "a UnifiedPush endpoint is an https:// URL of at most 2048 characters"
+                            .into(),
+                    );
                 }
             }
         }
@@ -189,7 +205,9 @@ fn pem_der(pem: &str) -> Option<Vec<u8>> {
 impl Pusher {
     /// Builds the senders from the configuration.
     pub fn new(cfg: &PushConfig) -> Result<Self, PushSetupError> {
-        let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| PushSetupError::Read(p.clone(), e));
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p).map_err(|e| PushSetupError::Read(p.clone(), e))
+        };
         let rng = SystemRandom::new();
         let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
@@ -202,10 +220,21 @@ impl Pusher {
         let apns = match &cfg.apns {
             None => None,
             Some(a) => {
-                let der = pem_der(&read(&a.key_path)?).ok_or_else(|| PushSetupError::Key("the APNs key is not PEM".into()))?;
-                let key = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
-                    .map_err(|e| PushSetupError::Key(format!("the APNs key is not a P-256 PKCS#8 key: {e}")))?;
-                Some(Apns { cfg: a.clone(), key, jwt: Mutex::new(None) })
+                let der = pem_der(&read(&a.key_path)?)
+                    .ok_or_else(|| PushSetupError::Key("the APNs key is not PEM".into()))?;
+                let key = EcdsaKeyPair::from_pkcs8(
+                    &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    &der,
+                    &rng,
+                )
+                .map_err(|e| {
+                    PushSetupError::Key(format!("the APNs key is not a P-256 PKCS#8 key: {e}"))
+                })?;
+                Some(Apns {
+                    cfg: a.clone(),
+                    key,
+                    jwt: Mutex::new(None),
+                })
             }
         };
         let fcm = match &cfg.fcm {
@@ -213,9 +242,11 @@ impl Pusher {
             Some(f) => {
                 let sa: ServiceAccount = serde_json::from_str(&read(&f.service_account_path)?)
                     .map_err(|e| PushSetupError::Key(format!("service account JSON: {e}")))?;
-                let der = pem_der(&sa.private_key).ok_or_else(|| PushSetupError::Key("private_key is not PEM".into()))?;
-                let key = RsaKeyPair::from_pkcs8(&der)
-                    .map_err(|e| PushSetupError::Key(format!("private_key is not an RSA PKCS#8 key: {e}")))?;
+                let der = pem_der(&sa.private_key)
+                    .ok_or_else(|| PushSetupError::Key("private_key is not PEM".into()))?;
+                let key = RsaKeyPair::from_pkcs8(&der).map_err(|e| {
+                    PushSetupError::Key(format!("private_key is not an RSA PKCS#8 key: {e}"))
+                })?;
                 Some(Fcm {
                     endpoint: f.endpoint.clone(),
                     token_uri: f.token_uri.clone().unwrap_or(sa.token_uri),
@@ -227,7 +258,12 @@ impl Pusher {
                 })
             }
         };
-        Ok(Self { http: builder.build()?, apns, fcm, rng })
+        Ok(Self {
+            http: builder.build()?,
+            apns,
+            fcm,
+            rng,
+        })
     }
 
     /// Sends one push job; says what to do with the job.
@@ -239,7 +275,11 @@ impl Pusher {
             Err(_) => return (PushResult::TargetGone, false),
         };
         let outcome = match &target {
-            Target::Apns { token, topic, environment } => self.send_apns(job, token, topic, environment, now).await,
+            Target::Apns {
+                token,
+                topic,
+                environment,
+            } => self.send_apns(job, token, topic, environment, now).await,
             Target::Fcm { token } => self.send_fcm(job, token, now).await,
             Target::Unifiedpush { endpoint } => self.send_unifiedpush(job, endpoint).await,
         };
@@ -251,13 +291,26 @@ impl Pusher {
         }
     }
 
-    async fn send_apns(&self, job: &PushJob, token: &str, topic: &str, env: &str, now: i64) -> Outcome {
+    async fn send_apns(
+        &self,
+        job: &PushJob,
+        token: &str,
+        topic: &str,
+        env: &str,
+        now: i64,
+    ) -> Outcome {
         let Some(apns) = &self.apns else {
             tracing::warn!("an APNs target is registered but APNs is not configured");
             return Outcome::Drop;
         };
-        let Some(jwt) = apns.jwt(now, &self.rng) else { return Outcome::Drop };
-        let base = if env == "sandbox" { &apns.cfg.sandbox_endpoint } else { &apns.cfg.endpoint };
+        let Some(jwt) = apns.jwt(now, &self.rng) else {
+            return Outcome::Drop;
+        };
+        let base = if env == "sandbox" {
+            &apns.cfg.sandbox_endpoint
+        } else {
+            &apns.cfg.endpoint
+        };
         let body = apns_body(job);
         let resp = self
             .http
@@ -282,7 +335,10 @@ impl Pusher {
                     400 if reason.contains("BadDeviceToken") => Outcome::Gone,
                     403 => {
                         // ExpiredProviderToken or InvalidProviderToken: make a new JWT next time.
-                        *apns.jwt.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                        *apns
+                            .jwt
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
                         Outcome::Retry
                     }
                     429 | 500..=599 => Outcome::Retry,
@@ -301,10 +357,23 @@ impl Pusher {
             tracing::warn!("an FCM target is registered but FCM is not configured");
             return Outcome::Drop;
         };
-        let Some(access) = self.fcm_token(fcm, now).await else { return Outcome::Retry };
+        let Some(access) = self.fcm_token(fcm, now).await else {
+            return Outcome::Retry;
+        };
         let body = fcm_body(job, token);
-        let url = format!("{}/v1/projects/{}/messages:send", fcm.endpoint.trim_end_matches('/'), fcm.project_id);
-        match self.http.post(url).bearer_auth(access).json(&body).send().await {
+        let url = format!(
+            "{}/v1/projects/{}/messages:send",
+            fcm.endpoint.trim_end_matches('/'),
+            fcm.project_id
+        );
+        match self
+            .http
+            .post(url)
+            .bearer_auth(access)
+            .json(&body)
+            .send()
+            .await
+        {
             Ok(r) if r.status().is_success() => Outcome::Sent,
             Ok(r) => {
                 let status = r.status().as_u16();
@@ -312,7 +381,9 @@ impl Pusher {
                 match status {
                     404 => Outcome::Gone,
                     401 => {
-                        *fcm.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                        *fcm.token
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
                         Outcome::Retry
                     }
                     429 | 500..=599 => Outcome::Retry,
@@ -327,10 +398,15 @@ impl Pusher {
     }
 
     async fn fcm_token(&self, fcm: &Fcm, now: i64) -> Option<String> {
-        if let Some((t, exp)) = fcm.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone() {
-            if exp > now + 60 {
-                return Some(t);
-            }
+        let cached = fcm
+            .token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((t, exp)) = cached
+            && exp > now + 60
+        {
+            return Some(t);
         }
         let mut header = json!({"alg": "RS256", "typ": "JWT"});
         if let Some(kid) = &fcm.key_id {
@@ -343,10 +419,19 @@ impl Pusher {
             "iat": now,
             "exp": now + 3600,
         });
-        let signing_input = format!("{}.{}", b64u(header.to_string().as_bytes()), b64u(claims.to_string().as_bytes()));
+        let signing_input = format!(
+            "{}.{}",
+            b64u(header.to_string().as_bytes()),
+            b64u(claims.to_string().as_bytes())
+        );
         let mut sig = vec![0u8; fcm.key.public().modulus_len()];
         fcm.key
-            .sign(&signature::RSA_PKCS1_SHA256, &self.rng, signing_input.as_bytes(), &mut sig)
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &self.rng,
+                signing_input.as_bytes(),
+                &mut sig,
+            )
             .ok()?;
         let assertion = format!("{signing_input}.{}", b64u(&sig));
         let form = format!(
@@ -362,13 +447,19 @@ impl Pusher {
             .map_err(|e| tracing::warn!(error = %e, "OAuth token endpoint unreachable"))
             .ok()?;
         if !resp.status().is_success() {
-            tracing::warn!(status = resp.status().as_u16(), "OAuth token endpoint refused the service account");
+            tracing::warn!(
+                status = resp.status().as_u16(),
+                "OAuth token endpoint refused the service account"
+            );
             return None;
         }
         let v: Value = resp.json().await.ok()?;
         let token = v.get("access_token")?.as_str()?.to_owned();
         let expires_in = v.get("expires_in").and_then(Value::as_i64).unwrap_or(3600);
-        *fcm.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((token.clone(), now + expires_in));
+        *fcm.token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((token.clone(), now + expires_in));
         Some(token)
     }
 
@@ -413,15 +504,22 @@ impl Apns {
     /// The provider JWT, renewed every 50 minutes (Apple refuses ones older than an hour and
     /// ones renewed more often than every 20 minutes).
     fn jwt(&self, now: i64, rng: &SystemRandom) -> Option<String> {
-        let mut cached = self.jwt.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((t, iat)) = cached.as_ref() {
-            if now - iat < 3000 {
-                return Some(t.clone());
-            }
+        let mut cached = self
+            .jwt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((t, iat)) = cached.as_ref()
+            && now - iat < 3000
+        {
+            return Some(t.clone());
         }
         let header = json!({"alg": "ES256", "kid": self.cfg.key_id});
         let claims = json!({"iss": self.cfg.team_id, "iat": now});
-        let input = format!("{}.{}", b64u(header.to_string().as_bytes()), b64u(claims.to_string().as_bytes()));
+        let input = format!(
+            "{}.{}",
+            b64u(header.to_string().as_bytes()),
+            b64u(claims.to_string().as_bytes())
+        );
         let sig = self.key.sign(rng, input.as_bytes()).ok()?;
         let jwt = format!("{input}.{}", b64u(sig.as_ref()));
         *cached = Some((jwt.clone(), now));
@@ -440,7 +538,11 @@ fn thecal_object(job: &PushJob, budget: usize) -> Value {
     match &job.envelope {
         Some(e) => {
             let with = json!({"v": 1, "mbx": mbx, "env": b64u(e)});
-            if with.to_string().len() <= budget { with } else { free }
+            if with.to_string().len() <= budget {
+                with
+            } else {
+                free
+            }
         }
         None => free,
     }
@@ -461,7 +563,10 @@ pub fn fcm_body(job: &PushJob, token: &str) -> Value {
     let mut data = serde_json::Map::new();
     if let Value::Object(m) = t {
         for (k, v) in m {
-            data.insert(k, Value::String(v.as_str().map_or_else(|| v.to_string(), str::to_owned)));
+            data.insert(
+                k,
+                Value::String(v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+            );
         }
     }
     json!({"message": {"token": token, "data": data, "android": {"priority": "HIGH", "ttl": "86400s"}}})
@@ -494,7 +599,10 @@ mod tests {
         assert!(small.contains("\"env\""));
         assert!(small.len() <= MAX_PAYLOAD);
         let big = apns_body(&job(3000));
-        assert!(!big.contains("\"env\""), "a 3000-byte envelope is 4000 base64 characters");
+        assert!(
+            !big.contains("\"env\""),
+            "a 3000-byte envelope is 4000 base64 characters"
+        );
         assert!(big.len() <= MAX_PAYLOAD);
         let fcm = fcm_body(&job(2900), "tok").to_string();
         assert!(fcm.len() <= MAX_PAYLOAD + 200);
@@ -502,14 +610,25 @@ mod tests {
 
     #[test]
     fn targets_are_checked() {
-        let apns = Target::Apns { token: "ab".repeat(32), topic: "org.thecal.app".into(), environment: "production".into() };
+        let apns = Target::Apns {
+            token: "ab".repeat(32),
+            topic: "org.thecal.app".into(),
+            environment: "production".into(),
+        };
         assert!(apns.validate(false).is_ok());
-        let bad = Target::Apns { token: "zz".repeat(32), topic: "x".into(), environment: "production".into() };
+        let bad = Target::Apns {
+            token: "zz".repeat(32),
+            topic: "x".into(),
+            environment: "production".into(),
+        };
         assert!(bad.validate(false).is_err());
-        let up = Target::Unifiedpush { endpoint: "http://127.0.0.1:1/x".into() };
+        let up = Target::Unifiedpush {
+            endpoint: "http://127.0.0.1:1/x".into(),
+        };
         assert!(up.validate(false).is_err());
         assert!(up.validate(true).is_ok());
-        let t: Target = serde_json::from_str(r#"{"provider":"apns","token":"00","topic":"t"}"#).unwrap();
+        let t: Target =
+            serde_json::from_str(r#"{"provider":"apns","token":"00","topic":"t"}"#).unwrap();
         assert!(matches!(t, Target::Apns { ref environment, .. } if environment == "production"));
     }
 }

@@ -27,7 +27,10 @@ struct Traffic {
 }
 
 fn trials() -> usize {
-    std::env::var("THECAL_FAULT_TRIALS").ok().and_then(|s| s.parse().ok()).unwrap_or(3)
+    std::env::var("THECAL_FAULT_TRIALS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
 }
 
 /// Posts envelopes one after another; retries each (on every relay in turn) until a 2xx.
@@ -37,7 +40,14 @@ async fn sender(mut c: Client, urls: Vec<String>, to: MailboxId, t: Arc<Traffic>
     while !t.stop.load(Ordering::SeqCst) {
         seq += 1;
         let id = thecal_relay::store::random16();
-        let h = EnvelopeHeader { kind: 1, recipient: to, sender: c.device.mailbox, message_id: id, seq, expires_at: u64::try_from(T0 + 86_400).unwrap() };
+        let h = EnvelopeHeader {
+            kind: 1,
+            recipient: to,
+            sender: c.device.mailbox,
+            message_id: id,
+            seq,
+            expires_at: u64::try_from(T0 + 86_400).unwrap(),
+        };
         let env = fake_envelope(&h, &seq.to_be_bytes());
         loop {
             match c.post(&env).await {
@@ -47,7 +57,12 @@ async fn sender(mut c: Client, urls: Vec<String>, to: MailboxId, t: Arc<Traffic>
                     break;
                 }
                 Ok(r) => {
-                    assert!(r.status == 503, "unexpected refusal {} {}", r.status, String::from_utf8_lossy(&r.body));
+                    assert!(
+                        r.status == 503,
+                        "unexpected refusal {} {}",
+                        r.status,
+                        String::from_utf8_lossy(&r.body)
+                    );
                     t.refused.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(_) => {
@@ -118,7 +133,10 @@ async fn finish(t: Arc<Traffic>, tasks: Vec<tokio::task::JoinHandle<()>>) {
     }
     let accepted = t.accepted.lock().await.clone();
     let delivered = t.delivered.lock().await.clone();
-    let missing: Vec<_> = accepted.keys().filter(|k| !delivered.contains_key(*k)).collect();
+    let missing: Vec<_> = accepted
+        .keys()
+        .filter(|k| !delivered.contains_key(*k))
+        .collect();
     assert!(!accepted.is_empty());
     eprintln!(
         "accepted {}, delivered {}, missing before drain {}, re-delivered {}, refused attempts {}",
@@ -140,8 +158,10 @@ async fn drain_and_check(t: &Traffic, receivers: &[Client]) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         for r in receivers {
-            if let Ok(reply) = r.fetch(0, 100).await {
-                if reply.status == 200 {
+            if let Ok(reply) = r.fetch(0, 100).await
+                && reply.status == 200
+            {
+                {
                     let v = reply.json();
                     let mut ids = Vec::new();
                     for item in v["messages"].as_array().unwrap() {
@@ -162,10 +182,17 @@ async fn drain_and_check(t: &Traffic, receivers: &[Client]) {
         let del = t.delivered.lock().await;
         let missing = acc.keys().filter(|k| !del.contains_key(*k)).count();
         if missing == 0 {
-            eprintln!("all {} accepted envelopes delivered ({} re-deliveries, dropped by id)", acc.len(), t.redelivered.load(Ordering::Relaxed));
+            eprintln!(
+                "all {} accepted envelopes delivered ({} re-deliveries, dropped by id)",
+                acc.len(),
+                t.redelivered.load(Ordering::Relaxed)
+            );
             return;
         }
-        assert!(Instant::now() < deadline, "{missing} accepted envelopes were lost");
+        assert!(
+            Instant::now() < deadline,
+            "{missing} accepted envelopes were lost"
+        );
         drop((acc, del));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -178,7 +205,10 @@ async fn run_with_faults(mut env: Env, fault: impl Fn(&mut Env, usize)) {
     let mut tasks = Vec::new();
     let mut keep = Vec::new();
     for i in 0..2 {
-        let seed: [u8; 32] = thecal_relay::store::random16().repeat(2).try_into().unwrap();
+        let seed: [u8; 32] = thecal_relay::store::random16()
+            .repeat(2)
+            .try_into()
+            .unwrap();
         let rx = env.client(i, Device::from_seed(&seed));
         assert_eq!(rx.open().await.unwrap().status, 201);
         let to = rx.device.mailbox;
@@ -230,10 +260,27 @@ async fn postgres_kill9_of_one_relay_the_other_keeps_serving() {
         rt.block_on(async {
             let mut c = env.client(0, Device::random());
             c.set_base(&other);
-            assert_eq!(c.open().await.unwrap().status, 201, "the surviving relay serves");
-            let h = EnvelopeHeader { kind: 1, recipient: c.device.mailbox, sender: c.device.mailbox, message_id: [trial as u8 + 1; 16], seq: 1, expires_at: u64::try_from(T0 + 600).unwrap() };
+            assert_eq!(
+                c.open().await.unwrap().status,
+                201,
+                "the surviving relay serves"
+            );
+            let h = EnvelopeHeader {
+                kind: 1,
+                recipient: c.device.mailbox,
+                sender: c.device.mailbox,
+                message_id: [trial as u8 + 1; 16],
+                seq: 1,
+                expires_at: u64::try_from(T0 + 600).unwrap(),
+            };
             assert_eq!(c.post(&fake_envelope(&h, b"")).await.unwrap().status, 201);
-            assert_eq!(c.fetch(0, 10).await.unwrap().json()["messages"].as_array().unwrap().len(), 1);
+            assert_eq!(
+                c.fetch(0, 10).await.unwrap().json()["messages"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                1
+            );
         });
         env.relays[victim].restart();
     })

@@ -13,7 +13,8 @@ fn root() -> std::path::PathBuf {
 }
 
 fn vectors() -> Value {
-    let text = std::fs::read_to_string(root().join("tests/vectors/alerts/alerts-protocol-v1.json")).unwrap();
+    let text = std::fs::read_to_string(root().join("tests/vectors/alerts/alerts-protocol-v1.json"))
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -32,8 +33,16 @@ fn device_keys_and_mailbox_ids() {
     for name in ["patient", "caregiver1", "caregiver2"] {
         let d = &v["devices"][name];
         let dev = Device::from_seed(&seed(d));
-        assert_eq!(b64u(&dev.public), d["ed25519_public_b64u"].as_str().unwrap(), "{name}");
-        assert_eq!(dev.mailbox.to_string(), d["mailbox_id_b64u"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            b64u(&dev.public),
+            d["ed25519_public_b64u"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            dev.mailbox.to_string(),
+            d["mailbox_id_b64u"].as_str().unwrap(),
+            "{name}"
+        );
         let bundle = from_b64u(d["bundle_b64u"].as_str().unwrap()).unwrap();
         assert_eq!(bundle.len(), 65);
         assert_eq!(bundle[0], 1);
@@ -49,8 +58,16 @@ fn envelope_header_reads_as_the_generator_wrote_it() {
     assert_eq!(env.len() as u64, e["envelope_len"].as_u64().unwrap());
     let h = EnvelopeHeader::parse(&env).unwrap();
     assert_eq!(h.kind, 1);
-    assert_eq!(h.recipient.to_string(), v["devices"]["caregiver1"]["mailbox_id_b64u"].as_str().unwrap());
-    assert_eq!(h.sender.to_string(), v["devices"]["patient"]["mailbox_id_b64u"].as_str().unwrap());
+    assert_eq!(
+        h.recipient.to_string(),
+        v["devices"]["caregiver1"]["mailbox_id_b64u"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(
+        h.sender.to_string(),
+        v["devices"]["patient"]["mailbox_id_b64u"].as_str().unwrap()
+    );
     assert_eq!(b64u(&h.message_id), e["message_id_b64u"].as_str().unwrap());
     assert_eq!(h.seq, e["seq"].as_u64().unwrap());
     assert_eq!(h.expires_at, e["expires_at"].as_u64().unwrap());
@@ -66,7 +83,10 @@ fn envelope_header_reads_as_the_generator_wrote_it() {
 fn signed_requests_verify_and_are_reproduced() {
     let v = vectors();
     let body = from_b64u(v["envelope"]["envelope_b64u"].as_str().unwrap()).unwrap();
-    for (name, body, signer) in [("signed_request", body, "patient"), ("signed_get", Vec::new(), "caregiver1")] {
+    for (name, body, signer) in [
+        ("signed_request", body, "patient"),
+        ("signed_get", Vec::new(), "caregiver1"),
+    ] {
         let r = &v[name];
         let canonical = proto::canonical_request(
             r["method"].as_str().unwrap(),
@@ -79,7 +99,9 @@ fn signed_requests_verify_and_are_reproduced() {
         assert_eq!(canonical, r["canonical"].as_str().unwrap(), "{name}");
         let key = from_b64u(r["key"].as_str().unwrap()).unwrap();
         let sig = from_b64u(r["signature_b64u"].as_str().unwrap()).unwrap();
-        UnparsedPublicKey::new(&ED25519, &key).verify(canonical.as_bytes(), &sig).unwrap();
+        UnparsedPublicKey::new(&ED25519, &key)
+            .verify(canonical.as_bytes(), &sig)
+            .unwrap();
         // Ed25519 is deterministic: the same seed signs the same bytes.
         let kp = Ed25519KeyPair::from_seed_unchecked(&seed(&v["devices"][signer])).unwrap();
         assert_eq!(kp.sign(canonical.as_bytes()).as_ref(), &sig[..], "{name}");
@@ -91,7 +113,10 @@ fn cancel_hash() {
     let v = vectors();
     let e = &v["escalation"];
     let token = from_b64u(e["cancel_token_b64u"].as_str().unwrap()).unwrap();
-    assert_eq!(b64u(&proto::cancel_hash(&token)), e["cancel_hash_b64u"].as_str().unwrap());
+    assert_eq!(
+        b64u(&proto::cancel_hash(&token)),
+        e["cancel_hash_b64u"].as_str().unwrap()
+    );
 }
 
 #[test]
@@ -99,17 +124,33 @@ fn the_document_quotes_the_vectors() {
     let v = vectors();
     let doc = std::fs::read_to_string(root().join("docs/alerts-protocol.md")).unwrap();
     let mut quoted = vec![
-        v["signed_request"]["signature_b64u"].as_str().unwrap().to_owned(),
+        v["signed_request"]["signature_b64u"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         v["signed_request"]["nonce"].as_str().unwrap().to_owned(),
-        v["signed_request"]["body_sha256_b64u"].as_str().unwrap().to_owned(),
+        v["signed_request"]["body_sha256_b64u"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         v["safety_number"]["value"].as_str().unwrap().to_owned(),
-        v["escalation"]["cancel_hash_b64u"].as_str().unwrap().to_owned(),
-        v["escalation"]["cancel_token_b64u"].as_str().unwrap().to_owned(),
+        v["escalation"]["cancel_hash_b64u"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        v["escalation"]["cancel_token_b64u"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         v["pairing"]["invite_id_b64u"].as_str().unwrap().to_owned(),
         v["envelope"]["enc_hex"].as_str().unwrap().to_owned(),
     ];
     for d in ["patient", "caregiver1", "caregiver2"] {
-        for f in ["ed25519_public_b64u", "x25519_public_b64u", "mailbox_id_b64u"] {
+        for f in [
+            "ed25519_public_b64u",
+            "x25519_public_b64u",
+            "mailbox_id_b64u",
+        ] {
             quoted.push(v["devices"][d][f].as_str().unwrap().to_owned());
         }
     }
@@ -122,7 +163,10 @@ fn the_document_quotes_the_vectors() {
         quoted.push(String::from_utf8(chunk.to_vec()).unwrap());
     }
     for q in quoted {
-        assert!(doc.contains(&q), "docs/alerts-protocol.md does not quote {q}");
+        assert!(
+            doc.contains(&q),
+            "docs/alerts-protocol.md does not quote {q}"
+        );
     }
     let _ = MailboxId([0; 16]);
 }

@@ -47,7 +47,9 @@ struct Args {
 }
 
 fn now_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 #[derive(Default)]
@@ -64,7 +66,11 @@ struct Shared {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let http = match reqwest::Client::builder().pool_max_idle_per_host(1024).timeout(Duration::from_secs(60)).build() {
+    let http = match reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .timeout(Duration::from_secs(60))
+        .build()
+    {
         Ok(h) => h,
         Err(e) => {
             eprintln!("http client: {e}");
@@ -77,11 +83,20 @@ async fn main() -> std::process::ExitCode {
     // Receivers: open mailboxes first.
     let mut receivers = Vec::new();
     for i in 0..args.mailboxes {
-        let c = Client::new(http.clone(), &args.urls[i % args.urls.len()], Device::random(), clock.clone());
+        let c = Client::new(
+            http.clone(),
+            &args.urls[i % args.urls.len()],
+            Device::random(),
+            clock.clone(),
+        );
         match c.open().await {
             Ok(r) if r.status == 200 || r.status == 201 => {}
             Ok(r) => {
-                eprintln!("open mailbox: HTTP {} {}", r.status, String::from_utf8_lossy(&r.body));
+                eprintln!(
+                    "open mailbox: HTTP {} {}",
+                    r.status,
+                    String::from_utf8_lossy(&r.body)
+                );
                 return std::process::ExitCode::FAILURE;
             }
             Err(e) => {
@@ -103,11 +118,18 @@ async fn main() -> std::process::ExitCode {
     let deadline = start + Duration::from_secs(args.duration_s);
     let mut send_tasks = Vec::new();
     for i in 0..args.senders {
-        let c = Client::new(http.clone(), &args.urls[i % args.urls.len()], Device::random(), clock.clone());
+        let c = Client::new(
+            http.clone(),
+            &args.urls[i % args.urls.len()],
+            Device::random(),
+            clock.clone(),
+        );
         let shared = Arc::clone(&shared);
         let targets = Arc::clone(&targets);
         let size = args.size;
-        send_tasks.push(tokio::spawn(async move { send(c, &shared, &targets, deadline, size).await }));
+        send_tasks.push(tokio::spawn(async move {
+            send(c, &shared, &targets, deadline, size).await
+        }));
     }
     for t in send_tasks {
         let _ = t.await;
@@ -141,7 +163,11 @@ async fn main() -> std::process::ExitCode {
         if lat.is_empty() {
             return f64::NAN;
         }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
         let i = (((lat.len() - 1) as f64) * p).round() as usize;
         #[allow(clippy::cast_precision_loss)]
         let v = lat[i] as f64 / 1000.0;
@@ -169,7 +195,15 @@ async fn main() -> std::process::ExitCode {
     println!("{report}");
     println!(
         "{}: {} accepted in {:.1} s = {:.0} envelopes/s; delivered {}/{} (missing {}); latency p50 {:.1} ms, p99 {:.1} ms",
-        args.label, accepted_n, send_secs, rate, del.len(), accepted_n, missing, pct(0.5), pct(0.99)
+        args.label,
+        accepted_n,
+        send_secs,
+        rate,
+        del.len(),
+        accepted_n,
+        missing,
+        pct(0.5),
+        pct(0.99)
     );
     if missing > 0 || accepted_n == 0 {
         std::process::ExitCode::FAILURE
@@ -178,7 +212,13 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn send(c: Client, shared: &Shared, targets: &[thecal_relay::proto::MailboxId], deadline: Instant, size: usize) {
+async fn send(
+    c: Client,
+    shared: &Shared,
+    targets: &[thecal_relay::proto::MailboxId],
+    deadline: Instant,
+    size: usize,
+) {
     let mut seq = 0u64;
     let pad = size.saturating_sub(66 + 32 + 16 + 8);
     while Instant::now() < deadline {
@@ -203,7 +243,11 @@ async fn send(c: Client, shared: &Shared, targets: &[thecal_relay::proto::Mailbo
             Ok(r) => {
                 shared.refused.fetch_add(1, Ordering::Relaxed);
                 if shared.refused.load(Ordering::Relaxed) < 5 {
-                    eprintln!("post refused: {} {}", r.status, String::from_utf8_lossy(&r.body));
+                    eprintln!(
+                        "post refused: {} {}",
+                        r.status,
+                        String::from_utf8_lossy(&r.body)
+                    );
                 }
             }
             Err(_) => {
@@ -225,13 +269,25 @@ async fn receive(c: Client, shared: &Shared, wait: u32) {
         };
         let got = now_ns();
         let v = r.json();
-        let Some(items) = v.get("messages").and_then(|m| m.as_array()) else { continue };
+        let Some(items) = v.get("messages").and_then(|m| m.as_array()) else {
+            continue;
+        };
         let mut ids = Vec::new();
         for item in items {
-            let Some(id_s) = item.get("id").and_then(|i| i.as_str()) else { continue };
+            let Some(id_s) = item.get("id").and_then(|i| i.as_str()) else {
+                continue;
+            };
             ids.push(id_s.to_owned());
-            let Some(env) = item.get("envelope").and_then(|e| e.as_str()).and_then(from_b64u) else { continue };
-            let Ok(h) = EnvelopeHeader::parse(&env) else { continue };
+            let Some(env) = item
+                .get("envelope")
+                .and_then(|e| e.as_str())
+                .and_then(from_b64u)
+            else {
+                continue;
+            };
+            let Ok(h) = EnvelopeHeader::parse(&env) else {
+                continue;
+            };
             let fresh = shared.delivered.lock().await.insert(h.message_id);
             if !fresh {
                 shared.duplicates.fetch_add(1, Ordering::Relaxed);
@@ -241,7 +297,11 @@ async fn receive(c: Client, shared: &Shared, wait: u32) {
                 let mut t = [0u8; 8];
                 t.copy_from_slice(&env[98..106]);
                 let sent = u64::from_be_bytes(t);
-                shared.latencies_us.lock().await.push(got.saturating_sub(sent) / 1000);
+                shared
+                    .latencies_us
+                    .lock()
+                    .await
+                    .push(got.saturating_sub(sent) / 1000);
             }
         }
         if !ids.is_empty() {

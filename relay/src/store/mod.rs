@@ -275,7 +275,10 @@ impl Store {
     ) -> Result<PostOutcome, StoreError> {
         match self {
             Store::Sqlite(s) => {
-                if !s.check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now).await? {
+                if !s
+                    .check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now)
+                    .await?
+                {
                     return Ok(PostOutcome::Replayed);
                 }
                 s.post(env, now, depth).await
@@ -294,7 +297,10 @@ impl Store {
     ) -> Result<Option<Vec<Item>>, StoreError> {
         match self {
             Store::Sqlite(s) => {
-                if !s.check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now).await? {
+                if !s
+                    .check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now)
+                    .await?
+                {
                     return Ok(None);
                 }
                 s.fetch(mbx, now, limit).await.map(Some)
@@ -312,7 +318,10 @@ impl Store {
     ) -> Result<Option<u64>, StoreError> {
         match self {
             Store::Sqlite(s) => {
-                if !s.check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now).await? {
+                if !s
+                    .check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now)
+                    .await?
+                {
                     return Ok(None);
                 }
                 s.ack(mbx, ids).await.map(Some)
@@ -322,7 +331,12 @@ impl Store {
     }
 
     /// The oldest pending, unexpired items.
-    pub async fn fetch(&self, mbx: MailboxId, now: i64, limit: u32) -> Result<Vec<Item>, StoreError> {
+    pub async fn fetch(
+        &self,
+        mbx: MailboxId,
+        now: i64,
+        limit: u32,
+    ) -> Result<Vec<Item>, StoreError> {
         dispatch!(self, s => s.fetch(mbx, now, limit).await)
     }
 
@@ -332,7 +346,11 @@ impl Store {
     }
 
     /// Sets (or with `None` removes) the push target; `false` if the mailbox does not exist.
-    pub async fn set_push(&self, mbx: MailboxId, target: Option<String>) -> Result<bool, StoreError> {
+    pub async fn set_push(
+        &self,
+        mbx: MailboxId,
+        target: Option<String>,
+    ) -> Result<bool, StoreError> {
         dispatch!(self, s => s.set_push(mbx, target).await)
     }
 
@@ -348,7 +366,12 @@ impl Store {
     }
 
     /// A check-in; `None` if no heartbeat is declared.
-    pub async fn checkin(&self, mbx: MailboxId, now: i64, notice_ttl: i64) -> Result<Option<i64>, StoreError> {
+    pub async fn checkin(
+        &self,
+        mbx: MailboxId,
+        now: i64,
+        notice_ttl: i64,
+    ) -> Result<Option<i64>, StoreError> {
         dispatch!(self, s => s.checkin(mbx, now, notice_ttl).await)
     }
 
@@ -390,7 +413,11 @@ impl Store {
     }
 
     /// Withdraws an invitation.
-    pub async fn delete_invitation(&self, id: [u8; 16], requester: MailboxId) -> Result<InviteDelete, StoreError> {
+    pub async fn delete_invitation(
+        &self,
+        id: [u8; 16],
+        requester: MailboxId,
+    ) -> Result<InviteDelete, StoreError> {
         dispatch!(self, s => s.delete_invitation(id, requester).await)
     }
 
@@ -400,12 +427,22 @@ impl Store {
     }
 
     /// Makes phone-silent notices for overdue heartbeats; returns how many notices.
-    pub async fn heartbeats_due(&self, now: i64, notice_ttl: i64, limit: u32) -> Result<u64, StoreError> {
+    pub async fn heartbeats_due(
+        &self,
+        now: i64,
+        notice_ttl: i64,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
         dispatch!(self, s => s.heartbeats_due(now, notice_ttl, limit).await)
     }
 
     /// Leases push jobs that are due (no other process gets them until the lease ends).
-    pub async fn claim_push_jobs(&self, now: i64, lease_s: i64, limit: u32) -> Result<Vec<PushJob>, StoreError> {
+    pub async fn claim_push_jobs(
+        &self,
+        now: i64,
+        lease_s: i64,
+        limit: u32,
+    ) -> Result<Vec<PushJob>, StoreError> {
         dispatch!(self, s => s.claim_push_jobs(now, lease_s, limit).await)
     }
 

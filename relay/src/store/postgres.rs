@@ -15,11 +15,11 @@ use super::{
 use crate::error::StoreError;
 use crate::proto::MailboxId;
 use crate::waiters::Waiters;
+use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures::StreamExt as _;
 use std::sync::Arc;
 use std::time::Duration;
-use deadpool_postgres::GenericClient;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 const CHANNEL: &str = "thecal_mailbox";
@@ -137,7 +137,8 @@ SELECT (SELECT count(*) FROM ins) AS inserted,
        (SELECT count(*) FROM job) + (SELECT count(*) FROM note) AS side,
        (SELECT count(*) FROM nn) AS fresh";
 
-const INSERT_NONCE: &str = "INSERT INTO nonces (key, nonce, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const INSERT_NONCE: &str =
+    "INSERT INTO nonces (key, nonce, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 const FETCH: &str = "SELECT id, received_at, envelope, notice FROM messages
                      WHERE mailbox = $1 AND NOT acked AND expires_at > $2 ORDER BY seq LIMIT $3";
 const ACK: &str = "WITH u AS (UPDATE messages SET acked = true, envelope = NULL
@@ -163,14 +164,24 @@ fn pool_err(e: impl std::fmt::Display) -> StoreError {
 
 impl PgStore {
     /// Connects (the server must be up), migrates, and starts the LISTEN connection.
-    pub async fn open(url: &str, pool_size: usize, waiters: Arc<Waiters>) -> Result<Self, StoreError> {
+    pub async fn open(
+        url: &str,
+        pool_size: usize,
+        waiters: Arc<Waiters>,
+    ) -> Result<Self, StoreError> {
         let mut cfg: tokio_postgres::Config = url.parse()?;
         cfg.connect_timeout(Duration::from_secs(5));
         if cfg.get_application_name().is_none() {
             cfg.application_name("thecal-relay");
         }
         let make_pool = |cfg: tokio_postgres::Config, size: usize| {
-            let mgr = Manager::from_config(cfg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            let mgr = Manager::from_config(
+                cfg,
+                NoTls,
+                ManagerConfig {
+                    recycling_method: RecyclingMethod::Fast,
+                },
+            );
             Pool::builder(mgr)
                 .max_size(size)
                 .runtime(Runtime::Tokio1)
@@ -182,31 +193,43 @@ impl PgStore {
         };
         let pool = make_pool(cfg.clone(), pool_size)?;
         let mut fast_cfg = cfg.clone();
-        let options = format!("{} -c synchronous_commit=off", cfg.get_options().unwrap_or(""));
+        let options = format!(
+            "{} -c synchronous_commit=off",
+            cfg.get_options().unwrap_or("")
+        );
         fast_cfg.options(options.trim());
         let fast = make_pool(fast_cfg, (pool_size / 2).max(4))?;
         {
             let mut client = pool.get().await?;
             let t = client.transaction().await?;
             // Two relays starting at once: one migrates, the other waits and finds it done.
-            t.execute("SELECT pg_advisory_xact_lock(7272740001)", &[]).await?;
+            t.execute("SELECT pg_advisory_xact_lock(7272740001)", &[])
+                .await?;
             t.batch_execute("CREATE TABLE IF NOT EXISTS relay_schema (version integer NOT NULL)")
                 .await?;
             let row = t.query_opt("SELECT version FROM relay_schema", &[]).await?;
-            let mut version: usize = row.map_or(0, |r| usize::try_from(r.get::<_, i32>(0)).unwrap_or(0));
+            let mut version: usize =
+                row.map_or(0, |r| usize::try_from(r.get::<_, i32>(0)).unwrap_or(0));
             if version == 0 {
-                t.execute("INSERT INTO relay_schema (version) VALUES (0)", &[]).await?;
+                t.execute("INSERT INTO relay_schema (version) VALUES (0)", &[])
+                    .await?;
             }
             while version < MIGRATIONS.len() {
                 t.batch_execute(MIGRATIONS[version]).await?;
                 version += 1;
                 let v = i32::try_from(version).unwrap_or(i32::MAX);
-                t.execute("UPDATE relay_schema SET version = $1", &[&v]).await?;
+                t.execute("UPDATE relay_schema SET version = $1", &[&v])
+                    .await?;
             }
             t.commit().await?;
         }
         let listener = tokio::spawn(listen_loop(cfg, Arc::clone(&waiters)));
-        Ok(Self { waiters, pool, fast, listener })
+        Ok(Self {
+            waiters,
+            pool,
+            fast,
+            listener,
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -230,10 +253,10 @@ impl PgStore {
         _now: i64,
     ) -> Result<bool, StoreError> {
         let client = self.fast_client().await?;
-        let stmt = client
-            .prepare_cached(INSERT_NONCE)
+        let stmt = client.prepare_cached(INSERT_NONCE).await?;
+        let n = client
+            .execute(&stmt, &[&&key[..], &&nonce[..], &until])
             .await?;
-        let n = client.execute(&stmt, &[&&key[..], &&nonce[..], &until]).await?;
         Ok(n == 1)
     }
 
@@ -251,7 +274,9 @@ impl PgStore {
 
     pub(crate) async fn mailbox_exists(&self, mbx: MailboxId) -> Result<bool, StoreError> {
         let client = self.fast_client().await?;
-        let stmt = client.prepare_cached("SELECT 1 FROM mailboxes WHERE id = $1").await?;
+        let stmt = client
+            .prepare_cached("SELECT 1 FROM mailboxes WHERE id = $1")
+            .await?;
         Ok(client.query_opt(&stmt, &[&&mbx.0[..]]).await?.is_some())
     }
 
@@ -259,13 +284,20 @@ impl PgStore {
         let mut client = self.client().await?;
         let t = client.transaction().await?;
         let id = &mbx.0[..];
-        t.execute("DELETE FROM messages WHERE mailbox = $1", &[&id]).await?;
-        t.execute("DELETE FROM held WHERE mailbox = $1 OR sender = $1", &[&id]).await?;
-        t.execute("DELETE FROM heartbeats WHERE mailbox = $1", &[&id]).await?;
-        t.execute("DELETE FROM invitations WHERE creator = $1", &[&id]).await?;
-        t.execute("DELETE FROM push_jobs WHERE mailbox = $1", &[&id]).await?;
-        t.execute("DELETE FROM mailboxes WHERE id = $1", &[&id]).await?;
-        t.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &mbx.to_string()]).await?;
+        t.execute("DELETE FROM messages WHERE mailbox = $1", &[&id])
+            .await?;
+        t.execute("DELETE FROM held WHERE mailbox = $1 OR sender = $1", &[&id])
+            .await?;
+        t.execute("DELETE FROM heartbeats WHERE mailbox = $1", &[&id])
+            .await?;
+        t.execute("DELETE FROM invitations WHERE creator = $1", &[&id])
+            .await?;
+        t.execute("DELETE FROM push_jobs WHERE mailbox = $1", &[&id])
+            .await?;
+        t.execute("DELETE FROM mailboxes WHERE id = $1", &[&id])
+            .await?;
+        t.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &mbx.to_string()])
+            .await?;
         t.commit().await?;
         Ok(())
     }
@@ -299,7 +331,9 @@ impl PgStore {
     ) -> Result<Vec<Item>, StoreError> {
         let client = self.fast_client().await?;
         let stmt = client.prepare_cached(FETCH).await?;
-        let rows = client.query(&stmt, &[&&mbx.0[..], &now, &i64::from(limit)]).await?;
+        let rows = client
+            .query(&stmt, &[&&mbx.0[..], &now, &i64::from(limit)])
+            .await?;
         Ok(items_of(rows))
     }
 
@@ -311,7 +345,10 @@ impl PgStore {
         nonce: super::Nonce,
     ) -> Result<Option<Vec<Item>>, StoreError> {
         let client = self.fast_client().await?;
-        let (ns, fs) = tokio::try_join!(client.prepare_cached(INSERT_NONCE), client.prepare_cached(FETCH))?;
+        let (ns, fs) = tokio::try_join!(
+            client.prepare_cached(INSERT_NONCE),
+            client.prepare_cached(FETCH)
+        )?;
         // Pipelined on one connection: one round trip for both.
         let (key, nv, lim) = (&nonce.key[..], &nonce.nonce[..], i64::from(limit));
         let np: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&key, &nv, &nonce.until];
@@ -336,7 +373,10 @@ impl PgStore {
     ) -> Result<Option<u64>, StoreError> {
         let ids: Vec<Vec<u8>> = ids.iter().map(|i| i.to_vec()).collect();
         let client = self.fast_client().await?;
-        let (ns, st) = tokio::try_join!(client.prepare_cached(INSERT_NONCE), client.prepare_cached(ACK))?;
+        let (ns, st) = tokio::try_join!(
+            client.prepare_cached(INSERT_NONCE),
+            client.prepare_cached(ACK)
+        )?;
         // Pipelined; acknowledging is idempotent, so a replay changes nothing before it is refused.
         let (key, nv) = (&nonce.key[..], &nonce.nonce[..]);
         let np: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&key, &nv, &nonce.until];
@@ -353,7 +393,10 @@ impl PgStore {
         let n = self
             .client()
             .await?
-            .execute("UPDATE mailboxes SET push = $2 WHERE id = $1", &[&&mbx.0[..], &target])
+            .execute(
+                "UPDATE mailboxes SET push = $2 WHERE id = $1",
+                &[&&mbx.0[..], &target],
+            )
             .await?;
         Ok(n == 1)
     }
@@ -368,11 +411,17 @@ impl PgStore {
         let mut client = self.client().await?;
         let t = client.transaction().await?;
         let id = &mbx.0[..];
-        if t.query_opt("SELECT 1 FROM mailboxes WHERE id = $1", &[&id]).await?.is_none() {
+        if t.query_opt("SELECT 1 FROM mailboxes WHERE id = $1", &[&id])
+            .await?
+            .is_none()
+        {
             return Ok(None);
         }
         let was_silent = t
-            .query_opt("SELECT notified FROM heartbeats WHERE mailbox = $1 FOR UPDATE", &[&id])
+            .query_opt(
+                "SELECT notified FROM heartbeats WHERE mailbox = $1 FOR UPDATE",
+                &[&id],
+            )
             .await?
             .is_some_and(|r| r.get::<_, bool>(0));
         let due = now + hb.interval_s + hb.grace_s;
@@ -385,7 +434,14 @@ impl PgStore {
         )
         .await?;
         if was_silent {
-            notify_watchers(&t, &hb.watchers, &back_notice(mbx, now), now, now + notice_ttl).await?;
+            notify_watchers(
+                &t,
+                &hb.watchers,
+                &back_notice(mbx, now),
+                now,
+                now + notice_ttl,
+            )
+            .await?;
         }
         t.commit().await?;
         Ok(Some(due))
@@ -436,9 +492,12 @@ impl PgStore {
         let mut client = self.client().await?;
         let t = client.transaction().await?;
         let (mbx, id) = (&hold.env.mailbox.0[..], &hold.env.id[..]);
-        if t.query_opt("SELECT 1 FROM cancelled WHERE hash = $1", &[&&hold.cancel_hash[..]])
-            .await?
-            .is_some()
+        if t.query_opt(
+            "SELECT 1 FROM cancelled WHERE hash = $1",
+            &[&&hold.cancel_hash[..]],
+        )
+        .await?
+        .is_some()
         {
             return Ok(HoldOutcome::Cancelled);
         }
@@ -452,9 +511,16 @@ impl PgStore {
             .await?;
         if let Some(p) = prior {
             let p: Option<Vec<u8>> = p.get(0);
-            return Ok(if p.as_deref() == Some(&d[..]) { HoldOutcome::Duplicate } else { HoldOutcome::Conflict });
+            return Ok(if p.as_deref() == Some(&d[..]) {
+                HoldOutcome::Duplicate
+            } else {
+                HoldOutcome::Conflict
+            });
         }
-        if t.query_opt("SELECT 1 FROM mailboxes WHERE id = $1", &[&mbx]).await?.is_none() {
+        if t.query_opt("SELECT 1 FROM mailboxes WHERE id = $1", &[&mbx])
+            .await?
+            .is_none()
+        {
             return Ok(HoldOutcome::MailboxNotFound);
         }
         let n = t
@@ -474,7 +540,11 @@ impl PgStore {
             )
             .await?;
         t.commit().await?;
-        Ok(if n == 1 { HoldOutcome::Held } else { HoldOutcome::Duplicate })
+        Ok(if n == 1 {
+            HoldOutcome::Held
+        } else {
+            HoldOutcome::Duplicate
+        })
     }
 
     pub(crate) async fn cancel(&self, hash: [u8; 32], until: i64) -> Result<u64, StoreError> {
@@ -487,7 +557,9 @@ impl PgStore {
             &[&&hash[..], &until],
         )
         .await?;
-        let n = t.execute("DELETE FROM held WHERE cancel_hash = $1", &[&&hash[..]]).await?;
+        let n = t
+            .execute("DELETE FROM held WHERE cancel_hash = $1", &[&&hash[..]])
+            .await?;
         t.commit().await?;
         Ok(n)
     }
@@ -511,10 +583,15 @@ impl PgStore {
             return Ok(InvitePut::Created);
         }
         let row = client
-            .query_opt("SELECT creator, sealed FROM invitations WHERE id = $1", &[&&id[..]])
+            .query_opt(
+                "SELECT creator, sealed FROM invitations WHERE id = $1",
+                &[&&id[..]],
+            )
             .await?;
         Ok(match row {
-            Some(r) if r.get::<_, Vec<u8>>(0) == creator.0 && r.get::<_, Vec<u8>>(1) == sealed => InvitePut::Same,
+            Some(r) if r.get::<_, Vec<u8>>(0) == creator.0 && r.get::<_, Vec<u8>>(1) == sealed => {
+                InvitePut::Same
+            }
             _ => InvitePut::Conflict,
         })
     }
@@ -550,7 +627,11 @@ impl PgStore {
             PostOutcome::Created | PostOutcome::Duplicate => {}
             _ => return Ok(ClaimOutcome::MailboxUnavailable),
         }
-        t.execute("UPDATE invitations SET claimed_at = $2 WHERE id = $1", &[&&id[..], &now]).await?;
+        t.execute(
+            "UPDATE invitations SET claimed_at = $2 WHERE id = $1",
+            &[&&id[..], &now],
+        )
+        .await?;
         t.commit().await?;
         Ok(ClaimOutcome::Claimed(row.get(1)))
     }
@@ -562,16 +643,30 @@ impl PgStore {
     ) -> Result<InviteDelete, StoreError> {
         let client = self.client().await?;
         let n = client
-            .execute("DELETE FROM invitations WHERE id = $1 AND creator = $2", &[&&id[..], &&requester.0[..]])
+            .execute(
+                "DELETE FROM invitations WHERE id = $1 AND creator = $2",
+                &[&&id[..], &&requester.0[..]],
+            )
             .await?;
         if n == 1 {
             return Ok(InviteDelete::Deleted);
         }
-        let exists = client.query_opt("SELECT 1 FROM invitations WHERE id = $1", &[&&id[..]]).await?;
-        Ok(if exists.is_some() { InviteDelete::Forbidden } else { InviteDelete::NotFound })
+        let exists = client
+            .query_opt("SELECT 1 FROM invitations WHERE id = $1", &[&&id[..]])
+            .await?;
+        Ok(if exists.is_some() {
+            InviteDelete::Forbidden
+        } else {
+            InviteDelete::NotFound
+        })
     }
 
-    pub(crate) async fn release_due(&self, now: i64, depth: u32, limit: u32) -> Result<u64, StoreError> {
+    pub(crate) async fn release_due(
+        &self,
+        now: i64,
+        depth: u32,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
         let mut client = self.client().await?;
         let t = client.transaction().await?;
         let rows = t
@@ -585,11 +680,21 @@ impl PgStore {
             .await?;
         let mut released = 0;
         for r in rows {
-            let (Ok(mbx), Ok(id)) = (<[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)), <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(1))) else {
+            let (Ok(mbx), Ok(id)) = (
+                <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)),
+                <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(1)),
+            ) else {
                 continue;
             };
-            let env = NewEnvelope { mailbox: MailboxId(mbx), id, expires_at: r.get(2), envelope: r.get(3) };
-            if env.expires_at > now && insert_envelope(&t, &env, now, depth, None).await? == PostOutcome::Created {
+            let env = NewEnvelope {
+                mailbox: MailboxId(mbx),
+                id,
+                expires_at: r.get(2),
+                envelope: r.get(3),
+            };
+            if env.expires_at > now
+                && insert_envelope(&t, &env, now, depth, None).await? == PostOutcome::Created
+            {
                 released += 1;
             }
         }
@@ -597,7 +702,12 @@ impl PgStore {
         Ok(released)
     }
 
-    pub(crate) async fn heartbeats_due(&self, now: i64, notice_ttl: i64, limit: u32) -> Result<u64, StoreError> {
+    pub(crate) async fn heartbeats_due(
+        &self,
+        now: i64,
+        notice_ttl: i64,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
         let mut client = self.client().await?;
         let t = client.transaction().await?;
         let rows = t
@@ -611,7 +721,9 @@ impl PgStore {
             .await?;
         let mut n = 0;
         for r in rows {
-            let Ok(mbx) = <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)) else { continue };
+            let Ok(mbx) = <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)) else {
+                continue;
+            };
             let w = watchers_from_bytes(&r.get::<_, Vec<u8>>(1));
             let notice = silent_notice(MailboxId(mbx), r.get(2), r.get(3));
             n += notify_watchers(&t, &w, &notice, now, now + notice_ttl).await?;
@@ -652,29 +764,38 @@ impl PgStore {
             let envelope: Option<Vec<u8>> = r.get(3);
             let notice: Option<String> = r.get(4);
             match (target, <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(1))) {
-                (Some(target), Ok(mbx)) if envelope.is_some() || notice.is_some() => jobs.push(PushJob {
-                    job_id,
-                    mailbox: MailboxId(mbx),
-                    target,
-                    envelope,
-                    notice,
-                    attempts: r.get(5),
-                }),
+                (Some(target), Ok(mbx)) if envelope.is_some() || notice.is_some() => {
+                    jobs.push(PushJob {
+                        job_id,
+                        mailbox: MailboxId(mbx),
+                        target,
+                        envelope,
+                        notice,
+                        attempts: r.get(5),
+                    })
+                }
                 _ => dead.push(job_id),
             }
         }
         if !dead.is_empty() {
-            t.execute("DELETE FROM push_jobs WHERE id = ANY($1)", &[&dead]).await?;
+            t.execute("DELETE FROM push_jobs WHERE id = ANY($1)", &[&dead])
+                .await?;
         }
         t.commit().await?;
         Ok(jobs)
     }
 
-    pub(crate) async fn finish_push(&self, job: &PushJob, result: PushResult) -> Result<(), StoreError> {
+    pub(crate) async fn finish_push(
+        &self,
+        job: &PushJob,
+        result: PushResult,
+    ) -> Result<(), StoreError> {
         let client = self.client().await?;
         match result {
             PushResult::Done => {
-                client.execute("DELETE FROM push_jobs WHERE id = $1", &[&job.job_id]).await?;
+                client
+                    .execute("DELETE FROM push_jobs WHERE id = $1", &[&job.job_id])
+                    .await?;
             }
             PushResult::RetryAt(at) => {
                 client
@@ -742,16 +863,45 @@ async fn insert_envelope(
     nonce: Option<super::Nonce>,
 ) -> Result<PostOutcome, StoreError> {
     let d = digest(&env.envelope);
-    let (mbx, id, depth, note) = (&env.mailbox.0[..], &env.id[..], i64::from(depth), env.mailbox.to_string());
+    let (mbx, id, depth, note) = (
+        &env.mailbox.0[..],
+        &env.id[..],
+        i64::from(depth),
+        env.mailbox.to_string(),
+    );
     let row = match &nonce {
         None => {
             let stmt = c.prepare_cached(INSERT_ENVELOPE).await?;
-            c.query_one(&stmt, &[&mbx, &id, &now, &env.expires_at, &env.envelope, &d, &depth, &note]).await?
+            c.query_one(
+                &stmt,
+                &[
+                    &mbx,
+                    &id,
+                    &now,
+                    &env.expires_at,
+                    &env.envelope,
+                    &d,
+                    &depth,
+                    &note,
+                ],
+            )
+            .await?
         }
         Some(n) => {
             let stmt = c.prepare_cached(INSERT_ENVELOPE_SIGNED).await?;
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] =
-                [&mbx, &id, &now, &env.expires_at, &env.envelope, &d, &depth, &note, &&n.key[..], &&n.nonce[..], &n.until];
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] = [
+                &mbx,
+                &id,
+                &now,
+                &env.expires_at,
+                &env.envelope,
+                &d,
+                &depth,
+                &note,
+                &&n.key[..],
+                &&n.nonce[..],
+                &n.until,
+            ];
             let row = c.query_one(&stmt, &params).await?;
             if row.get::<_, i64>(4) == 0 {
                 return Ok(PostOutcome::Replayed);
@@ -766,7 +916,11 @@ async fn insert_envelope(
         return Ok(PostOutcome::Created);
     }
     if let Some(p) = prior {
-        return Ok(if p == d { PostOutcome::Duplicate } else { PostOutcome::Conflict });
+        return Ok(if p == d {
+            PostOutcome::Duplicate
+        } else {
+            PostOutcome::Conflict
+        });
     }
     if mb == 0 {
         return Ok(PostOutcome::MailboxNotFound);
@@ -779,7 +933,9 @@ async fn insert_envelope(
         )
         .await?;
     Ok(match again {
-        Some(r) if r.get::<_, Option<Vec<u8>>>(0).as_deref() == Some(&d[..]) => PostOutcome::Duplicate,
+        Some(r) if r.get::<_, Option<Vec<u8>>>(0).as_deref() == Some(&d[..]) => {
+            PostOutcome::Duplicate
+        }
         Some(_) => PostOutcome::Conflict,
         None => PostOutcome::MailboxFull,
     })
@@ -864,13 +1020,22 @@ async fn listen_loop(cfg: tokio_postgres::Config, waiters: Arc<Waiters>) {
 fn items_of(rows: Vec<tokio_postgres::Row>) -> Vec<Item> {
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
-        let Ok(id) = <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)) else { continue };
-        let body = match (r.get::<_, Option<Vec<u8>>>(2), r.get::<_, Option<String>>(3)) {
+        let Ok(id) = <[u8; 16]>::try_from(r.get::<_, Vec<u8>>(0)) else {
+            continue;
+        };
+        let body = match (
+            r.get::<_, Option<Vec<u8>>>(2),
+            r.get::<_, Option<String>>(3),
+        ) {
             (Some(e), _) => ItemBody::Envelope(e),
             (None, Some(n)) => ItemBody::Notice(n),
             (None, None) => continue,
         };
-        items.push(Item { id, received_at: r.get(1), body });
+        items.push(Item {
+            id,
+            received_at: r.get(1),
+            body,
+        });
     }
     items
 }

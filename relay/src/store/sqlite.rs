@@ -98,6 +98,20 @@ fn migrations() -> Migrations<'static> {
 }
 
 type Deliver = Box<dyn FnOnce(bool) + Send>;
+type NonceMap = HashMap<([u8; 32], [u8; 16]), i64>;
+/// creator, sealed bundle, expires_at, claimed_at
+type InviteRow = (Vec<u8>, Vec<u8>, i64, Option<i64>);
+/// mailbox, id, expires_at, envelope
+type HeldRow = (Vec<u8>, Vec<u8>, i64, Vec<u8>);
+/// job id, mailbox, push target, envelope, notice type, attempts
+type JobRow = (
+    i64,
+    Vec<u8>,
+    Option<String>,
+    Option<Vec<u8>>,
+    Option<String>,
+    i64,
+);
 type Job = Box<dyn FnOnce(&Transaction<'_>) -> Deliver + Send>;
 
 enum Msg {
@@ -112,7 +126,7 @@ pub struct SqliteStore {
     tx: Mutex<Option<mpsc::Sender<Msg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Vec<Mutex<Connection>>>,
-    nonces: Mutex<HashMap<([u8; 32], [u8; 16]), i64>>,
+    nonces: Mutex<NonceMap>,
     _lock: File,
 }
 
@@ -140,7 +154,11 @@ impl SqliteStore {
         {
             let mut stmt = conn.prepare("SELECT key, nonce, until FROM nonces")?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?))
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })?;
             for row in rows {
                 let (k, n, until) = row?;
@@ -210,7 +228,9 @@ impl SqliteStore {
                     return f(&conn).map_err(StoreError::from);
                 }
             }
-            let conn = readers[start].lock().unwrap_or_else(PoisonError::into_inner);
+            let conn = readers[start]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             f(&conn).map_err(StoreError::from)
         })
         .await
@@ -288,7 +308,9 @@ impl SqliteStore {
         depth: u32,
     ) -> Result<PostOutcome, StoreError> {
         let mbx = env.mailbox;
-        let out = self.write(move |t| insert_envelope(t, &env, now, depth)).await?;
+        let out = self
+            .write(move |t| insert_envelope(t, &env, now, depth))
+            .await?;
         if out == PostOutcome::Created {
             self.waiters.wake(mbx);
         }
@@ -316,13 +338,19 @@ impl SqliteStore {
             let mut items = Vec::new();
             for row in rows {
                 let (id, received_at, envelope, notice) = row?;
-                let Ok(id) = <[u8; 16]>::try_from(id) else { continue };
+                let Ok(id) = <[u8; 16]>::try_from(id) else {
+                    continue;
+                };
                 let body = match (envelope, notice) {
                     (Some(e), _) => ItemBody::Envelope(e),
                     (None, Some(n)) => ItemBody::Notice(n),
                     (None, None) => continue,
                 };
-                items.push(Item { id, received_at, body });
+                items.push(Item {
+                    id,
+                    received_at,
+                    body,
+                });
             }
             Ok(items)
         })
@@ -516,7 +544,11 @@ impl SqliteStore {
                 )
                 .optional()?;
             if let Some((c, s)) = prior {
-                return Ok(if c == creator.0 && s == sealed { InvitePut::Same } else { InvitePut::Conflict });
+                return Ok(if c == creator.0 && s == sealed {
+                    InvitePut::Same
+                } else {
+                    InvitePut::Conflict
+                });
             }
             t.execute(
                 "INSERT INTO invitations (id, creator, sealed, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -537,7 +569,7 @@ impl SqliteStore {
         let mbx = hello.mailbox;
         let out = self
             .write(move |t| {
-                let row: Option<(Vec<u8>, Vec<u8>, i64, Option<i64>)> = t
+                let row: Option<InviteRow> = t
                     .query_row(
                         "SELECT creator, sealed, expires_at, claimed_at FROM invitations WHERE id = ?1",
                         [&id[..]],
@@ -577,7 +609,11 @@ impl SqliteStore {
     ) -> Result<InviteDelete, StoreError> {
         self.write(move |t| {
             let creator: Option<Vec<u8>> = t
-                .query_row("SELECT creator FROM invitations WHERE id = ?1", [&id[..]], |r| r.get(0))
+                .query_row(
+                    "SELECT creator FROM invitations WHERE id = ?1",
+                    [&id[..]],
+                    |r| r.get(0),
+                )
                 .optional()?;
             match creator {
                 None => Ok(InviteDelete::NotFound),
@@ -591,25 +627,43 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn release_due(&self, now: i64, depth: u32, limit: u32) -> Result<u64, StoreError> {
+    pub(crate) async fn release_due(
+        &self,
+        now: i64,
+        depth: u32,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
         let woken = self
             .write(move |t| {
-                let due: Vec<(Vec<u8>, Vec<u8>, i64, Vec<u8>)> = {
+                let due: Vec<HeldRow> = {
                     let mut stmt = t.prepare_cached(
                         "SELECT mailbox, id, expires_at, envelope FROM held WHERE release_at <= ?1
                          ORDER BY release_at LIMIT ?2",
                     )?;
-                    stmt.query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                        .collect::<Result<_, _>>()?
+                    stmt.query_map(params![now, limit], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })?
+                    .collect::<Result<_, _>>()?
                 };
                 let mut woken = Vec::new();
                 for (mbx, id, expires_at, envelope) in due {
-                    t.execute("DELETE FROM held WHERE mailbox = ?1 AND id = ?2", params![&mbx, &id])?;
-                    let (Ok(mbx), Ok(id)) = (<[u8; 16]>::try_from(mbx), <[u8; 16]>::try_from(id)) else {
+                    t.execute(
+                        "DELETE FROM held WHERE mailbox = ?1 AND id = ?2",
+                        params![&mbx, &id],
+                    )?;
+                    let (Ok(mbx), Ok(id)) = (<[u8; 16]>::try_from(mbx), <[u8; 16]>::try_from(id))
+                    else {
                         continue;
                     };
-                    let env = NewEnvelope { mailbox: MailboxId(mbx), id, envelope, expires_at };
-                    if expires_at > now && insert_envelope(t, &env, now, depth)? == PostOutcome::Created {
+                    let env = NewEnvelope {
+                        mailbox: MailboxId(mbx),
+                        id,
+                        envelope,
+                        expires_at,
+                    };
+                    if expires_at > now
+                        && insert_envelope(t, &env, now, depth)? == PostOutcome::Created
+                    {
                         woken.push(env.mailbox);
                     }
                 }
@@ -622,7 +676,12 @@ impl SqliteStore {
         Ok(woken.len() as u64)
     }
 
-    pub(crate) async fn heartbeats_due(&self, now: i64, notice_ttl: i64, limit: u32) -> Result<u64, StoreError> {
+    pub(crate) async fn heartbeats_due(
+        &self,
+        now: i64,
+        notice_ttl: i64,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
         let woken = self
             .write(move |t| {
                 let due: Vec<(Vec<u8>, Vec<u8>, i64, i64)> = {
@@ -630,13 +689,20 @@ impl SqliteStore {
                         "SELECT mailbox, watchers, last_seen_at, due_at FROM heartbeats
                          WHERE notified = 0 AND due_at <= ?1 LIMIT ?2",
                     )?;
-                    stmt.query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                        .collect::<Result<_, _>>()?
+                    stmt.query_map(params![now, limit], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })?
+                    .collect::<Result<_, _>>()?
                 };
                 let mut woken = Vec::new();
                 for (mbx, watchers, last_seen, due_at) in due {
-                    t.execute("UPDATE heartbeats SET notified = 1 WHERE mailbox = ?1", [&mbx])?;
-                    let Ok(mbx) = <[u8; 16]>::try_from(mbx) else { continue };
+                    t.execute(
+                        "UPDATE heartbeats SET notified = 1 WHERE mailbox = ?1",
+                        [&mbx],
+                    )?;
+                    let Ok(mbx) = <[u8; 16]>::try_from(mbx) else {
+                        continue;
+                    };
                     let w = watchers_from_bytes(&watchers);
                     let notice = silent_notice(MailboxId(mbx), last_seen, due_at);
                     woken.extend(notify_watchers(t, &w, &notice, now, now + notice_ttl)?);
@@ -657,7 +723,7 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<PushJob>, StoreError> {
         self.write(move |t| {
-            let rows: Vec<(i64, Vec<u8>, Option<String>, Option<Vec<u8>>, Option<String>, i64)> = {
+            let rows: Vec<JobRow> = {
                 let mut stmt = t.prepare_cached(
                     "SELECT j.id, j.mailbox, b.push, m.envelope, json_extract(m.notice, '$.type'), j.attempts
                      FROM push_jobs j
@@ -692,7 +758,11 @@ impl SqliteStore {
         .await
     }
 
-    pub(crate) async fn finish_push(&self, job: &PushJob, result: PushResult) -> Result<(), StoreError> {
+    pub(crate) async fn finish_push(
+        &self,
+        job: &PushJob,
+        result: PushResult,
+    ) -> Result<(), StoreError> {
         let (job_id, mbx) = (job.job_id, job.mailbox);
         self.write(move |t| {
             match result {
@@ -707,7 +777,10 @@ impl SqliteStore {
                 }
                 PushResult::TargetGone => {
                     t.execute("DELETE FROM push_jobs WHERE mailbox = ?1", [&mbx.0[..]])?;
-                    t.execute("UPDATE mailboxes SET push = NULL WHERE id = ?1", [&mbx.0[..]])?;
+                    t.execute(
+                        "UPDATE mailboxes SET push = NULL WHERE id = ?1",
+                        [&mbx.0[..]],
+                    )?;
                 }
             }
             Ok(())
@@ -742,8 +815,15 @@ impl SqliteStore {
 
     pub(crate) async fn close(&self) {
         let _ = self.send(Msg::Stop);
-        let handle = self.writer.lock().unwrap_or_else(PoisonError::into_inner).take();
-        self.tx.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let handle = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.tx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(h) = handle {
             let _ = tokio::task::spawn_blocking(move || h.join()).await;
         }
@@ -815,14 +895,22 @@ fn writer_loop(mut conn: Connection, rx: &mpsc::Receiver<Msg>) {
 }
 
 fn exists(c: &Connection, mbx: MailboxId) -> Result<bool, rusqlite::Error> {
-    Ok(c.query_row("SELECT 1 FROM mailboxes WHERE id = ?1", [&mbx.0[..]], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(c.query_row(
+        "SELECT 1 FROM mailboxes WHERE id = ?1",
+        [&mbx.0[..]],
+        |_| Ok(()),
+    )
+    .optional()?
+    .is_some())
 }
 
 fn was_notified(c: &Connection, mbx: MailboxId) -> Result<bool, rusqlite::Error> {
-    Ok(c.query_row("SELECT notified FROM heartbeats WHERE mailbox = ?1", [&mbx.0[..]], |r| r.get::<_, i64>(0))
-        .optional()?
+    Ok(c.query_row(
+        "SELECT notified FROM heartbeats WHERE mailbox = ?1",
+        [&mbx.0[..]],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()?
         == Some(1))
 }
 
@@ -836,17 +924,27 @@ fn insert_envelope(
     let mbx = &env.mailbox.0[..];
     let d = digest(&env.envelope);
     let prior: Option<Option<Vec<u8>>> = t
-        .query_row("SELECT digest FROM messages WHERE mailbox = ?1 AND id = ?2", params![mbx, &env.id[..]], |r| {
+        .query_row(
+            "SELECT digest FROM messages WHERE mailbox = ?1 AND id = ?2",
+            params![mbx, &env.id[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(p) = prior {
+        return Ok(if p.as_deref() == Some(&d[..]) {
+            PostOutcome::Duplicate
+        } else {
+            PostOutcome::Conflict
+        });
+    }
+    let push: Option<Option<String>> = t
+        .query_row("SELECT push FROM mailboxes WHERE id = ?1", [mbx], |r| {
             r.get(0)
         })
         .optional()?;
-    if let Some(p) = prior {
-        return Ok(if p.as_deref() == Some(&d[..]) { PostOutcome::Duplicate } else { PostOutcome::Conflict });
-    }
-    let push: Option<Option<String>> = t
-        .query_row("SELECT push FROM mailboxes WHERE id = ?1", [mbx], |r| r.get(0))
-        .optional()?;
-    let Some(push) = push else { return Ok(PostOutcome::MailboxNotFound) };
+    let Some(push) = push else {
+        return Ok(PostOutcome::MailboxNotFound);
+    };
     let pending: i64 = t.query_row(
         "SELECT count(*) FROM messages WHERE mailbox = ?1 AND acked = 0",
         [mbx],
@@ -879,7 +977,11 @@ fn notify_watchers(
     let mut woken = Vec::new();
     for w in watchers {
         let push: Option<Option<String>> = t
-            .query_row("SELECT push FROM mailboxes WHERE id = ?1", [&w.0[..]], |r| r.get(0))
+            .query_row(
+                "SELECT push FROM mailboxes WHERE id = ?1",
+                [&w.0[..]],
+                |r| r.get(0),
+            )
             .optional()?;
         let Some(push) = push else { continue };
         let id = random16();
@@ -903,7 +1005,12 @@ mod tests {
     use super::*;
 
     fn env(mbx: MailboxId, id: u8, expires_at: i64) -> NewEnvelope {
-        NewEnvelope { mailbox: mbx, id: [id; 16], envelope: vec![id; 120], expires_at }
+        NewEnvelope {
+            mailbox: mbx,
+            id: [id; 16],
+            envelope: vec![id; 120],
+            expires_at,
+        }
     }
 
     fn open(dir: &Path) -> SqliteStore {
@@ -915,22 +1022,46 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = open(dir.path());
         let m = MailboxId([1; 16]);
-        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::MailboxNotFound);
+        assert_eq!(
+            s.post(env(m, 1, 100), 10, 5).await.unwrap(),
+            PostOutcome::MailboxNotFound
+        );
         assert!(s.open_mailbox(m, 10).await.unwrap());
         assert!(!s.open_mailbox(m, 11).await.unwrap());
-        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::Created);
-        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::Duplicate);
+        assert_eq!(
+            s.post(env(m, 1, 100), 10, 5).await.unwrap(),
+            PostOutcome::Created
+        );
+        assert_eq!(
+            s.post(env(m, 1, 100), 10, 5).await.unwrap(),
+            PostOutcome::Duplicate
+        );
         let mut other = env(m, 1, 100);
         other.envelope[0] ^= 1;
-        assert_eq!(s.post(other.clone(), 10, 5).await.unwrap(), PostOutcome::Conflict);
+        assert_eq!(
+            s.post(other.clone(), 10, 5).await.unwrap(),
+            PostOutcome::Conflict
+        );
         assert_eq!(s.ack(m, vec![[1; 16]]).await.unwrap(), 1);
-        assert_eq!(s.post(env(m, 1, 100), 10, 5).await.unwrap(), PostOutcome::Duplicate);
+        assert_eq!(
+            s.post(env(m, 1, 100), 10, 5).await.unwrap(),
+            PostOutcome::Duplicate
+        );
         assert_eq!(s.post(other, 10, 5).await.unwrap(), PostOutcome::Conflict);
         assert!(s.fetch(m, 10, 10).await.unwrap().is_empty());
         // The tombstone goes at expiry; the sweep counts only unread items as expired.
-        assert_eq!(s.post(env(m, 2, 50), 10, 5).await.unwrap(), PostOutcome::Created);
+        assert_eq!(
+            s.post(env(m, 2, 50), 10, 5).await.unwrap(),
+            PostOutcome::Created
+        );
         let swept = s.sweep(100, 1000).await.unwrap();
-        assert_eq!(swept, Swept { expired_unread: 1, rows: 2 });
+        assert_eq!(
+            swept,
+            Swept {
+                expired_unread: 1,
+                rows: 2
+            }
+        );
         s.close().await;
     }
 
@@ -941,10 +1072,22 @@ mod tests {
         let m = MailboxId([2; 16]);
         s.open_mailbox(m, 0).await.unwrap();
         for i in 1..=3 {
-            assert_eq!(s.post(env(m, i, 100), 0, 3).await.unwrap(), PostOutcome::Created);
+            assert_eq!(
+                s.post(env(m, i, 100), 0, 3).await.unwrap(),
+                PostOutcome::Created
+            );
         }
-        assert_eq!(s.post(env(m, 4, 100), 0, 3).await.unwrap(), PostOutcome::MailboxFull);
-        let ids: Vec<u8> = s.fetch(m, 0, 10).await.unwrap().iter().map(|i| i.id[0]).collect();
+        assert_eq!(
+            s.post(env(m, 4, 100), 0, 3).await.unwrap(),
+            PostOutcome::MailboxFull
+        );
+        let ids: Vec<u8> = s
+            .fetch(m, 0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id[0])
+            .collect();
         assert_eq!(ids, vec![1, 2, 3]);
         assert_eq!(s.fetch(m, 0, 2).await.unwrap().len(), 2);
     }
@@ -953,7 +1096,10 @@ mod tests {
     async fn nonces_survive_a_restart_and_the_folder_is_locked() {
         let dir = tempfile::tempdir().unwrap();
         let s = open(dir.path());
-        assert!(matches!(SqliteStore::open(dir.path(), Arc::new(Waiters::default())), Err(StoreError::Locked(_))));
+        assert!(matches!(
+            SqliteStore::open(dir.path(), Arc::new(Waiters::default())),
+            Err(StoreError::Locked(_))
+        ));
         assert!(s.check_nonce([1; 32], [2; 16], 600, 0).await.unwrap());
         assert!(!s.check_nonce([1; 32], [2; 16], 600, 1).await.unwrap());
         // A write after the nonce commits in the same or a later batch.
@@ -961,8 +1107,14 @@ mod tests {
         s.close().await;
         drop(s);
         let s = open(dir.path());
-        assert!(!s.check_nonce([1; 32], [2; 16], 600, 2).await.unwrap(), "remembered across a restart");
-        assert!(s.check_nonce([1; 32], [2; 16], 1200, 601).await.unwrap(), "forgotten after its window");
+        assert!(
+            !s.check_nonce([1; 32], [2; 16], 600, 2).await.unwrap(),
+            "remembered across a restart"
+        );
+        assert!(
+            s.check_nonce([1; 32], [2; 16], 1200, 601).await.unwrap(),
+            "forgotten after its window"
+        );
     }
 
     #[tokio::test]
@@ -971,12 +1123,23 @@ mod tests {
         let s = open(dir.path());
         let (p, c) = (MailboxId([4; 16]), MailboxId([5; 16]));
         s.open_mailbox(c, 0).await.unwrap();
-        let hold = |id: u8, hash: u8, at: i64| Hold { env: env(c, id, 1000), sender: p, cancel_hash: [hash; 32], release_at: at };
+        let hold = |id: u8, hash: u8, at: i64| Hold {
+            env: env(c, id, 1000),
+            sender: p,
+            cancel_hash: [hash; 32],
+            release_at: at,
+        };
         assert_eq!(s.hold(hold(1, 1, 100)).await.unwrap(), HoldOutcome::Held);
-        assert_eq!(s.hold(hold(1, 1, 100)).await.unwrap(), HoldOutcome::Duplicate);
+        assert_eq!(
+            s.hold(hold(1, 1, 100)).await.unwrap(),
+            HoldOutcome::Duplicate
+        );
         assert_eq!(s.hold(hold(2, 2, 100)).await.unwrap(), HoldOutcome::Held);
         assert_eq!(s.cancel([2; 32], 1000).await.unwrap(), 1);
-        assert_eq!(s.hold(hold(2, 2, 100)).await.unwrap(), HoldOutcome::Cancelled);
+        assert_eq!(
+            s.hold(hold(2, 2, 100)).await.unwrap(),
+            HoldOutcome::Cancelled
+        );
         assert_eq!(s.release_due(99, 10, 10).await.unwrap(), 0);
         assert_eq!(s.release_due(100, 10, 10).await.unwrap(), 1);
         assert_eq!(s.release_due(101, 10, 10).await.unwrap(), 0);

@@ -62,7 +62,8 @@ impl PushMocks {
     }
 
     pub fn service_account() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fcm-test-service-account.json")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fcm-test-service-account.json")
     }
 
     /// The relay arguments that point every sender at these mocks.
@@ -95,24 +96,43 @@ impl PushMocks {
 
         // APNs provider key (.p8 = PKCS#8 PEM) and its public half for the checks.
         let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = signature::EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("p8");
-        let kp = signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("p8");
+        let pkcs8 = signature::EcdsaKeyPair::generate_pkcs8(
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &rng,
+        )
+        .expect("p8");
+        let kp = signature::EcdsaKeyPair::from_pkcs8(
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            pkcs8.as_ref(),
+            &rng,
+        )
+        .expect("p8");
         let apns_pub = kp.public_key().as_ref().to_vec();
-        std::fs::write(dir.path().join("apns.p8"), pem("PRIVATE KEY", pkcs8.as_ref())).expect("write p8");
+        std::fs::write(
+            dir.path().join("apns.p8"),
+            pem("PRIVATE KEY", pkcs8.as_ref()),
+        )
+        .expect("write p8");
 
         // Test CA and the APNs mock's certificate.
         let ca_key = rcgen::KeyPair::generate().expect("key");
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Thecal test CA");
-        ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::DigitalSignature];
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Thecal test CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
         let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca");
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).expect("write ca");
         let leaf_key = rcgen::KeyPair::generate().expect("key");
-        let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .expect("params")
-            .signed_by(&leaf_key, &ca)
-            .expect("leaf");
+        let leaf =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                .expect("params")
+                .signed_by(&leaf_key, &ca)
+                .expect("leaf");
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut tls = rustls::ServerConfig::builder_with_provider(provider)
@@ -130,12 +150,19 @@ impl PushMocks {
         let apns_app = Router::new()
             .route("/3/device/{token}", post(apns))
             .with_state((Arc::clone(&log), Arc::new(apns_pub)));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let apns_url = format!("https://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let apns_url = format!(
+            "https://127.0.0.1:{}",
+            listener.local_addr().expect("addr").port()
+        );
         let log2 = Arc::clone(&log);
         tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else { return };
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
                 let acceptor = acceptor.clone();
                 let app = apns_app.clone();
                 let log = Arc::clone(&log2);
@@ -155,21 +182,38 @@ impl PushMocks {
         });
 
         // FCM (token + send) and UnifiedPush over plain HTTP.
-        let sa: Value = serde_json::from_str(&std::fs::read_to_string(Self::service_account()).expect("sa")).expect("sa");
+        let sa: Value =
+            serde_json::from_str(&std::fs::read_to_string(Self::service_account()).expect("sa"))
+                .expect("sa");
         let der = pem_der(sa["private_key"].as_str().expect("key"));
         let rsa = signature::RsaKeyPair::from_pkcs8(&der).expect("rsa");
         let rsa_pub = rsa.public().as_ref().to_vec();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!(
+            "http://127.0.0.1:{}",
+            listener.local_addr().expect("addr").port()
+        );
         let app = Router::new()
             .route("/token", post(fcm_token))
             .route("/v1/projects/{project}/messages:send", post(fcm_send))
             .route("/up/{id}", post(unifiedpush))
-            .with_state((Arc::clone(&log), Arc::new(rsa_pub), Arc::new(format!("{base}/token"))));
+            .with_state((
+                Arc::clone(&log),
+                Arc::new(rsa_pub),
+                Arc::new(format!("{base}/token")),
+            ));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { log, apns_url, fcm_url: base.clone(), up_url: format!("{base}/up"), dir }
+        Self {
+            log,
+            apns_url,
+            fcm_url: base.clone(),
+            up_url: format!("{base}/up"),
+            dir,
+        }
     }
 
     pub fn problems(&self) -> Vec<String> {
@@ -180,14 +224,23 @@ impl PushMocks {
 fn pem(label: &str, der: &[u8]) -> String {
     use base64::Engine as _;
     let b = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("ascii")).collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+    let lines: Vec<&str> = b
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
 }
 
 fn pem_der(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD.decode(body).expect("pem")
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("pem")
 }
 
 /// Checks a compact JWS: header alg/kid, signature; returns the claims.
@@ -201,20 +254,22 @@ fn check_jwt(
     if parts.len() != 3 {
         return Err("not a compact JWS".into());
     }
-    let header: Value = serde_json::from_slice(&from_b64u(parts[0]).ok_or("header not base64url")?).map_err(|e| e.to_string())?;
+    let header: Value = serde_json::from_slice(&from_b64u(parts[0]).ok_or("header not base64url")?)
+        .map_err(|e| e.to_string())?;
     if header["alg"] != alg {
         return Err(format!("alg is {} not {alg}", header["alg"]));
     }
-    if let Some(kid) = kid {
-        if header["kid"] != kid {
-            return Err("wrong kid".into());
-        }
+    if let Some(kid) = kid
+        && header["kid"] != kid
+    {
+        return Err("wrong kid".into());
     }
     let sig = from_b64u(parts[2]).ok_or("signature not base64url")?;
     if !verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig) {
         return Err("signature does not verify".into());
     }
-    serde_json::from_slice(&from_b64u(parts[1]).ok_or("claims not base64url")?).map_err(|e| e.to_string())
+    serde_json::from_slice(&from_b64u(parts[1]).ok_or("claims not base64url")?)
+        .map_err(|e| e.to_string())
 }
 
 type ApnsState = (Arc<Log>, Arc<Vec<u8>>);
@@ -230,12 +285,20 @@ async fn apns(
     if version != Version::HTTP_2 {
         problems.push(format!("APNs: {version:?}, not HTTP/2"));
     }
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     match auth.strip_prefix("bearer ") {
         None => problems.push("APNs: no `authorization: bearer <jwt>`".into()),
         Some(jwt) => {
             let verify = |m: &[u8], s: &[u8]| {
-                signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, key.as_slice()).verify(m, s).is_ok()
+                signature::UnparsedPublicKey::new(
+                    &signature::ECDSA_P256_SHA256_FIXED,
+                    key.as_slice(),
+                )
+                .verify(m, s)
+                .is_ok()
             };
             match check_jwt(jwt, "ES256", Some(APNS_KEY_ID), &verify) {
                 Ok(c) if c["iss"] == APNS_TEAM && c["iat"].is_i64() => {}
@@ -244,7 +307,12 @@ async fn apns(
             }
         }
     }
-    for (h, want) in [("apns-push-type", Some("alert")), ("apns-priority", Some("10")), ("apns-topic", None), ("apns-expiration", None)] {
+    for (h, want) in [
+        ("apns-push-type", Some("alert")),
+        ("apns-priority", Some("10")),
+        ("apns-topic", None),
+        ("apns-expiration", None),
+    ] {
         match (headers.get(h).and_then(|v| v.to_str().ok()), want) {
             (None, _) => problems.push(format!("APNs: missing {h}")),
             (Some(v), Some(w)) if v != w => problems.push(format!("APNs: {h} is {v}")),
@@ -255,7 +323,10 @@ async fn apns(
         problems.push(format!("APNs: payload of {} bytes", body.len()));
     }
     match serde_json::from_slice::<Value>(&body) {
-        Ok(v) if v["aps"]["mutable-content"] == 1 && v["aps"]["alert"].is_object() && v["thecal"]["v"] == 1 => {}
+        Ok(v)
+            if v["aps"]["mutable-content"] == 1
+                && v["aps"]["alert"].is_object()
+                && v["thecal"]["v"] == 1 => {}
         Ok(v) => problems.push(format!("APNs: body {v}")),
         Err(e) => problems.push(format!("APNs: body is not JSON: {e}")),
     }
@@ -265,11 +336,23 @@ async fn apns(
     for p in problems {
         log.problem(p);
     }
-    log.apns.lock().expect("lock").push(Seen { path: format!("/3/device/{token}"), headers, body: body.to_vec() });
+    log.apns.lock().expect("lock").push(Seen {
+        path: format!("/3/device/{token}"),
+        headers,
+        body: body.to_vec(),
+    });
     if token.starts_with("dead") {
-        return (StatusCode::GONE, axum::Json(json!({"reason": "Unregistered", "timestamp": 0}))).into_response();
+        return (
+            StatusCode::GONE,
+            axum::Json(json!({"reason": "Unregistered", "timestamp": 0})),
+        )
+            .into_response();
     }
-    (StatusCode::OK, [("apns-id", "00000000-0000-0000-0000-000000000001")]).into_response()
+    (
+        StatusCode::OK,
+        [("apns-id", "00000000-0000-0000-0000-000000000001")],
+    )
+        .into_response()
 }
 
 type FcmState = (Arc<Log>, Arc<Vec<u8>>, Arc<String>);
@@ -279,12 +362,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(x) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(x);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(x) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(x);
+            i += 3;
+            continue;
         }
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
@@ -292,24 +376,41 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn fcm_token(State((log, key, token_url)): State<FcmState>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+async fn fcm_token(
+    State((log, key, token_url)): State<FcmState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
     let form: std::collections::HashMap<String, String> = String::from_utf8_lossy(&body)
         .split('&')
-        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), percent_decode(v))))
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_owned(), percent_decode(v)))
+        })
         .collect();
     let mut ok = true;
-    if !headers.get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded")) {
+    if !headers.get("content-type").is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(b"application/x-www-form-urlencoded")
+    }) {
         log.problem("OAuth: not a form post".into());
         ok = false;
     }
-    if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
+    if form.get("grant_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+    {
         log.problem(format!("OAuth: grant_type {:?}", form.get("grant_type")));
         ok = false;
     }
     let verify = |m: &[u8], s: &[u8]| {
-        signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, key.as_slice()).verify(m, s).is_ok()
+        signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, key.as_slice())
+            .verify(m, s)
+            .is_ok()
     };
-    match form.get("assertion").map(|a| check_jwt(a, "RS256", Some("test-key-1"), &verify)) {
+    match form
+        .get("assertion")
+        .map(|a| check_jwt(a, "RS256", Some("test-key-1"), &verify))
+    {
         Some(Ok(c))
             if c["iss"] == FCM_EMAIL
                 && c["scope"] == "https://www.googleapis.com/auth/firebase.messaging"
@@ -329,12 +430,17 @@ async fn fcm_token(State((log, key, token_url)): State<FcmState>, headers: Heade
         }
     }
     if !ok {
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "invalid_grant"})),
+        )
+            .into_response();
     }
     let mut tokens = log.fcm_tokens.lock().expect("lock");
     let t = format!("ya29.test-{}", tokens.len() + 1);
     tokens.push(t.clone());
-    axum::Json(json!({"access_token": t, "expires_in": 3599, "token_type": "Bearer"})).into_response()
+    axum::Json(json!({"access_token": t, "expires_in": 3599, "token_type": "Bearer"}))
+        .into_response()
 }
 
 async fn fcm_send(
@@ -343,10 +449,21 @@ async fn fcm_send(
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let issued = log.fcm_tokens.lock().expect("lock").iter().any(|t| auth == format!("Bearer {t}"));
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let issued = log
+        .fcm_tokens
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|t| auth == format!("Bearer {t}"));
     if !issued {
-        log.problem(format!("FCM: bearer token not issued by the token endpoint: {auth}"));
+        log.problem(format!(
+            "FCM: bearer token not issued by the token endpoint: {auth}"
+        ));
         return StatusCode::UNAUTHORIZED.into_response();
     }
     if project != "thecal-test" {
@@ -354,7 +471,9 @@ async fn fcm_send(
     }
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let m = &v["message"];
-    let data_ok = m["data"].as_object().is_some_and(|d| d.values().all(Value::is_string) && d.get("v") == Some(&json!("1")));
+    let data_ok = m["data"]
+        .as_object()
+        .is_some_and(|d| d.values().all(Value::is_string) && d.get("v") == Some(&json!("1")));
     if !m["token"].is_string() || !data_ok || m["android"]["priority"] != "HIGH" {
         log.problem(format!("FCM: body {v}"));
     }
@@ -362,7 +481,11 @@ async fn fcm_send(
         log.problem("FCM: message over 4096 bytes".into());
     }
     let token = m["token"].as_str().unwrap_or("").to_owned();
-    log.fcm.lock().expect("lock").push(Seen { path: format!("/v1/projects/{project}/messages:send"), headers, body: body.to_vec() });
+    log.fcm.lock().expect("lock").push(Seen {
+        path: format!("/v1/projects/{project}/messages:send"),
+        headers,
+        body: body.to_vec(),
+    });
     if token.starts_with("dead") {
         return (StatusCode::NOT_FOUND, axum::Json(json!({"error": {"code": 404, "status": "NOT_FOUND", "details": [{"errorCode": "UNREGISTERED"}]}}))).into_response();
     }
@@ -381,7 +504,11 @@ async fn unifiedpush(
     if headers.get("ttl").is_none() {
         log.problem("UnifiedPush: no TTL header".into());
     }
-    log.up.lock().expect("lock").push(Seen { path: format!("/up/{id}"), headers, body: body.to_vec() });
+    log.up.lock().expect("lock").push(Seen {
+        path: format!("/up/{id}"),
+        headers,
+        body: body.to_vec(),
+    });
     if id.starts_with("dead") {
         return StatusCode::GONE;
     }

@@ -25,7 +25,12 @@ fn pg_bin() -> PathBuf {
         return PathBuf::from(p);
     }
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path().join("bin")).filter(|p| p.join("initdb").exists()).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path().join("bin"))
+                .filter(|p| p.join("initdb").exists())
+                .collect()
+        })
         .unwrap_or_default();
     found.sort();
     found.pop().unwrap_or_else(|| {
@@ -34,7 +39,11 @@ fn pg_bin() -> PathBuf {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false)
 }
 
 /// A PostgreSQL cluster in a temporary folder on a free loopback port, stopped on drop.
@@ -49,21 +58,52 @@ pub struct PgCluster {
 impl PgCluster {
     pub fn start() -> Self {
         let bin = pg_bin();
-        let dir = tempfile::Builder::new().prefix("thecal-pg-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("thecal-pg-")
+            .tempdir()
+            .expect("tempdir");
         let as_nobody = is_root();
         if as_nobody {
-            let out = Command::new("id").args(["-u", "nobody"]).output().expect("id nobody");
-            let uid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("nobody uid");
-            let out = Command::new("id").args(["-g", "nobody"]).output().expect("id nobody");
-            let gid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("nobody gid");
+            let out = Command::new("id")
+                .args(["-u", "nobody"])
+                .output()
+                .expect("id nobody");
+            let uid: u32 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .expect("nobody uid");
+            let out = Command::new("id")
+                .args(["-g", "nobody"])
+                .output()
+                .expect("id nobody");
+            let gid: u32 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .expect("nobody gid");
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown cluster dir");
         }
         let port = free_port();
-        let c = Self { dir, port, bin, as_nobody };
+        let c = Self {
+            dir,
+            port,
+            bin,
+            as_nobody,
+        };
         let data = c.data();
         let ok = c
             .cmd("initdb")
-            .args(["-D", &data, "-U", "thecal", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+            .args([
+                "-D",
+                &data,
+                "-U",
+                "thecal",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
             .stdout(Stdio::null())
             .status()
             .expect("run initdb");
@@ -97,7 +137,18 @@ impl PgCluster {
         let log = self.dir.path().join("pg.log").display().to_string();
         let ok = self
             .cmd("pg_ctl")
-            .args(["-D", &self.data(), "-l", &log, "-w", "-t", "60", "-o", &opts, "start"])
+            .args([
+                "-D",
+                &self.data(),
+                "-l",
+                &log,
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &opts,
+                "start",
+            ])
             .stdout(Stdio::null())
             .status()
             .expect("run pg_ctl start");
@@ -125,12 +176,34 @@ impl PgCluster {
     /// Creates a database and returns its URL.
     pub fn create_db(&self, name: &str) -> String {
         let ok = Command::new(self.bin.join("psql"))
-            .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "thecal", "-d", "postgres", "-c"])
+            .args([
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "thecal",
+                "-d",
+                "postgres",
+                "-c",
+            ])
             .arg(format!("CREATE DATABASE {name}"))
             .status()
             .or_else(|_| {
                 Command::new("psql")
-                    .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "thecal", "-d", "postgres", "-c"])
+                    .args([
+                        "-q",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        &self.port.to_string(),
+                        "-U",
+                        "thecal",
+                        "-d",
+                        "postgres",
+                        "-c",
+                    ])
                     .arg(format!("CREATE DATABASE {name}"))
                     .status()
             })
@@ -162,13 +235,22 @@ pub struct RelayProc {
 impl RelayProc {
     /// Starts `thecal-relay --listen 127.0.0.1:PORT ARGS...` and waits until it listens.
     pub fn start(port: u16, args: &[String], log: &Path) -> Self {
-        let mut p = Self { child: None, port, args: args.to_vec(), log: log.to_owned() };
+        let mut p = Self {
+            child: None,
+            port,
+            args: args.to_vec(),
+            log: log.to_owned(),
+        };
         p.spawn();
         p
     }
 
     fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log file");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_thecal-relay"))
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
@@ -187,11 +269,16 @@ impl RelayProc {
             }
             for _ in lines {}
         });
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            panic!("relay did not start; log:\n{log}")
-        });
-        assert!(line.starts_with("listening on"), "unexpected first line: {line}");
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                panic!("relay did not start; log:\n{log}")
+            });
+        assert!(
+            line.starts_with("listening on"),
+            "unexpected first line: {line}"
+        );
         self.child = Some(child);
     }
 
@@ -210,7 +297,10 @@ impl RelayProc {
     /// SIGTERM, then waits for the exit; returns whether it exited by itself within `limit`.
     pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let mut c = self.child.take()?;
-        let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status();
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(Some(s)) = c.try_wait() {
@@ -260,7 +350,10 @@ pub struct Env {
 
 impl Env {
     pub fn start(backend: Backend, extra: &[&str]) -> Self {
-        let dir = tempfile::Builder::new().prefix("thecal-relay-test-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("thecal-relay-test-")
+            .tempdir()
+            .expect("tempdir");
         let clock_file = dir.path().join("clock");
         std::fs::write(&clock_file, T0.to_string()).expect("clock");
         let mut common: Vec<String> = vec![
@@ -276,8 +369,18 @@ impl Env {
         let (relays, pg) = match backend {
             Backend::Sqlite => {
                 let mut args = common.clone();
-                args.extend(["--data".into(), dir.path().join("data").display().to_string()]);
-                (vec![RelayProc::start(free_port(), &args, &dir.path().join("relay0.log"))], None)
+                args.extend([
+                    "--data".into(),
+                    dir.path().join("data").display().to_string(),
+                ]);
+                (
+                    vec![RelayProc::start(
+                        free_port(),
+                        &args,
+                        &dir.path().join("relay0.log"),
+                    )],
+                    None,
+                )
             }
             Backend::Postgres => {
                 let pg = PgCluster::start();
@@ -289,8 +392,18 @@ impl Env {
                 (vec![a, b], Some(pg))
             }
         };
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http");
-        Self { relays, clock_file, dir, pg, http, backend }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("http");
+        Self {
+            relays,
+            clock_file,
+            dir,
+            pg,
+            http,
+            backend,
+        }
     }
 
     /// The relay URL for the i-th client: with two relays, alternate.
@@ -299,7 +412,11 @@ impl Env {
     }
 
     pub fn now(&self) -> i64 {
-        std::fs::read_to_string(&self.clock_file).expect("clock").trim().parse().expect("clock")
+        std::fs::read_to_string(&self.clock_file)
+            .expect("clock")
+            .trim()
+            .parse()
+            .expect("clock")
     }
 
     pub fn set_time(&self, t: i64) {
@@ -314,7 +431,12 @@ impl Env {
 
     /// A client of relay `i` (mod the number of relays) for `device`, signing with the test clock.
     pub fn client(&self, i: usize, device: Device) -> Client {
-        Client::new(self.http.clone(), &self.url(i), device, Arc::new(FileClock(self.clock_file.clone())))
+        Client::new(
+            self.http.clone(),
+            &self.url(i),
+            device,
+            Arc::new(FileClock(self.clock_file.clone())),
+        )
     }
 
     /// A client with a fresh device whose mailbox is open.
@@ -327,7 +449,15 @@ impl Env {
 
     /// `/metrics` of relay `i`, one counter.
     pub async fn counter(&self, i: usize, name: &str) -> u64 {
-        let text = self.http.get(format!("{}/metrics", self.url(i))).send().await.expect("metrics").text().await.expect("text");
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.url(i)))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
         text.lines()
             .find_map(|l| l.strip_prefix(name).and_then(|r| r.trim().parse().ok()))
             .unwrap_or(0)
