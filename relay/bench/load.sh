@@ -22,25 +22,25 @@ tmp=$(mktemp -d); chmod 755 "$tmp"; pids=()  # the cluster may run as nobody
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pg_stop "$tmp/pg"; rm -rf "$tmp"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-relay() { # relay LOGNAME ARGS... -> starts one relay, echoes its URL
+relay() { # relay LOGNAME ARGS... -> starts one relay (in this shell, so it is stopped), adds its URL
   local port; port=$(free_port)
   "$BIN/thecal-relay" --listen "127.0.0.1:$port" --rate 1000000 --burst 1000000 --mailbox-depth 100000 "${@:2}" \
     >/dev/null 2>"$tmp/$1.log" &
   pids+=($!)
   for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.05; done
-  echo "http://127.0.0.1:$port"
+  urls+=("http://127.0.0.1:$port")
 }
 stop_relays() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 status=0
 for setup in $SETUPS; do
   urls=()
   case $setup in
-    sqlite) urls+=("$(relay sqlite --data "$tmp/sqlite")") ;;
+    sqlite) relay sqlite --data "$tmp/sqlite" ;;
     pg1|pg2)
       [ -n "${PG_URL:-}" ] || pg_start "$tmp/pg"
-      "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U thecal -d relay -c "DROP TABLE IF EXISTS mailboxes, messages, held, cancelled, heartbeats, invitations, push_jobs, nonces, relay_schema" >/dev/null
-      urls+=("$(relay "${setup}a" --postgres "$PG_URL" --pg-pool 24)")
-      [ $setup = pg2 ] && urls+=("$(relay "${setup}b" --postgres "$PG_URL" --pg-pool 24)")
+      "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U thecal -d relay -c "SET client_min_messages = warning; DROP TABLE IF EXISTS mailboxes, messages, held, cancelled, heartbeats, invitations, push_jobs, nonces, relay_schema" >/dev/null
+      relay "${setup}a" --postgres "$PG_URL" --pg-pool 24
+      if [ $setup = pg2 ]; then relay "${setup}b" --postgres "$PG_URL" --pg-pool 24; fi
       ;;
   esac
   args=(); for u in "${urls[@]}"; do args+=(--url "$u"); done

@@ -6,8 +6,8 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::proto::{self, EnvelopeHeader, MailboxId, b64u, from_b64u, from_b64u_array, parse_id16};
 use crate::store::{
-    ClaimOutcome, Heartbeat, Hold, HoldOutcome, InviteDelete, InvitePut, ItemBody, NewEnvelope,
-    Nonce, PostOutcome, Store,
+    ClaimOutcome, Fetched, Heartbeat, Hold, HoldOutcome, InviteDelete, InvitePut, ItemBody,
+    NewEnvelope, Nonce, PostOutcome, Store,
 };
 use crate::{Limits, push};
 use axum::body::Bytes;
@@ -464,7 +464,6 @@ async fn fetch(
     let waiters = Arc::clone(s.store.waiters());
     let handle = waiters.handle(mbx);
     let result = async {
-        let mut checked = false;
         let mut first = Some(nonce);
         loop {
             let notified = handle.notified();
@@ -473,22 +472,17 @@ async fn fetch(
             let any = waiters.any();
             tokio::pin!(any);
             any.as_mut().enable();
-            let items = match first.take() {
-                Some(n) => s
-                    .store
-                    .fetch_signed(mbx, s.clock.now(), limit, n)
-                    .await?
-                    .ok_or(ApiError::ReplayedNonce)?,
-                None => s.store.fetch(mbx, s.clock.now(), limit).await?,
+            let items = match s
+                .store
+                .fetch_checked(mbx, s.clock.now(), limit, first.take())
+                .await?
+            {
+                Fetched::Items(items) => items,
+                Fetched::NoMailbox => return Err(ApiError::MailboxNotFound),
+                Fetched::Replayed => return Err(ApiError::ReplayedNonce),
             };
             if !items.is_empty() {
                 return Ok(items);
-            }
-            if !checked {
-                if !s.store.mailbox_exists(mbx).await? {
-                    return Err(ApiError::MailboxNotFound);
-                }
-                checked = true;
             }
             if waiters.is_shutting_down() || tokio::time::Instant::now() >= deadline {
                 return Ok(items);

@@ -61,6 +61,17 @@ pub enum PostOutcome {
     Replayed,
 }
 
+/// What a fetch found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// The pending items (maybe none).
+    Items(Vec<Item>),
+    /// The mailbox does not exist.
+    NoMailbox,
+    /// The request's nonce was used before.
+    Replayed,
+}
+
 /// A signed request's nonce, to record (and refuse if seen) together with the request's own
 /// statement where the store can do both in one round trip.
 #[derive(Debug, Clone, Copy)]
@@ -287,25 +298,29 @@ impl Store {
         }
     }
 
-    /// [`Store::fetch`] for a signed request; `None` if its nonce was used before.
-    pub async fn fetch_signed(
+    /// Pending items, or that the mailbox does not exist, in one statement where the store can;
+    /// records the nonce of a signed request first.
+    pub async fn fetch_checked(
         &self,
         mbx: MailboxId,
         now: i64,
         limit: u32,
-        nonce: Nonce,
-    ) -> Result<Option<Vec<Item>>, StoreError> {
+        nonce: Option<Nonce>,
+    ) -> Result<Fetched, StoreError> {
         match self {
             Store::Sqlite(s) => {
-                if !s
-                    .check_nonce(nonce.key, nonce.nonce, nonce.until, nonce.now)
-                    .await?
+                if let Some(n) = nonce
+                    && !s.check_nonce(n.key, n.nonce, n.until, n.now).await?
                 {
-                    return Ok(None);
+                    return Ok(Fetched::Replayed);
                 }
-                s.fetch(mbx, now, limit).await.map(Some)
+                let items = s.fetch(mbx, now, limit).await?;
+                if items.is_empty() && !s.mailbox_exists(mbx).await? {
+                    return Ok(Fetched::NoMailbox);
+                }
+                Ok(Fetched::Items(items))
             }
-            Store::Postgres(s) => s.fetch_signed(mbx, now, limit, nonce).await,
+            Store::Postgres(s) => s.fetch_checked(mbx, now, limit, nonce).await,
         }
     }
 

@@ -141,6 +141,14 @@ const INSERT_NONCE: &str =
     "INSERT INTO nonces (key, nonce, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 const FETCH: &str = "SELECT id, received_at, envelope, notice FROM messages
                      WHERE mailbox = $1 AND NOT acked AND expires_at > $2 ORDER BY seq LIMIT $3";
+/// Pending items of a mailbox, and a row of NULLs when it exists but is empty: no row at all
+/// means there is no such mailbox (one statement instead of two).
+const FETCH_CHECKED: &str = "SELECT m.id, m.received_at, m.envelope, m.notice
+    FROM mailboxes b
+    LEFT JOIN LATERAL (SELECT id, received_at, envelope, notice, seq FROM messages
+        WHERE mailbox = b.id AND NOT acked AND expires_at > $2 ORDER BY seq LIMIT $3) m ON true
+    WHERE b.id = $1
+    ORDER BY m.seq";
 const ACK: &str = "WITH u AS (UPDATE messages SET acked = true, envelope = NULL
                      WHERE mailbox = $1 AND id = ANY($2) AND NOT acked AND notice IS NULL RETURNING 1),
                    d AS (DELETE FROM messages WHERE mailbox = $1 AND id = ANY($2) AND notice IS NOT NULL RETURNING 1)
@@ -337,24 +345,40 @@ impl PgStore {
         Ok(items_of(rows))
     }
 
-    pub(crate) async fn fetch_signed(
+    pub(crate) async fn fetch_checked(
         &self,
         mbx: MailboxId,
         now: i64,
         limit: u32,
-        nonce: super::Nonce,
-    ) -> Result<Option<Vec<Item>>, StoreError> {
+        nonce: Option<super::Nonce>,
+    ) -> Result<super::Fetched, StoreError> {
         let client = self.fast_client().await?;
-        let (ns, fs) = tokio::try_join!(
-            client.prepare_cached(INSERT_NONCE),
-            client.prepare_cached(FETCH)
-        )?;
-        // Pipelined on one connection: one round trip for both.
-        let (key, nv, lim) = (&nonce.key[..], &nonce.nonce[..], i64::from(limit));
-        let np: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&key, &nv, &nonce.until];
+        let fs = client.prepare_cached(FETCH_CHECKED).await?;
+        let lim = i64::from(limit);
         let fp: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&&mbx.0[..], &now, &lim];
-        let (fresh, rows) = tokio::try_join!(client.execute(&ns, &np), client.query(&fs, &fp))?;
-        Ok((fresh == 1).then(|| items_of(rows)))
+        let rows = match nonce {
+            None => client.query(&fs, &fp).await?,
+            Some(n) => {
+                let ns = client.prepare_cached(INSERT_NONCE).await?;
+                let (key, nv) = (&n.key[..], &n.nonce[..]);
+                let np: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&key, &nv, &n.until];
+                // Pipelined on one connection: one round trip for both.
+                let (fresh, rows) =
+                    tokio::try_join!(client.execute(&ns, &np), client.query(&fs, &fp))?;
+                if fresh != 1 {
+                    return Ok(super::Fetched::Replayed);
+                }
+                rows
+            }
+        };
+        if rows.is_empty() {
+            return Ok(super::Fetched::NoMailbox);
+        }
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|r| r.get::<_, Option<Vec<u8>>>(0).is_some())
+            .collect();
+        Ok(super::Fetched::Items(items_of(rows)))
     }
 
     pub(crate) async fn ack(&self, mbx: MailboxId, ids: Vec<[u8; 16]>) -> Result<u64, StoreError> {
