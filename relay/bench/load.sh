@@ -44,8 +44,11 @@ for setup in $SETUPS; do
       ;;
   esac
   args=(); for u in "${urls[@]}"; do args+=(--url "$u"); done
+  python3 relay/bench/cpu.py snap "$tmp/cpu.json"
   out=$("$BIN/relay-load" "${args[@]}" --mailboxes "$MAILBOXES" --senders "$SENDERS" --duration-s "$DURATION" --label "$setup") || status=1
   echo "$out"
+  python3 relay/bench/cpu.py diff "$tmp/cpu.json" \
+    "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].splitlines()[0]).get("driver_cpu_s", 0))' "$out" 2>/dev/null || echo 0)"
   if [ $SMOKE = 0 ]; then
     python3 - "$out" <<'PY' || status=1
 import json, sys

@@ -95,6 +95,10 @@ def before_call(context, case, kwargs):
         # Keep long-polls short: a run has a time budget.
         if case.query and isinstance(case.query.get("wait"), int) and case.query["wait"] > 1:
             case.query["wait"] = 1
+    if path == "/v1/mailboxes/{mbx}/ack" and isinstance(case.body, dict) and isinstance(case.body.get("next"), dict):
+        nxt = case.body["next"]
+        if isinstance(nxt.get("wait"), int) and nxt["wait"] > 1:
+            nxt["wait"] = 1
     if steer:
         now = int(time.time())
         if path == "/v1/mailboxes/{mbx}/messages" and method == "POST":

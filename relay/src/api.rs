@@ -460,11 +460,27 @@ async fn fetch(
     let limit = query_u32(&uri, "limit", 100, 100, 1)?;
     let (signer, nonce) = verify(&s, &method, &uri, &headers, &body)?;
     owner(&signer, mbx)?;
+    let items = long_poll(&s, mbx, wait, limit, Some(nonce)).await?;
+    Ok(status_json(
+        StatusCode::OK,
+        json!({"messages": items_json(&s, items)}),
+    ))
+}
+
+/// The oldest pending items; if none, waits up to `wait` seconds for one (or for shutdown).
+/// The first look records the request's nonce when one is given.
+async fn long_poll(
+    s: &AppState,
+    mbx: MailboxId,
+    wait: u32,
+    limit: u32,
+    nonce: Option<Nonce>,
+) -> Result<Vec<crate::store::Item>, ApiError> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(wait));
     let waiters = Arc::clone(s.store.waiters());
     let handle = waiters.handle(mbx);
     let result = async {
-        let mut first = Some(nonce);
+        let mut first = nonce;
         loop {
             let notified = handle.notified();
             tokio::pin!(notified);
@@ -481,10 +497,10 @@ async fn fetch(
                 Fetched::NoMailbox => return Err(ApiError::MailboxNotFound),
                 Fetched::Replayed => return Err(ApiError::ReplayedNonce),
             };
-            if !items.is_empty() {
-                return Ok(items);
-            }
-            if waiters.is_shutting_down() || tokio::time::Instant::now() >= deadline {
+            if !items.is_empty()
+                || waiters.is_shutting_down()
+                || tokio::time::Instant::now() >= deadline
+            {
                 return Ok(items);
             }
             tokio::select! {
@@ -496,9 +512,12 @@ async fn fetch(
     }
     .await;
     waiters.release(mbx, handle);
-    let items = result?;
+    result
+}
+
+fn items_json(s: &AppState, items: Vec<crate::store::Item>) -> Vec<Value> {
     Metrics::add(&s.metrics.envelopes_delivered, items.len() as u64);
-    let messages: Vec<Value> = items
+    items
         .into_iter()
         .map(|i| match i.body {
             ItemBody::Envelope(e) => {
@@ -509,13 +528,26 @@ async fn fetch(
                 json!({"id": b64u(&i.id), "received_at": i.received_at, "notice": notice})
             }
         })
-        .collect();
-    Ok(status_json(StatusCode::OK, json!({"messages": messages})))
+        .collect()
 }
 
 #[derive(Deserialize)]
 struct AckBody {
     ids: Vec<String>,
+    /// Fetch again in the same request (saves a round trip per delivery).
+    next: Option<NextBody>,
+}
+
+#[derive(Deserialize)]
+struct NextBody {
+    #[serde(default)]
+    wait: u32,
+    #[serde(default = "hundred")]
+    limit: u32,
+}
+
+fn hundred() -> u32 {
+    100
 }
 
 async fn ack(
@@ -541,13 +573,28 @@ async fn ack(
                 .ok_or_else(|| ApiError::BadRequest("an id is 16 bytes in base64url".into()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(next) = &b.next
+        && (next.wait > s.limits.max_wait_s || !(1..=100).contains(&next.limit))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "next.wait is 0 to {} and next.limit 1 to 100",
+            s.limits.max_wait_s
+        )));
+    }
     let n = s
         .store
         .ack_signed(mbx, ids, nonce)
         .await?
         .ok_or(ApiError::ReplayedNonce)?;
     Metrics::add(&s.metrics.envelopes_acknowledged, n);
-    Ok(status_json(StatusCode::OK, json!({"deleted": n})))
+    let Some(next) = b.next else {
+        return Ok(status_json(StatusCode::OK, json!({"deleted": n})));
+    };
+    let items = long_poll(&s, mbx, next.wait, next.limit, None).await?;
+    Ok(status_json(
+        StatusCode::OK,
+        json!({"deleted": n, "messages": items_json(&s, items)}),
+    ))
 }
 
 async fn put_push(

@@ -193,6 +193,18 @@ impl Client {
         self.request("GET", &target, Vec::new(), None).await
     }
 
+    /// Acknowledges items and fetches the next ones (long-polling up to `wait` s) in one request.
+    pub async fn ack_next(
+        &self,
+        ids: &[String],
+        wait: u32,
+        limit: u32,
+    ) -> Result<Reply, reqwest::Error> {
+        let target = format!("/v1/mailboxes/{}/ack", self.device.mailbox);
+        let body = serde_json::json!({ "ids": ids, "next": { "wait": wait, "limit": limit } });
+        self.json("POST", &target, &body).await
+    }
+
     /// Acknowledges items of the device's own mailbox.
     pub async fn ack(&self, ids: &[String]) -> Result<Reply, reqwest::Error> {
         let target = format!("/v1/mailboxes/{}/ack", self.device.mailbox);

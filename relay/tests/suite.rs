@@ -111,6 +111,20 @@ async fn delivery(env: Env) {
         .await
         .unwrap();
     assert_eq!((r.status, code(&r).as_str()), (403, "forbidden"));
+    // Acknowledge and fetch the next in one request (it long-polls like a fetch).
+    let (e4, id4) = envelope_to(&a, b.device.mailbox, 4, T0 + 3600, b"four");
+    let target = format!("/v1/mailboxes/{}/ack", b.device.mailbox);
+    let body = json!({"ids": [id2.clone()], "next": {"wait": 10, "limit": 10}});
+    let poll = tokio::spawn(async move { b.json("POST", &target, &body).await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(a.post(&e4).await.unwrap().status, 201);
+    let r = tokio::time::timeout(Duration::from_secs(10), poll)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["deleted"], 1);
+    assert_eq!(r.json()["messages"][0]["id"], id4.as_str());
 }
 both!(delivery);
 

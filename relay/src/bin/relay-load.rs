@@ -191,6 +191,7 @@ async fn main() -> std::process::ExitCode {
         "latency_ms_p50": (pct(0.50) * 10.0).round() / 10.0,
         "latency_ms_p99": (pct(0.99) * 10.0).round() / 10.0,
         "latency_ms_max": (pct(1.0) * 10.0).round() / 10.0,
+        "driver_cpu_s": own_cpu_seconds(),
     });
     println!("{report}");
     println!(
@@ -210,6 +211,21 @@ async fn main() -> std::process::ExitCode {
     } else {
         std::process::ExitCode::SUCCESS
     }
+}
+
+/// This process's CPU time (user + system), from /proc; 0 where there is no /proc.
+fn own_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    // USER_HZ is 100 on Linux.
+    ticks / 100.0
 }
 
 async fn send(
@@ -258,26 +274,34 @@ async fn send(
 }
 
 async fn receive(c: Client, shared: &Shared, wait: u32) {
+    // Fetch once, then acknowledge-and-fetch-next: one request per delivery round.
+    let mut pending: Vec<String> = Vec::new();
     while !shared.stop_receivers.load(Ordering::SeqCst) {
-        let r = match c.fetch(wait, 100).await {
+        let reply = if pending.is_empty() {
+            c.fetch(wait, 100).await
+        } else {
+            c.ack_next(&pending, wait, 100).await
+        };
+        let r = match reply {
             Ok(r) if r.status == 200 => r,
             Ok(_) | Err(_) => {
                 shared.errors.fetch_add(1, Ordering::Relaxed);
+                pending.clear();
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
             }
         };
         let got = now_ns();
+        pending.clear();
         let v = r.json();
         let Some(items) = v.get("messages").and_then(|m| m.as_array()) else {
             continue;
         };
-        let mut ids = Vec::new();
         for item in items {
             let Some(id_s) = item.get("id").and_then(|i| i.as_str()) else {
                 continue;
             };
-            ids.push(id_s.to_owned());
+            pending.push(id_s.to_owned());
             let Some(env) = item
                 .get("envelope")
                 .and_then(|e| e.as_str())
@@ -303,9 +327,6 @@ async fn receive(c: Client, shared: &Shared, wait: u32) {
                     .await
                     .push(got.saturating_sub(sent) / 1000);
             }
-        }
-        if !ids.is_empty() {
-            let _ = c.ack(&ids).await;
         }
     }
 }
