@@ -15,6 +15,7 @@ import time
 
 import requests
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -130,6 +131,10 @@ def before_call(context, case, kwargs):
     present = {k.lower() for k in (case.headers or {})}
     generated = [h for h in SECURITY if h.lower() in present]
     omit = [h for h in SECURITY if h.lower() not in present] if generated else []
+    meta = getattr(case, "_meta", None)
+    if meta is not None and not generated and meta.is_negative_at(ParameterLocation.HEADER):
+        # Negative headers without any of ours: schemathesis tests that they are required.
+        omit = list(SECURITY)
     kwargs["auth"] = SignAuth(omit)
 
 
