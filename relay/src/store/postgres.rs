@@ -113,10 +113,13 @@ SELECT (SELECT count(*) FROM ins) AS inserted,
        (SELECT count(*) FROM mb) AS mb,
        (SELECT count(*) FROM job) + (SELECT count(*) FROM note) AS side";
 
-/// [`INSERT_ENVELOPE`] that also records the request's nonce (`$9..$11`) and stores nothing if
-/// the nonce was seen: one statement, one commit for a signed post.
+/// [`INSERT_ENVELOPE`] that also records the request's nonce (`$8..$10`) and stores nothing if
+/// the nonce was seen: one statement, one commit for a signed post. It sends no NOTIFY: a
+/// transaction that notifies holds PostgreSQL's notify lock through its commit's WAL flush, which
+/// would serialize every post behind one fsync; the notifier task sends the wake-ups just after,
+/// in batches, on a connection that does not wait for the flush.
 const INSERT_ENVELOPE_SIGNED: &str = "
-WITH nn AS (INSERT INTO nonces (key, nonce, until) VALUES ($9, $10, $11) ON CONFLICT DO NOTHING RETURNING 1),
+WITH nn AS (INSERT INTO nonces (key, nonce, until) VALUES ($8, $9, $10) ON CONFLICT DO NOTHING RETURNING 1),
 mb AS (SELECT push FROM mailboxes WHERE id = $1),
 prior AS (SELECT digest FROM messages WHERE mailbox = $1 AND id = $2),
 cnt AS (SELECT count(*) AS n FROM messages WHERE mailbox = $1 AND NOT acked),
@@ -129,12 +132,11 @@ ins AS (
 job AS (
   INSERT INTO push_jobs (mailbox, item, not_before)
   SELECT $1, $2, $3 FROM ins, mb WHERE mb.push IS NOT NULL
-  RETURNING 1),
-note AS (SELECT pg_notify('thecal_mailbox', $8) FROM ins)
+  RETURNING 1)
 SELECT (SELECT count(*) FROM ins) AS inserted,
        (SELECT digest FROM prior) AS prior,
        (SELECT count(*) FROM mb) AS mb,
-       (SELECT count(*) FROM job) + (SELECT count(*) FROM note) AS side,
+       (SELECT count(*) FROM job) AS side,
        (SELECT count(*) FROM nn) AS fresh";
 
 const INSERT_NONCE: &str =
@@ -164,6 +166,8 @@ pub struct PgStore {
     /// PostgreSQL crash) and acknowledgements (an item delivered again, dropped by message id).
     fast: Pool,
     listener: tokio::task::JoinHandle<()>,
+    notifier: tokio::task::JoinHandle<()>,
+    notify_tx: tokio::sync::mpsc::UnboundedSender<MailboxId>,
 }
 
 fn pool_err(e: impl std::fmt::Display) -> StoreError {
@@ -232,11 +236,15 @@ impl PgStore {
             t.commit().await?;
         }
         let listener = tokio::spawn(listen_loop(cfg, Arc::clone(&waiters)));
+        let (notify_tx, notify_rx) = tokio::sync::mpsc::unbounded_channel();
+        let notifier = tokio::spawn(notify_loop(fast.clone(), notify_rx));
         Ok(Self {
             waiters,
             pool,
             fast,
             listener,
+            notifier,
+            notify_tx,
         })
     }
 
@@ -327,8 +335,15 @@ impl PgStore {
         depth: u32,
         nonce: super::Nonce,
     ) -> Result<PostOutcome, StoreError> {
+        let mbx = env.mailbox;
         let client = self.client().await?;
-        insert_envelope(&client, &env, now, depth, Some(nonce)).await
+        let out = insert_envelope(&client, &env, now, depth, Some(nonce)).await?;
+        if out == PostOutcome::Created {
+            // Committed: wake this process's long-polls now, and the other processes' soon.
+            self.waiters.wake(mbx);
+            let _ = self.notify_tx.send(mbx);
+        }
+        Ok(out)
     }
 
     pub(crate) async fn fetch(
@@ -874,6 +889,7 @@ impl PgStore {
 
     pub(crate) async fn close(&self) {
         self.listener.abort();
+        self.notifier.abort();
         self.pool.close();
         self.fast.close();
     }
@@ -913,7 +929,7 @@ async fn insert_envelope(
         }
         Some(n) => {
             let stmt = c.prepare_cached(INSERT_ENVELOPE_SIGNED).await?;
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] = [
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 10] = [
                 &mbx,
                 &id,
                 &now,
@@ -921,7 +937,6 @@ async fn insert_envelope(
                 &env.envelope,
                 &d,
                 &depth,
-                &note,
                 &&n.key[..],
                 &&n.nonce[..],
                 &n.until,
@@ -1062,4 +1077,32 @@ fn items_of(rows: Vec<tokio_postgres::Row>) -> Vec<Item> {
         });
     }
     items
+}
+
+/// Sends the wake-ups of committed posts in batches (one statement for many mailboxes). A
+/// wake-up lost in a crash only delays a delivery until the receiver's long-poll times out.
+async fn notify_loop(fast: Pool, mut rx: tokio::sync::mpsc::UnboundedReceiver<MailboxId>) {
+    const SQL: &str = "SELECT pg_notify('thecal_mailbox', m) FROM unnest($1::text[]) AS m";
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 1_000 {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        batch.sort_unstable();
+        batch.dedup();
+        let names: Vec<String> = batch.iter().map(ToString::to_string).collect();
+        let sent = async {
+            let client = fast.get().await.map_err(pool_err)?;
+            let stmt = client.prepare_cached(SQL).await?;
+            client.query(&stmt, &[&names]).await?;
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "could not send wake-ups; receivers find the items at their next poll");
+        }
+    }
 }
