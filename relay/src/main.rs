@@ -26,7 +26,7 @@ struct Args {
     /// PostgreSQL URL (several relay processes may share it).
     #[arg(long)]
     postgres: Option<String>,
-    /// PostgreSQL pool size.
+    /// PostgreSQL connections per pool (two pools: durable writes, and the rest).
     #[arg(long, default_value_t = 16)]
     pg_pool: usize,
     /// Largest envelope, bytes.

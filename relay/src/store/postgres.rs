@@ -210,7 +210,7 @@ impl PgStore {
             cfg.get_options().unwrap_or("")
         );
         fast_cfg.options(options.trim());
-        let fast = make_pool(fast_cfg, (pool_size / 2).max(4))?;
+        let fast = make_pool(fast_cfg, pool_size)?;
         {
             let mut client = pool.get().await?;
             let t = client.transaction().await?;
