@@ -130,7 +130,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let limits = Limits {
         max_envelope: args.max_envelope,
-        max_body: args.max_envelope * 3 / 2 + 4096,
+        max_body: args.max_envelope * 3 / 2,
         mailbox_depth: args.mailbox_depth,
         max_ttl_s: args.max_ttl_days * 86_400,
         rate_per_s: args.rate,
