@@ -161,7 +161,16 @@ async fn observe(State(s): State<AppState>, req: Request, next: Next) -> Respons
                 "method_not_allowed" => "this endpoint does not take this method".to_owned(),
                 _ => "the request could not be read; see docs/openapi/relay.yaml".to_owned(),
             };
-            return (status, Json(json!({"error": code, "message": message}))).into_response();
+            let mut resp =
+                (status, Json(json!({"error": code, "message": message}))).into_response();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                // The rest of the body was not read: tell the client not to reuse the connection.
+                resp.headers_mut().insert(
+                    header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+            }
+            return resp;
         }
     }
     resp

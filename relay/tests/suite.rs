@@ -252,7 +252,7 @@ async fn limits(env: Env) {
     let (big, _) = envelope_to(&a, to, 1, T0 + 3600, &vec![0u8; 70_000]);
     let r = a.post(&big).await.unwrap();
     assert_eq!((r.status, code(&r).as_str()), (413, "payload_too_large"));
-    let (huge, _) = envelope_to(&a, to, 1, T0 + 3600, &vec![0u8; 300_000]);
+    let (huge, _) = envelope_to(&a, to, 1, T0 + 3600, &vec![0u8; 120_000]);
     let r = a.post(&huge).await.unwrap();
     assert_eq!(
         (r.status, code(&r).as_str()),
