@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, exactly as CI does:
-#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → Kotlin tests (Maven, JVM) → Swift tests (chroot)
+#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → relay checks → Kotlin tests (Maven, JVM) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,19 @@ step rust 2400 cargo nextest run --workspace --locked --no-fail-fast
 summary=$(grep -E '^ *Summary \[' "$LOGS/rust.log" | tail -1)
 count rust "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
   "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
+
+# The relay's own checks (relay/README.md); its Rust tests ran in the nextest step above.
+relay_checks() {
+  step relay-vectors 300 bash tests/vectors/alerts/run.sh --check
+  step relay-schemathesis 900 bash relay/schemathesis/run.sh
+  step relay-load 600 bash relay/bench/load.sh --smoke
+  local ok=0 bad=0 s
+  for s in relay-vectors relay-schemathesis relay-load; do
+    if [[ " ${failed_steps[*]-} " == *" $s "* ]]; then bad=$((bad + 1)); else ok=$((ok + 1)); fi
+  done
+  count relay-checks "$ok" "$bad"
+}
+relay_checks
 
 step kotlin 1800 bash android/run-tests.sh
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)

@@ -3,8 +3,10 @@
 #
 #   bash tests/toolchains.sh            # everything
 #   bash tests/toolchains.sh host       # apt packages only
+#   bash tests/toolchains.sh rust       # cargo tools (cargo-nextest) into the cache
 #   bash tests/toolchains.sh kotlin     # Maven + JDK 17, and the Kotlin build's plugins and libraries
 #   bash tests/toolchains.sh swift      # Debian trixie chroot with swiftlang
+#   bash tests/toolchains.sh relay      # PostgreSQL + the relay's Python venv (schemathesis, pyhpke)
 #
 # Caches live outside the repository (THECAL_CACHE, default /var/cache/thecal) so that a
 # second run, even from a fresh clone, reuses them.
@@ -20,6 +22,7 @@ APT_PACKAGES=(
   tmux                                           # interactive dashboard test
   zbar-tools poppler-utils                       # card QR / report checks
   fonts-dejavu-core                              # rendering
+  postgresql python3-venv curl                   # relay: PostgreSQL tests, schemathesis/pyhpke venv
 )
 
 log() { printf '[toolchains] %s\n' "$*" >&2; }
@@ -59,6 +62,19 @@ kotlin() {
   mvn -B -q -Dstyle.color=never -f "$ROOT/android/thecal/pom.xml" -Dmaven.repo.local="$M2" \
     dependency:resolve dependency:resolve-plugins 2>&1 | awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print }'
   exec 7>&-
+}
+
+# The relay's Python tools (schemathesis, pyhpke, cryptography; pinned in
+# tests/vectors/alerts/requirements.txt) in a cached venv, rebuilt when the pins change.
+relay_python() {
+  local venv="$CACHE/relay-venv" req
+  req="$(dirname "$0")/vectors/alerts/requirements.txt"
+  if [ -x "$venv/bin/schemathesis" ] && cmp -s "$req" "$venv/requirements.txt"; then log "relay venv present"; return; fi
+  log "python venv for the relay in $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  cp "$req" "$venv/requirements.txt"
 }
 
 debian_mirror() {
@@ -133,8 +149,10 @@ case "${1:-all}" in
   rust) rust ;;
   kotlin) kotlin ;;
   swift) swift ;;
-  all) host; rust; kotlin; swift ;;
+  relay-python) relay_python ;;
+  relay) host; relay_python ;;
+  all) host; rust; kotlin; swift; relay_python ;;
   mount) mount_chroot "${2:?work folder}" ;;
   umount) umount_chroot ;;
-  *) echo "usage: $0 [all|host|rust|kotlin|swift]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|host|rust|kotlin|swift|relay|relay-python]" >&2; exit 2 ;;
 esac
