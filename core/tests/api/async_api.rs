@@ -102,11 +102,15 @@ fn fifty_concurrent_calls_are_all_kept() {
 
 /// Forwards each dashboard to a channel; counts how many listeners are alive.
 #[derive(Debug)]
-struct Collect(Mutex<Sender<Dashboard>>, Arc<()>);
+struct Collect {
+    tx: Mutex<Sender<Dashboard>>,
+    /// Counts the references to this listener: the test checks the core keeps none.
+    _alive: Arc<()>,
+}
 
 impl DashboardListener for Collect {
     fn on_dashboard(&self, dashboard: Dashboard) -> Result<(), ListenerError> {
-        let _ = self.0.lock().unwrap().send(dashboard);
+        let _ = self.tx.lock().unwrap().send(dashboard);
         Ok(())
     }
 }
@@ -121,7 +125,10 @@ fn the_dashboard_watch_sends_the_dashboard_then_each_change_and_releases_its_lis
     let f = open("Europe/Paris", now());
     let (tx, rx) = channel();
     let alive = Arc::new(());
-    let listener = Arc::new(Collect(Mutex::new(tx), Arc::clone(&alive)));
+    let listener = Arc::new(Collect {
+        tx: Mutex::new(tx),
+        _alive: Arc::clone(&alive),
+    });
     let sub = block_on(f.thecal.watch_dashboard(listener)).unwrap();
     assert_eq!(f.thecal.dashboard_watcher_count(), 1);
     let first = next(&rx);
