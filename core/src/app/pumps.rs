@@ -107,6 +107,21 @@ impl Pumps {
             .await
     }
 
+    /// Marks refill `refill_id` as discussed with the clinic: a refill whose measured residual
+    /// was outside the pump's accuracy stops showing on the dashboard (the check stays in the
+    /// log). Returns `false` for an unknown id.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn mark_refill_discussed(&self, refill_id: i64) -> Result<bool, PumpError> {
+        let now = self.inner.now();
+        self.inner
+            .write_blocking("marking a refill as discussed", move |tx| {
+                db::mark_refill_discussed(tx, refill_id, now)
+            })
+            .await
+    }
+
     /// The newest `limit` alarms of the pump `serial` (cleared or not), newest first.
     ///
     /// # Errors

@@ -81,6 +81,9 @@ pub struct Dashboard {
     pub alarms: Vec<AlarmView>,
     /// The newest refill.
     pub last_refill: Option<RefillRecord>,
+    /// Refills whose measured residual was outside the pump's accuracy and that the patient has
+    /// not yet marked as discussed with the clinic, newest first.
+    pub refills_to_discuss: Vec<RefillRecord>,
     /// Key dates in the patient's zone.
     pub dates: KeyDates,
     /// The newest pain entry in the diary.
@@ -121,6 +124,7 @@ pub fn build(
         battery: None,
         alarms: Vec::new(),
         last_refill: None,
+        refills_to_discuss: Vec::new(),
         dates: KeyDates::default(),
         last_pain: diary::db::latest_pain(conn)?,
         pain_week: Vec::new(),
@@ -163,6 +167,7 @@ pub fn build(
     );
     d.last_reading_age = latest.as_ref().map(|r| r.age(now));
     d.last_refill = therapy::db::last_refill(conn, serial)?;
+    d.refills_to_discuss = therapy::db::refills_to_discuss(conn, serial)?;
     if let Some(latest) = &latest {
         let (reservoir, battery) =
             current_forecasts(conn, &pump, latest, d.last_refill.as_ref(), now)?;

@@ -190,6 +190,7 @@ mod upgrades {
         (6, include_bytes!("fixtures/schema-v6.sqlite3")),
         (7, include_bytes!("fixtures/schema-v7.sqlite3")),
         (8, include_bytes!("fixtures/schema-v8.sqlite3")),
+        (9, include_bytes!("fixtures/schema-v9.sqlite3")),
     ];
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {

@@ -10,6 +10,7 @@ pub mod db;
 mod error;
 mod records;
 mod reservoir;
+mod residual;
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ pub use records::{
     AlarmRecord, PumpSettings, RefillEntry, RefillPlace, RefillRecord, RefillSource,
 };
 pub use reservoir::{ForecastBasis, ReservoirForecast, forecast_reservoir};
+pub use residual::{FLOW_ACCURACY, MIN_FLAGGED_DIFFERENCE, ResidualCheck, ResidualFinding};
 
 use crate::model::{BatteryIndicator, DeviceInfo, StatusReading, UtcDateTime, Volume};
 

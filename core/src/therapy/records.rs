@@ -1,6 +1,7 @@
 //! The pump's therapy records as the apps see them: alarms and their lifecycle, the refill log,
 //! and what a pump model says about itself.
 
+use super::ResidualCheck;
 use crate::model::{
     AlarmKind, AlarmPriority, Concentration, DailyDose, DeviceInfo, Drug, EventSequence,
     FUTURE_TOLERANCE, InvalidInput, MAX_TEXT, UtcDateTime, Volume,
@@ -55,7 +56,8 @@ pub enum RefillSource {
 pub struct RefillEntry {
     /// When.
     pub at: UtcDateTime,
-    /// Volume left just before, if known.
+    /// Volume withdrawn and measured just before (the residual on the clinic's printout), if
+    /// known.
     pub volume_before: Option<Volume>,
     /// Volume after the refill.
     pub volume_after: Volume,
@@ -67,6 +69,10 @@ pub struct RefillEntry {
     pub daily_dose: DailyDose,
     /// Where it was done, if known.
     pub place: Option<RefillPlace>,
+    /// The volume the pump expected to be left (also on the printout), if known; when not
+    /// given, the app works it out from the pump's readings.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub expected_before: Option<Volume>,
 }
 
 /// One refill in the log, with what changed since the refill before it.
@@ -99,6 +105,9 @@ pub struct RefillRecord {
     pub concentration_changed: bool,
     /// The daily dose differs from the refill before.
     pub dose_changed: bool,
+    /// The measured residual against the expected one, when both are known (refills stored
+    /// before this check existed have none).
+    pub residual_check: Option<ResidualCheck>,
 }
 
 /// What the pump model says about itself (from its driver), as far as stored.
@@ -145,6 +154,15 @@ impl RefillEntry {
         {
             return Err(InvalidInput::new(
                 "volume_before",
+                "is more than the reservoir holds",
+            ));
+        }
+        if self
+            .expected_before
+            .is_some_and(|v| v > pump.reservoir_capacity)
+        {
+            return Err(InvalidInput::new(
+                "expected_before",
                 "is more than the reservoir holds",
             ));
         }

@@ -256,6 +256,7 @@ pub fn seed_pump(store: &Store, years: PumpYears) -> Result<(String, UtcDateTime
                     micrograms_per_day: 5_000,
                 },
                 place: None,
+                expected_before: None,
             };
             therapy::db::record_refill(tx, &serial, &entry, t)?;
         }

@@ -16,4 +16,7 @@ pub use events::{
 };
 pub use pumps::{all_pumps, pump_by_serial, upsert_pump};
 pub use readings::{first_reading_since, insert_reading, latest_reading, readings_between};
-pub use refills::{last_refill, pump_settings, record_refill, refill_log, set_pump_settings};
+pub use refills::{
+    last_refill, mark_refill_discussed, pump_settings, record_refill, refill_log,
+    refills_to_discuss, set_pump_settings,
+};

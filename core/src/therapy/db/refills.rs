@@ -9,9 +9,12 @@ use crate::model::{
     to_millis,
 };
 use crate::store::StoreError;
-use crate::therapy::{Error, PumpSettings, RefillEntry, RefillPlace, RefillRecord, RefillSource};
+use crate::therapy::{
+    Error, PumpSettings, RefillEntry, RefillPlace, RefillRecord, RefillSource, ResidualCheck,
+};
 
-/// Adds a refill from the pump's history to the log (once per pump sequence).
+/// Adds a refill from the pump's history to the log (once per pump sequence), with what the pump
+/// expected to be left (from its readings) for the refill check.
 pub(super) fn note_pump_refill(
     tx: &Transaction<'_>,
     pump_id: i64,
@@ -19,10 +22,11 @@ pub(super) fn note_pump_refill(
     at: UtcDateTime,
     refill: &Refill,
 ) -> Result<(), StoreError> {
+    let (expected, programmed) = expected_residual(tx, pump_id, at, None)?;
     tx.prepare_cached(
         "INSERT INTO refills (pump_id, at_ms, volume_before_ul, volume_after_ul, drug, concentration_ug_ml,
-                              daily_dose_ug, place, source, pump_sequence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, 'pump', ?8)
+                              daily_dose_ug, place, source, pump_sequence, expected_before_ul, programmed_ul)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, 'pump', ?8, ?9, ?10)
          ON CONFLICT (pump_id, pump_sequence) DO NOTHING",
     )?
     .execute(params![
@@ -33,7 +37,9 @@ pub(super) fn note_pump_refill(
         refill.drug.code(),
         refill.concentration.micrograms_per_milliliter,
         refill.daily_dose.micrograms_per_day,
-        sequence
+        sequence,
+        expected.map(|v| v.microliters),
+        programmed.map(|v| v.microliters),
     ])?;
     Ok(())
 }
@@ -51,10 +57,11 @@ pub fn record_refill(
 ) -> Result<i64, Error> {
     let (pump_id, pump) = pump_by_serial(tx, serial)?.ok_or(Error::UnknownPump)?;
     entry.validate(&pump, now)?;
+    let (expected, programmed) = expected_residual(tx, pump_id, entry.at, entry.expected_before)?;
     tx.prepare_cached(
         "INSERT INTO refills (pump_id, at_ms, volume_before_ul, volume_after_ul, drug, concentration_ug_ml,
-                              daily_dose_ug, place, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'manual') RETURNING id",
+                              daily_dose_ug, place, source, expected_before_ul, programmed_ul)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'manual', ?9, ?10) RETURNING id",
     )?
     .query_row(
         params![
@@ -66,10 +73,106 @@ pub fn record_refill(
             entry.concentration.micrograms_per_milliliter,
             entry.daily_dose.micrograms_per_day,
             entry.place.map(place_code),
+            expected.map(|v| v.microliters),
+            programmed.map(|v| v.microliters),
         ],
         |r| r.get(0),
     )
     .map_err(Into::into)
+}
+
+/// Marks refill `id` as discussed with the clinic at `now` (its flag stops showing on the
+/// dashboard; the check stays in the log). Returns `false` for an unknown id; marking twice
+/// keeps the first time.
+///
+/// # Errors
+/// A storage error.
+pub fn mark_refill_discussed(
+    tx: &Transaction<'_>,
+    id: i64,
+    now: UtcDateTime,
+) -> Result<bool, StoreError> {
+    let found = tx
+        .prepare_cached(
+            "UPDATE refills SET discussed_at_ms = coalesce(discussed_at_ms, ?2) WHERE id = ?1",
+        )?
+        .execute(params![id, to_millis(now)])?;
+    Ok(found == 1)
+}
+
+/// The refills of `serial` whose residual was outside the pump's accuracy and that the patient
+/// has not yet marked as discussed, newest first.
+///
+/// # Errors
+/// As [`refill_log`].
+pub fn refills_to_discuss(
+    conn: &Connection,
+    serial: &str,
+) -> Result<Vec<RefillRecord>, StoreError> {
+    let mut log = refill_log(conn, serial, u32::MAX)?;
+    log.retain(|r| r.residual_check.is_some_and(|c| c.needs_discussion()));
+    Ok(log)
+}
+
+/// What the pump expected to be left at `at` (pump clock), and what it was programmed to deliver
+/// since the refill before (`None` when unknown). The expected volume is the printout's when
+/// given; else the pump's newest count before `at` since the refill before, run on at its
+/// programmed rate to `at`; else the refill before's fill run on at its programmed rate.
+fn expected_residual(
+    tx: &Transaction<'_>,
+    pump_id: i64,
+    at: UtcDateTime,
+    printout: Option<Volume>,
+) -> Result<(Option<Volume>, Option<Volume>), StoreError> {
+    let at_ms = to_millis(at);
+    let previous: Option<(i64, u32, u32, u32)> = tx
+        .prepare_cached(
+            "SELECT at_ms, volume_after_ul, daily_dose_ug, concentration_ug_ml FROM refills
+             WHERE pump_id = ?1 AND at_ms < ?2 ORDER BY at_ms DESC, id DESC LIMIT 1",
+        )?
+        .query_row(params![pump_id, at_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let since = previous.map_or(i64::MIN, |p| p.0);
+    let count: Option<(i64, u32, String, u32, u32)> = tx
+        .prepare_cached(
+            "SELECT pump_clock_ms, reservoir_ul, mode, daily_dose_ug, concentration_ug_ml
+             FROM readings WHERE pump_id = ?1 AND pump_clock_ms < ?2 AND pump_clock_ms > ?3
+             ORDER BY pump_clock_ms DESC LIMIT 1",
+        )?
+        .query_row(params![pump_id, at_ms, since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    // µL left after running `ul` on for `ms` at `dose` µg/day of `conc` µg/mL.
+    let run_on = |ul: u32, ms: i64, dose: u32, conc: u32| {
+        if conc == 0 {
+            return ul;
+        }
+        let used = f64::from(dose) * 1000.0 / f64::from(conc) * (ms.max(0) as f64 / 86_400_000.0);
+        (f64::from(ul) - used).max(0.0).round() as u32
+    };
+    let expected = match (printout, count, previous) {
+        (Some(v), _, _) => Some(v.microliters),
+        (None, Some((clock, ul, mode, dose, conc)), _) => Some(if mode == "stopped" {
+            ul
+        } else {
+            run_on(ul, at_ms - clock, dose, conc)
+        }),
+        (None, None, Some((prev_at, after, dose, conc))) => {
+            Some(run_on(after, at_ms - prev_at, dose, conc))
+        }
+        (None, None, None) => None,
+    };
+    let programmed = match (expected, previous) {
+        (Some(e), Some((_, after, _, _))) => Some(after.saturating_sub(e)),
+        _ => None,
+    };
+    Ok((
+        expected.map(Volume::from_microliters),
+        programmed.map(Volume::from_microliters),
+    ))
 }
 
 /// The newest `limit` refills of `serial`, newest first, each flagged against the one before it.
@@ -83,7 +186,8 @@ pub fn refill_log(
 ) -> Result<Vec<RefillRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, r.at_ms, r.volume_before_ul, r.volume_after_ul, r.drug, r.concentration_ug_ml,
-                r.daily_dose_ug, r.place, r.source
+                r.daily_dose_ug, r.place, r.source, r.expected_before_ul, r.programmed_ul,
+                r.discussed_at_ms
          FROM refills r JOIN pumps p ON p.id = r.pump_id
          WHERE p.serial = ?1 ORDER BY r.at_ms DESC, r.id DESC LIMIT ?2",
     )?;
@@ -158,36 +262,70 @@ pub fn pump_settings(conn: &Connection, serial: &str) -> Result<PumpSettings, Er
     .ok_or(Error::UnknownPump)
 }
 
-type RawRefill = (
-    i64,
-    i64,
-    Option<u32>,
-    u32,
-    String,
-    u32,
-    u32,
-    Option<String>,
-    String,
-);
-
-fn raw_refill(r: &Row<'_>) -> rusqlite::Result<RawRefill> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
+/// A `refills` row as stored.
+struct RawRefill {
+    id: i64,
+    at: i64,
+    before: Option<u32>,
+    after: u32,
+    drug: String,
+    conc: u32,
+    dose: u32,
+    place: Option<String>,
+    source: String,
+    expected: Option<u32>,
+    programmed: Option<u32>,
+    discussed: Option<i64>,
 }
 
-fn decode_refill(
-    (id, at, before, after, drug, conc, dose, place, source): RawRefill,
-) -> Result<RefillRecord, StoreError> {
+fn raw_refill(r: &Row<'_>) -> rusqlite::Result<RawRefill> {
+    Ok(RawRefill {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        before: r.get(2)?,
+        after: r.get(3)?,
+        drug: r.get(4)?,
+        conc: r.get(5)?,
+        dose: r.get(6)?,
+        place: r.get(7)?,
+        source: r.get(8)?,
+        expected: r.get(9)?,
+        programmed: r.get(10)?,
+        discussed: r.get(11)?,
+    })
+}
+
+fn decode_refill(raw: RawRefill) -> Result<RefillRecord, StoreError> {
+    let RawRefill {
+        id,
+        at,
+        before,
+        after,
+        drug,
+        conc,
+        dose,
+        place,
+        source,
+        expected,
+        programmed,
+        discussed,
+    } = raw;
     let volume_before = before.map(Volume::from_microliters);
+    let discussed_at = match discussed {
+        None => None,
+        Some(ms) => {
+            Some(from_millis(ms).ok_or_else(|| StoreError::damaged("refills.discussed_at"))?)
+        }
+    };
+    let residual_check = match (expected, volume_before, programmed) {
+        (Some(e), Some(m), Some(p)) => ResidualCheck::new(
+            Volume::from_microliters(e),
+            m,
+            Volume::from_microliters(p),
+            discussed_at,
+        ),
+        _ => None,
+    };
     Ok(RefillRecord {
         id,
         at: from_millis(at).ok_or_else(|| StoreError::damaged("refills.at"))?,
@@ -216,6 +354,7 @@ fn decode_refill(
         drug_changed: false,
         concentration_changed: false,
         dose_changed: false,
+        residual_check,
     })
 }
 
@@ -232,6 +371,7 @@ mod tests {
     use crate::model::BatteryIndicator;
     use crate::model::{HistoryDetail, HistoryEvent, test_device, test_reading};
     use crate::store::Store;
+    use crate::therapy::ResidualFinding;
     use crate::therapy::db::{
         battery_history, first_battery_indicator, insert_event, insert_reading, upsert_pump,
     };
@@ -318,6 +458,7 @@ mod tests {
                 micrograms_per_day: 1_500,
             },
             place: Some(RefillPlace::Clinic),
+            expected_before: None,
         };
         store
             .write(|tx| record_refill(tx, "SIM0001", &manual, t(120)))
@@ -340,6 +481,132 @@ mod tests {
         assert!(last.drug_changed);
     }
 
+    fn refill_event(seq: u32, at: UtcDateTime, before_ul: u32) -> HistoryEvent {
+        let mut e = pump_refill(seq, at, Drug::Morphine, 25, 5_000);
+        if let HistoryDetail::Refill { refill } = &mut e.detail {
+            refill.volume_before = Volume::from_microliters(before_ul);
+        }
+        e
+    }
+
+    #[test]
+    fn a_residual_far_from_the_pumps_count_is_flagged_until_discussed() {
+        let (_d, store) = store();
+        // Filled to 40 mL; 0.2 mL/day programmed (5 mg/day of 25 mg/mL).
+        let fill = refill_event(1, t(0), 3_000);
+        store
+            .write(|tx| insert_event(tx, "SIM0001", &fill, t(0)))
+            .unwrap();
+        // The pump's count 150 days later is 10 mL; the refill comes 2 days after that: the pump
+        // expects 9.6 mL, and 30.4 mL programmed since the refill before.
+        let mut r = test_reading(t(150));
+        r.reservoir_volume = Volume::from_milliliters(10);
+        r.pump_clock = t(150);
+        store.write(|tx| insert_reading(tx, "SIM0001", &r)).unwrap();
+        // As expected, give or take a syringe reading.
+        store
+            .write(|tx| insert_event(tx, "SIM0001", &refill_event(2, t(152), 9_300), t(152)))
+            .unwrap();
+        let ok = store.read(|c| last_refill(c, "SIM0001")).unwrap().unwrap();
+        let check = ok.residual_check.expect("checked");
+        assert_eq!(
+            (check.expected, check.programmed, check.finding),
+            (
+                Volume::from_microliters(9_600),
+                Volume::from_microliters(30_400),
+                ResidualFinding::AsExpected
+            )
+        );
+        assert!(
+            store
+                .read(|c| refills_to_discuss(c, "SIM0001"))
+                .unwrap()
+                .is_empty()
+        );
+        // Next interval: no reading seen; the count runs on from the fill (40 mL, 60 days at
+        // 0.2 mL/day: 28 mL expected). 36.5 mL found: 8.5 mL more than expected of 12 programmed.
+        store
+            .write(|tx| insert_event(tx, "SIM0001", &refill_event(3, t(212), 36_500), t(212)))
+            .unwrap();
+        let flagged = store.read(|c| refills_to_discuss(c, "SIM0001")).unwrap();
+        assert_eq!(flagged.len(), 1);
+        let check = flagged[0].residual_check.unwrap();
+        assert_eq!(check.expected, Volume::from_milliliters(28));
+        assert_eq!(check.finding, ResidualFinding::MoreLeftThanExpected);
+        assert_eq!(check.difference_percent, 71);
+        // Discussed: no longer on the list, still flagged in the log.
+        let id = flagged[0].id;
+        assert!(
+            store
+                .write(|tx| mark_refill_discussed(tx, id, t(215)))
+                .unwrap()
+        );
+        assert!(
+            store
+                .write(|tx| mark_refill_discussed(tx, id, t(216)))
+                .unwrap()
+        );
+        assert!(
+            !store
+                .write(|tx| mark_refill_discussed(tx, 999, t(216)))
+                .unwrap()
+        );
+        assert!(
+            store
+                .read(|c| refills_to_discuss(c, "SIM0001"))
+                .unwrap()
+                .is_empty()
+        );
+        let log = store.read(|c| refill_log(c, "SIM0001", 1)).unwrap();
+        let check = log[0].residual_check.unwrap();
+        assert!(check.is_flagged());
+        assert_eq!(check.discussed_at, Some(t(215)), "the first mark is kept");
+    }
+
+    #[test]
+    fn the_clinics_printout_gives_the_expected_volume_of_a_refill_typed_in() {
+        let (_d, store) = store();
+        store
+            .write(|tx| insert_event(tx, "SIM0001", &refill_event(1, t(0), 3_000), t(0)))
+            .unwrap();
+        let entry = RefillEntry {
+            at: t(60),
+            volume_before: Some(Volume::from_microliters(21_000)),
+            volume_after: Volume::from_milliliters(40),
+            drug: Drug::Morphine,
+            concentration: Concentration::from_mg_per_ml(25),
+            daily_dose: DailyDose {
+                micrograms_per_day: 5_000,
+            },
+            place: Some(RefillPlace::Clinic),
+            expected_before: Some(Volume::from_milliliters(27)),
+        };
+        store
+            .write(|tx| record_refill(tx, "SIM0001", &entry, t(60)))
+            .unwrap();
+        let check = store
+            .read(|c| last_refill(c, "SIM0001"))
+            .unwrap()
+            .unwrap()
+            .residual_check
+            .unwrap();
+        // 6 mL less than expected of 13 mL programmed: far more left the pump than programmed.
+        assert_eq!(check.expected, Volume::from_milliliters(27));
+        assert_eq!(check.finding, ResidualFinding::LessLeftThanExpected);
+        assert_eq!(check.difference_percent, -46);
+        // Without a volume before, there is nothing to check.
+        let entry = RefillEntry {
+            at: t(100),
+            volume_before: None,
+            ..entry
+        };
+        store
+            .write(|tx| record_refill(tx, "SIM0001", &entry, t(100)))
+            .unwrap();
+        let last = store.read(|c| last_refill(c, "SIM0001")).unwrap().unwrap();
+        assert_eq!(last.residual_check, None);
+    }
+
     #[test]
     fn hand_entered_refills_are_checked_field_by_field() {
         let (_d, store) = store();
@@ -353,6 +620,7 @@ mod tests {
                 micrograms_per_day: 5_000,
             },
             place: None,
+            expected_before: None,
         };
         let field = |e: RefillEntry| match store.write(|tx| record_refill(tx, "SIM0001", &e, t(1)))
         {
