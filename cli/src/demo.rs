@@ -27,7 +27,7 @@ use thecal_core::model::{
     AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime, local_date,
 };
 use thecal_core::store::Store;
-use thecal_core::therapy::ForecastConfidence;
+use thecal_core::therapy::{ForecastConfidence, ResidualCheck, ResidualFinding};
 use thecal_core::{Thecal, ThecalConfig};
 use thecal_sim::InProcessPump;
 use thecal_sim::pump::sim_time;
@@ -370,7 +370,7 @@ fn draw(f: &mut Frame<'_>, d: &Dashboard, feed: &Feed, tz: chrono_tz::Tz, messag
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(gauges);
     draw_reservoir(f, left, d, tz);
-    draw_battery(f, right, d, tz);
+    draw_battery(f, right, d);
     draw_alarms(f, alarms, d, tz);
     draw_events(f, events, feed, tz);
     f.render_widget(
@@ -452,12 +452,7 @@ fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::T
             )),
         gauge,
     );
-    let day = |t: Option<UtcDateTime>| t.map_or_else(|| "—".into(), |t| local_date(t, tz));
-    let plus_minus = if r.uncertainty.is_zero() {
-        String::new()
-    } else {
-        format!(" ± {}", human_age(r.uncertainty))
-    };
+    let say = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
     let mut lines = vec![
         Line::from(format!(
             "Uses {} a day",
@@ -468,15 +463,21 @@ fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::T
             Span::raw("Low: "),
             Span::styled(
                 if r.is_low {
-                    "NOW".into()
+                    "NOW: book a refill".into()
                 } else {
-                    day(r.low_at)
+                    say(&d.dates.reservoir_low)
                 },
                 Style::new().fg(if r.is_low { Color::Red } else { Color::White }),
             ),
-            Span::raw(format!("   Empty: {}{plus_minus}", day(r.empty_at))),
         ]),
+        Line::from(format!("Empty: {}", say(&d.dates.reservoir_empty))),
     ];
+    if let Some(check) = d.refills_to_discuss.first().and_then(|r| r.residual_check) {
+        lines.push(Line::from(Span::styled(
+            format!("⚑ {}", refill_check_words(&check)),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )));
+    }
     if let Some(refill) = &d.last_refill {
         let flag = if refill.drug_changed || refill.concentration_changed {
             "  ⚑ drug/strength changed"
@@ -497,7 +498,7 @@ fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::T
     );
 }
 
-fn draw_battery(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) {
+fn draw_battery(f: &mut Frame<'_>, area: Rect, d: &Dashboard) {
     let block = Block::new().borders(Borders::ALL).title(" Battery ");
     let Some(b) = &d.battery else {
         f.render_widget(Paragraph::new("No reading yet.").block(block), area);
@@ -518,37 +519,51 @@ fn draw_battery(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz)
             .label(format!("{} %", b.percent)),
         gauge,
     );
-    let day = |t: Option<UtcDateTime>| t.map_or_else(|| "—".into(), |t| local_date(t, tz));
+    let say = |s: &Option<String>| s.clone().unwrap_or_else(|| "not enough history yet".into());
     let what = if b.replaceable {
         "Replace battery"
     } else {
-        "Plan pump replacement (ERI)"
+        "Plan pump replacement"
     };
-    let confidence = match b.confidence {
-        ForecastConfidence::Insufficient => "not enough history yet",
-        ForecastConfidence::Low => "low confidence",
-        ForecastConfidence::Medium => "medium confidence",
-        ForecastConfidence::High => "high confidence",
+    let sureness = match b.eri.map(|r| r.confidence) {
+        Some(ForecastConfidence::High) if b.eri_seen_at.is_none() => " (high confidence)",
+        Some(ForecastConfidence::Low) => " (a rough estimate)",
+        _ => "",
     };
     let mut lines = vec![Line::from(format!(
-        "{what}: {} ({confidence})",
-        day(b.eri_at)
+        "{what}: {}{sureness}",
+        say(&d.dates.battery_eri)
     ))];
-    if let (Some(lo), Some(hi)) = (b.eri_earliest, b.eri_latest) {
+    if !b.replaceable {
         lines.push(Line::from(format!(
-            "  likely between {} and {}",
-            local_date(lo, tz),
-            local_date(hi, tz)
+            "Infusion stops: {}",
+            say(&d.dates.battery_eos)
         )));
     }
-    lines.push(Line::from(format!("End of service: {}", day(b.eos_at))));
     if let Some(days) = b.days_to_eos {
         lines.push(Line::from(Span::styled(
             format!("ERI reached: {days} days left before infusion stops"),
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         )));
     }
-    f.render_widget(Paragraph::new(lines), text);
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        text,
+    );
+}
+
+/// A flagged refill in words a patient can act on.
+fn refill_check_words(check: &ResidualCheck) -> String {
+    let how_much = check.difference_percent.unsigned_abs();
+    match check.finding {
+        ResidualFinding::MoreLeftThanExpected => format!(
+            "At the last refill {how_much} % more was left than the pump expected: less drug may have reached you. Talk to your clinic."
+        ),
+        ResidualFinding::LessLeftThanExpected => format!(
+            "At the last refill {how_much} % less was left than the pump expected: more drug may have reached you. Talk to your clinic."
+        ),
+        ResidualFinding::AsExpected => "The last refill was as expected.".into(),
+    }
 }
 
 fn draw_alarms(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) {

@@ -87,7 +87,15 @@ impl Drop for Session {
 fn the_live_dashboard_connects_shows_the_pump_reconnects_and_quits() {
     let bin = env!("CARGO_BIN_EXE_thecal");
     let name = format!("thecal-demo-{}", std::process::id());
-    let s = Session::start(&name, &format!("{bin} demo --history-days 200 --speed 600"));
+    // Each test its own data folder: the demo empties its folder at start.
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(
+        &name,
+        &format!(
+            "{bin} demo --history-days 200 --speed 600 --db {}",
+            dir.path().display()
+        ),
+    );
     let screen = s.wait_for("the pump connected through btleplug", |t| {
         t.contains("Link: Connected")
             && t.contains("btleplug over BlueZ")
@@ -126,8 +134,10 @@ fn the_live_dashboard_connects_shows_the_pump_reconnects_and_quits() {
 
 #[test]
 fn once_json_prints_one_snapshot_through_btleplug() {
+    let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_thecal"))
-        .args(["demo", "--once", "--json", "--history-days", "120"])
+        .args(["demo", "--once", "--json", "--history-days", "120", "--db"])
+        .arg(dir.path())
         .output()
         .expect("the demo runs");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -8,10 +8,11 @@ use rusqlite::Connection;
 
 use crate::diary::{PainEntry, TrendBucket, TrendPeriod, assemble, range_days};
 use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness};
-use crate::model::{CalendarDate, DeviceInfo, UtcDateTime, local_date, local_day};
+use crate::model::{CalendarDate, DeviceInfo, UtcDateTime, local_day};
 use crate::recovery::DueReminder;
 use crate::therapy::{
-    self, AlarmRecord, BatteryForecast, RefillRecord, ReservoirForecast, current_forecasts,
+    self, AlarmRecord, BatteryForecast, DateRange, RefillRecord, ReservoirForecast,
+    current_forecasts, describe_range,
 };
 use crate::{diary, recovery};
 
@@ -35,17 +36,19 @@ pub struct AlarmView {
     pub current: AlarmCurrentState,
 }
 
-/// Dates in the patient's time zone (ISO `YYYY-MM-DD`), for screens and exports that show days.
+/// The key dates in words, in the patient's time zone, each at the precision its range supports
+/// ("around 12 March 2027 (between 10 and 14 March)", "around March 2030 (between January and
+/// May 2030)"; see [`describe_range`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KeyDates {
-    /// The day the reservoir reaches its low threshold.
+    /// When the reservoir will really be down to its low threshold.
     pub reservoir_low: Option<String>,
-    /// The day it runs empty.
+    /// When it will really be empty.
     pub reservoir_empty: Option<String>,
-    /// The expected elective replacement indicator day.
+    /// The elective replacement indicator: forecast, or the day it was seen.
     pub battery_eri: Option<String>,
-    /// The expected end-of-service day.
+    /// End of service (infusion stops).
     pub battery_eos: Option<String>,
     /// The last refill's day.
     pub last_refill: Option<String>,
@@ -186,13 +189,16 @@ pub fn build(
             },
         })
         .collect();
-    let day = |t: Option<UtcDateTime>| t.map(|t| local_date(t, tz));
+    let say = |r: Option<DateRange>| r.map(|r| describe_range(&r, now, tz));
     d.dates = KeyDates {
-        reservoir_low: day(d.reservoir.as_ref().and_then(|r| r.low_at)),
-        reservoir_empty: day(d.reservoir.as_ref().and_then(|r| r.empty_at)),
-        battery_eri: day(d.battery.as_ref().and_then(|b| b.eri_at)),
-        battery_eos: day(d.battery.as_ref().and_then(|b| b.eos_at)),
-        last_refill: day(d.last_refill.as_ref().map(|r| r.at)),
+        reservoir_low: say(d.reservoir.as_ref().and_then(|r| r.low)),
+        reservoir_empty: say(d.reservoir.as_ref().and_then(|r| r.empty)),
+        battery_eri: say(d.battery.as_ref().and_then(|b| b.eri)),
+        battery_eos: say(d.battery.as_ref().and_then(|b| b.eos)),
+        last_refill: d
+            .last_refill
+            .as_ref()
+            .map(|r| describe_range(&DateRange::exact(r.at), now, tz)),
     };
     Ok(d)
 }

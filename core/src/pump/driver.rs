@@ -49,6 +49,9 @@ pub struct Capabilities {
     /// The battery level (%) at which the model raises its elective replacement indicator, so
     /// the battery trend can be extrapolated to it. A property of the model, from its maker.
     pub eri_battery_percent: u8,
+    /// The longest the model runs from implant to its elective replacement indicator, in days,
+    /// when its maker states one.
+    pub service_life_days: Option<u16>,
     /// Whether it can run a flex schedule.
     pub flex_schedule: bool,
     /// Whether it can give boluses.
@@ -196,6 +199,11 @@ fn check_reservoir(
 /// The battery level at which the v1 implanted reference model raises ERI.
 pub const IMPLANTED_ERI_PERCENT: u8 = 8;
 
+/// The v1 implanted reference model's service life to ERI: its class stops infusing after at
+/// most seven years (Medtronic, "Getting a replacement – drug pumps"), 90 days after ERI, so ERI
+/// comes at the latest 7 × 365.25 − 90 days after implant.
+pub const IMPLANTED_SERVICE_LIFE_DAYS: u16 = 2_466;
+
 /// The battery level at which the v1 external reference model raises its low-battery (replace)
 /// indicator.
 pub const EXTERNAL_ERI_PERCENT: u8 = 10;
@@ -232,6 +240,7 @@ impl PumpDriver for ImplantedDriver {
     fn capabilities(&self, f: &PumpFeatures) -> Capabilities {
         Capabilities {
             eri_battery_percent: IMPLANTED_ERI_PERCENT,
+            service_life_days: Some(IMPLANTED_SERVICE_LIFE_DAYS),
             kind: PumpKind::Implanted,
             battery_replaceable: false,
             reservoir_kind: ReservoirKind::ImplantedChamber,
@@ -292,6 +301,7 @@ impl PumpDriver for ExternalDriver {
     fn capabilities(&self, f: &PumpFeatures) -> Capabilities {
         Capabilities {
             eri_battery_percent: EXTERNAL_ERI_PERCENT,
+            service_life_days: None,
             kind: PumpKind::External,
             battery_replaceable: true,
             reservoir_kind: f.reservoir_kind,

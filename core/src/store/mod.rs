@@ -35,7 +35,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "migrations/0008_clinic_keys_leave_the_database.sql"
     )),
-    M::up(include_str!("migrations/0009_refill_residual_check.sql")),
+    M::up(include_str!(
+        "migrations/0009_refill_check_and_battery_load.sql"
+    )),
 ];
 
 /// The schema version this build writes and understands.

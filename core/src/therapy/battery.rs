@@ -1,13 +1,24 @@
 //! Battery: when the elective replacement indicator (ERI) and end of service (EOS) will come.
 //!
-//! A least-squares line through the battery level history (one point a day, since the battery
-//! was new), extrapolated to the model's ERI level, with a range from the fit's own scatter: not
-//! a line through two points, and it says how sure it is. Once the pump shows ERI, the forecast
-//! becomes a countdown to EOS over the model's ERI-to-EOS period.
+//! **Implanted pumps** (the battery is never changed): the cell drains with time and with the
+//! volume the motor pumps, so the forecast runs on a *load clock*, days plus
+//! [`BatteryTuning::days_per_ml`] for each millilitre programmed, not on the calendar. The
+//! battery reading follows the class's gauge curve ([`BatteryTuning::gauge`]: a quick first drop,
+//! a flat middle, a faster fall near the end) against the share of the cell's load used; the
+//! forecast finds the load this pump's cell can take (a least-squares fit of its readings to the
+//! curve), runs the load clock on at the programmed dose ahead (growing as doses have grown), and
+//! gives ERI with an 80 % range that widens with the time left and with how badly the readings fit.
+//! A pump of the class lasts at most its service life; ERI never comes after it.
+//!
+//! **Replaceable batteries** (external pumps): a straight line through the readings to the
+//! model's ERI level, with its own scatter.
+//!
+//! Once the pump shows ERI, the forecast becomes a countdown to EOS.
 
-use std::time::Duration;
+use chrono::Duration;
 
-use crate::model::{BatteryIndicator, UtcDateTime};
+use super::forecast::{DateRange, Z_80};
+use crate::model::{BatteryIndicator, UtcDateTime, Volume};
 
 /// What a pump model's battery does, from its driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,9 +27,11 @@ pub struct BatteryModel {
     /// The battery level at which the pump raises ERI.
     pub eri_percent: u8,
     /// How long the pump keeps infusing after ERI (e.g. 90 days), if the model states it.
-    pub eri_to_eos: Option<Duration>,
+    pub eri_to_eos: Option<std::time::Duration>,
     /// Whether the battery is changed (external) rather than the pump replaced (implanted).
     pub replaceable: bool,
+    /// The longest the model runs from implant to ERI, if its maker states one.
+    pub service_life: Option<std::time::Duration>,
 }
 
 /// One point of the battery history (the last reading of a day).
@@ -29,20 +42,8 @@ pub struct BatteryPoint {
     pub at: UtcDateTime,
     /// Level, 0–100 %.
     pub percent: u8,
-}
-
-/// How sure a battery forecast is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum ForecastConfidence {
-    /// Not enough history (or no discharge seen yet): no date is given.
-    Insufficient,
-    /// The range is wider than three months either way.
-    Low,
-    /// The range is within three months either way.
-    Medium,
-    /// The range is within a month either way.
-    High,
+    /// The volume programmed per day at that reading (0 when stopped), if known.
+    pub daily_volume: Option<Volume>,
 }
 
 /// What to tell the patient about the battery.
@@ -56,252 +57,507 @@ pub struct BatteryForecast {
     /// Whether the battery itself is changed (external pump): "replace battery" rather than
     /// "plan pump replacement".
     pub replaceable: bool,
-    /// Expected ERI (for a replaceable battery: when to change it), if forecast.
-    pub eri_at: Option<UtcDateTime>,
-    /// Earliest likely ERI.
-    pub eri_earliest: Option<UtcDateTime>,
-    /// Latest likely ERI.
-    pub eri_latest: Option<UtcDateTime>,
-    /// Expected EOS (infusion stops), if forecast.
-    pub eos_at: Option<UtcDateTime>,
+    /// ERI (for a replaceable battery: when to change it): forecast, or the day it was seen.
+    /// `None` while there is not enough history.
+    pub eri: Option<DateRange>,
+    /// EOS (infusion stops), when the model states how long after ERI.
+    pub eos: Option<DateRange>,
     /// When ERI was first seen, once it has been.
     pub eri_seen_at: Option<UtcDateTime>,
     /// Whole days left until EOS, once ERI has been seen (0 on the day itself; negative after).
     pub days_to_eos: Option<i64>,
-    /// How sure the ERI date is.
-    pub confidence: ForecastConfidence,
 }
 
-/// The fewest days of history a trend is drawn from.
-pub const MIN_HISTORY_DAYS: f64 = 14.0;
+/// What the implanted battery forecast knows about a pump class, tuned on simulated patients the
+/// backtests do not score (`thecal forecast tune`; docs/decisions/0005-forecasts.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatteryTuning {
+    /// Days of baseline drain that pumping one millilitre costs.
+    pub days_per_ml: f64,
+    /// The reading (%) at each twentieth of the load to ERI used: 0 %, 5 %, …, 100 %.
+    pub gauge: [f64; 21],
+    /// How fast doses grow, per year, before this patient's own history says (log scale).
+    pub growth_per_year: f64,
+    /// How many years of the patient's own dose history weigh as much as that prior.
+    pub growth_weight_years: f64,
+    /// The median of log(true time left / forecast time left), corrected for.
+    pub bias: f64,
+    /// The spread of log(true / forecast time left) at any horizon (standard deviation).
+    pub sd_base: f64,
+    /// Its growth with the horizon: variance `sd_per_year²` per year ahead.
+    pub sd_per_year: f64,
+    /// The fewest days of history a forecast is made from.
+    pub min_history_days: f64,
+}
 
-/// Forecasts from the daily history since the battery was new (`points`, any order), the state
-/// now, and when ERI was first seen (if it has been).
+/// The implanted reference class (tuned: see [`BatteryTuning`]).
+pub const IMPLANTED_BATTERY: BatteryTuning = BatteryTuning {
+    days_per_ml: 1.5,
+    gauge: [
+        100.0, 95.4, 90.8, 86.2, 81.6, 77.0, 72.4, 67.8, 63.2, 58.6, 54.0, 49.4, 44.8, 40.2, 35.6,
+        31.0, 26.4, 21.8, 17.2, 12.6, 8.0,
+    ],
+    growth_per_year: 0.10,
+    growth_weight_years: 2.0,
+    bias: 0.0,
+    sd_base: 0.05,
+    sd_per_year: 0.10,
+    min_history_days: 30.0,
+};
+
+/// What the battery forecast is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct BatteryInputs<'a> {
+    /// The daily history since the battery was new (or since pairing), any order.
+    pub points: &'a [BatteryPoint],
+    /// Level now.
+    pub percent: u8,
+    /// Indicator now.
+    pub indicator: BatteryIndicator,
+    /// When ERI was first seen, if it has been.
+    pub eri_seen_at: Option<UtcDateTime>,
+    /// When the pump was implanted, if known (for the service life).
+    pub implanted_at: Option<UtcDateTime>,
+    /// Now.
+    pub now: UtcDateTime,
+}
+
+/// Forecasts ERI and EOS.
 #[must_use]
 pub fn forecast_battery(
-    points: &[BatteryPoint],
-    percent: u8,
-    indicator: BatteryIndicator,
-    eri_seen_at: Option<UtcDateTime>,
+    inputs: &BatteryInputs<'_>,
     model: BatteryModel,
-    now: UtcDateTime,
+    tuning: &BatteryTuning,
 ) -> BatteryForecast {
     let mut f = BatteryForecast {
-        percent,
-        indicator,
+        percent: inputs.percent,
+        indicator: inputs.indicator,
         replaceable: model.replaceable,
-        eri_at: None,
-        eri_earliest: None,
-        eri_latest: None,
-        eos_at: None,
-        eri_seen_at,
+        eri: None,
+        eos: None,
+        eri_seen_at: inputs.eri_seen_at,
         days_to_eos: None,
-        confidence: ForecastConfidence::Insufficient,
     };
-    let to_eos = model
-        .eri_to_eos
-        .and_then(|d| chrono::Duration::from_std(d).ok());
-    if let Some(seen) = eri_seen_at.filter(|_| indicator != BatteryIndicator::Normal) {
-        f.eri_at = Some(seen);
-        f.eri_earliest = Some(seen);
-        f.eri_latest = Some(seen);
-        f.confidence = ForecastConfidence::High;
+    let to_eos = model.eri_to_eos.and_then(|d| Duration::from_std(d).ok());
+    if let Some(seen) = inputs
+        .eri_seen_at
+        .filter(|_| inputs.indicator != BatteryIndicator::Normal)
+    {
+        f.eri = Some(DateRange::exact(seen));
         if let Some(to_eos) = to_eos {
             let eos = seen + to_eos;
-            f.eos_at = Some(eos);
-            f.days_to_eos = Some((eos - now).num_days());
+            f.eos = Some(DateRange::exact(eos));
+            f.days_to_eos = Some((eos - inputs.now).num_days());
         }
         return f;
     }
-    let Some(fit) = Fit::of(points) else { return f };
-    if fit.span_days < MIN_HISTORY_DAYS || fit.slope >= 0.0 {
+    let mut points = inputs.points.to_vec();
+    points.sort_by_key(|p| p.at);
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return f;
+    };
+    if days_between(first.at, last.at) < tuning.min_history_days || points.len() < 3 {
         return f;
     }
-    let x = (f64::from(model.eri_percent) - fit.intercept) / fit.slope;
-    // Standard error of the crossing (delta method), and a ±2σ range.
-    let se = (fit.residual_sd / fit.slope.abs())
-        * (1.0 / fit.n + (x - fit.mean_x).powi(2) / fit.sxx).sqrt();
-    let half = 2.0 * se;
-    let day =
-        |d: f64| fit.origin + chrono::Duration::seconds((d * 86_400.0).clamp(-1e11, 1e11) as i64);
-    f.eri_at = Some(day(x));
-    f.eri_earliest = Some(day(x - half));
-    f.eri_latest = Some(day(x + half));
-    f.eos_at = to_eos.map(|d| day(x) + d);
-    f.confidence = if half <= 30.0 {
-        ForecastConfidence::High
-    } else if half <= 91.0 {
-        ForecastConfidence::Medium
+    let eri = if model.replaceable {
+        linear_eri(&points, model.eri_percent, inputs.now)
     } else {
-        ForecastConfidence::Low
+        let cap = inputs
+            .implanted_at
+            .zip(model.service_life.and_then(|d| Duration::from_std(d).ok()))
+            .map(|(at, life)| at + life);
+        load_clock_eri(&points, inputs.now, tuning, cap)
     };
+    f.eri = eri;
+    if let (Some(eri), Some(to_eos)) = (eri, to_eos) {
+        f.eos = Some(eri.shifted(to_eos));
+    }
     f
 }
 
-/// A least-squares line: percent = intercept + slope × days since `origin`.
-struct Fit {
-    origin: UtcDateTime,
-    n: f64,
-    slope: f64,
-    intercept: f64,
-    mean_x: f64,
-    sxx: f64,
-    residual_sd: f64,
-    span_days: f64,
+fn days_between(a: UtcDateTime, b: UtcDateTime) -> f64 {
+    (b - a).num_milliseconds() as f64 / 86_400_000.0
 }
 
-impl Fit {
-    fn of(points: &[BatteryPoint]) -> Option<Self> {
-        let origin = points.iter().map(|p| p.at).min()?;
-        let xy: Vec<(f64, f64)> = points
-            .iter()
-            .map(|p| {
-                (
-                    (p.at - origin).num_seconds() as f64 / 86_400.0,
-                    f64::from(p.percent),
-                )
-            })
-            .collect();
-        let n = xy.len() as f64;
-        if n < 3.0 {
-            return None;
+fn at_days(origin: UtcDateTime, days: f64) -> UtcDateTime {
+    origin + Duration::milliseconds((days.clamp(-36_500.0, 36_500.0) * 86_400_000.0) as i64)
+}
+
+/// The class's gauge curve: the reading at share `s` of the load to ERI (linear between the
+/// tabulated twentieths, continued with the last slope past either end).
+fn gauge(t: &BatteryTuning, s: f64) -> f64 {
+    let x = s * 20.0;
+    let i = (x.floor() as isize).clamp(0, 19) as usize;
+    let frac = x - i as f64;
+    t.gauge[i] + (t.gauge[i + 1] - t.gauge[i]) * frac
+}
+
+/// The share of the load used at reading `percent` (the gauge curve inverted; the curve falls).
+fn gauge_inverse(t: &BatteryTuning, percent: f64) -> f64 {
+    for i in 0..20 {
+        let (hi, lo) = (t.gauge[i], t.gauge[i + 1]);
+        if percent >= lo && hi > lo {
+            return ((i as f64) + ((hi - percent) / (hi - lo)).clamp(0.0, 1.0)) / 20.0;
         }
-        let mean_x = xy.iter().map(|p| p.0).sum::<f64>() / n;
-        let mean_y = xy.iter().map(|p| p.1).sum::<f64>() / n;
-        let sxx: f64 = xy.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
-        let sxy: f64 = xy.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
-        if sxx <= 0.0 {
-            return None;
-        }
-        let slope = sxy / sxx;
-        let intercept = mean_y - slope * mean_x;
-        let sse: f64 = xy
-            .iter()
-            .map(|p| (p.1 - intercept - slope * p.0).powi(2))
-            .sum();
-        // Levels are whole percents: never claim less scatter than rounding gives.
-        let residual_sd = (sse / (n - 2.0)).sqrt().max(1.0 / 12f64.sqrt());
-        let span_days = xy.iter().map(|p| p.0).fold(0.0, f64::max);
-        Some(Self {
-            origin,
-            n,
-            slope,
-            intercept,
-            mean_x,
-            sxx,
-            residual_sd,
-            span_days,
-        })
     }
+    1.0
+}
+
+/// The load clock of each point (days since the first, plus `days_per_ml` per programmed mL),
+/// and at `now`.
+fn load_clock(points: &[BatteryPoint], now: UtcDateTime, k: f64) -> (Vec<f64>, f64, f64) {
+    let mut loads = Vec::with_capacity(points.len());
+    let mut load = 0.0;
+    let mut flow = 0.0;
+    let mut prev = points[0].at;
+    for p in points {
+        load += days_between(prev, p.at) * (1.0 + k * flow);
+        loads.push(load);
+        if let Some(v) = p.daily_volume {
+            flow = v.milliliters();
+        }
+        prev = p.at;
+    }
+    let now_load = load + days_between(prev, now).max(0.0) * (1.0 + k * flow);
+    (loads, now_load, flow)
+}
+
+/// ERI of an implanted pump by the load clock (see the module's notes).
+fn load_clock_eri(
+    points: &[BatteryPoint],
+    now: UtcDateTime,
+    t: &BatteryTuning,
+    cap: Option<UtcDateTime>,
+) -> Option<DateRange> {
+    // Thin long histories: a few hundred points carry all the shape there is.
+    let step = points.len().div_ceil(400).max(1);
+    let (loads, now_load, flow) = load_clock(points, now, t.days_per_ml);
+    let sample: Vec<(f64, f64)> = loads
+        .iter()
+        .zip(points)
+        .step_by(step)
+        .chain(std::iter::once((loads.last()?, points.last()?)))
+        .map(|(l, p)| (*l, f64::from(p.percent)))
+        .collect();
+    // Seen new: the load starts at 0. Else the first reading says how much was used before.
+    let first_share = if points[0].percent >= 99 {
+        None
+    } else {
+        Some(gauge_inverse(t, f64::from(points[0].percent)))
+    };
+    let offset = |lambda: f64| first_share.map_or(0.0, |s| s * lambda);
+    let sse = |ln_lambda: f64| {
+        let lambda = ln_lambda.exp();
+        let off = offset(lambda);
+        sample
+            .iter()
+            .map(|(l, r)| (r - gauge(t, (off + l) / lambda)).powi(2))
+            .sum::<f64>()
+    };
+    let lo = (now_load.max(1.0) * 1.001).ln();
+    let hi = (now_load.max(1.0) * 200.0).ln().max(lo + 1.0);
+    let grid = 240;
+    let (mut best, mut best_x) = (f64::INFINITY, lo);
+    for i in 0..=grid {
+        let x = lo + (hi - lo) * f64::from(i) / f64::from(grid);
+        let e = sse(x);
+        if e < best {
+            (best, best_x) = (e, x);
+        }
+    }
+    let h = (hi - lo) / f64::from(grid);
+    let (mut a, mut b) = ((best_x - h).max(lo), (best_x + h).min(hi));
+    for _ in 0..40 {
+        let (m1, m2) = (a + (b - a) * 0.382, a + (b - a) * 0.618);
+        if sse(m1) < sse(m2) {
+            b = m2;
+        } else {
+            a = m1;
+        }
+    }
+    let x = (a + b) / 2.0;
+    let lambda = x.exp();
+    let n = sample.len() as f64;
+    // The fit's own uncertainty in ln Λ, from the curvature of the squared error; whole-percent
+    // readings never scatter less than rounding does.
+    let sigma2 = (sse(x) / (n - 1.0).max(1.0)).max(1.0 / 12.0);
+    let d = 1e-3;
+    let curvature = (sse(x + d) - 2.0 * sse(x) + sse(x - d)) / (d * d);
+    let var_ln_lambda = if curvature > 0.0 {
+        2.0 * sigma2 / curvature
+    } else {
+        1.0
+    };
+    let remaining = lambda - offset(lambda) - now_load;
+    let growth = dose_growth(points, now, t);
+    let days_left = days_for_load(remaining.max(0.0), flow, t.days_per_ml, growth);
+    let central = days_left * t.bias.exp();
+    let fit_rel = if remaining > 0.0 {
+        var_ln_lambda.sqrt() * lambda / remaining
+    } else {
+        0.0
+    };
+    let sd = (fit_rel.powi(2) + t.sd_base.powi(2) + t.sd_per_year.powi(2) * central / 365.25)
+        .sqrt()
+        .min(3.0);
+    let spread = (Z_80 * sd).exp();
+    let mut expected = at_days(now, central);
+    let mut earliest = at_days(now, central / spread);
+    let mut latest = at_days(now, central * spread);
+    if let Some(cap) = cap {
+        expected = expected.min(cap);
+        earliest = earliest.min(cap);
+        latest = latest.min(cap);
+    }
+    Some(DateRange::new(now, expected, earliest, latest))
+}
+
+/// How fast this patient's dose grows per year (log scale): the class's prior, moved towards
+/// the patient's own history of the last two years by how long it is.
+fn dose_growth(points: &[BatteryPoint], now: UtcDateTime, t: &BatteryTuning) -> f64 {
+    let recent: Vec<(UtcDateTime, f64)> = points
+        .iter()
+        .filter(|p| days_between(p.at, now) <= 730.0)
+        .filter_map(|p| p.daily_volume.map(|v| (p.at, v.milliliters())))
+        .filter(|(_, q)| *q > 0.0)
+        .collect();
+    let (Some(&(t0, q0)), Some(&(t1, q1))) = (recent.first(), recent.last()) else {
+        return t.growth_per_year;
+    };
+    let years = days_between(t0, t1) / 365.25;
+    if years < 0.25 {
+        return t.growth_per_year;
+    }
+    let own = (q1 / q0).ln() / years;
+    (t.growth_per_year * t.growth_weight_years + own * years) / (t.growth_weight_years + years)
+}
+
+/// Days until the load clock has run `load` more, at `flow` mL/day now growing by `growth` a
+/// year (log scale).
+fn days_for_load(load: f64, flow: f64, k: f64, growth: f64) -> f64 {
+    let run = |days: f64| {
+        let pumped = if growth.abs() < 1e-9 {
+            flow * days
+        } else {
+            flow * 365.25 / growth * ((growth * days / 365.25).exp() - 1.0)
+        };
+        days + k * pumped
+    };
+    let (mut a, mut b) = (0.0, 36_500.0);
+    if run(b) < load {
+        return b;
+    }
+    for _ in 0..60 {
+        let m = (a + b) / 2.0;
+        if run(m) < load {
+            a = m;
+        } else {
+            b = m;
+        }
+    }
+    (a + b) / 2.0
+}
+
+/// ERI of a replaceable battery: a least-squares line to the model's ERI level.
+fn linear_eri(points: &[BatteryPoint], eri_percent: u8, now: UtcDateTime) -> Option<DateRange> {
+    let origin = points.first()?.at;
+    let xy: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| (days_between(origin, p.at), f64::from(p.percent)))
+        .collect();
+    let n = xy.len() as f64;
+    let mean_x = xy.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = xy.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = xy.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = xy.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    if slope >= 0.0 {
+        return None;
+    }
+    let intercept = mean_y - slope * mean_x;
+    let sse: f64 = xy
+        .iter()
+        .map(|p| (p.1 - intercept - slope * p.0).powi(2))
+        .sum();
+    let residual_sd = (sse / (n - 2.0).max(1.0)).sqrt().max(1.0 / 12f64.sqrt());
+    let x = (f64::from(eri_percent) - intercept) / slope;
+    let se = (residual_sd / slope.abs()) * (1.0 / n + (x - mean_x).powi(2) / sxx).sqrt();
+    let half = Z_80 * se;
+    Some(DateRange::new(
+        now,
+        at_days(origin, x),
+        at_days(origin, x - half),
+        at_days(origin, x + half),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::therapy::ForecastConfidence;
     use chrono::TimeZone;
 
     fn t0() -> UtcDateTime {
         chrono::Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap()
     }
 
-    fn model() -> BatteryModel {
+    fn implanted() -> BatteryModel {
         BatteryModel {
             eri_percent: 8,
-            eri_to_eos: Some(Duration::from_secs(90 * 86_400)),
+            eri_to_eos: Some(std::time::Duration::from_secs(90 * 86_400)),
             replaceable: false,
+            service_life: None,
         }
     }
 
-    /// A straight discharge from 100 % to `eri` % over `life` days, sampled daily for `days`.
-    fn line(days: i64, life: f64) -> Vec<BatteryPoint> {
+    /// Readings of a cell that follows the class's curve exactly, with a load of `lambda` to
+    /// ERI, at `flow` mL/day, daily for `days`.
+    fn on_the_curve(days: i64, lambda: f64, flow: f64) -> Vec<BatteryPoint> {
+        let t = IMPLANTED_BATTERY;
         (0..days)
-            .map(|d| BatteryPoint {
-                at: t0() + chrono::Duration::days(d),
-                percent: (100.0 - 92.0 * d as f64 / life).round() as u8,
+            .map(|d| {
+                let load = d as f64 * (1.0 + t.days_per_ml * flow);
+                BatteryPoint {
+                    at: t0() + Duration::days(d),
+                    percent: gauge(&t, load / lambda).round() as u8,
+                    daily_volume: Some(Volume::from_microliters((flow * 1000.0) as u32)),
+                }
             })
             .collect()
     }
 
-    #[test]
-    fn a_long_straight_history_gives_a_tight_eri_and_eos() {
-        let pts = line(900, 1200.0);
-        let f = forecast_battery(
-            &pts,
-            pts[899].percent,
-            BatteryIndicator::Normal,
-            None,
-            model(),
-            pts[899].at,
-        );
-        let eri = f.eri_at.unwrap();
-        let expected = t0() + chrono::Duration::days(1200);
-        assert!(
-            (eri - expected).num_days().abs() <= 2,
-            "{eri} vs {expected}"
-        );
-        assert_eq!(f.eos_at, Some(eri + chrono::Duration::days(90)));
-        assert_eq!(f.confidence, ForecastConfidence::High);
-        assert!(f.eri_earliest.unwrap() <= eri && eri <= f.eri_latest.unwrap());
-    }
-
-    #[test]
-    fn too_little_history_or_no_discharge_gives_no_date() {
-        let pts = line(10, 1200.0);
-        let f = forecast_battery(&pts, 99, BatteryIndicator::Normal, None, model(), t0());
-        assert_eq!(
-            (f.eri_at, f.confidence),
-            (None, ForecastConfidence::Insufficient)
-        );
-        let flat: Vec<_> = (0..60)
-            .map(|d| BatteryPoint {
-                at: t0() + chrono::Duration::days(d),
-                percent: 100,
-            })
-            .collect();
-        let f = forecast_battery(&flat, 100, BatteryIndicator::Normal, None, model(), t0());
-        assert_eq!(f.eri_at, None);
-    }
-
-    #[test]
-    fn scatter_widens_the_range_and_lowers_confidence() {
-        let mut pts = line(120, 1200.0);
-        for (i, p) in pts.iter_mut().enumerate() {
-            p.percent = p
-                .percent
-                .saturating_add(if i % 2 == 0 { 4 } else { 0 })
-                .min(100);
+    fn inputs(points: &[BatteryPoint], now: UtcDateTime) -> BatteryInputs<'_> {
+        BatteryInputs {
+            points,
+            percent: points.last().map_or(100, |p| p.percent),
+            indicator: BatteryIndicator::Normal,
+            eri_seen_at: None,
+            implanted_at: Some(t0()),
+            now,
         }
-        let f = forecast_battery(
-            &pts,
-            90,
-            BatteryIndicator::Normal,
-            None,
-            model(),
-            pts[119].at,
-        );
+    }
+
+    fn flat() -> BatteryTuning {
+        BatteryTuning {
+            growth_per_year: 0.0,
+            growth_weight_years: 1e9,
+            ..IMPLANTED_BATTERY
+        }
+    }
+
+    #[test]
+    fn the_load_clock_finds_the_cell_and_runs_on_at_the_dose() {
+        // 0.5 mL/day: the load clock runs 1.75 days a day; a cell of 3,500 load-days reaches ERI
+        // after 2,000 days.
+        let pts = on_the_curve(1_200, 3_500.0, 0.5);
+        let now = pts.last().unwrap().at;
+        let f = forecast_battery(&inputs(&pts, now), implanted(), &flat());
+        let eri = f.eri.unwrap();
+        let truth = t0() + Duration::days(2_000);
         assert!(
-            f.confidence < ForecastConfidence::High,
-            "{:?}",
-            f.confidence
+            (eri.expected - truth).num_days().abs() <= 20,
+            "{}",
+            eri.expected
         );
-        let width = f.eri_latest.unwrap() - f.eri_earliest.unwrap();
-        assert!(width > chrono::Duration::days(60), "{width}");
+        assert!(eri.contains(truth));
+        assert_eq!(f.eos.unwrap().expected, eri.expected + Duration::days(90));
+    }
+
+    #[test]
+    fn a_higher_dose_ahead_brings_eri_forward() {
+        let pts = on_the_curve(900, 3_500.0, 0.3);
+        let now = pts.last().unwrap().at;
+        let base = forecast_battery(&inputs(&pts, now), implanted(), &flat())
+            .eri
+            .unwrap();
+        // The same history, but the dose doubled yesterday.
+        let mut doubled = pts.clone();
+        doubled.last_mut().unwrap().daily_volume = Some(Volume::from_microliters(600));
+        let up = forecast_battery(&inputs(&doubled, now), implanted(), &flat())
+            .eri
+            .unwrap();
+        assert!(up.expected < base.expected - Duration::days(60));
+    }
+
+    #[test]
+    fn the_range_widens_with_the_time_left_and_never_passes_the_service_life() {
+        let pts = on_the_curve(2_000, 6_000.0, 0.3);
+        let early = forecast_battery(&inputs(&pts[..400], pts[399].at), implanted(), &flat())
+            .eri
+            .unwrap();
+        let late = forecast_battery(&inputs(&pts, pts[1_999].at), implanted(), &flat())
+            .eri
+            .unwrap();
+        assert!(early.latest - early.earliest > (late.latest - late.earliest) * 2);
+        let capped = BatteryModel {
+            service_life: Some(std::time::Duration::from_secs(2_466 * 86_400)),
+            ..implanted()
+        };
+        let f = forecast_battery(&inputs(&pts, pts[1_999].at), capped, &flat());
+        let cap = t0() + Duration::days(2_466);
+        assert!(f.eri.unwrap().latest <= cap);
+    }
+
+    #[test]
+    fn too_little_history_gives_no_date() {
+        let pts = on_the_curve(10, 3_500.0, 0.5);
+        let f = forecast_battery(&inputs(&pts, pts[9].at), implanted(), &flat());
+        assert_eq!(f.eri, None);
     }
 
     #[test]
     fn after_eri_a_countdown_to_eos() {
-        let seen = t0() + chrono::Duration::days(1000);
-        let now = seen + chrono::Duration::days(30);
+        let seen = t0() + Duration::days(1000);
+        let now = seen + Duration::days(30);
         let f = forecast_battery(
-            &[],
-            7,
-            BatteryIndicator::ElectiveReplacement,
-            Some(seen),
-            model(),
-            now,
+            &BatteryInputs {
+                points: &[],
+                percent: 7,
+                indicator: BatteryIndicator::ElectiveReplacement,
+                eri_seen_at: Some(seen),
+                implanted_at: None,
+                now,
+            },
+            implanted(),
+            &IMPLANTED_BATTERY,
         );
-        assert_eq!(f.eos_at, Some(seen + chrono::Duration::days(90)));
+        assert_eq!(f.eos.unwrap().expected, seen + Duration::days(90));
         assert_eq!(f.days_to_eos, Some(60));
-        assert_eq!(f.eri_at, Some(seen));
+        assert_eq!(f.eri.unwrap().expected, seen);
+    }
+
+    #[test]
+    fn a_replaceable_battery_follows_its_line() {
+        let pts: Vec<BatteryPoint> = (0..(24 * 8))
+            .map(|h| BatteryPoint {
+                at: t0() + Duration::hours(h),
+                percent: (100.0 - 92.0 * h as f64 / (24.0 * 10.0)).round() as u8,
+                daily_volume: None,
+            })
+            .collect();
+        let model = BatteryModel {
+            eri_percent: 8,
+            eri_to_eos: None,
+            replaceable: true,
+            service_life: None,
+        };
+        let tuning = BatteryTuning {
+            min_history_days: 1.0,
+            ..IMPLANTED_BATTERY
+        };
+        let now = pts.last().unwrap().at;
+        let f = forecast_battery(&inputs(&pts, now), model, &tuning);
+        let eri = f.eri.unwrap();
+        assert!(
+            (eri.expected - (t0() + Duration::days(10)))
+                .num_hours()
+                .abs()
+                <= 3
+        );
+        assert_eq!(eri.confidence, ForecastConfidence::High);
+        assert_eq!(f.eos, None);
     }
 }

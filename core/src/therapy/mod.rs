@@ -8,6 +8,7 @@
 mod battery;
 pub mod db;
 mod error;
+mod forecast;
 mod records;
 mod reservoir;
 mod residual;
@@ -17,14 +18,20 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use battery::{
-    BatteryForecast, BatteryModel, BatteryPoint, ForecastConfidence, MIN_HISTORY_DAYS,
+    BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning, IMPLANTED_BATTERY,
     forecast_battery,
 };
 pub use error::Error;
+pub use forecast::{
+    DatePrecision, DateRange, FORECAST_LEVEL_PERCENT, ForecastConfidence, Z_80, describe_range,
+};
 pub use records::{
     AlarmRecord, PumpSettings, RefillEntry, RefillPlace, RefillRecord, RefillSource,
 };
-pub use reservoir::{ForecastBasis, ReservoirForecast, forecast_reservoir};
+pub use reservoir::{
+    DeliveryPrior, EXTERNAL_DELIVERY, ForecastBasis, IMPLANTED_DELIVERY, ReservoirForecast,
+    ReservoirInputs, forecast_reservoir, learned_delivery,
+};
 pub use residual::{FLOW_ACCURACY, MIN_FLAGGED_DIFFERENCE, ResidualCheck, ResidualFinding};
 
 use crate::model::{BatteryIndicator, DeviceInfo, StatusReading, UtcDateTime, Volume};
@@ -47,10 +54,29 @@ pub fn current_forecasts(
         Some(refill) => db::first_reading_since(conn, serial, refill.at)?,
         None => None,
     };
-    let low = settings
-        .low_reservoir_threshold
-        .unwrap_or(Volume::from_microliters(0));
-    let reservoir = forecast_reservoir(latest, since_refill.as_ref(), low);
+    let prior = if pump.kind.battery_replaceable() {
+        &EXTERNAL_DELIVERY
+    } else {
+        &IMPLANTED_DELIVERY
+    };
+    let log = db::refill_log(
+        conn,
+        serial,
+        u32::try_from(prior.refills_used * 2).unwrap_or(16),
+    )?;
+    let checks: Vec<ResidualCheck> = log.iter().filter_map(|r| r.residual_check).collect();
+    let reservoir = forecast_reservoir(
+        &ReservoirInputs {
+            latest,
+            since_refill: since_refill.as_ref(),
+            last_fill: last_refill.map(|r| r.volume_after),
+            checks: &checks,
+            low_threshold: settings
+                .low_reservoir_threshold
+                .unwrap_or(Volume::from_microliters(0)),
+        },
+        prior,
+    );
     let since = if pump.kind.battery_replaceable() {
         db::last_battery_replaced(conn, serial)?
     } else {
@@ -64,19 +90,31 @@ pub fn current_forecasts(
             .eri_to_eos_days
             .map(|d| Duration::from_secs(u64::from(d) * 86_400)),
         replaceable: pump.kind.battery_replaceable(),
+        service_life: settings
+            .service_life_days
+            .map(|d| Duration::from_secs(u64::from(d) * 86_400)),
     };
     let points = if settings.eri_battery_percent.is_some() {
         db::battery_history(conn, serial, since)?
     } else {
         Vec::new()
     };
+    // A history that starts with a new battery starts at the implant.
+    let implanted_at = points
+        .first()
+        .filter(|p| p.percent >= 99 && !model.replaceable)
+        .map(|p| p.at);
     let battery = forecast_battery(
-        &points,
-        latest.battery.percent,
-        latest.battery.indicator,
-        eri_seen,
+        &BatteryInputs {
+            points: &points,
+            percent: latest.battery.percent,
+            indicator: latest.battery.indicator,
+            eri_seen_at: eri_seen,
+            implanted_at,
+            now,
+        },
         model,
-        now,
+        &IMPLANTED_BATTERY,
     );
     Ok((reservoir, battery))
 }

@@ -119,6 +119,8 @@ pub struct PumpSettings {
     pub eri_to_eos_days: Option<u16>,
     /// The battery level at which the pump raises ERI.
     pub eri_battery_percent: Option<u8>,
+    /// The longest the model runs from implant to ERI, in days.
+    pub service_life_days: Option<u16>,
 }
 
 impl PumpSettings {
@@ -129,6 +131,7 @@ impl PumpSettings {
             low_reservoir_threshold: Some(caps.low_reservoir_threshold),
             eri_to_eos_days: caps.eri_to_eos_days,
             eri_battery_percent: Some(caps.eri_battery_percent),
+            service_life_days: caps.service_life_days,
         }
     }
 }

@@ -11,8 +11,8 @@ use thecal_core::dashboard::*;
 use thecal_core::link::{Freshness, LinkState};
 use thecal_core::model::{UtcDateTime, local_date};
 use thecal_core::store::Store;
-use thecal_core::therapy::ForecastConfidence;
 use thecal_core::therapy::db::insert_event;
+use thecal_core::therapy::{DateRange, describe_range};
 use thecal_sim::{SimConfig, SimPump};
 
 fn start() -> UtcDateTime {
@@ -76,20 +76,20 @@ fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disc
     assert_eq!(d.freshness, Freshness::Updating);
     let r = d.reservoir.expect("a reservoir forecast");
     assert_eq!(r.volume, sim.status_reading().reservoir_volume);
-    assert!(r.empty_at.is_some());
+    let empty = r.empty.expect("an empty date");
+    assert!(empty.earliest <= empty.expected && empty.expected <= empty.latest);
     let b = d.battery.expect("a battery forecast");
-    assert!(
-        b.confidence >= ForecastConfidence::Medium,
-        "{:?}",
-        b.confidence
-    );
-    assert!(b.eri_at.unwrap() > now && b.eos_at.unwrap() > b.eri_at.unwrap());
+    let eri = b.eri.expect("an ERI forecast after 400 days");
+    assert!(eri.expected > now && b.eos.unwrap().expected > eri.expected);
+    assert_eq!(eri.level_percent, 80);
     assert!(d.last_refill.is_some(), "a year of therapy has refills");
     assert_eq!(
         d.dates.last_refill,
-        d.last_refill
-            .as_ref()
-            .map(|r| local_date(r.at, chrono_tz::Europe::Paris))
+        d.last_refill.as_ref().map(|r| describe_range(
+            &DateRange::exact(r.at),
+            now,
+            chrono_tz::Europe::Paris
+        ))
     );
     let occlusion = d
         .alarms
@@ -138,19 +138,19 @@ fn the_dashboards_key_dates_follow_the_configured_zone() {
     }
     let p = block_on(paris.dashboard()).unwrap();
     let a = block_on(auckland.dashboard()).unwrap();
-    let low = p.reservoir.as_ref().unwrap().low_at.unwrap();
+    let low = p.reservoir.as_ref().unwrap().low.unwrap();
     assert_eq!(
         p.dates.reservoir_low,
-        Some(local_date(low, chrono_tz::Europe::Paris))
+        Some(describe_range(&low, now, chrono_tz::Europe::Paris))
     );
     assert_eq!(
         a.dates.reservoir_low,
-        Some(local_date(low, chrono_tz::Pacific::Auckland))
+        Some(describe_range(&low, now, chrono_tz::Pacific::Auckland))
     );
     assert_eq!(
-        p.reservoir.unwrap().low_at,
-        a.reservoir.unwrap().low_at,
-        "the same moment in UTC"
+        p.reservoir.unwrap().low,
+        a.reservoir.unwrap().low,
+        "the same moments in UTC"
     );
 }
 

@@ -9,7 +9,6 @@ mod card;
 mod dashboard;
 mod diary;
 mod fixtures;
-mod forecasts;
 mod link;
 mod recovery;
 

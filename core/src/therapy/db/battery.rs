@@ -3,7 +3,9 @@
 
 use rusqlite::{Connection, Transaction, params};
 
-use crate::model::{BatteryIndicator, StatusReading, UtcDateTime, from_millis, to_millis};
+use crate::model::{
+    BatteryIndicator, InfusionMode, StatusReading, UtcDateTime, Volume, from_millis, to_millis,
+};
 use crate::store::StoreError;
 use crate::therapy::BatteryPoint;
 
@@ -17,13 +19,33 @@ pub(super) fn note_battery(
 ) -> Result<(), StoreError> {
     let at = to_millis(reading.taken_at);
     tx.prepare_cached(
-        "INSERT INTO battery_daily (pump_id, day, at_ms, percent, indicator) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO battery_daily (pump_id, day, at_ms, percent, indicator, daily_volume_ul)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (pump_id, day) DO UPDATE SET at_ms = excluded.at_ms, percent = excluded.percent,
-             indicator = excluded.indicator
+             indicator = excluded.indicator, daily_volume_ul = excluded.daily_volume_ul
          WHERE excluded.at_ms >= battery_daily.at_ms",
     )?
-    .execute(params![pump_id, at.div_euclid(DAY_MS), at, reading.battery.percent, reading.battery.indicator.code()])?;
+    .execute(params![
+        pump_id,
+        at.div_euclid(DAY_MS),
+        at,
+        reading.battery.percent,
+        reading.battery.indicator.code(),
+        programmed_per_day(reading).microliters
+    ])?;
     Ok(())
+}
+
+/// The volume programmed per day at `reading` (0 when the pump is stopped or the concentration
+/// unknown).
+fn programmed_per_day(reading: &StatusReading) -> Volume {
+    if reading.mode == InfusionMode::Stopped {
+        return Volume::from_microliters(0);
+    }
+    reading
+        .concentration
+        .volume_for(reading.daily_dose)
+        .unwrap_or(Volume::from_microliters(0))
 }
 
 /// The daily battery levels of `serial` since `since` (all when `None`), oldest first.
@@ -36,17 +58,23 @@ pub fn battery_history(
     since: Option<UtcDateTime>,
 ) -> Result<Vec<BatteryPoint>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT b.at_ms, b.percent FROM battery_daily b JOIN pumps p ON p.id = b.pump_id
+        "SELECT b.at_ms, b.percent, b.daily_volume_ul FROM battery_daily b
+         JOIN pumps p ON p.id = b.pump_id
          WHERE p.serial = ?1 AND b.at_ms >= ?2 ORDER BY b.day",
     )?;
     let rows = stmt.query_map(params![serial, since.map_or(i64::MIN, to_millis)], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, u8>(1)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, u8>(1)?,
+            r.get::<_, Option<u32>>(2)?,
+        ))
     })?;
     rows.map(|r| {
-        let (ms, percent) = r?;
+        let (ms, percent, volume) = r?;
         Ok(BatteryPoint {
             at: from_millis(ms).ok_or_else(|| StoreError::damaged("battery_daily.at"))?,
             percent,
+            daily_volume: volume.map(Volume::from_microliters),
         })
     })
     .collect()

@@ -228,13 +228,15 @@ pub fn set_pump_settings(
     settings: &PumpSettings,
 ) -> Result<(), Error> {
     let n = tx.execute(
-        "UPDATE pumps SET low_reservoir_threshold_ul = ?2, eri_to_eos_days = ?3, eri_battery_percent = ?4
+        "UPDATE pumps SET low_reservoir_threshold_ul = ?2, eri_to_eos_days = ?3, eri_battery_percent = ?4,
+                          service_life_days = ?5
          WHERE serial = ?1",
         params![
             serial,
             settings.low_reservoir_threshold.map(|v| v.microliters),
             settings.eri_to_eos_days,
-            settings.eri_battery_percent
+            settings.eri_battery_percent,
+            settings.service_life_days
         ],
     )?;
     if n == 0 {
@@ -249,13 +251,15 @@ pub fn set_pump_settings(
 /// [`Error::UnknownPump`] or a storage error.
 pub fn pump_settings(conn: &Connection, serial: &str) -> Result<PumpSettings, Error> {
     conn.prepare_cached(
-        "SELECT low_reservoir_threshold_ul, eri_to_eos_days, eri_battery_percent FROM pumps WHERE serial = ?1",
+        "SELECT low_reservoir_threshold_ul, eri_to_eos_days, eri_battery_percent, service_life_days
+         FROM pumps WHERE serial = ?1",
     )?
     .query_row([serial], |r| {
         Ok(PumpSettings {
             low_reservoir_threshold: r.get::<_, Option<u32>>(0)?.map(Volume::from_microliters),
             eri_to_eos_days: r.get(1)?,
             eri_battery_percent: r.get(2)?,
+            service_life_days: r.get(3)?,
         })
     })
     .optional()?
@@ -729,6 +733,7 @@ mod tests {
             low_reservoir_threshold: Some(Volume::from_milliliters(2)),
             eri_to_eos_days: Some(90),
             eri_battery_percent: Some(8),
+            service_life_days: Some(2_466),
         };
         store
             .write(|tx| set_pump_settings(tx, "SIM0001", &s))
