@@ -4,12 +4,12 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 import java.time.Instant
+import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertNull
-import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
@@ -32,8 +32,6 @@ import org.thecal.core.MriMark
 import org.thecal.core.MriStatus
 import org.thecal.core.MriStep
 import org.thecal.core.PumpKind
-import org.thecal.core.Thecal
-import org.thecal.core.ThecalConfig
 import org.thecal.core.VerifyStatus
 
 /** The ID card as the Android app sees it: build, sign, render (bytes), verify, MRI follow-up. */
@@ -50,10 +48,12 @@ class CardTest {
         dir.toFile().deleteRecursively()
     }
 
-    private fun withCard(block: (Card) -> Unit) =
-        Thecal.open(dir.toString(), ThecalConfig(timeZone = "Europe/Paris")).use { thecal ->
-            thecal.card().use(block)
+    /** Runs [block] with the card API of a fresh app, its keys in a [MemorySecretStore]. */
+    private fun withCard(block: suspend (Card) -> Unit) = runBlocking {
+        openThecal(dir, "Europe/Paris").use { thecal ->
+            thecal.card().use { block(it) }
         }
+    }
 
     @Test
     fun signedCardVerifiesAndATamperedOneDoesNot() = withCard { card ->
@@ -107,12 +107,12 @@ class CardTest {
 
     @Test
     fun badFieldIsNamedAndNothingIsSaved() = withCard { card ->
-        val e = assertThrows(CardException.InvalidInput::class.java) {
+        val e = expectThrows<CardException.InvalidInput> {
             card.save(sample().copy(clinic = sample().clinic.copy(phone = "call me")))
         }
         assertEquals("clinic.phone", e.field)
         assertNull(card.get())
-        assertThrows(CardException.NoCard::class.java) {
+        expectThrows<CardException.NoCard> {
             card.render(listOf(CardLanguage.ENGLISH), CardFormat.TEXT, CardLayout.CARD)
         }
     }

@@ -19,6 +19,7 @@ import org.thecal.core.LinkEvent
 import org.thecal.core.LinkListener
 import org.thecal.core.PumpKind
 import org.thecal.core.PumpLink
+import org.thecal.core.SecretStore
 import org.thecal.core.Thecal
 import org.thecal.core.ThecalConfig
 import org.thecal.sim.InProcessPump
@@ -35,8 +36,8 @@ fun PumpLink.events(): Flow<LinkEvent> = callbackFlow {
 }.buffer(Channel.UNLIMITED)
 
 /** Opens Thecal, follows the pump through the app's BLE transport, and reads the home screen. */
-suspend fun homeScreen(dataDir: String, transport: BleTransport): Dashboard {
-    val thecal = Thecal.open(dataDir, ThecalConfig(timeZone = "Europe/Paris"))
+suspend fun homeScreen(dataDir: String, keyStore: SecretStore, transport: BleTransport): Dashboard {
+    val thecal = Thecal.open(dataDir, ThecalConfig(timeZone = "Europe/Paris"), keyStore)
     thecal.link().start(transport)
     // The current state comes first, then every change: wait until a reading is known.
     thecal.link().events().first { it is LinkEvent.Reading || (it is LinkEvent.Snapshot && it.snapshot.latest != null) }
@@ -51,7 +52,7 @@ class ReadmeExampleTest {
         val dir = Files.createTempDirectory("thecal-readme")
         try {
             val pump = InProcessPump(9uL, PumpKind.IMPLANTED, Instant.parse("2026-06-01T08:00:00Z"))
-            val home = withTimeout(30_000) { homeScreen(dir.toString(), SimPumpTransport(pump)) }
+            val home = withTimeout(30_000) { homeScreen(dir.toString(), MemorySecretStore(), SimPumpTransport(pump)) }
             assertEquals(pump.serial(), home.pump?.serial)
             assertTrue(home.reservoir!!.volume.microliters > 0u)
         } finally {
