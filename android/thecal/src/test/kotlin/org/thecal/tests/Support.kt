@@ -5,6 +5,8 @@ import java.time.Instant
 import java.time.LocalDate
 import java.time.ZoneId
 import java.util.concurrent.ConcurrentHashMap
+import kotlinx.coroutines.yield
+import org.junit.Assert.assertEquals
 import org.thecal.core.CalendarDate
 import org.thecal.core.CardClinic
 import org.thecal.core.CardContact
@@ -68,6 +70,18 @@ inline fun <reified E : Throwable> expectThrows(block: () -> Unit): E {
         throw AssertionError("expected ${E::class.java.name}, got $e", e)
     }
     throw AssertionError("expected ${E::class.java.name}, nothing was thrown")
+}
+
+/**
+ * Asserts that [count] is [expected], giving the core's threads up to ten seconds to get there
+ * (yielding, never sleeping). Listeners are removed synchronously when a collector is cancelled,
+ * so this normally passes at the first look; the bound covers the one case where the removal
+ * runs on the core's thread: a collector cancelled while its `subscribe` call was completing.
+ */
+suspend fun assertCountBecomes(expected: UInt, what: String, count: () -> UInt) {
+    val deadline = System.nanoTime() + 10_000_000_000L
+    while (count() != expected && System.nanoTime() < deadline) yield()
+    assertEquals(what, expected, count())
 }
 
 /** Today in [zone], as the core's calendar date. */
