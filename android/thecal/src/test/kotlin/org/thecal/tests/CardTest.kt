@@ -4,36 +4,23 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 import java.time.Instant
+import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertNull
-import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
 import org.thecal.core.Card
-import org.thecal.core.CardClinic
-import org.thecal.core.CardContact
-import org.thecal.core.CardData
-import org.thecal.core.CardDevice
-import org.thecal.core.CardDrug
 import org.thecal.core.CardException
 import org.thecal.core.CardFormat
 import org.thecal.core.CardLanguage
 import org.thecal.core.CardLayout
-import org.thecal.core.CardMri
 import org.thecal.core.CardSectionKind
-import org.thecal.core.Concentration
 import org.thecal.core.FollowUpAction
-import org.thecal.core.MriConditions
 import org.thecal.core.MriMark
-import org.thecal.core.MriStatus
-import org.thecal.core.MriStep
-import org.thecal.core.PumpKind
-import org.thecal.core.Thecal
-import org.thecal.core.ThecalConfig
 import org.thecal.core.VerifyStatus
 
 /** The ID card as the Android app sees it: build, sign, render (bytes), verify, MRI follow-up. */
@@ -50,15 +37,17 @@ class CardTest {
         dir.toFile().deleteRecursively()
     }
 
-    private fun withCard(block: (Card) -> Unit) =
-        Thecal.open(dir.toString(), ThecalConfig(timeZone = "Europe/Paris")).use { thecal ->
-            thecal.card().use(block)
+    /** Runs [block] with the card API of a fresh app, its keys in a [MemorySecretStore]. */
+    private fun withCard(block: suspend (Card) -> Unit) = runBlocking {
+        openThecal(dir, "Europe/Paris").use { thecal ->
+            thecal.card().use { block(it) }
         }
+    }
 
     @Test
     fun signedCardVerifiesAndATamperedOneDoesNot() = withCard { card ->
-        card.save(sample())
-        assertEquals(sample(), card.get())
+        card.save(sampleCard())
+        assertEquals(sampleCard(), card.get())
         val key = card.createClinicKey("Demo Pain Clinic")
         assertTrue(key.canSign)
         assertEquals(64, key.publicKey.length)
@@ -68,7 +57,7 @@ class CardTest {
 
         val ok = card.verify(signed.text)
         assertEquals(VerifyStatus.VALID, ok.status)
-        assertEquals(sample(), ok.card)
+        assertEquals(sampleCard(), ok.card)
         assertEquals("Demo Pain Clinic", ok.issuerName)
 
         val chars = signed.text.toCharArray()
@@ -82,7 +71,7 @@ class CardTest {
 
     @Test
     fun rendersTextAndSvgBytesInTwoLanguages() = withCard { card ->
-        card.save(sample())
+        card.save(sampleCard())
         val key = card.createClinicKey("Demo Pain Clinic")
         val signed = card.issue(key.keyId, 30u)
         val langs = listOf(CardLanguage.FRENCH, CardLanguage.ENGLISH)
@@ -107,19 +96,19 @@ class CardTest {
 
     @Test
     fun badFieldIsNamedAndNothingIsSaved() = withCard { card ->
-        val e = assertThrows(CardException.InvalidInput::class.java) {
-            card.save(sample().copy(clinic = sample().clinic.copy(phone = "call me")))
+        val e = expectThrows<CardException.InvalidInput> {
+            card.save(sampleCard().copy(clinic = sampleCard().clinic.copy(phone = "call me")))
         }
         assertEquals("clinic.phone", e.field)
         assertNull(card.get())
-        assertThrows(CardException.NoCard::class.java) {
+        expectThrows<CardException.NoCard> {
             card.render(listOf(CardLanguage.ENGLISH), CardFormat.TEXT, CardLayout.CARD)
         }
     }
 
     @Test
     fun anMriScanLeavesAPumpCheckPending() = withCard { card ->
-        card.save(sample())
+        card.save(sampleCard())
         val scan = card.logMriScan(Instant.now().minusSeconds(3600))
         assertEquals(FollowUpAction.INTERROGATE_PUMP, scan.followUp)
         assertEquals(listOf(scan), card.pendingMriFollowUps())
@@ -130,28 +119,22 @@ class CardTest {
         assertEquals(emptyList<Any>(), card.pendingMriFollowUps())
     }
 
-    private companion object {
-        fun sample() = CardData(
-            patientName = "Alex Example",
-            device = CardDevice(
-                name = "Thecal IT-40 programmable infusion pump",
-                kind = PumpKind.IMPLANTED,
-                manufacturer = "Thecal Simulated Pumps",
-                model = "SIM-IT40",
-                serial = "SIM-0001",
-                lot = "L2026-117",
-                udi = null,
-            ),
-            implantDate = "2026-03-14",
-            clinic = CardClinic("Demo Pain Clinic", "Dr Sam Rivera", "+44 20 7946 0000"),
-            drugs = listOf(CardDrug("Morphine", Concentration(25_000u))),
-            catheter = "Intrathecal catheter, tip at T10",
-            emergencyContact = CardContact("Jo Example", "+44 7700 900000"),
-            mri = CardMri(
-                status = MriStatus.Conditional(MriConditions(listOf(1_500u, 3_000u), 19_000u, 2_000u)),
-                steps = listOf(MriStep.PUMP_MAY_STOP_DURING_SCAN, MriStep.INTERROGATE_PUMP_AFTER),
-                protocolSource = null,
-            ),
-        )
+    @Test
+    fun theClinicKeyLivesInTheAppsKeyStoreAndSignsAfterReopening() = runBlocking<Unit> {
+        val keyStore = MemorySecretStore()
+        val keyId = openThecal(dir, secrets = keyStore).use { thecal ->
+            val key = thecal.card().createClinicKey("Demo Pain Clinic")
+            assertEquals(listOf("thecal.card.clinic-key.${key.keyId}"), keyStore.names())
+            key.keyId
+        }
+        openThecal(dir, secrets = keyStore).use { thecal ->
+            val card = thecal.card()
+            card.save(sampleCard())
+            assertEquals(VerifyStatus.VALID, card.verify(card.issue(keyId, 30u).text).status)
+        }
+        // Without its secret (another key store), the key is not usable on this device.
+        openThecal(dir, secrets = MemorySecretStore()).use { thecal ->
+            expectThrows<CardException.UnknownClinicKey> { thecal.card().issue(keyId, 30u) }
+        }
     }
 }

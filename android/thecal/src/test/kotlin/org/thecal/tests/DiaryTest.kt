@@ -10,7 +10,6 @@ import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
-import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
@@ -33,7 +32,6 @@ import org.thecal.core.Severity
 import org.thecal.core.Symptom
 import org.thecal.core.SymptomInput
 import org.thecal.core.Thecal
-import org.thecal.core.ThecalConfig
 import org.thecal.core.TrendPeriod
 
 /** The diary and the recovery plan as the Android app sees them, against the real library. */
@@ -50,7 +48,7 @@ class DiaryTest {
         dir.toFile().deleteRecursively()
     }
 
-    private fun open(): Thecal = Thecal.open(dir.toString(), ThecalConfig(ZONE.id))
+    private suspend fun open(): Thecal = openThecal(dir, ZONE.id)
 
     private fun today(): LocalDate = LocalDate.now(ZONE)
 
@@ -76,7 +74,7 @@ class DiaryTest {
     )
 
     @Test
-    fun entryComesBackWithItsZoneAndInventory() {
+    fun entryComesBackWithItsZoneAndInventory() = runBlocking<Unit> {
         open().use { thecal ->
             thecal.diary().use { diary ->
                 val at = Instant.now().minus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
@@ -94,7 +92,7 @@ class DiaryTest {
     }
 
     @Test
-    fun editKeepsHistoryOfWhoChangedWhat() {
+    fun editKeepsHistoryOfWhoChangedWhat() = runBlocking<Unit> {
         open().use { thecal ->
             thecal.diary().use { diary ->
                 val e = diary.addPain(pain(Instant.now().minusSeconds(600), 7), Author.PATIENT)
@@ -114,22 +112,22 @@ class DiaryTest {
     }
 
     @Test
-    fun invalidInputIsATypedErrorNamingTheField() {
+    fun invalidInputIsATypedErrorNamingTheField() = runBlocking<Unit> {
         open().use { thecal ->
             thecal.diary().use { diary ->
-                val e = assertThrows(DiaryException.InvalidInput::class.java) {
+                val e = expectThrows<DiaryException.InvalidInput> {
                     diary.addPain(pain(Instant.now(), 11), Author.PATIENT)
                 }
                 assertEquals("score", e.field)
-                val future = assertThrows(DiaryException.InvalidInput::class.java) {
+                val future = expectThrows<DiaryException.InvalidInput> {
                     diary.addPain(pain(Instant.now().plus(Duration.ofHours(2)), 3), Author.PATIENT)
                 }
                 assertEquals("at", future.field)
-                val noName = assertThrows(DiaryException.InvalidInput::class.java) {
+                val noName = expectThrows<DiaryException.InvalidInput> {
                     diary.addMedication(oxycodone(Instant.now()).copy(drug = "  "), Author.PATIENT)
                 }
                 assertEquals("drug", noName.field)
-                assertThrows(DiaryException.NotFound::class.java) {
+                expectThrows<DiaryException.NotFound> {
                     diary.deleteMedication(12345L, Author.PATIENT)
                 }
             }
@@ -160,8 +158,8 @@ class DiaryTest {
                 assertEquals(10.0, summary.medication.single().total, 1e-9)
                 assertEquals("Oxycodone", diary.usualDoses(3u).first().drug)
 
-                val bad = assertThrows(DiaryException.InvalidInput::class.java) {
-                    runBlocking { diary.trend(to, from, TrendPeriod.WEEK) }
+                val bad = expectThrows<DiaryException.InvalidInput> {
+                    diary.trend(to, from, TrendPeriod.WEEK)
                 }
                 assertEquals("to", bad.field)
             }
@@ -169,11 +167,11 @@ class DiaryTest {
     }
 
     @Test
-    fun recoveryChecklistRemindersAndGuidance() {
+    fun recoveryChecklistRemindersAndGuidance() = runBlocking<Unit> {
         open().use { thecal ->
             thecal.recovery().use { recovery ->
                 assertNull(recovery.plan())
-                assertThrows(RecoveryException.NoPlan::class.java) {
+                expectThrows<RecoveryException.NoPlan> {
                     recovery.setItemDone("driver_home", true, Author.PATIENT)
                 }
                 val plan = recovery.startPlan(today().cd(), Drug.Morphine)
@@ -196,7 +194,7 @@ class DiaryTest {
                 )
                 val upcoming = recovery.upcomingReminders("America/New_York", 72u)
                 assertTrue(upcoming.any { it.reminderId == reminder.id })
-                val bad = assertThrows(RecoveryException.InvalidInput::class.java) {
+                val bad = expectThrows<RecoveryException.InvalidInput> {
                     recovery.upcomingReminders("Nowhere/Town", 24u)
                 }
                 assertEquals("device_zone", bad.field)

@@ -24,8 +24,6 @@ import org.thecal.core.LinkEvent
 import org.thecal.core.LinkListener
 import org.thecal.core.LinkState
 import org.thecal.core.PumpKind
-import org.thecal.core.Thecal
-import org.thecal.core.ThecalConfig
 import org.thecal.core.TransportEvents
 import org.thecal.core.TransportException
 import org.thecal.sim.GattValue
@@ -112,7 +110,7 @@ class LinkTest {
     @Test
     fun liveUpdatesThroughAKotlinTransportThenLinkLostAndBack() = runBlocking {
         val start = Instant.parse("2026-05-04T08:00:00Z")
-        Thecal.open(dir.toString(), ThecalConfig("Europe/Paris")).use { thecal ->
+        openThecal(dir, "Europe/Paris").use { thecal ->
             val pump = InProcessPump(3uL, PumpKind.IMPLANTED, start)
             val transport = SimPumpTransport(pump)
             val collector = Collector()
@@ -171,7 +169,7 @@ class LinkTest {
             override suspend fun write(deviceId: String, characteristic: String, value: ByteArray) {}
             override suspend fun subscribe(deviceId: String, characteristic: String) {}
         }
-        Thecal.open(dir.toString(), ThecalConfig("UTC")).use { thecal ->
+        openThecal(dir, "UTC").use { thecal ->
             val collector = Collector()
             val link = thecal.link()
             val sub = link.subscribe(collector)

@@ -9,7 +9,6 @@ import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull
-import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
@@ -26,7 +25,6 @@ import org.thecal.core.StatusReading
 import org.thecal.core.OpenException
 import org.thecal.core.PumpException
 import org.thecal.core.Thecal
-import org.thecal.core.ThecalConfig
 import org.thecal.core.Volume
 
 /** The pump API as the Android app sees it, against the real native library and a real store. */
@@ -43,11 +41,10 @@ class PumpsTest {
         dir.toFile().deleteRecursively()
     }
 
-    private fun open(timeZone: String = "Europe/Paris"): Thecal =
-        Thecal.open(dir.toString(), ThecalConfig(timeZone))
+    private suspend fun open(timeZone: String = "Europe/Paris"): Thecal = openThecal(dir, timeZone)
 
     @Test
-    fun registeredPumpIsListed() {
+    fun registeredPumpIsListed() = runBlocking {
         open().use { thecal ->
             thecal.pumps().use { pumps ->
                 assertEquals(emptyList<DeviceInfo>(), pumps.list())
@@ -116,9 +113,7 @@ class PumpsTest {
             thecal.pumps().use { pumps ->
                 pumps.register(implanted())
                 val bad = reading(T0).copy(reservoirVolume = Volume(40_001u))
-                val e = assertThrows(PumpException.InvalidInput::class.java) {
-                    runBlocking { pumps.recordReading(SERIAL, bad) }
-                }
+                val e = expectThrows<PumpException.InvalidInput> { pumps.recordReading(SERIAL, bad) }
                 assertEquals("reservoir_volume", e.field)
                 assertNull("nothing was stored", pumps.latestReading(SERIAL))
             }
@@ -129,18 +124,16 @@ class PumpsTest {
     fun unknownSerialIsUnknownPump() = runBlocking<Unit> {
         open().use { thecal ->
             thecal.pumps().use { pumps ->
-                assertThrows(PumpException.PumpNotPaired::class.java) {
-                    runBlocking { pumps.recordReading("NOPE-1", reading(T0)) }
-                }
+                expectThrows<PumpException.PumpNotPaired> { pumps.recordReading("NOPE-1", reading(T0)) }
             }
         }
     }
 
     @Test
-    fun badDeviceInfoNamesTheField() {
+    fun badDeviceInfoNamesTheField() = runBlocking {
         open().use { thecal ->
             thecal.pumps().use { pumps ->
-                val e = assertThrows(PumpException.InvalidInput::class.java) {
+                val e = expectThrows<PumpException.InvalidInput> {
                     pumps.register(implanted().copy(reservoirKind = ReservoirKind.BAG))
                 }
                 assertEquals("reservoir_kind", e.field)
@@ -150,8 +143,8 @@ class PumpsTest {
     }
 
     @Test
-    fun unknownTimeZoneIsInvalidInput() {
-        val e = assertThrows(OpenException.InvalidInput::class.java) { open("Mars/Olympus_Mons") }
+    fun unknownTimeZoneIsInvalidInput() = runBlocking {
+        val e = expectThrows<OpenException.InvalidInput> { open("Mars/Olympus_Mons") }
         assertEquals("time_zone", e.field)
     }
 

@@ -9,7 +9,6 @@ import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
-import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
@@ -29,8 +28,6 @@ import org.thecal.core.RefillSource
 import org.thecal.core.ReservoirKind
 import org.thecal.core.StatusReading
 import org.thecal.core.PumpException
-import org.thecal.core.Thecal
-import org.thecal.core.ThecalConfig
 import org.thecal.core.Volume
 
 /** The home screen and the refill log, as the Android app calls them. */
@@ -57,7 +54,7 @@ class TherapyTest {
 
     @Test
     fun dashboardShowsTheNewestReadingAndAReservoirForecast() = runBlocking {
-        Thecal.open(dir.toString(), ThecalConfig("America/New_York")).use { thecal ->
+        openThecal(dir, "America/New_York").use { thecal ->
             val empty = thecal.dashboard()
             assertEquals(Freshness.NO_DATA, empty.freshness)
             assertNull(empty.pump)
@@ -80,8 +77,8 @@ class TherapyTest {
     }
 
     @Test
-    fun refillLogFlagsADrugChangeAndChecksFields() {
-        Thecal.open(dir.toString(), ThecalConfig("Europe/Paris")).use { thecal ->
+    fun refillLogFlagsADrugChangeAndChecksFields() = runBlocking {
+        openThecal(dir, "Europe/Paris").use { thecal ->
             val pumps = thecal.pumps()
             pumps.register(pump)
             val t0 = Instant.parse("2026-02-01T10:00:00Z")
@@ -98,7 +95,7 @@ class TherapyTest {
             assertEquals(Volume(38_000u), log[1].volumeAdded)
 
             val tooMuch = first.copy(volumeAfter = Volume(41_000u))
-            val e = assertThrows(PumpException.InvalidInput::class.java) { pumps.recordRefill(serial, tooMuch) }
+            val e = expectThrows<PumpException.InvalidInput> { pumps.recordRefill(serial, tooMuch) }
             assertEquals("volume_after", e.field)
             assertEquals(2, pumps.refillLog(serial, 10u).size)
         }

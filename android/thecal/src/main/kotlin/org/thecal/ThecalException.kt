@@ -1,0 +1,283 @@
+package org.thecal
+
+import org.thecal.core.CardException
+import org.thecal.core.DiaryException
+import org.thecal.core.LinkException
+import org.thecal.core.OpenException
+import org.thecal.core.PumpException
+import org.thecal.core.RecoveryException
+import org.thecal.core.TransportException
+
+/**
+ * A failure of the Thecal core, the same type whichever API raised it, so that an app can handle
+ * the common cases in one `when`:
+ *
+ * ```kotlin
+ * try {
+ *     mapThecalErrors { thecal.diary().addPain(input, Author.PATIENT) }
+ * } catch (e: ThecalException) {
+ *     when (e) {
+ *         is ThecalException.InvalidInput -> highlight(e.field)
+ *         is ThecalException.StorageFull -> askToFreeSpace()
+ *         else -> showError(e.message)
+ *     }
+ * }
+ * ```
+ *
+ * [message] is the sentence to show the person, in the core's own words (its Rust `Display`):
+ * what happened and what to do, never health data. The generated bindings raise one sealed
+ * exception per area ([OpenException], [PumpException], [LinkException], [DiaryException],
+ * [RecoveryException], [CardException]) whose own `message` is a field dump; [toThecalException]
+ * and [mapThecalErrors] turn them into this type, keeping the generated one as [cause].
+ *
+ * The mapping is written as exhaustive `when`s over the generated classes: a variant added to
+ * the core's errors stops this library from compiling until it is mapped here.
+ *
+ * @param message the sentence to show the person.
+ * @param cause the exception of the generated bindings this one stands for, if any.
+ */
+sealed class ThecalException(message: String, cause: Throwable?) : Exception(message, cause) {
+    /** The sentence to show the person: what happened and what to do. Never health data. */
+    override val message: String
+        get() = super.message ?: ""
+
+    /**
+     * A value given is not valid (any API).
+     *
+     * @property field the field as named in the core's API (`score`, `at`, `clinic.phone`…).
+     * @property reason what is wrong with it.
+     */
+    class InvalidInput(
+        val field: String,
+        val reason: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /** The phone's storage is full: nothing was saved, and nothing saved before is lost (any API). */
+    class StorageFull(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /**
+     * The data file cannot be used right now: busy, read-only, an I/O error (any API).
+     *
+     * @property reason the system's reason (never data).
+     */
+    class StorageUnavailable(
+        val reason: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /**
+     * The data file is damaged (any API).
+     *
+     * @property what what could not be read: a table or check name, never a value.
+     */
+    class DataDamaged(
+        val what: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /**
+     * A bug in Thecal; the data already saved is safe (any API).
+     *
+     * @property context where it happened (code location words, never data).
+     */
+    class Internal(
+        val context: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /** No entry with that id, or it was deleted (diary, recovery). */
+    class NotFound(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The entry was deleted more than 30 days ago and can no longer be restored (diary, recovery). */
+    class RestoreExpired(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The entry to restore is not deleted (diary, recovery). */
+    class NotDeleted(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /**
+     * The data was written by a newer version of the app; nothing has been changed (open).
+     *
+     * @property found the data's schema version.
+     * @property supported the newest schema version this build understands.
+     */
+    class NewerVersion(
+        val found: UInt,
+        val supported: UInt,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /** No pump with that serial number has been paired with this app (pumps, dashboard). */
+    class PumpNotPaired(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The pump link was started while it is already running (link). */
+    class LinkAlreadyRunning(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The request needs a running pump link (link). */
+    class LinkNotRunning(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /**
+     * The phone's Bluetooth transport failed (link).
+     *
+     * @property error the transport's own error, as the app's transport raised it.
+     */
+    class Transport(
+        val error: TransportException,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /** No recovery plan has been started yet (recovery). */
+    class NoRecoveryPlan(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The recovery checklist has no item with that key (recovery). */
+    class UnknownChecklistItem(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** No ID card has been saved yet (card). */
+    class NoCard(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The clinic key named is not on this device (card). */
+    class UnknownClinicKey(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /**
+     * Drawing the ID card failed (card).
+     *
+     * @property reason what went wrong (never card data).
+     */
+    class Rendering(
+        val reason: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /**
+     * The phone's secure key storage, where the clinic's signing key lives, cannot be used now
+     * (card).
+     *
+     * @property reason the platform's reason (never a secret).
+     */
+    class KeyStoreUnavailable(
+        val reason: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+}
+
+/**
+ * The [ThecalException] for an error raised by the core's generated bindings, with the core's
+ * sentence as its message and this exception as its cause; the same object if it already is one;
+ * `null` for anything else (including coroutine cancellation, which must never be swallowed).
+ */
+fun Throwable.toThecalException(): ThecalException? = when (this) {
+    is ThecalException -> this
+    is OpenException -> fromOpen(this)
+    is PumpException -> fromPump(this)
+    is LinkException -> fromLink(this)
+    is DiaryException -> fromDiary(this)
+    is RecoveryException -> fromRecovery(this)
+    is CardException -> fromCard(this)
+    else -> null
+}
+
+/**
+ * Runs [block] and rethrows any error of the core's generated bindings as a [ThecalException]
+ * (see [toThecalException]); anything else, cancellation included, passes through unchanged.
+ * [block] may call `suspend` functions when the caller is itself suspending.
+ */
+inline fun <T> mapThecalErrors(block: () -> T): T =
+    try {
+        block()
+    } catch (e: Exception) {
+        throw e.toThecalException() ?: e
+    }
+
+// One function per area. `e.toString()` is the core's Rust `Display` (exported with
+// `uniffi::export(Display)`): the person's sentence, unlike the generated `message`.
+
+private fun fromOpen(e: OpenException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is OpenException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is OpenException.StorageFull -> ThecalException.StorageFull(m, e)
+        is OpenException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is OpenException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is OpenException.Internal -> ThecalException.Internal(e.context, m, e)
+        is OpenException.NewerVersion -> ThecalException.NewerVersion(e.found, e.supported, m, e)
+    }
+}
+
+private fun fromPump(e: PumpException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is PumpException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is PumpException.StorageFull -> ThecalException.StorageFull(m, e)
+        is PumpException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is PumpException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is PumpException.Internal -> ThecalException.Internal(e.context, m, e)
+        is PumpException.PumpNotPaired -> ThecalException.PumpNotPaired(m, e)
+    }
+}
+
+private fun fromLink(e: LinkException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is LinkException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is LinkException.StorageFull -> ThecalException.StorageFull(m, e)
+        is LinkException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is LinkException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is LinkException.Internal -> ThecalException.Internal(e.context, m, e)
+        is LinkException.AlreadyRunning -> ThecalException.LinkAlreadyRunning(m, e)
+        is LinkException.NotRunning -> ThecalException.LinkNotRunning(m, e)
+        is LinkException.Transport -> ThecalException.Transport(e.v1, m, e)
+    }
+}
+
+private fun fromDiary(e: DiaryException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is DiaryException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is DiaryException.StorageFull -> ThecalException.StorageFull(m, e)
+        is DiaryException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is DiaryException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is DiaryException.Internal -> ThecalException.Internal(e.context, m, e)
+        is DiaryException.NotFound -> ThecalException.NotFound(m, e)
+        is DiaryException.RestoreExpired -> ThecalException.RestoreExpired(m, e)
+        is DiaryException.NotDeleted -> ThecalException.NotDeleted(m, e)
+    }
+}
+
+private fun fromRecovery(e: RecoveryException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is RecoveryException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is RecoveryException.StorageFull -> ThecalException.StorageFull(m, e)
+        is RecoveryException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is RecoveryException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is RecoveryException.Internal -> ThecalException.Internal(e.context, m, e)
+        is RecoveryException.NotFound -> ThecalException.NotFound(m, e)
+        is RecoveryException.RestoreExpired -> ThecalException.RestoreExpired(m, e)
+        is RecoveryException.NotDeleted -> ThecalException.NotDeleted(m, e)
+        is RecoveryException.NoPlan -> ThecalException.NoRecoveryPlan(m, e)
+        is RecoveryException.UnknownItem -> ThecalException.UnknownChecklistItem(m, e)
+    }
+}
+
+private fun fromCard(e: CardException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is CardException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is CardException.StorageFull -> ThecalException.StorageFull(m, e)
+        is CardException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is CardException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is CardException.Internal -> ThecalException.Internal(e.context, m, e)
+        is CardException.NoCard -> ThecalException.NoCard(m, e)
+        is CardException.UnknownClinicKey -> ThecalException.UnknownClinicKey(m, e)
+        is CardException.Rendering -> ThecalException.Rendering(e.reason, m, e)
+        is CardException.KeyStoreUnavailable -> ThecalException.KeyStoreUnavailable(e.reason, m, e)
+    }
+}
