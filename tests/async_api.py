@@ -21,8 +21,8 @@ PURE = {
     "cancel",
     # TransportEvents: the app's transport hands over what it received (queued, never waits).
     "notification", "disconnected",
-    # Card: a localised sentence.
-    "followUpText",
+    # Card: a localised sentence. Thecal: a forecast date in words (the configured zone, the clock).
+    "followUpText", "describeDateRange",
     # Recovery: guidance compiled into the library.
     "assess", "redFlags", "withdrawalGuidance",
     # Frame decoders (pure functions of the bytes).

@@ -35,6 +35,7 @@ use crate::dashboard::{Dashboard, DashboardListener};
 use crate::link::{FreshnessConfig, LinkEvent, LinkListener, ListenerError, Subscription};
 use crate::model::{Clock, SystemClock, UtcDateTime, parse_time_zone};
 use crate::store::{SecretStore, Store, StoreError};
+use crate::therapy::{DateRange, describe_range};
 
 /// What the app tells the core when it opens it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,6 +270,14 @@ impl Thecal {
     #[must_use]
     pub fn time_zone(&self) -> String {
         self.inner.zone.name().to_owned()
+    }
+
+    /// A forecast date in words, in the patient's zone, at the precision its range supports:
+    /// the wording of the dashboard's key dates ("around 12 March 2027 (between 10 and 14
+    /// March)", "around March 2030 (between January and May 2030)").
+    #[must_use]
+    pub fn describe_date_range(&self, range: DateRange) -> String {
+        describe_range(&range, self.inner.now(), self.inner.zone)
     }
 }
 

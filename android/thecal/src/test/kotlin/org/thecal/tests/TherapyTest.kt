@@ -16,9 +16,12 @@ import org.thecal.core.BatteryIndicator
 import org.thecal.core.BatteryStatus
 import org.thecal.core.Concentration
 import org.thecal.core.DailyDose
+import org.thecal.core.DatePrecision
+import org.thecal.core.DateRange
 import org.thecal.core.DeviceInfo
 import org.thecal.core.Drug
 import org.thecal.core.ForecastBasis
+import org.thecal.core.ForecastConfidence
 import org.thecal.core.Freshness
 import org.thecal.core.InfusionMode
 import org.thecal.core.PumpKind
@@ -26,6 +29,7 @@ import org.thecal.core.RefillEntry
 import org.thecal.core.RefillPlace
 import org.thecal.core.RefillSource
 import org.thecal.core.ReservoirKind
+import org.thecal.core.ResidualFinding
 import org.thecal.core.StatusReading
 import org.thecal.core.PumpException
 import org.thecal.core.Volume
@@ -68,11 +72,59 @@ class TherapyTest {
             val r = d.reservoir!!
             assertEquals(20_000u, r.volume.microliters)
             assertEquals(ForecastBasis.PROGRAMMED, r.basis)
-            // 20 mL of 20 mg/mL at 4 mg/day is 0.2 mL a day: empty in 100 days.
+            // 20 mL of 20 mg/mL at 4 mg/day is 0.2 mL a day: the pump counts 100 days, but pumps
+            // of its class deliver about 1 % more than they count: really empty in 99 days.
             assertEquals(200u, r.dailyVolume!!.microliters)
-            val days = java.time.Duration.between(now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS), r.emptyAt).toDays()
-            assertEquals(100L, days)
-            assertNotNull(d.dates.reservoirEmpty)
+            val runsOut = r.empty!!
+            val days = java.time.Duration.between(now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS), runsOut.expected).toDays()
+            assertEquals(99L, days)
+            assertEquals(80u.toUByte(), runsOut.levelPercent)
+            assertTrue(runsOut.earliest < runsOut.expected && runsOut.expected < runsOut.latest)
+            // The dashboard says it in the patient's days, at the precision of the range.
+            assertEquals(thecal.describeDateRange(runsOut), d.dates.reservoirEmpty)
+            assertTrue(d.dates.reservoirEmpty!!, Regex("""around \d+ \w+ \d{4} \(between .+\)""").matches(d.dates.reservoirEmpty!!))
+        }
+    }
+
+    @Test
+    fun forecastDatesAreSaidAtThePrecisionTheRangeSupports() = runBlocking {
+        openThecal(dir, "Europe/London").use { thecal ->
+            // Far ahead (the test runs after 2026): a range of a week, then of four months.
+            val day = DateRange(
+                Instant.parse("2036-03-12T12:00:00Z"), Instant.parse("2036-03-10T12:00:00Z"),
+                Instant.parse("2036-03-14T12:00:00Z"), 80u, DatePrecision.DAY, ForecastConfidence.HIGH,
+            )
+            assertEquals("around 12 March 2036 (between 10 and 14 March)", thecal.describeDateRange(day))
+            val month = day.copy(
+                expected = Instant.parse("2036-03-15T00:00:00Z"), earliest = Instant.parse("2036-01-14T00:00:00Z"),
+                latest = Instant.parse("2036-05-15T00:00:00Z"), precision = DatePrecision.MONTH,
+            )
+            assertEquals("around March 2036 (between January and May 2036)", thecal.describeDateRange(month))
+        }
+    }
+
+    @Test
+    fun aRefillFarFromWhatThePumpExpectedIsFlaggedUntilDiscussed() = runBlocking {
+        openThecal(dir, "Europe/Paris").use { thecal ->
+            val pumps = thecal.pumps()
+            pumps.register(pump)
+            thecal.pumps().recordReading(serial, reading(Instant.now()))
+            val t0 = Instant.parse("2026-02-01T10:00:00Z")
+            val fill = RefillEntry(t0, Volume(3_000u), Volume(40_000u), Drug.Morphine, Concentration(25_000u), DailyDose(5_000u), RefillPlace.CLINIC)
+            pumps.recordRefill(serial, fill)
+            // The clinic's printout 60 days later: the pump expected 28 mL, 36.5 mL came out.
+            val later = fill.copy(at = t0.plusSeconds(60L * 86_400), volumeBefore = Volume(36_500u), expectedBefore = Volume(28_000u))
+            pumps.recordRefill(serial, later)
+            val flagged = thecal.dashboard().refillsToDiscuss
+            assertEquals(1, flagged.size)
+            val check = flagged[0].residualCheck!!
+            assertEquals(ResidualFinding.MORE_LEFT_THAN_EXPECTED, check.finding)
+            assertEquals(71, check.differencePercent)
+            assertEquals(Volume(12_000u), check.programmed)
+            assertTrue(pumps.markRefillDiscussed(flagged[0].id))
+            assertTrue(thecal.dashboard().refillsToDiscuss.isEmpty())
+            assertNotNull(pumps.refillLog(serial, 1u)[0].residualCheck!!.discussedAt)
+            assertFalse(pumps.markRefillDiscussed(9_999L))
         }
     }
 
