@@ -1,9 +1,13 @@
 // swift-tools-version:6.0
-// The Swift face of Thecal: the generated UniFFI bindings (target `Thecal`) over the static Rust
-// library `libthecal.a`, and their tests. The generated files are copied in by
-// run-tests.sh (never committed); the library is looked up in THECAL_LIB_DIR, by
-// default ../build/swift/lib, which holds only the static library so the linker cannot pick
-// the shared one.
+// The Swift face of Thecal, in three targets:
+//   thecalFFI       the Rust library's C module: the header that run-tests.sh copies in, linking
+//                   the static library from THECAL_LIB_DIR
+//   ThecalBindings  the generated UniFFI API (Swift 5 language mode, see below)
+//   Thecal          the hand-written layer (Swift 6 mode), re-exporting ThecalBindings: what
+//                   apps import
+// and the tests. Generated files are never committed (see README.md). The static library is
+// looked up in THECAL_LIB_DIR, by default ../build/swift/lib, which holds only the static
+// library so the linker cannot pick the shared one.
 import Foundation
 import PackageDescription
 
@@ -20,14 +24,14 @@ let package = Package(
     targets: [
         // The C header of the Rust library and its module map (`link "thecal"`).
         .systemLibrary(name: "thecalFFI", path: "Sources/thecalFFI"),
-        // The generated Swift API (module `Thecal`).
+        // Swift 6.0.3's region-isolation pass (TransferNonSendable) crashes the compiler on
+        // UniFFI's glue for async methods of foreign traits (BleTransport) in Swift 6 mode, so
+        // the generated file is compiled in Swift 5 mode. 6.0.3 is still the newest Swift in
+        // Debian (trixie, forky and sid, checked 2026-11-26); try again with a newer one.
         .target(
-            name: "Thecal",
+            name: "ThecalBindings",
             dependencies: ["thecalFFI"],
-            path: "Sources/Thecal",
-            // Swift 6.0.3's region-isolation pass (TransferNonSendable) crashes the compiler on
-            // UniFFI's glue for async methods of foreign traits (BleTransport). The generated file
-            // is compiled in Swift 5 mode; the app and the tests stay in Swift 6 mode.
+            path: "Sources/ThecalBindings",
             swiftSettings: [.swiftLanguageMode(.v5)],
             linkerSettings: [
                 .unsafeFlags(["-L", libDir]),
@@ -40,6 +44,9 @@ let package = Package(
                 .linkedLibrary("gcc_s", .when(platforms: [.linux])),
             ]
         ),
+        // The hand-written layer: Swift 6 language mode (the tools version's default), so
+        // complete strict concurrency checking.
+        .target(name: "Thecal", dependencies: ["ThecalBindings"], path: "Sources/Thecal"),
         .testTarget(name: "ThecalTests", dependencies: ["Thecal"], path: "Tests/ThecalTests"),
     ]
 )
