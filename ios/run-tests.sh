@@ -44,8 +44,10 @@ copy() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
 # simulated pump); their header is included by the core's, so the C module is one (UniFFI's shared
 # FFI structs must be one type). The shipped package has the core's files only.
 mkdir -p build/swift
-copy "$GEN/Thecal.swift" ios/Sources/Thecal/thecal.swift
-copy "$GEN/ThecalSim.swift" ios/Sources/Thecal/thecal_sim.swift
+# (Generated files of an older layout, when they were compiled in the Thecal target itself.)
+rm -f ios/Sources/Thecal/thecal.swift ios/Sources/Thecal/thecal_sim.swift
+copy "$GEN/Thecal.swift" ios/Sources/ThecalBindings/thecal.swift
+copy "$GEN/ThecalSim.swift" ios/Sources/ThecalBindings/thecal_sim.swift
 copy "$GEN/thecal_simFFI.h" ios/Sources/thecalFFI/thecal_simFFI.h
 { cat "$GEN/thecalFFI.h"; printf '\n// Test build: the test tools of thecal-sim.\n#include "thecal_simFFI.h"\n'; } \
   > build/swift/thecalFFI.h.test

@@ -24,6 +24,7 @@ pub trait LinkListener: Send + Sync + std::fmt::Debug {
 /// A listener's failure (logged, never fatal).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[non_exhaustive]
 pub enum ListenerError {
     /// The listener could not handle the event.

@@ -72,6 +72,7 @@ impl TransportEvents {
 /// Why a BLE operation failed. Messages say what the patient can do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[non_exhaustive]
 pub enum TransportError {
     /// Bluetooth is off, missing or not permitted.

@@ -8,6 +8,7 @@ use serde::Serialize;
 /// Serialised (for the test vectors and the CLI) as `{"code": "bad_crc", ...fields}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[serde(tag = "code", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FrameError {

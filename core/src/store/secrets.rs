@@ -9,6 +9,7 @@
 /// Why the platform's key store refused (the device is locked, the store is damaged).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[non_exhaustive]
 pub enum SecretStoreError {
     /// The key store cannot be used now.

@@ -4,24 +4,12 @@ import XCTest
 import Thecal
 
 /// The ID card as the iOS app sees it: build, sign, render (bytes), verify, MRI follow-up.
-final class CardTests: XCTestCase {
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("thecal-swift-card-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+final class CardTests: ThecalTestCase {
+    private func card() async throws -> Card {
+        try await open().card()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
-
-    private func card() throws -> Card {
-        try Thecal.open(dir: dir.path, config: ThecalConfig(timeZone: "Europe/Paris")).card()
-    }
-
-    private static func sample() -> CardData {
+    static func sample() -> CardData {
         CardData(
             patientName: "Alex Example",
             device: CardDevice(
@@ -50,17 +38,18 @@ final class CardTests: XCTestCase {
         )
     }
 
-    func testSignedCardVerifiesAndATamperedOneDoesNot() throws {
-        let card = try card()
-        try card.save(card: Self.sample())
-        XCTAssertEqual(try card.get(), Self.sample())
-        let key = try card.createClinicKey(name: "Demo Pain Clinic")
+    func testSignedCardVerifiesAndATamperedOneDoesNot() async throws {
+        let card = try await card()
+        try await card.save(card: Self.sample())
+        let saved = try await card.get()
+        XCTAssertEqual(saved, Self.sample())
+        let key = try await card.createClinicKey(name: "Demo Pain Clinic")
         XCTAssertTrue(key.canSign)
-        let signed = try card.issue(keyId: key.keyId, validDays: 365)
+        let signed = try await card.issue(keyId: key.keyId, validDays: 365)
         XCTAssertTrue(signed.text.hasPrefix("THECAL1:"))
         XCTAssertEqual(signed.expiresAt.timeIntervalSince(signed.issuedAt), 365 * 86_400, accuracy: 1e-6)
 
-        let ok = try card.verify(text: signed.text)
+        let ok = try await card.verify(text: signed.text)
         XCTAssertEqual(ok.status, .valid)
         XCTAssertEqual(ok.card, Self.sample())
         XCTAssertEqual(ok.issuerName, "Demo Pain Clinic")
@@ -68,55 +57,74 @@ final class CardTests: XCTestCase {
         var chars = Array(signed.text)
         let i = chars.count / 2
         chars[i] = chars[i] == "A" ? "B" : "A"
-        let bad = try card.verify(text: String(chars))
+        let bad = try await card.verify(text: String(chars))
         XCTAssertNotEqual(bad.status, .valid)
         XCTAssertNil(bad.card, "no card from a tampered payload")
-        XCTAssertEqual(try card.verify(text: "hello").status, .notACard)
+        let hello = try await card.verify(text: "hello")
+        XCTAssertEqual(hello.status, .notACard)
     }
 
-    func testRendersTextAndSvgBytesInTwoLanguages() throws {
-        let card = try card()
-        try card.save(card: Self.sample())
-        let key = try card.createClinicKey(name: "Demo Pain Clinic")
-        let signed = try card.issue(keyId: key.keyId, validDays: 30)
-        let text = String(decoding: try card.render(languages: [.french, .english], format: .text, layout: .card), as: UTF8.self)
+    func testTheClinicKeyLivesInTheAppsKeyStore() async throws {
+        let secrets = MemorySecretStore()
+        let card = try await open(secrets: secrets).card()
+        try await card.save(card: Self.sample())
+        let key = try await card.createClinicKey(name: "Demo Pain Clinic")
+        XCTAssertEqual(secrets.names.count, 1, "the private key went to the Swift key store")
+        XCTAssertTrue(secrets.names[0].hasSuffix(key.keyId), secrets.names[0])
+        // Signing reads it back from there.
+        let signed = try await card.issue(keyId: key.keyId, validDays: 30)
+        let verdict = try await card.verify(text: signed.text)
+        XCTAssertEqual(verdict.status, .valid)
+    }
+
+    func testRendersTextAndSvgBytesInTwoLanguages() async throws {
+        let card = try await card()
+        try await card.save(card: Self.sample())
+        let key = try await card.createClinicKey(name: "Demo Pain Clinic")
+        let signed = try await card.issue(keyId: key.keyId, validDays: 30)
+        let text = String(decoding: try await card.render(languages: [.french, .english], format: .text, layout: .card), as: UTF8.self)
         XCTAssertTrue(text.contains("Carte de porteur d'implant"))
         XCTAssertTrue(text.contains("may set off metal detectors, like a pacemaker"))
         XCTAssertTrue(text.contains(signed.text))
-        let svg = try card.render(languages: [.arabic], format: .svg, layout: .phone)
+        let svg = try await card.render(languages: [.arabic], format: .svg, layout: .phone)
         XCTAssertTrue(String(decoding: svg, as: UTF8.self).hasPrefix("<?xml"))
-        XCTAssertEqual(svg, try card.render(languages: [.arabic], format: .svg, layout: .phone))
+        let again = try await card.render(languages: [.arabic], format: .svg, layout: .phone)
+        XCTAssertEqual(svg, again)
         // The phone library draws no PNG (the app renders the SVG or the views itself): the
         // format does not exist in its API, so no call can ask for one.
-        let views = try card.views(languages: [.arabic])
+        let views = try await card.views(languages: [.arabic])
         XCTAssertTrue(views[0].rightToLeft)
         let mri = try XCTUnwrap(views[0].sections.first { $0.kind == .mri })
         XCTAssertEqual(mri.badge?.mri, .conditional)
     }
 
-    func testBadFieldIsNamedAndNothingIsSaved() throws {
-        let card = try card()
+    func testBadFieldIsNamedAndNothingIsSaved() async throws {
+        let card = try await card()
         var bad = Self.sample()
         bad.clinic.phone = "call me"
         do {
-            try card.save(card: bad)
+            try await card.save(card: bad)
             XCTFail("a card with a bad phone number was saved")
         } catch let CardError.InvalidInput(field, _) {
             XCTAssertEqual(field, "clinic.phone")
         }
-        XCTAssertNil(try card.get())
+        let saved = try await card.get()
+        XCTAssertNil(saved)
     }
 
-    func testAnMriScanLeavesAPumpCheckPending() throws {
-        let card = try card()
-        try card.save(card: Self.sample())
-        let scan = try card.logMriScan(scannedAt: Date().addingTimeInterval(-3600))
+    func testAnMriScanLeavesAPumpCheckPending() async throws {
+        let card = try await card()
+        try await card.save(card: Self.sample())
+        let scan = try await card.logMriScan(scannedAt: Date().addingTimeInterval(-3600))
         XCTAssertEqual(scan.followUp, .interrogatePump)
-        XCTAssertEqual(try card.pendingMriFollowUps(), [scan])
+        let pending = try await card.pendingMriFollowUps()
+        XCTAssertEqual(pending, [scan])
         let words = card.followUpText(action: .interrogatePump, language: .italian)
         XCTAssertEqual(words.title, "Dopo la RM")
         XCTAssertTrue(words.body.contains("interrogare"))
-        XCTAssertTrue(try card.markPumpChecked(scanId: scan.id))
-        XCTAssertEqual(try card.pendingMriFollowUps(), [])
+        let checked = try await card.markPumpChecked(scanId: scan.id)
+        XCTAssertTrue(checked)
+        let none = try await card.pendingMriFollowUps()
+        XCTAssertEqual(none, [])
     }
 }

@@ -108,43 +108,28 @@ final class Collector: LinkListener, @unchecked Sendable {
     }
 }
 
-final class LinkTests: XCTestCase {
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("thecal-swift-link-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
-
-    private let fast = LinkConfig(
-        backoff: BackoffConfig(initial: 0.001, max: 0.02),
-        scanTimeout: 0.1
-    )
-
+final class LinkTests: ThecalTestCase {
     private func isConnected(_ e: LinkEvent) -> Bool {
         if case .stateChanged(state: .connected) = e { return true }
         return false
     }
 
     func testLiveUpdatesThroughASwiftTransportThenLinkLostAndBack() async throws {
-        let thecal = try Thecal.open(dir: dir.path, config: ThecalConfig(timeZone: "Europe/Paris"))
+        let thecal = try await open()
         let start = Date(timeIntervalSince1970: 1_777_881_600)  // 2026-05-04 08:00 UTC
         let pump = InProcessPump(seed: 3, kind: .implanted, start: start)
         let transport = SimPumpTransport(pump: pump)
         let collector = Collector()
         let link = thecal.link()
-        let subscription = link.subscribe(listener: collector)
+        let subscription = try await link.subscribe(listener: collector)
         guard case .snapshot = try await collector.await("the snapshot", { _ in true }) else {
             return XCTFail("the current state comes first")
         }
 
-        try link.startWith(transport: transport, config: fast)
+        try await link.startWith(transport: transport, config: fastLink)
         try await collector.await("Connected", isConnected)
-        XCTAssertEqual(try link.snapshot().pump?.serial, pump.serial())
+        let connected = try await link.snapshot()
+        XCTAssertEqual(connected.pump?.serial, pump.serial())
 
         var t = start
         for i in 1...5 {
@@ -160,14 +145,18 @@ final class LinkTests: XCTestCase {
         pump.setInRange(inRange: false)
         transport.dropLink()
         try await collector.await("LinkLost") { if case .linkLost = $0 { return true }; return false }
-        XCTAssertNotNil(try link.snapshot().lastLinkLost)
-        XCTAssertEqual(try thecal.dashboard().alarms.first?.current, .unknown)
+        let lost = try await link.snapshot()
+        XCTAssertNotNil(lost.lastLinkLost)
+        let dashboard = try await thecal.dashboard()
+        XCTAssertEqual(dashboard.alarms.first?.current, .unknown)
 
         pump.setInRange(inRange: true)
         try await collector.await("Connected again", isConnected)
-        XCTAssertGreaterThanOrEqual(try link.snapshot().reconnects, 1)
+        let back = try await link.snapshot()
+        XCTAssertGreaterThanOrEqual(back.reconnects, 1)
         await link.stop()
         subscription.cancel()
+        XCTAssertEqual(link.subscriberCount(), 0)
     }
 
     func testAFailingSwiftTransportIsATypedStateNotACrash() async throws {
@@ -183,11 +172,11 @@ final class LinkTests: XCTestCase {
             func write(deviceId: String, characteristic: String, value: Data) async throws {}
             func subscribe(deviceId: String, characteristic: String) async throws {}
         }
-        let thecal = try Thecal.open(dir: dir.path, config: ThecalConfig(timeZone: "UTC"))
+        let thecal = try await open(timeZone: "UTC")
         let collector = Collector()
         let link = thecal.link()
-        let sub = link.subscribe(listener: collector)
-        try link.startWith(transport: Broken(), config: fast)
+        let sub = try await link.subscribe(listener: collector)
+        try await link.startWith(transport: Broken(), config: fastLink)
         try await collector.await("Bluetooth unavailable") {
             if case .stateChanged(state: .bluetoothUnavailable) = $0 { return true }
             return false

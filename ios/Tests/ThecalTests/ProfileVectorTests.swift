@@ -48,9 +48,11 @@ final class ProfileVectorTests: XCTestCase {
         do {
             _ = try decodeStatusFrame(bytes: bytes(v["hex"] as! String), receivedAt: receivedAt)
             XCTFail("a damaged frame must be refused")
-        } catch let FrameError.BadCrc(carried, computed) {
+        } catch let error as FrameError {
+            guard case let .BadCrc(carried, computed) = error else { return XCTFail("not a bad CRC: \(error)") }
             XCTAssertEqual(Int(carried), expected["carried"] as? Int)
             XCTAssertEqual(Int(computed), expected["computed"] as? Int)
+            assertReadsWell(error, startsWith: "The pump's message was damaged on the way (checksum mismatch).")
         }
     }
 }

@@ -4,26 +4,10 @@ import XCTest
 import Thecal
 
 /// The pump API as the iOS app sees it, against the real Rust library and a real store.
-final class PumpsTests: XCTestCase {
+final class PumpsTests: ThecalTestCase {
     private static let serial = "SIM0001"
     /// 2026-11-25T09:00:00.250Z (a quarter second is exact in a Double).
     private static let t0 = Date(timeIntervalSince1970: 1_795_597_200.25)
-
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("thecal-swift-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
-
-    private func open(timeZone: String = "Europe/Paris") throws -> Thecal {
-        try Thecal.open(dir: dir.path, config: ThecalConfig(timeZone: timeZone))
-    }
 
     private static func implanted() -> DeviceInfo {
         DeviceInfo(
@@ -53,25 +37,29 @@ final class PumpsTests: XCTestCase {
         )
     }
 
-    func testRegisteredPumpIsListed() throws {
-        let thecal = try open()
+    func testRegisteredPumpIsListed() async throws {
+        let thecal = try await open()
         let pumps = thecal.pumps()
-        XCTAssertEqual(try pumps.list(), [])
-        try pumps.register(info: Self.implanted())
-        XCTAssertEqual(try pumps.list(), [Self.implanted()])
+        let before = try await pumps.list()
+        XCTAssertEqual(before, [])
+        try await pumps.register(info: Self.implanted())
+        let after = try await pumps.list()
+        XCTAssertEqual(after, [Self.implanted()])
         XCTAssertEqual(thecal.timeZone(), "Europe/Paris")
     }
 
     func testRecordedReadingComesBackExactly() async throws {
-        let pumps = try open().pumps()
-        try pumps.register(info: Self.implanted())
-        XCTAssertNil(try pumps.latestReading(serial: Self.serial))
+        let pumps = try await open().pumps()
+        try await pumps.register(info: Self.implanted())
+        let none = try await pumps.latestReading(serial: Self.serial)
+        XCTAssertNil(none)
 
         let r = Self.reading(at: Self.t0)
         let stored = try await pumps.recordReading(serial: Self.serial, reading: r)
         XCTAssertTrue(stored)
 
-        let back = try XCTUnwrap(try pumps.latestReading(serial: Self.serial))
+        let latest = try await pumps.latestReading(serial: Self.serial)
+        let back = try XCTUnwrap(latest)
         XCTAssertEqual(back.takenAt, Self.t0)
         XCTAssertEqual(back.pumpClock, Self.t0.addingTimeInterval(-42))
         XCTAssertEqual(back.reservoirVolume.microliters, 18_500)
@@ -85,8 +73,8 @@ final class PumpsTests: XCTestCase {
     }
 
     func testTheSameReadingIsStoredOnce() async throws {
-        let pumps = try open().pumps()
-        try pumps.register(info: Self.implanted())
+        let pumps = try await open().pumps()
+        try await pumps.register(info: Self.implanted())
         let first = try await pumps.recordReading(serial: Self.serial, reading: Self.reading(at: Self.t0))
         let again = try await pumps.recordReading(serial: Self.serial, reading: Self.reading(at: Self.t0))
         XCTAssertTrue(first)
@@ -96,22 +84,24 @@ final class PumpsTests: XCTestCase {
         later.reservoirVolume = Volume(microliters: 18_300)
         let storedLater = try await pumps.recordReading(serial: Self.serial, reading: later)
         XCTAssertTrue(storedLater)
-        XCTAssertEqual(try pumps.latestReading(serial: Self.serial), later)
+        let latest = try await pumps.latestReading(serial: Self.serial)
+        XCTAssertEqual(latest, later)
     }
 
     func testTimesAreKeptToTheMillisecond() async throws {
-        let pumps = try open().pumps()
-        try pumps.register(info: Self.implanted())
+        let pumps = try await open().pumps()
+        try await pumps.register(info: Self.implanted())
         let precise = Self.t0.addingTimeInterval(0.123_456)
         _ = try await pumps.recordReading(serial: Self.serial, reading: Self.reading(at: precise))
-        let back = try XCTUnwrap(try pumps.latestReading(serial: Self.serial))
+        let latest = try await pumps.latestReading(serial: Self.serial)
+        let back = try XCTUnwrap(latest)
         // 09:00:00.250 + 0.123456 s is stored as 09:00:00.373.
         XCTAssertEqual(back.takenAt.timeIntervalSince1970, 1_795_597_200.373, accuracy: 1e-6)
     }
 
     func testMoreVolumeThanCapacityIsInvalidInput() async throws {
-        let pumps = try open().pumps()
-        try pumps.register(info: Self.implanted())
+        let pumps = try await open().pumps()
+        try await pumps.register(info: Self.implanted())
         var bad = Self.reading(at: Self.t0)
         bad.reservoirVolume = Volume(microliters: 40_001)
         do {
@@ -120,11 +110,12 @@ final class PumpsTests: XCTestCase {
         } catch let PumpError.InvalidInput(field, _) {
             XCTAssertEqual(field, "reservoir_volume")
         }
-        XCTAssertNil(try pumps.latestReading(serial: Self.serial), "nothing was stored")
+        let latest = try await pumps.latestReading(serial: Self.serial)
+        XCTAssertNil(latest, "nothing was stored")
     }
 
     func testUnknownSerialIsUnknownPump() async throws {
-        let pumps = try open().pumps()
+        let pumps = try await open().pumps()
         do {
             _ = try await pumps.recordReading(serial: "NOPE-1", reading: Self.reading(at: Self.t0))
             XCTFail("a reading of an unknown pump was accepted")
@@ -133,22 +124,23 @@ final class PumpsTests: XCTestCase {
         }
     }
 
-    func testBadDeviceInfoNamesTheField() throws {
-        let pumps = try open().pumps()
+    func testBadDeviceInfoNamesTheField() async throws {
+        let pumps = try await open().pumps()
         var info = Self.implanted()
         info.reservoirKind = .bag
         do {
-            try pumps.register(info: info)
+            try await pumps.register(info: info)
             XCTFail("an implanted pump with a bag was accepted")
         } catch let PumpError.InvalidInput(field, _) {
             XCTAssertEqual(field, "reservoir_kind")
         }
-        XCTAssertEqual(try pumps.list(), [])
+        let listed = try await pumps.list()
+        XCTAssertEqual(listed, [])
     }
 
-    func testUnknownTimeZoneIsInvalidInput() throws {
+    func testUnknownTimeZoneIsInvalidInput() async throws {
         do {
-            _ = try open(timeZone: "Mars/Olympus_Mons")
+            _ = try await open(timeZone: "Mars/Olympus_Mons")
             XCTFail("an unknown time zone was accepted")
         } catch let OpenError.InvalidInput(field, _) {
             XCTAssertEqual(field, "time_zone")
@@ -165,16 +157,18 @@ final class PumpsTests: XCTestCase {
 
     func testDataSurvivesClosingAndReopening() async throws {
         do {
-            let thecal = try open()
+            let thecal = try await open()
             let pumps = thecal.pumps()
-            try pumps.register(info: Self.implanted())
+            try await pumps.register(info: Self.implanted())
             let stored = try await pumps.recordReading(serial: Self.serial, reading: Self.reading(at: Self.t0))
             XCTAssertTrue(stored)
         }
         // Both objects are released here, which closes the store.
-        let pumps = try open().pumps()
-        XCTAssertEqual(try pumps.list(), [Self.implanted()])
-        XCTAssertEqual(try pumps.latestReading(serial: Self.serial), Self.reading(at: Self.t0))
+        let pumps = try await open().pumps()
+        let listed = try await pumps.list()
+        XCTAssertEqual(listed, [Self.implanted()])
+        let latest = try await pumps.latestReading(serial: Self.serial)
+        XCTAssertEqual(latest, Self.reading(at: Self.t0))
         let again = try await pumps.recordReading(serial: Self.serial, reading: Self.reading(at: Self.t0))
         XCTAssertFalse(again, "still known after reopening")
     }

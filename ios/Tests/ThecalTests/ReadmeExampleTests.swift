@@ -4,44 +4,93 @@ import XCTest
 import Thecal
 
 // README:swift
-/// Live pump updates as an AsyncSequence: the current state first, then every change.
-extension PumpLink {
-    func events() -> AsyncStream<LinkEvent> {
-        AsyncStream(bufferingPolicy: .unbounded) { continuation in
-            let subscription = self.subscribe(listener: StreamListener(continuation))
-            continuation.onTermination = { _ in subscription.cancel() }
-        }
+/// Opens Thecal, follows the pump through the app's BLE transport and returns the first home
+/// screen that shows a reading. In the app, `secrets` is `KeychainSecretStore()`.
+func homeScreen(dataDir: String, transport: BleTransport, secrets: SecretStore) async throws -> Dashboard {
+    let thecal = try await Thecal.open(
+        dir: dataDir, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: secrets
+    )
+    try await thecal.link().start(transport: transport)
+    // The dashboard at once, then again whenever anything it shows changes. Leaving the loop
+    // (or cancelling the task) stops the watch.
+    for try await dashboard in thecal.dashboardUpdates() where dashboard.reservoir != nil {
+        return dashboard  // reservoir, battery, alarms, forecasts, data age
+    }
+    throw CancellationError()
+}
+
+/// Shows each pump alarm as it comes, until the task is cancelled.
+func showAlarms(of thecal: Thecal, _ show: (PumpAlarm) -> Void) async throws {
+    for try await event in thecal.link().events {  // the current state first, then every change
+        if case let .alarm(alarm) = event { show(alarm) }
     }
 }
 
-final class StreamListener: LinkListener, @unchecked Sendable {
-    private let continuation: AsyncStream<LinkEvent>.Continuation
-    init(_ continuation: AsyncStream<LinkEvent>.Continuation) { self.continuation = continuation }
-    func onEvent(event: LinkEvent) throws { continuation.yield(event) }
-}
-
-/// Opens Thecal, follows the pump through the app's BLE transport, and reads the home screen.
-func homeScreen(dataDir: String, transport: BleTransport) async throws -> Dashboard {
-    let thecal = try Thecal.open(dir: dataDir, config: ThecalConfig(timeZone: "Europe/Paris"))
-    try thecal.link().start(transport: transport)
-    // The current state comes first, then every change: wait until a reading is known.
-    for await event in thecal.link().events() {
-        if case .reading = event { break }
-        if case let .snapshot(snapshot) = event, snapshot.latest != nil { break }
+/// Saves a pain score; on failure, the sentence to show (errors read the same in every area).
+func savePain(_ score: UInt8, in thecal: Thecal) async -> String? {
+    let input = PainInput(at: Date(), score: score, inventory: nil, interference: nil, location: nil, note: nil)
+    do {
+        _ = try await thecal.diary().addPain(input: input, author: .patient)
+        return nil
+    } catch let error as ThecalError {
+        if case let .invalidInput(field, _)? = error.commonFailure { return "\(field): \(error.localizedDescription)" }
+        return error.localizedDescription  // storage full, data damaged... what the person can do
+    } catch {
+        return error.localizedDescription
     }
-    return try thecal.dashboard()  // reservoir, battery, alarms, forecasts, data age
 }
 // README:end
 
 /// The README's Swift snippet, run against the in-process simulated pump.
-final class ReadmeExampleTests: XCTestCase {
-    func testTheReadmeSnippetWorks() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("thecal-readme-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let pump = InProcessPump(seed: 9, kind: .implanted, start: Date(timeIntervalSince1970: 1_780_300_800))
-        let home = try await homeScreen(dataDir: dir.path, transport: SimPumpTransport(pump: pump))
+final class ReadmeExampleTests: ThecalTestCase {
+    private static let start = Date(timeIntervalSince1970: 1_780_300_800)
+
+    func testTheHomeScreenShowsThePump() async throws {
+        let pump = InProcessPump(seed: 9, kind: .implanted, start: Self.start)
+        let transport = SimPumpTransport(pump: pump)
+        let dir = self.dir.path
+        let home = try await withDeadline("the home screen") {
+            try await homeScreen(dataDir: dir, transport: transport, secrets: MemorySecretStore())
+        }
         XCTAssertEqual(home.pump?.serial, pump.serial())
         XCTAssertGreaterThan(try XCTUnwrap(home.reservoir).volume.microliters, 0)
+    }
+
+    func testAlarmsAreShownAsTheyCome() async throws {
+        let thecal = try await open()
+        let link = thecal.link()
+        let pump = InProcessPump(seed: 10, kind: .implanted, start: Self.start)
+        let transport = SimPumpTransport(pump: pump)
+        let (shown, show) = AsyncStream.makeStream(of: PumpAlarm.self)
+        let task = Task { try await showAlarms(of: thecal) { show.yield($0) } }
+        let alarm = try await withDeadline("the alarm on the screen") { () -> PumpAlarm? in
+            // showAlarms listens once the core counts its listener (a few turns of the task).
+            while link.subscriberCount() == 0 { await Task.yield() }
+            var events = link.events.makeAsyncIterator()
+            _ = try await events.next()  // the current state: this loop listens too
+            try await link.startWith(transport: transport, config: fastLink)
+            while let e = try await events.next() {
+                if case .stateChanged(state: .connected) = e { break }
+            }
+            transport.deliver(pump.raiseAlarm(kind: .motorStall))
+            var screen = shown.makeAsyncIterator()
+            while let alarm = await screen.next() {
+                if alarm.kind == .motorStall { return alarm }
+            }
+            return nil
+        }
+        XCTAssertEqual(alarm?.kind, .motorStall)
+        task.cancel()
+        try await task.value
+        XCTAssertEqual(link.subscriberCount(), 0)
+        await link.stop()
+    }
+
+    func testAFailedSaveGivesTheSentenceToShow() async throws {
+        let thecal = try await open()
+        let saved = await savePain(5, in: thecal)
+        XCTAssertNil(saved)
+        let refused = await savePain(11, in: thecal)
+        XCTAssertTrue(refused?.hasPrefix("score: The value for score is not valid: it ") ?? false, refused ?? "nil")
     }
 }

@@ -4,18 +4,8 @@ import XCTest
 import Thecal
 
 /// The home screen and the refill log, as the iOS app calls them.
-final class TherapyTests: XCTestCase {
+final class TherapyTests: ThecalTestCase {
     private static let serial = "SW-0001"
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("thecal-swift-therapy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: dir)
-    }
 
     private static let pump = DeviceInfo(
         manufacturer: "Acme", model: "IT-40", serial: serial, firmwareRevision: "1.0", hardwareRevision: nil,
@@ -23,12 +13,12 @@ final class TherapyTests: XCTestCase {
     )
 
     func testDashboardShowsTheNewestReadingAndAReservoirForecast() async throws {
-        let thecal = try Thecal.open(dir: dir.path, config: ThecalConfig(timeZone: "America/New_York"))
-        let empty = try thecal.dashboard()
+        let thecal = try await open(timeZone: "America/New_York")
+        let empty = try await thecal.dashboard()
         XCTAssertEqual(empty.freshness, .noData)
         XCTAssertNil(empty.pump)
 
-        try thecal.pumps().register(info: Self.pump)
+        try await thecal.pumps().register(info: Self.pump)
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let reading = StatusReading(
             takenAt: now, pumpClock: now, reservoirVolume: Volume(microliters: 20_000),
@@ -38,7 +28,7 @@ final class TherapyTests: XCTestCase {
             battery: BatteryStatus(percent: 80, indicator: .normal)
         )
         _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: reading)
-        let d = try thecal.dashboard()
+        let d = try await thecal.dashboard()
         XCTAssertEqual(d.pump?.serial, Self.serial)
         XCTAssertEqual(d.timeZone, "America/New_York")
         let r = try XCTUnwrap(d.reservoir)
@@ -51,23 +41,23 @@ final class TherapyTests: XCTestCase {
         XCTAssertNotNil(d.dates.reservoirEmpty)
     }
 
-    func testRefillLogFlagsADrugChangeAndChecksFields() throws {
-        let thecal = try Thecal.open(dir: dir.path, config: ThecalConfig(timeZone: "Europe/Paris"))
+    func testRefillLogFlagsADrugChangeAndChecksFields() async throws {
+        let thecal = try await open()
         let pumps = thecal.pumps()
-        try pumps.register(info: Self.pump)
+        try await pumps.register(info: Self.pump)
         let t0 = Date(timeIntervalSince1970: 1_769_940_000)  // 2026-02-01 10:00 UTC
         let first = RefillEntry(
             at: t0, volumeBefore: Volume(microliters: 2_000), volumeAfter: Volume(microliters: 40_000),
             drug: .morphine, concentration: Concentration(microgramsPerMilliliter: 25_000),
             dailyDose: DailyDose(microgramsPerDay: 5_000), place: .clinic
         )
-        _ = try pumps.recordRefill(serial: Self.serial, entry: first)
+        _ = try await pumps.recordRefill(serial: Self.serial, entry: first)
         var second = first
         second.at = t0.addingTimeInterval(60 * 86_400)
         second.drug = .hydromorphone
         second.concentration = Concentration(microgramsPerMilliliter: 10_000)
-        _ = try pumps.recordRefill(serial: Self.serial, entry: second)
-        let log = try pumps.refillLog(serial: Self.serial, limit: 10)
+        _ = try await pumps.recordRefill(serial: Self.serial, entry: second)
+        let log = try await pumps.refillLog(serial: Self.serial, limit: 10)
         XCTAssertEqual(log.count, 2)
         XCTAssertEqual(log[0].drug, .hydromorphone)
         XCTAssertTrue(log[0].drugChanged && log[0].concentrationChanged)
@@ -78,11 +68,12 @@ final class TherapyTests: XCTestCase {
         var tooMuch = first
         tooMuch.volumeAfter = Volume(microliters: 41_000)
         do {
-            _ = try pumps.recordRefill(serial: Self.serial, entry: tooMuch)
+            _ = try await pumps.recordRefill(serial: Self.serial, entry: tooMuch)
             XCTFail("a refill over the capacity must be refused")
         } catch let PumpError.InvalidInput(field, _) {
             XCTAssertEqual(field, "volume_after")
         }
-        XCTAssertEqual(try pumps.refillLog(serial: Self.serial, limit: 10).count, 2)
+        let after = try await pumps.refillLog(serial: Self.serial, limit: 10)
+        XCTAssertEqual(after.count, 2)
     }
 }
