@@ -203,13 +203,17 @@ fn gauge_inverse(t: &BatteryTuning, percent: f64) -> f64 {
     1.0
 }
 
-/// The load clock of each point (days since the first, plus `days_per_ml` per programmed mL),
-/// and at `now`.
-fn load_clock(points: &[BatteryPoint], now: UtcDateTime, k: f64) -> (Vec<f64>, f64, f64) {
+/// The load clock of each point of a history sorted by time (days since the first, plus `k` days
+/// per programmed mL), the clock at `now`, and the programmed mL/day of the newest point.
+#[must_use]
+pub fn load_clock(points: &[BatteryPoint], now: UtcDateTime, k: f64) -> (Vec<f64>, f64, f64) {
+    let Some(first) = points.first() else {
+        return (Vec::new(), 0.0, 0.0);
+    };
     let mut loads = Vec::with_capacity(points.len());
     let mut load = 0.0;
     let mut flow = 0.0;
-    let mut prev = points[0].at;
+    let mut prev = first.at;
     for p in points {
         load += days_between(prev, p.at) * (1.0 + k * flow);
         loads.push(load);

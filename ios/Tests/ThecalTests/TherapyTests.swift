@@ -34,11 +34,70 @@ final class TherapyTests: ThecalTestCase {
         let r = try XCTUnwrap(d.reservoir)
         XCTAssertEqual(r.volume.microliters, 20_000)
         XCTAssertEqual(r.basis, .programmed)
-        // 20 mL of 20 mg/mL at 4 mg/day is 0.2 mL a day: empty in 100 days.
+        // 20 mL of 20 mg/mL at 4 mg/day is 0.2 mL a day: the pump counts 100 days, but pumps of
+        // its class deliver about 1 % more than they count: really empty in 99 days.
         XCTAssertEqual(r.dailyVolume?.microliters, 200)
-        let days = try XCTUnwrap(r.emptyAt).timeIntervalSince(now) / 86_400
-        XCTAssertEqual(days, 100, accuracy: 0.01)
-        XCTAssertNotNil(d.dates.reservoirEmpty)
+        let runsOut = try XCTUnwrap(r.empty)
+        XCTAssertEqual(runsOut.expected.timeIntervalSince(now) / 86_400, 99.0, accuracy: 0.1)
+        XCTAssertEqual(runsOut.levelPercent, 80)
+        XCTAssertTrue(runsOut.earliest < runsOut.expected && runsOut.expected < runsOut.latest)
+        // The dashboard says it in the patient's days, at the precision of the range.
+        let words = try XCTUnwrap(d.dates.reservoirEmpty)
+        XCTAssertEqual(words, thecal.describeDateRange(range: runsOut))
+        XCTAssertNotNil(
+            words.range(of: #"^around \d+ \w+ \d{4} \(between .+\)$"#, options: .regularExpression), words)
+    }
+
+    func testForecastDatesAreSaidAtThePrecisionTheRangeSupports() async throws {
+        let thecal = try await open(timeZone: "Europe/London")
+        let iso = ISO8601DateFormatter()
+        let date = { (s: String) in iso.date(from: s)! }
+        // Far ahead (the test runs after 2026): a range of a week, then of four months.
+        let day = DateRange(
+            expected: date("2036-03-12T12:00:00Z"), earliest: date("2036-03-10T12:00:00Z"),
+            latest: date("2036-03-14T12:00:00Z"), levelPercent: 80, precision: .day, confidence: .high
+        )
+        XCTAssertEqual(thecal.describeDateRange(range: day), "around 12 March 2036 (between 10 and 14 March)")
+        var month = day
+        month.expected = date("2036-03-15T00:00:00Z")
+        month.earliest = date("2036-01-14T00:00:00Z")
+        month.latest = date("2036-05-15T00:00:00Z")
+        month.precision = .month
+        XCTAssertEqual(
+            thecal.describeDateRange(range: month), "around March 2036 (between January and May 2036)")
+    }
+
+    func testARefillFarFromWhatThePumpExpectedIsFlaggedUntilDiscussed() async throws {
+        let thecal = try await open()
+        let pumps = thecal.pumps()
+        try await pumps.register(info: Self.pump)
+        let t0 = Date(timeIntervalSince1970: 1_769_940_000)  // 2026-02-01 10:00 UTC
+        let fill = RefillEntry(
+            at: t0, volumeBefore: Volume(microliters: 3_000), volumeAfter: Volume(microliters: 40_000),
+            drug: .morphine, concentration: Concentration(microgramsPerMilliliter: 25_000),
+            dailyDose: DailyDose(microgramsPerDay: 5_000), place: .clinic
+        )
+        _ = try await pumps.recordRefill(serial: Self.serial, entry: fill)
+        // The clinic's printout 60 days later: the pump expected 28 mL, 36.5 mL came out.
+        var later = fill
+        later.at = t0.addingTimeInterval(60 * 86_400)
+        later.volumeBefore = Volume(microliters: 36_500)
+        later.expectedBefore = Volume(microliters: 28_000)
+        _ = try await pumps.recordRefill(serial: Self.serial, entry: later)
+        let flagged = try await thecal.dashboard().refillsToDiscuss
+        XCTAssertEqual(flagged.count, 1)
+        let check = try XCTUnwrap(flagged.first?.residualCheck)
+        XCTAssertEqual(check.finding, .moreLeftThanExpected)
+        XCTAssertEqual(check.differencePercent, 71)
+        XCTAssertEqual(check.programmed, Volume(microliters: 12_000))
+        let marked = try await pumps.markRefillDiscussed(refillId: flagged[0].id)
+        XCTAssertTrue(marked)
+        let after = try await thecal.dashboard().refillsToDiscuss
+        XCTAssertTrue(after.isEmpty)
+        let log = try await pumps.refillLog(serial: Self.serial, limit: 1)
+        XCTAssertNotNil(log.first?.residualCheck?.discussedAt)
+        let unknown = try await pumps.markRefillDiscussed(refillId: 9_999)
+        XCTAssertFalse(unknown)
     }
 
     func testRefillLogFlagsADrugChangeAndChecksFields() async throws {
