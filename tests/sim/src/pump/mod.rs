@@ -28,6 +28,8 @@
 //! - this module: the GATT face (frames, counters, notifications, injected faults).
 
 mod battery;
+#[cfg(test)]
+mod checks;
 mod config;
 mod drugs;
 mod faults;

@@ -1197,6 +1197,12 @@ impl World {
         self.log.record(detail, pump_time);
     }
 
+    /// Reprograms the dose now, as a clinic would (for the model's own checks only).
+    #[cfg(test)]
+    pub(crate) fn set_dose(&mut self, dose: u32) {
+        self.dose = dose;
+    }
+
     /// A phone connected or disconnected (profile [`LinkProfile::Caller`] only).
     pub(crate) fn set_link(&mut self, connected: bool) {
         if self.link != LinkProfile::Caller {
