@@ -15,7 +15,10 @@ pub mod peripheral;
 pub mod pump;
 
 pub use peripheral::{GattValue, InProcessPump, InProcessTransport, ReceivedWrite};
-pub use pump::{SimConfig, SimError, SimFault, SimOutput, SimPump};
+pub use pump::{
+    LinkProfile, RanOut, SimConfig, SimError, SimFault, SimOutput, SimPump, SimTruth, Unforeseen,
+    VisitKind, VisitTruth,
+};
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("thecal_sim");

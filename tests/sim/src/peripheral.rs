@@ -171,7 +171,11 @@ impl InProcessPump {
         if !s.in_range {
             return Err(TransportError::DeviceNotFound);
         }
-        s.connected = true;
+        if !s.connected {
+            s.connected = true;
+            // The pump's cell pays for the connection (decision 0003 §9.2).
+            s.sim.set_link_connected(true);
+        }
         s.sim.set_subscribed(true);
         Ok(())
     }
@@ -179,6 +183,9 @@ impl InProcessPump {
     /// Ends the connection: subscriptions are forgotten, events go to the pump's history only.
     pub fn disconnect(&self) {
         let mut s = self.state();
+        if s.connected {
+            s.sim.set_link_connected(false);
+        }
         s.connected = false;
         s.subscribed.clear();
         s.sim.set_subscribed(false);
