@@ -80,10 +80,7 @@ fn run_backtest(a: &BacktestArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let mut reports = Vec::new();
     let mut scored_by_scenario = Vec::new();
-    for (scenario, unforeseen) in [
-        ("held_out", false),
-        ("unforeseen_catheter_occlusion", true),
-    ] {
+    for (scenario, unforeseen) in [("held_out", false), ("unforeseen_catheter_occlusion", true)] {
         let options = Options {
             patients: a.patients,
             seed: a.seed,
@@ -122,7 +119,15 @@ fn table(reports: &[HorizonReport], patients: u32, seed: u64) -> String {
     let _ = writeln!(
         out,
         "{:<31} {:<15} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5} {:>15}  ok",
-        "scenario", "horizon", "forecasts", "MAE d", "p90 d", "bias d", "coverage", "n", "95 % interval"
+        "scenario",
+        "horizon",
+        "forecasts",
+        "MAE d",
+        "p90 d",
+        "bias d",
+        "coverage",
+        "n",
+        "95 % interval"
     );
     for r in reports {
         let _ = writeln!(
@@ -175,8 +180,7 @@ fn chart(path: &Path, held_out: &[Scored], unforeseen: &[Scored]) -> Result<(), 
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.4)));
         let colours = [BLUE, CYAN, RED, MAGENTA];
         for (scored, dashed) in [(held_out, false), (unforeseen, true)] {
-            for ((name, points), colour) in backtest::calibration(scored).into_iter().zip(colours)
-            {
+            for ((name, points), colour) in backtest::calibration(scored).into_iter().zip(colours) {
                 let style = colour.stroke_width(if dashed { 1 } else { 3 });
                 let label = if dashed {
                     format!("{name} (unforeseen: catheter occlusion)")
@@ -206,7 +210,10 @@ fn chart(path: &Path, held_out: &[Scored], unforeseen: &[Scored]) -> Result<(), 
             .map_err(|e| err(&e))?;
         root.present().map_err(|e| err(&e))?;
     }
-    let bytes = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+    let bytes = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
         crate::card_png::png(&svg).map_err(|e| e.to_string())?
     } else {
         svg.into_bytes()

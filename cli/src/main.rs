@@ -3,6 +3,7 @@
 mod card;
 mod card_png;
 mod demo;
+mod forecast;
 mod frame;
 mod keys;
 mod sim;
@@ -36,6 +37,8 @@ enum Command {
     Frame(frame::Args),
     /// The simulated pump.
     Sim(sim::Args),
+    /// Forecast backtests against simulated patients, and their tuning.
+    Forecast(forecast::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Card(args) => card::run(&args),
         Command::Frame(args) => frame::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

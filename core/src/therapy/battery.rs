@@ -82,26 +82,61 @@ pub struct BatteryTuning {
     pub growth_weight_years: f64,
     /// The median of log(true time left / forecast time left), corrected for.
     pub bias: f64,
-    /// The spread of log(true / forecast time left) at any horizon (standard deviation).
-    pub sd_base: f64,
-    /// Its growth with the horizon: variance `sd_per_year²` per year ahead.
-    pub sd_per_year: f64,
+    /// What the fit cannot explain, by horizon: `[years ahead, standard deviation of
+    /// log(true / forecast time left)]`, in increasing years; between two nodes it is
+    /// interpolated, beyond the last it stays (so the range in days keeps widening).
+    pub spread: [[f64; 2]; SPREAD_NODES],
     /// The fewest days of history a forecast is made from.
     pub min_history_days: f64,
 }
 
+/// How many horizons [`BatteryTuning::spread`] is calibrated at.
+pub const SPREAD_NODES: usize = 8;
+
+impl BatteryTuning {
+    /// The standard deviation of log(true / forecast time left) that the fit does not explain,
+    /// `years` ahead.
+    #[must_use]
+    pub fn spread_at(&self, years: f64) -> f64 {
+        let nodes = &self.spread;
+        if years <= nodes[0][0] {
+            return nodes[0][1];
+        }
+        for w in nodes.windows(2) {
+            let ([y0, s0], [y1, s1]) = (w[0], w[1]);
+            if years <= y1 {
+                let f = if y1 > y0 {
+                    (years - y0) / (y1 - y0)
+                } else {
+                    1.0
+                };
+                return s0 + f * (s1 - s0);
+            }
+        }
+        nodes[SPREAD_NODES - 1][1]
+    }
+}
+
 /// The implanted reference class (tuned: see [`BatteryTuning`]).
 pub const IMPLANTED_BATTERY: BatteryTuning = BatteryTuning {
-    days_per_ml: 1.5,
+    days_per_ml: 1.448,
     gauge: [
-        100.0, 95.4, 90.8, 86.2, 81.6, 77.0, 72.4, 67.8, 63.2, 58.6, 54.0, 49.4, 44.8, 40.2, 35.6,
-        31.0, 26.4, 21.8, 17.2, 12.6, 8.0,
+        97.9, 92.7, 89.8, 87.3, 84.7, 82.2, 79.6, 77.0, 74.3, 71.4, 68.4, 65.2, 61.7, 57.7, 53.3,
+        48.2, 42.4, 35.6, 27.6, 18.4, 9.0,
     ],
-    growth_per_year: 0.10,
-    growth_weight_years: 2.0,
-    bias: 0.0,
-    sd_base: 0.05,
-    sd_per_year: 0.10,
+    growth_per_year: 0.1466,
+    growth_weight_years: 32.0,
+    bias: 0.0028,
+    spread: [
+        [0.082, 0.0234],
+        [0.168, 0.0228],
+        [0.251, 0.0240],
+        [0.498, 0.0311],
+        [0.744, 0.0379],
+        [0.991, 0.0428],
+        [1.478, 0.0553],
+        [1.952, 0.0611],
+    ],
     min_history_days: 30.0,
 };
 
@@ -301,7 +336,7 @@ fn load_clock_eri(
     } else {
         0.0
     };
-    let sd = (fit_rel.powi(2) + t.sd_base.powi(2) + t.sd_per_year.powi(2) * central / 365.25)
+    let sd = (fit_rel.powi(2) + t.spread_at(central / 365.25).powi(2))
         .sqrt()
         .min(3.0);
     let spread = (Z_80 * sd).exp();
@@ -454,13 +489,14 @@ mod tests {
 
     #[test]
     fn the_load_clock_finds_the_cell_and_runs_on_at_the_dose() {
-        // 0.5 mL/day: the load clock runs 1.75 days a day; a cell of 3,500 load-days reaches ERI
-        // after 2,000 days.
+        // 0.5 mL/day: the load clock runs 1 + 0.5 k days a day (k ≈ 1.45: about 1.7); a cell of
+        // 3,500 load-days reaches ERI after about 2,000 days.
         let pts = on_the_curve(1_200, 3_500.0, 0.5);
         let now = pts.last().unwrap().at;
         let f = forecast_battery(&inputs(&pts, now), implanted(), &flat());
         let eri = f.eri.unwrap();
-        let truth = t0() + Duration::days(2_000);
+        let days = 3_500.0 / (1.0 + IMPLANTED_BATTERY.days_per_ml * 0.5);
+        let truth = t0() + Duration::seconds((days * 86_400.0) as i64);
         assert!(
             (eri.expected - truth).num_days().abs() <= 20,
             "{}",
@@ -495,7 +531,8 @@ mod tests {
         let late = forecast_battery(&inputs(&pts, pts[1_999].at), implanted(), &flat())
             .eri
             .unwrap();
-        assert!(early.latest - early.earliest > (late.latest - late.earliest) * 2);
+        // About 3,800 days left against 2,200: the range in days is wider by at least half.
+        assert!(early.latest - early.earliest > (late.latest - late.earliest) * 3 / 2);
         let capped = BatteryModel {
             service_life: Some(std::time::Duration::from_secs(2_466 * 86_400)),
             ..implanted()

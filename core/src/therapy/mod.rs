@@ -19,7 +19,7 @@ use rusqlite::Connection;
 
 pub use battery::{
     BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning, IMPLANTED_BATTERY,
-    forecast_battery, load_clock,
+    SPREAD_NODES, forecast_battery, load_clock,
 };
 pub use error::Error;
 pub use forecast::{

@@ -56,10 +56,10 @@ pub struct DeliveryPrior {
 
 /// The prior of the implanted reference class (tuned: see [`DeliveryPrior`]).
 pub const IMPLANTED_DELIVERY: DeliveryPrior = DeliveryPrior {
-    mean: 0.010,
-    pump_sd: 0.015,
-    interval_sd: 0.020,
-    residual_sd_ul: 250.0,
+    mean: 0.0094,
+    pump_sd: 0.0150,
+    interval_sd: 0.0194,
+    residual_sd_ul: 278.0,
     fill_sd_ul: 150.0,
     schedule_sd_days: 0.3,
     refills_used: 8,

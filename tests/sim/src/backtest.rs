@@ -121,7 +121,8 @@ impl Scored {
     #[must_use]
     pub fn pit(&self) -> f64 {
         let z80 = therapy::Z_80;
-        let days = |a: UtcDateTime, b: UtcDateTime| (b - a).num_milliseconds() as f64 / 86_400_000.0;
+        let days =
+            |a: UtcDateTime, b: UtcDateTime| (b - a).num_milliseconds() as f64 / 86_400_000.0;
         let offset = days(self.range.expected, self.truth);
         let side = if offset >= 0.0 {
             days(self.range.expected, self.range.latest)
@@ -364,16 +365,16 @@ fn simulate_patient(options: &Options, i: u32) -> Result<(Vec<Scored>, PatientLi
                                 .filter(|v| v.microliters > 0)
                                 .map(|v| {
                                     f64::from(
-                                        reading
-                                            .reservoir_volume
-                                            .microliters
-                                            .saturating_sub(caps.low_reservoir_threshold.microliters),
+                                        reading.reservoir_volume.microliters.saturating_sub(
+                                            caps.low_reservoir_threshold.microliters,
+                                        ),
                                     ) / f64::from(v.microliters)
                                 });
                             if counted_days.is_none_or(|d| d > horizon.days * 1.5 + 10.0) {
                                 continue;
                             }
-                            let Some(truth) = sim.when_true_volume_reaches(low_nl, t + ahead) else {
+                            let Some(truth) = sim.when_true_volume_reaches(low_nl, t + ahead)
+                            else {
                                 continue;
                             };
                             if truth <= t {
@@ -412,7 +413,9 @@ fn simulate_patient(options: &Options, i: u32) -> Result<(Vec<Scored>, PatientLi
     })?;
     // One forecast per horizon is this patient's independent one (see the module's notes).
     for h in 0..HORIZONS.len() {
-        let mine: Vec<usize> = (0..scored.len()).filter(|&k| scored[k].horizon == h).collect();
+        let mine: Vec<usize> = (0..scored.len())
+            .filter(|&k| scored[k].horizon == h)
+            .collect();
         if !mine.is_empty() {
             let pick = mine[(rng.next_u64() % mine.len() as u64) as usize];
             scored[pick].independent = true;
@@ -568,15 +571,17 @@ pub fn normal_cdf(z: f64) -> f64 {
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
     if x >= 0.0 { r } else { 2.0 - r }
 }
 
@@ -616,7 +621,10 @@ mod tests {
     fn the_binomial_interval_is_the_exact_one() {
         // 1,000 trials at 80 %: 775 to 824 successes hold 95 %.
         let (lo, hi) = binomial_interval(1_000, 0.8);
-        assert!((lo - 0.775).abs() < 0.002 && (hi - 0.824).abs() < 0.002, "{lo} {hi}");
+        assert!(
+            (lo - 0.775).abs() < 0.002 && (hi - 0.824).abs() < 0.002,
+            "{lo} {hi}"
+        );
         assert!((ln_gamma(10.0) - 362_880_f64.ln()).abs() < 1e-9);
         assert!((normal_cdf(therapy::Z_80) - 0.9).abs() < 1e-6);
         assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);

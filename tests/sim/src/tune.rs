@@ -11,14 +11,15 @@
 //! - **Battery** ([`BatteryTuning`]): the millilitre's worth in days is the one that makes the
 //!   load to ERI (days + k · mL) most alike across pumps; the gauge curve is the average reading
 //!   at each twentieth of that load; the dose growth prior is the fleet's average; the bias and
-//!   the spread of the error come from forecasts made at many horizons, by maximum likelihood.
+//!   the spread of the error come from forecasts made at many horizons: the median error, and the
+//!   spread whose 80 % ranges hold 80 % of the true dates at each horizon.
 
 use chrono::Duration;
 
 use thecal_core::model::{BatteryIndicator, UtcDateTime};
 use thecal_core::therapy::{
     self, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning, DeliveryPrior,
-    IMPLANTED_BATTERY, IMPLANTED_DELIVERY, Z_80, load_clock,
+    IMPLANTED_BATTERY, IMPLANTED_DELIVERY, SPREAD_NODES, Z_80, load_clock,
 };
 
 use crate::backtest::PatientLife;
@@ -188,7 +189,7 @@ fn tune_battery(lives: &[PatientLife]) -> BatteryTuning {
             .collect::<Vec<_>>(),
     );
     // How much the patient's own history weighs: the one with the least error at 6–12 months.
-    let weights = [0.5, 1.0, 2.0, 4.0, 8.0];
+    let weights = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
     let mut best = (f64::INFINITY, t.growth_weight_years);
     for w in weights {
         let trial = BatteryTuning {
@@ -196,37 +197,45 @@ fn tune_battery(lives: &[PatientLife]) -> BatteryTuning {
             ..t
         };
         let errors = errors_at(&reached, &trial, &[182.0, 273.0, 365.0]);
-        let mae = mean(&errors.iter().map(|e| e.0.abs()).collect::<Vec<_>>());
+        let mae = mean(&errors.iter().map(|e| e.log_error.abs()).collect::<Vec<_>>());
         if mae < best.0 {
             best = (mae, w);
         }
     }
     t.growth_weight_years = best.1;
-    // The error model, by maximum likelihood over forecasts at many horizons.
+    // The error model: the bias is the median log error; at each horizon, the spread is the
+    // narrowest whose stated 80 % range holds 80 % of the true dates (the coverage the backtest
+    // checks). A likelihood fit would let a few far-off pumps widen every patient's range.
     let untuned = BatteryTuning {
         bias: 0.0,
-        sd_base: 0.0,
-        sd_per_year: 0.0,
+        spread: [[0.0; 2]; SPREAD_NODES],
         ..t
     };
-    let samples = errors_at(
-        &reached,
-        &untuned,
-        &[30.0, 61.0, 91.0, 182.0, 273.0, 365.0, 548.0, 730.0],
-    );
-    let (bias, sd_base, sd_per_year) = fit_error_model(&samples);
-    BatteryTuning {
-        bias,
-        sd_base,
-        sd_per_year,
-        ..t
-    }
+    let samples = errors_at(&reached, &untuned, &CALIBRATION_HORIZONS);
+    let (bias, spread) = calibrate_error_model(&samples);
+    BatteryTuning { bias, spread, ..t }
 }
 
-/// Forecasts made `horizons` days before each pump's ERI with tuning `t`: for each, the log of
-/// true over forecast time left, the fit's own variance of it, and the forecast time left in
-/// years. Forecasts held by the service life are left out (their date is the cap's).
-fn errors_at(lives: &[Life<'_>], t: &BatteryTuning, horizons: &[f64]) -> Vec<(f64, f64, f64)> {
+/// The horizons (days before ERI) the battery's error model is calibrated at.
+const CALIBRATION_HORIZONS: [f64; SPREAD_NODES] =
+    [30.0, 61.0, 91.0, 182.0, 273.0, 365.0, 548.0, 730.0];
+
+/// One forecast made before a known ERI.
+#[derive(Debug, Clone, Copy)]
+struct ErrorSample {
+    /// Which calibration horizon it was made at.
+    horizon: usize,
+    /// The log of true over forecast time left.
+    log_error: f64,
+    /// The fit's own variance of it.
+    fit_variance: f64,
+    /// The forecast time left, years.
+    years: f64,
+}
+
+/// Forecasts made `horizons` days before each pump's ERI with tuning `t`. Forecasts held by the
+/// service life are left out (their date is the cap's).
+fn errors_at(lives: &[Life<'_>], t: &BatteryTuning, horizons: &[f64]) -> Vec<ErrorSample> {
     let model = BatteryModel {
         eri_percent: 8,
         eri_to_eos: None,
@@ -235,7 +244,7 @@ fn errors_at(lives: &[Life<'_>], t: &BatteryTuning, horizons: &[f64]) -> Vec<(f6
     };
     let mut out = Vec::new();
     for l in lives {
-        for h in horizons {
+        for (horizon, h) in horizons.iter().enumerate() {
             let now = l.eri - Duration::milliseconds((h * 86_400_000.0) as i64);
             let n = l.points.partition_point(|p| p.at <= now);
             if n < 60 {
@@ -259,34 +268,75 @@ fn errors_at(lives: &[Life<'_>], t: &BatteryTuning, horizons: &[f64]) -> Vec<(f6
             if predicted <= 1.0 {
                 continue;
             }
-            let e = (days(now, l.eri) / predicted).ln();
-            let fit = ((days(now, r.latest) / predicted).ln() / Z_80).powi(2);
-            out.push((e, fit, predicted / 365.25));
+            out.push(ErrorSample {
+                horizon,
+                log_error: (days(now, l.eri) / predicted).ln(),
+                fit_variance: ((days(now, r.latest) / predicted).ln() / Z_80).powi(2),
+                years: predicted / 365.25,
+            });
         }
     }
     out
 }
 
-/// The bias and spread of log errors: maximises the normal likelihood of `e − bias` with
-/// variance `fit + base² + per_year² · years`.
-fn fit_error_model(samples: &[(f64, f64, f64)]) -> (f64, f64, f64) {
-    let loglik = |b: f64, s0: f64, s1: f64| {
-        samples
-            .iter()
-            .map(|(e, fit, years)| {
-                let v = fit.max(0.0) + s0 * s0 + s1 * s1 * years;
-                -0.5 * v.max(1e-9).ln() - (e - b).powi(2) / (2.0 * v.max(1e-9))
-            })
-            .sum::<f64>()
+/// The bias (median log error) and, at each calibration horizon, the node `[years, sd]`: the
+/// forecasts' median time left, and the narrowest spread whose 80 % ranges (variance `fit +
+/// sd²`) hold at least 80 % of that horizon's samples. The range in days never narrows as the
+/// horizon grows (`sd · years` is kept non-decreasing).
+fn calibrate_error_model(samples: &[ErrorSample]) -> (f64, [[f64; 2]; SPREAD_NODES]) {
+    let median = |mut xs: Vec<f64>| {
+        if xs.is_empty() {
+            return 0.0;
+        }
+        xs.sort_by(f64::total_cmp);
+        let mid = xs.len() / 2;
+        if xs.len() % 2 == 0 {
+            (xs[mid - 1] + xs[mid]) / 2.0
+        } else {
+            xs[mid]
+        }
     };
-    let (mut b, mut s0, mut s1) = (0.0, 0.05, 0.05);
-    // Coordinate ascent, each coordinate by golden section.
-    for _ in 0..30 {
-        b = maximise(|x| loglik(x, s0, s1), -1.0, 1.0);
-        s0 = maximise(|x| loglik(b, x, s1), 0.0, 1.0);
-        s1 = maximise(|x| loglik(b, s0, x), 0.0, 1.0);
+    let bias = median(samples.iter().map(|s| s.log_error).collect());
+    let mut nodes = [[0.0; 2]; SPREAD_NODES];
+    for (h, node) in nodes.iter_mut().enumerate() {
+        let mine: Vec<&ErrorSample> = samples.iter().filter(|s| s.horizon == h).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        node[0] = median(mine.iter().map(|s| s.years).collect());
+        let coverage = |sd: f64| {
+            let inside = mine
+                .iter()
+                .filter(|s| (s.log_error - bias).abs() <= Z_80 * (s.fit_variance + sd * sd).sqrt())
+                .count();
+            inside as f64 / mine.len().max(1) as f64
+        };
+        // Coverage grows with sd: bisect for the narrowest that reaches 80 %.
+        let (mut lo, mut hi) = (0.0, 1.0);
+        if coverage(lo) < 0.8 {
+            for _ in 0..50 {
+                let mid = (lo + hi) / 2.0;
+                if coverage(mid) >= 0.8 {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            node[1] = hi;
+        }
     }
-    (b, s0, s1)
+    for h in 1..SPREAD_NODES {
+        if nodes[h][0] <= nodes[h - 1][0] {
+            // A horizon without samples (or out of order) repeats the one before.
+            nodes[h] = nodes[h - 1];
+            continue;
+        }
+        let ([y0, s0], [y1, s1]) = (nodes[h - 1], nodes[h]);
+        if y1 > 0.0 && s1 * y1 < s0 * y0 {
+            nodes[h][1] = s0 * y0 / y1;
+        }
+    }
+    (bias, nodes)
 }
 
 /// The minimum of a unimodal `f` on `[a, b]` (golden section).
@@ -303,10 +353,6 @@ fn minimise(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     (a + b) / 2.0
 }
 
-fn maximise(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    minimise(|x| -f(x), a, b)
-}
-
 /// The tuned values as the Rust constants of the core (to paste into
 /// `core/src/therapy/{reservoir,battery}.rs`).
 #[must_use]
@@ -314,6 +360,11 @@ pub fn rust_constants(t: &Tuned) -> String {
     let d = &t.delivery;
     let b = &t.battery;
     let gauge: Vec<String> = b.gauge.iter().map(|g| format!("{g:.1}")).collect();
+    let spread: Vec<String> = b
+        .spread
+        .iter()
+        .map(|[y, sd]| format!("[{y:.3}, {sd:.4}]"))
+        .collect();
     format!(
         "// thecal forecast tune: {} patients, {} reached ERI\n\
          pub const IMPLANTED_DELIVERY: DeliveryPrior = DeliveryPrior {{\n    \
@@ -321,7 +372,7 @@ pub fn rust_constants(t: &Tuned) -> String {
          fill_sd_ul: {:.0}.0,\n    schedule_sd_days: {},\n    refills_used: {},\n}};\n\n\
          pub const IMPLANTED_BATTERY: BatteryTuning = BatteryTuning {{\n    \
          days_per_ml: {:.3},\n    gauge: [{}],\n    growth_per_year: {:.4},\n    \
-         growth_weight_years: {:.1},\n    bias: {:.4},\n    sd_base: {:.4},\n    sd_per_year: {:.4},\n    \
+         growth_weight_years: {:.1},\n    bias: {:.4},\n    spread: [{}],\n    \
          min_history_days: {:.1},\n}};\n",
         t.patients.0,
         t.patients.1,
@@ -337,8 +388,7 @@ pub fn rust_constants(t: &Tuned) -> String {
         b.growth_per_year,
         b.growth_weight_years,
         b.bias,
-        b.sd_base,
-        b.sd_per_year,
+        spread.join(", "),
         b.min_history_days,
     )
 }
@@ -355,22 +405,35 @@ mod tests {
     }
 
     #[test]
-    fn the_error_model_recovers_a_known_spread() {
-        // Errors drawn at ±1 and ±3 (variance 5) at one year, none from the fit: base² + per_year²
-        // = 5 at one year; at four years, ±... variance 5 + 3 · per_year².
+    fn the_error_model_holds_80_percent_at_each_horizon() {
+        // At the first horizon (half a year ahead) the errors are ±1 %, ±2 %, …, ±10 %, once
+        // per sign: a range of ±8 % holds 80 % of them. At the second (two years ahead) every
+        // error is doubled; at the third (three years) they are the first's again, but the
+        // range in days may not narrow.
         let mut samples = Vec::new();
-        for _ in 0..200 {
-            for e in [-1.0, 1.0, -3.0, 3.0] {
-                samples.push((e * 0.01 + 0.02, 0.0, 1.0));
-            }
-            for e in [-1.0, 1.0] {
-                samples.push((e * 0.01 * 11_f64.sqrt() + 0.02, 0.0, 3.0));
+        for k in 1..=10 {
+            for sign in [-1.0, 1.0] {
+                let e = sign * f64::from(k) * 0.01;
+                for (horizon, log_error, years) in [(0, e, 0.5), (1, 2.0 * e, 2.0), (2, e, 3.0)] {
+                    samples.push(ErrorSample {
+                        horizon,
+                        log_error,
+                        fit_variance: 0.0,
+                        years,
+                    });
+                }
             }
         }
-        let (b, s0, s1) = fit_error_model(&samples);
-        assert!((b - 0.02).abs() < 1e-3, "{b}");
-        // Variance at 1 year: 5e-4 = s0² + s1²; at 3 years: 11e-4 = s0² + 3 s1².
-        assert!((s1 * s1 - 3e-4).abs() < 1e-5, "{s1}");
-        assert!((s0 * s0 - 2e-4).abs() < 1e-5, "{s0}");
+        let (b, nodes) = calibrate_error_model(&samples);
+        assert!(b.abs() < 1e-12, "{b}");
+        let half = |h: usize| Z_80 * nodes[h][1];
+        assert_eq!(nodes[0][0], 0.5);
+        assert!((half(0) - 0.08).abs() < 1e-6, "{}", half(0));
+        assert!((half(1) - 0.16).abs() < 1e-6, "{}", half(1));
+        assert!(
+            (nodes[2][1] * 3.0 - nodes[1][1] * 2.0).abs() < 1e-9,
+            "held at the two-year width in days"
+        );
+        assert_eq!(nodes[3], nodes[2], "no samples: the node before");
     }
 }
