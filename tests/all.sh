@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, exactly as CI does:
-#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → relay checks → Kotlin tests (Maven, JVM) → Swift tests (chroot)
+#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → forecast backtest → relay checks → Kotlin tests (Maven, JVM) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,9 @@ step rust 2400 cargo nextest run --workspace --locked --no-fail-fast
 summary=$(grep -E '^ *Summary \[' "$LOGS/rust.log" | tail -1)
 count rust "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
   "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
+
+# The forecast backtest at smoke size, against the bars (docs/decisions/0005-forecasts.md).
+step backtest 900 bash tests/backtest.sh
 
 # The relay's own checks (relay/README.md); its Rust tests ran in the nextest step above.
 relay_checks() {

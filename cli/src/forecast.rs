@@ -43,6 +43,11 @@ struct BacktestArgs {
     /// Worker threads (default: the machine's cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Fail (exit code 1) unless the held-out forecasts meet the bars: coverage inside its 95 %
+    /// binomial interval at every horizon, refill 14 days ahead within 1 day and ERI 6 months
+    /// ahead within 30 days on average (below 1,000 patients, plus twice the standard error).
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,6 +110,16 @@ fn run_backtest(a: &BacktestArgs) -> Result<(), String> {
         if !a.json {
             println!("chart: {}", path.display());
         }
+    }
+    if a.check {
+        let misses = backtest::check(&reports, a.patients);
+        if !misses.is_empty() {
+            return Err(format!(
+                "the forecasts miss their bars:\n  {}",
+                misses.join("\n  ")
+            ));
+        }
+        eprintln!("every bar met ({} patients per scenario)", a.patients);
     }
     Ok(())
 }

@@ -90,6 +90,11 @@ pub struct BatteryTuning {
     pub min_history_days: f64,
 }
 
+/// How long before the app's first reading of a new battery the pump may have been implanted,
+/// days: an app is paired in the weeks after the implant (the service life counts from the
+/// implant; the app counts it from that first reading).
+pub const IMPLANT_DATE_SLACK_DAYS: i64 = 30;
+
 /// How many horizons [`BatteryTuning::spread`] is calibrated at.
 pub const SPREAD_NODES: usize = 8;
 
@@ -344,6 +349,11 @@ fn load_clock_eri(
     let mut earliest = at_days(now, central / spread);
     let mut latest = at_days(now, central * spread);
     if let Some(cap) = cap {
+        if latest >= cap {
+            // The service life may end the range. The implant is known only as "on or before
+            // the first reading of a new battery", so the life's end may come a little sooner.
+            earliest = earliest.min(cap - Duration::days(IMPLANT_DATE_SLACK_DAYS));
+        }
         expected = expected.min(cap);
         earliest = earliest.min(cap);
         latest = latest.min(cap);
@@ -539,7 +549,17 @@ mod tests {
         };
         let f = forecast_battery(&inputs(&pts, pts[1_999].at), capped, &flat());
         let cap = t0() + Duration::days(2_466);
-        assert!(f.eri.unwrap().latest <= cap);
+        let eri = f.eri.unwrap();
+        assert_eq!(
+            eri.latest, cap,
+            "the cell would last longer: the service life ends it"
+        );
+        assert_eq!(eri.expected, cap);
+        assert_eq!(
+            eri.earliest,
+            cap - Duration::days(IMPLANT_DATE_SLACK_DAYS),
+            "the implant may have come before the first reading"
+        );
     }
 
     #[test]

@@ -28,10 +28,13 @@ use chrono::{Duration, TimeZone};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use thecal_core::model::{BatteryIndicator, HistoryEvent, InfusionMode, UtcDateTime};
+use thecal_core::model::{
+    BatteryIndicator, DeviceInfo, HistoryDetail, HistoryEvent, InfusionMode, StatusReading,
+    UtcDateTime, Volume,
+};
 use thecal_core::pump::{DRIVERS, PumpDriver};
 use thecal_core::store::{Store, StoreError};
-use thecal_core::therapy::{self, DateRange, PumpSettings};
+use thecal_core::therapy::{self, BatteryForecast, DateRange, PumpSettings, ReservoirForecast};
 
 use crate::pump::{LinkProfile, SimConfig, SimPump, Unforeseen};
 
@@ -254,163 +257,320 @@ pub struct PatientLife {
     pub eri_at: Option<UtcDateTime>,
 }
 
+/// One simulated patient and the app on their phone: each day the pump's status reading and
+/// its new history events go into a real store, and the forecasts come from that store exactly
+/// as the dashboard computes them. The pump ([`PatientApp::sim`]) keeps the truth the app never
+/// sees, for the test to compare with.
+pub struct PatientApp {
+    /// The simulated pump.
+    pub sim: SimPump,
+    store: Store,
+    _dir: tempfile::TempDir,
+    info: DeviceInfo,
+    low_threshold: Volume,
+    seen: u32,
+    refills: usize,
+    day: i64,
+}
+
+/// What the app has on one simulated day, for [`PatientApp::live_days`].
+pub struct Day<'a> {
+    /// The moment (13 hours past the start's time of day).
+    pub at: UtcDateTime,
+    /// The day's status reading, as stored.
+    pub reading: &'a StatusReading,
+    /// The simulated pump (the truth).
+    pub sim: &'a SimPump,
+    /// How many refills the app has seen so far.
+    pub refills: usize,
+    tx: &'a rusqlite::Connection,
+    info: &'a DeviceInfo,
+}
+
+impl Day<'_> {
+    /// The forecasts the dashboard would show now.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn forecasts(&self) -> Result<(ReservoirForecast, BatteryForecast), therapy::Error> {
+        let last_refill = therapy::db::last_refill(self.tx, &self.info.serial)?;
+        therapy::current_forecasts(
+            self.tx,
+            self.info,
+            self.reading,
+            last_refill.as_ref(),
+            self.at,
+        )
+    }
+}
+
+impl PatientApp {
+    /// The app paired with `sim` on the day it starts (its store in a temporary folder).
+    ///
+    /// # Errors
+    /// A store failure, or no driver for the simulated pump.
+    pub fn new(mut sim: SimPump) -> Result<Self, Error> {
+        sim.set_subscribed(false);
+        let dir = scratch_dir()?;
+        let store = Store::open_in_dir(dir.path())?;
+        let info = sim.device_info();
+        let features = sim.features();
+        let caps = DRIVERS
+            .iter()
+            .find(|d| d.matches_features(&features))
+            .map(|d: &&dyn PumpDriver| d.capabilities(&features))
+            .ok_or_else(|| StoreError::Unexpected {
+                context: "no driver for the simulated pump".into(),
+            })?;
+        let start = sim.config().start;
+        store.write(|tx| {
+            therapy::db::upsert_pump(tx, &info, start)?;
+            therapy::db::set_pump_settings(
+                tx,
+                &info.serial,
+                &PumpSettings::from_capabilities(&caps),
+            )
+        })?;
+        Ok(Self {
+            sim,
+            store,
+            _dir: dir,
+            info,
+            low_threshold: caps.low_reservoir_threshold,
+            seen: 0,
+            refills: 0,
+            day: 0,
+        })
+    }
+
+    /// The pump's low-reservoir threshold.
+    #[must_use]
+    pub fn low_threshold(&self) -> Volume {
+        self.low_threshold
+    }
+
+    /// Lives day by day up to and including `last_day` after the start, handing each day to
+    /// `each` (a month of days per transaction: the app writes as data comes, this is faster).
+    ///
+    /// # Errors
+    /// A store failure, or what `each` returns.
+    pub fn live_days(
+        &mut self,
+        last_day: i64,
+        mut each: impl FnMut(&Day<'_>) -> Result<(), therapy::Error>,
+    ) -> Result<(), Error> {
+        let start = self.sim.config().start;
+        let Self {
+            sim,
+            store,
+            info,
+            seen,
+            refills,
+            day,
+            ..
+        } = self;
+        while *day < last_day {
+            store.write(|tx| {
+                for _ in 0..30 {
+                    if *day >= last_day {
+                        break;
+                    }
+                    *day += 1;
+                    let t = moment(start, *day);
+                    sim.advance_to(t);
+                    let reading = sim.status_reading();
+                    therapy::db::insert_reading(tx, &info.serial, &reading)?;
+                    let new: Vec<HistoryEvent> = sim
+                        .history()
+                        .filter(|e| e.sequence > *seen)
+                        .cloned()
+                        .collect();
+                    for e in new {
+                        *seen = e.sequence;
+                        if matches!(e.detail, HistoryDetail::Refill { .. }) {
+                            *refills += 1;
+                        }
+                        therapy::db::insert_event(tx, &info.serial, &e, t)?;
+                    }
+                    each(&Day {
+                        at: t,
+                        reading: &reading,
+                        sim,
+                        refills: *refills,
+                        tx,
+                        info,
+                    })?;
+                }
+                Ok::<_, therapy::Error>(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Lives until the first day at or after `t`.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn live_until(&mut self, t: UtcDateTime) -> Result<(), Error> {
+        let start = self.sim.config().start;
+        let mut last_day = (t - start).num_days();
+        if moment(start, last_day) < t {
+            last_day += 1;
+        }
+        self.live_days(last_day.max(self.day), |_| Ok(()))
+    }
+
+    /// The forecasts the dashboard shows now (from the newest stored reading).
+    ///
+    /// # Errors
+    /// A store failure, or no reading yet.
+    pub fn forecasts(&self) -> Result<(ReservoirForecast, BatteryForecast), Error> {
+        let serial = self.info.serial.as_str();
+        let f = self.store.read(|c| {
+            let latest =
+                therapy::db::latest_reading(c, serial)?.ok_or_else(|| StoreError::Unexpected {
+                    context: "no reading stored yet".into(),
+                })?;
+            let last_refill = therapy::db::last_refill(c, serial)?;
+            therapy::current_forecasts(
+                c,
+                &self.info,
+                &latest,
+                last_refill.as_ref(),
+                latest.taken_at,
+            )
+        })?;
+        Ok(f)
+    }
+
+    /// What the tuning learns from: the stored history, and the true ERI.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub fn life(&self, eri_at: Option<UtcDateTime>) -> Result<PatientLife, Error> {
+        let serial = self.info.serial.as_str();
+        let life = self.store.read(|c| {
+            Ok::<_, therapy::Error>(PatientLife {
+                battery: therapy::db::battery_history(c, serial, None)?,
+                checks: therapy::db::refill_log(c, serial, u32::MAX)?
+                    .into_iter()
+                    .rev()
+                    .filter_map(|r| r.residual_check)
+                    .collect(),
+                eri_at,
+            })
+        })?;
+        Ok(life)
+    }
+}
+
+/// The moment of day `day` after `start`, when the app stores the day's reading (13 hours past
+/// the start's time of day).
+fn moment(start: UtcDateTime, day: i64) -> UtcDateTime {
+    start + Duration::days(day) + Duration::hours(13)
+}
+
+/// When `sim` will raise ERI (true time), from a copy run ahead up to `years`.
+#[must_use]
+pub fn true_eri(sim: &SimPump, years: i64) -> Option<UtcDateTime> {
+    let mut probe = sim.clone();
+    let end = sim.now() + Duration::days(years * 366);
+    let mut t = sim.now();
+    while probe.truth().eri_at.is_none() && t < end {
+        t += Duration::days(30);
+        probe.advance_to(t);
+    }
+    probe.truth().eri_at
+}
+
 /// One simulated patient: the forecasts at every horizon against the truth.
 fn simulate_patient(options: &Options, i: u32) -> Result<(Vec<Scored>, PatientLife), Error> {
     let start = implant_time();
     let mut config = SimConfig::implanted(patient_seed(options.seed, i), start);
     config.link = LinkProfile::Hourly;
     config.unforeseen = options.unforeseen.then_some(Unforeseen::CatheterOcclusion);
-    let mut sim = SimPump::new(config);
-    sim.set_subscribed(false);
-    // The true ERI, from a copy run ahead.
-    let end = start + Duration::days(8 * 366);
-    let eri_at = {
-        let mut probe = sim.clone();
-        let mut t = start;
-        while probe.truth().eri_at.is_none() && t < end {
-            t += Duration::days(30);
-            probe.advance_to(t);
-        }
-        probe.truth().eri_at
-    };
-    let dir = scratch_dir()?;
-    let store = Store::open_in_dir(dir.path())?;
-    let info = sim.device_info();
-    let serial = info.serial.clone();
-    let features = sim.features();
-    let caps = DRIVERS
-        .iter()
-        .find(|d| d.matches_features(&features))
-        .map(|d: &&dyn PumpDriver| d.capabilities(&features))
-        .ok_or_else(|| StoreError::Unexpected {
-            context: "no driver for the simulated pump".into(),
-        })?;
-    let low_nl = u64::from(caps.low_reservoir_threshold.microliters) * 1000;
-    store.write(|tx| {
-        therapy::db::upsert_pump(tx, &info, start)?;
-        therapy::db::set_pump_settings(tx, &serial, &PumpSettings::from_capabilities(&caps))
-    })?;
+    let sim = SimPump::new(config);
+    let eri_at = true_eri(&sim, 8);
+    let mut app = PatientApp::new(sim)?;
+    let low_nl = u64::from(app.low_threshold().microliters) * 1000;
+    let low_threshold = app.low_threshold();
     let mut rng = ChaCha8Rng::seed_from_u64(patient_seed(options.seed ^ 0x5EED, i));
     let mut scored: Vec<Scored> = Vec::new();
     // Per refill horizon: the refill count of the interval already forecast.
     let mut refill_done: [Option<usize>; HORIZONS.len()] = [None; HORIZONS.len()];
     let mut eri_done = [false; HORIZONS.len()];
-    let mut seen = 0;
-    let mut refills = 0_usize;
-    let mut day = 0_i64;
-    let last_day = eri_at.map_or(8 * 366, |e| (e - start).num_days() + 1);
-    while day < last_day {
-        // A month of days in one transaction (the app writes as data comes; this is faster).
-        store.write(|tx| {
-            for _ in 0..30 {
-                day += 1;
-                if day >= last_day {
-                    break;
-                }
-                let t = start + Duration::days(day) + Duration::hours(13);
-                sim.advance_to(t);
-                let reading = sim.status_reading();
-                therapy::db::insert_reading(tx, &serial, &reading)?;
-                let new: Vec<HistoryEvent> = sim
-                    .history()
-                    .filter(|e| e.sequence > seen)
-                    .cloned()
-                    .collect();
-                for e in new {
-                    seen = e.sequence;
-                    if matches!(e.detail, thecal_core::model::HistoryDetail::Refill { .. }) {
-                        refills += 1;
+    let last_day = eri_at.map_or(8 * 366, |e| (e - start).num_days() + 1) - 1;
+    app.live_days(last_day, |day| {
+        let (t, reading, refills) = (day.at, day.reading, day.refills);
+        for (h, horizon) in HORIZONS.iter().enumerate() {
+            let ahead = Duration::milliseconds((horizon.days * 86_400_000.0) as i64);
+            match horizon.target {
+                Target::Eri => {
+                    let Some(eri) = eri_at else { continue };
+                    if eri_done[h] || t < eri - ahead {
+                        continue;
                     }
-                    therapy::db::insert_event(tx, &serial, &e, t)?;
+                    eri_done[h] = true;
+                    if reading.battery.indicator != BatteryIndicator::Normal {
+                        continue;
+                    }
+                    if let Some(range) = day.forecasts()?.1.eri {
+                        scored.push(Scored {
+                            horizon: h,
+                            patient: i,
+                            made_at: t,
+                            truth: eri,
+                            range,
+                            independent: false,
+                        });
+                    }
                 }
-                let forecast = || {
-                    let last_refill = therapy::db::last_refill(tx, &serial)?;
-                    therapy::current_forecasts(tx, &info, &reading, last_refill.as_ref(), t)
-                };
-                for (h, horizon) in HORIZONS.iter().enumerate() {
-                    let ahead = Duration::milliseconds((horizon.days * 86_400_000.0) as i64);
-                    match horizon.target {
-                        Target::Eri => {
-                            let Some(eri) = eri_at else { continue };
-                            if eri_done[h] || t < eri - ahead {
-                                continue;
-                            }
-                            eri_done[h] = true;
-                            if reading.battery.indicator != BatteryIndicator::Normal {
-                                continue;
-                            }
-                            let (_, battery) = forecast()?;
-                            if let Some(range) = battery.eri {
-                                scored.push(Scored {
-                                    horizon: h,
-                                    patient: i,
-                                    made_at: t,
-                                    truth: eri,
-                                    range,
-                                    independent: false,
-                                });
-                            }
-                        }
-                        Target::RefillLow => {
-                            if refill_done[h] == Some(refills)
-                                || refills == 0
-                                || reading.mode == InfusionMode::Stopped
-                            {
-                                continue;
-                            }
-                            // Only ask the truth when the pump's own count is near.
-                            let counted_days = reading
-                                .concentration
-                                .volume_for(reading.daily_dose)
-                                .filter(|v| v.microliters > 0)
-                                .map(|v| {
-                                    f64::from(
-                                        reading.reservoir_volume.microliters.saturating_sub(
-                                            caps.low_reservoir_threshold.microliters,
-                                        ),
-                                    ) / f64::from(v.microliters)
-                                });
-                            if counted_days.is_none_or(|d| d > horizon.days * 1.5 + 10.0) {
-                                continue;
-                            }
-                            let Some(truth) = sim.when_true_volume_reaches(low_nl, t + ahead)
-                            else {
-                                continue;
-                            };
-                            if truth <= t {
-                                refill_done[h] = Some(refills);
-                                continue;
-                            }
-                            refill_done[h] = Some(refills);
-                            let (reservoir, _) = forecast()?;
-                            if let Some(range) = reservoir.low {
-                                scored.push(Scored {
-                                    horizon: h,
-                                    patient: i,
-                                    made_at: t,
-                                    truth,
-                                    range,
-                                    independent: false,
-                                });
-                            }
-                        }
+                Target::RefillLow => {
+                    if refill_done[h] == Some(refills)
+                        || refills == 0
+                        || reading.mode == InfusionMode::Stopped
+                    {
+                        continue;
+                    }
+                    // Only ask the truth when the pump's own count is near.
+                    let counted_days = reading
+                        .concentration
+                        .volume_for(reading.daily_dose)
+                        .filter(|v| v.microliters > 0)
+                        .map(|v| {
+                            f64::from(
+                                reading
+                                    .reservoir_volume
+                                    .microliters
+                                    .saturating_sub(low_threshold.microliters),
+                            ) / f64::from(v.microliters)
+                        });
+                    if counted_days.is_none_or(|d| d > horizon.days * 1.5 + 10.0) {
+                        continue;
+                    }
+                    let Some(truth) = day.sim.when_true_volume_reaches(low_nl, t + ahead) else {
+                        continue;
+                    };
+                    refill_done[h] = Some(refills);
+                    if truth <= t {
+                        continue;
+                    }
+                    if let Some(range) = day.forecasts()?.0.low {
+                        scored.push(Scored {
+                            horizon: h,
+                            patient: i,
+                            made_at: t,
+                            truth,
+                            range,
+                            independent: false,
+                        });
                     }
                 }
             }
-            Ok::<_, therapy::Error>(())
-        })?;
-    }
-    let life = store.read(|c| {
-        Ok::<_, therapy::Error>(PatientLife {
-            battery: therapy::db::battery_history(c, &serial, None)?,
-            checks: therapy::db::refill_log(c, &serial, u32::MAX)?
-                .into_iter()
-                .rev()
-                .filter_map(|r| r.residual_check)
-                .collect(),
-            eri_at,
-        })
+        }
+        Ok(())
     })?;
+    let life = app.life(eri_at)?;
     // One forecast per horizon is this patient's independent one (see the module's notes).
     for h in 0..HORIZONS.len() {
         let mine: Vec<usize> = (0..scored.len())
@@ -445,6 +605,9 @@ pub struct HorizonReport {
     pub forecasts: usize,
     /// Mean absolute error, days (all forecasts).
     pub mae_days: f64,
+    /// The standard error of that mean, days, with each patient's forecasts taken together
+    /// (they share the pump's bias and cell).
+    pub mae_se_days: f64,
     /// 90th percentile of the absolute error, days (all forecasts).
     pub p90_days: f64,
     /// Mean signed error (forecast − truth), days: negative is early.
@@ -474,6 +637,7 @@ pub fn report(scored: &[Scored], scenario: &str) -> Vec<HorizonReport> {
             let mut errors: Vec<f64> = all.iter().map(|s| s.error_days().abs()).collect();
             errors.sort_by(f64::total_cmp);
             let n_all = all.len().max(1) as f64;
+            let mae = errors.iter().sum::<f64>() / n_all;
             let independent: Vec<&&Scored> = all.iter().filter(|s| s.independent).collect();
             let n = independent.len();
             let inside = independent.iter().filter(|s| s.inside()).count();
@@ -484,7 +648,8 @@ pub fn report(scored: &[Scored], scenario: &str) -> Vec<HorizonReport> {
                 horizon: horizon.name.to_owned(),
                 scenario: scenario.to_owned(),
                 forecasts: all.len(),
-                mae_days: errors.iter().sum::<f64>() / n_all,
+                mae_days: mae,
+                mae_se_days: cluster_standard_error(&all, mae),
                 p90_days: percentile(&errors, 0.9),
                 bias_days: all.iter().map(|s| s.error_days()).sum::<f64>() / n_all,
                 coverage,
@@ -496,6 +661,78 @@ pub fn report(scored: &[Scored], scenario: &str) -> Vec<HorizonReport> {
             }
         })
         .collect()
+}
+
+/// The standard error of the mean absolute error `mae` of `scored`, by patient clusters (the
+/// ratio estimator's: each patient's error sum against `mae` times their count).
+fn cluster_standard_error(scored: &[&Scored], mae: f64) -> f64 {
+    let mut by_patient: std::collections::BTreeMap<u32, (f64, f64)> = Default::default();
+    for s in scored {
+        let e = by_patient.entry(s.patient).or_default();
+        e.0 += s.error_days().abs();
+        e.1 += 1.0;
+    }
+    let k = by_patient.len() as f64;
+    if k < 2.0 {
+        return f64::NAN;
+    }
+    let mean_count = scored.len() as f64 / k;
+    let sum_sq: f64 = by_patient
+        .values()
+        .map(|(sum, count)| (sum - mae * count).powi(2))
+        .sum();
+    (sum_sq / (k * (k - 1.0))).sqrt() / mean_count
+}
+
+/// The mean absolute error at 14 days ahead that the refill forecast must meet (issue 13).
+pub const REFILL_14D_MAE_BAR_DAYS: f64 = 1.0;
+
+/// The mean absolute error at six months ahead that the ERI forecast must meet (issue 13).
+pub const ERI_6MO_MAE_BAR_DAYS: f64 = 30.0;
+
+/// From this many patients a backtest is full size: its errors must meet the bars outright.
+pub const FULL_SIZE_PATIENTS: u32 = 1000;
+
+/// What in a held-out report misses the bars, one sentence each (empty: every bar met). The
+/// coverage must be inside its 95 % binomial interval at every horizon; the mean absolute
+/// error at most [`REFILL_14D_MAE_BAR_DAYS`] and [`ERI_6MO_MAE_BAR_DAYS`]; a smaller run than
+/// [`FULL_SIZE_PATIENTS`] is allowed twice the error's standard error above them (its sampling
+/// error; the full run is not).
+#[must_use]
+pub fn check(reports: &[HorizonReport], patients: u32) -> Vec<String> {
+    let mut misses = Vec::new();
+    for r in reports.iter().filter(|r| r.scenario == "held_out") {
+        if !r.calibrated {
+            misses.push(format!(
+                "{}: coverage {:.1} % is outside {:.1}–{:.1} % ({} forecasts)",
+                r.horizon,
+                r.coverage * 100.0,
+                r.interval.0 * 100.0,
+                r.interval.1 * 100.0,
+                r.n
+            ));
+        }
+        let bar = match r.horizon.as_str() {
+            "refill_low_14d" => REFILL_14D_MAE_BAR_DAYS,
+            "eri_6mo" => ERI_6MO_MAE_BAR_DAYS,
+            _ => continue,
+        };
+        let allowed = if patients >= FULL_SIZE_PATIENTS {
+            bar
+        } else {
+            bar + 2.0 * r.mae_se_days.max(0.0)
+        };
+        if r.mae_days.is_nan() || r.mae_days > allowed {
+            misses.push(format!(
+                "{}: mean absolute error {:.2} days is above {allowed:.2}",
+                r.horizon, r.mae_days
+            ));
+        }
+    }
+    if !reports.iter().any(|r| r.scenario == "held_out") {
+        misses.push("no held-out forecasts were scored".into());
+    }
+    misses
 }
 
 /// The `q` quantile of sorted values (nearest rank).
@@ -635,5 +872,53 @@ mod tests {
         assert_eq!(patient_seed(5, 3), patient_seed(5, 3));
         assert_ne!(patient_seed(5, 3), patient_seed(5, 4));
         assert_ne!(patient_seed(5, 3), patient_seed(6, 3));
+    }
+
+    fn report_row(horizon: &str, mae: f64, se: f64, coverage: f64) -> HorizonReport {
+        let interval = binomial_interval(100, 0.8);
+        HorizonReport {
+            horizon: horizon.into(),
+            scenario: "held_out".into(),
+            forecasts: 100,
+            mae_days: mae,
+            mae_se_days: se,
+            p90_days: mae * 2.0,
+            bias_days: 0.0,
+            coverage,
+            nominal: 0.8,
+            n: 100,
+            interval,
+            calibrated: coverage >= interval.0 && coverage <= interval.1,
+            coverage_all: coverage,
+        }
+    }
+
+    #[test]
+    fn the_check_holds_each_bar_and_allows_a_small_run_its_sampling_error() {
+        let good = [
+            report_row("refill_low_14d", 0.95, 0.05, 0.8),
+            report_row("eri_6mo", 12.0, 1.0, 0.8),
+            report_row("eri_12mo", 40.0, 3.0, 0.8),
+        ];
+        assert!(check(&good, 1000).is_empty());
+        let mut slow = good.clone();
+        slow[0].mae_days = 1.06;
+        assert_eq!(check(&slow, 1000).len(), 1, "full size: the bar itself");
+        assert!(
+            check(&slow, 100).is_empty(),
+            "smoke: within two standard errors"
+        );
+        slow[0].mae_days = 1.2;
+        assert_eq!(check(&slow, 100).len(), 1);
+        let mut narrow = good.clone();
+        narrow[2] = report_row("eri_12mo", 40.0, 3.0, 0.6);
+        let misses = check(&narrow, 1000);
+        assert_eq!(misses.len(), 1);
+        assert!(
+            misses[0].starts_with("eri_12mo: coverage 60.0 %"),
+            "{}",
+            misses[0]
+        );
+        assert!(!check(&[], 1000).is_empty(), "nothing scored is not a pass");
     }
 }

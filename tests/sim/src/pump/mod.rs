@@ -88,6 +88,9 @@ pub enum SimFault {
     RaiseAlarm(AlarmKind),
     /// Clear an active alarm now.
     ClearAlarm(AlarmKind),
+    /// The clinic reprograms the daily dose now (outside a refill visit; the model's own
+    /// titration at visits goes on from the new dose).
+    Reprogram(DailyDose),
 }
 
 /// One value the pump sends to a subscribed phone.
@@ -422,6 +425,9 @@ impl SimPump {
                 w.clear(kind);
                 w.resume_after_fault();
             }),
+            SimFault::Reprogram(dose) => self
+                .world
+                .input_at(now, |w| w.reprogram(dose.micrograms_per_day)),
         }
         self.announce();
         std::mem::take(&mut self.outbox)

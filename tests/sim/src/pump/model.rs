@@ -897,15 +897,7 @@ impl World {
                     micrograms_per_day: dose,
                 },
             });
-            if let (Some(at), Some(draws)) = (self.appointment, self.last_draws) {
-                let to_low_days = self.estimate_nl.saturating_sub(self.low_nl) as f64
-                    / self.program().daily_nl().max(1.0);
-                let target = t + ((to_low_days - draws.margin_days) * DAY_MS as f64).round() as i64;
-                if target < at {
-                    let moved = visits::same_minute_on_day_of(target, at, self.offset_ms);
-                    self.appointment = Some(moved.clamp(t + 1, at));
-                }
-            }
+            self.bring_refill_forward(t);
         }
         let truth = self.visit_truth(
             VisitKind::Titration,
@@ -917,6 +909,21 @@ impl World {
             false,
         );
         self.visits.push(truth);
+    }
+
+    /// After a dose increase at `t`: the next refill appointment comes forward if the reservoir
+    /// would now reach its low level before it (with the visit's margin), as in §6.6.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    fn bring_refill_forward(&mut self, t: i64) {
+        if let (Some(at), Some(draws)) = (self.appointment, self.last_draws) {
+            let to_low_days = self.estimate_nl.saturating_sub(self.low_nl) as f64
+                / self.program().daily_nl().max(1.0);
+            let target = t + ((to_low_days - draws.margin_days) * DAY_MS as f64).round() as i64;
+            if target < at {
+                let moved = visits::same_minute_on_day_of(target, at, self.offset_ms);
+                self.appointment = Some(moved.clamp(t + 1, at));
+            }
+        }
     }
 
     /// The bridge bolus (§8.1 step 7): E and V step down at the programmed/true ratio in force;
@@ -1197,10 +1204,29 @@ impl World {
         self.log.record(detail, pump_time);
     }
 
-    /// Reprograms the dose now, as a clinic would (for the model's own checks only).
-    #[cfg(test)]
+    /// Sets the dose now, logged as a therapy change (nothing else: the model's own checks
+    /// compare two lives that differ by the dose alone).
     pub(crate) fn set_dose(&mut self, dose: u32) {
-        self.dose = dose;
+        if dose != self.dose {
+            self.dose = dose;
+            self.record(HistoryDetail::TherapyChanged {
+                mode: self.therapy_mode(),
+                daily_dose: DailyDose {
+                    micrograms_per_day: dose,
+                },
+            });
+        }
+    }
+
+    /// Reprograms the dose now, as a clinic's programmer would outside a refill visit: one
+    /// programmer session, the new dose, and (like a titration visit, §6.6) the next refill
+    /// brought forward if the new dose would run the reservoir low before it.
+    pub(crate) fn reprogram(&mut self, dose: u32) {
+        if dose != self.dose {
+            self.u += CLINIC_SESSION / self.kappa;
+            self.set_dose(dose);
+            self.bring_refill_forward(self.te);
+        }
     }
 
     /// A phone connected or disconnected (profile [`LinkProfile::Caller`] only).
