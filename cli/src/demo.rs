@@ -485,11 +485,11 @@ fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::T
             ""
         };
         lines.push(Line::from(format!(
-            "Last refill {}: {:?} {:.1} mg/mL, {:.2} mg/day{flag}",
+            "Last refill {}: {:?} {}, {}{flag}",
             local_date(refill.at, tz),
             refill.drug,
-            refill.concentration.milligrams_per_milliliter(),
-            refill.daily_dose.milligrams_per_day()
+            refill.concentration,
+            refill.daily_dose
         )));
     }
     f.render_widget(

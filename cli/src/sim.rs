@@ -103,11 +103,11 @@ fn history(args: &HistoryArgs) -> Result<(), String> {
         started.elapsed().as_millis()
     );
     println!(
-        "  now: reservoir {:.1} of {:.0} mL, {:?} {:.2} mg/day, battery {} % ({:?})",
+        "  now: reservoir {:.1} of {:.0} mL, {:?} {}, battery {} % ({:?})",
         last.reservoir_volume.milliliters(),
         last.reservoir_capacity.milliliters(),
         last.drug,
-        last.daily_dose.milligrams_per_day(),
+        last.daily_dose,
         last.battery.percent,
         last.battery.indicator
     );

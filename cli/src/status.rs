@@ -94,11 +94,8 @@ pub fn run(args: &Args) -> Result<(), String> {
                 r.reservoir_percent()
             );
             println!(
-                "  Therapy        {:?} {:.2} mg/mL, {:.2} mg/day ({:?})",
-                r.drug,
-                r.concentration.milligrams_per_milliliter(),
-                r.daily_dose.milligrams_per_day(),
-                r.mode
+                "  Therapy        {:?} {}, {} ({:?})",
+                r.drug, r.concentration, r.daily_dose, r.mode
             );
             println!(
                 "  Battery        {} % ({:?})",

@@ -97,9 +97,54 @@ impl DailyDose {
     }
 }
 
+/// Micrograms as a person reads them: below one milligram in µg ("25 µg"), else in mg with
+/// at most two decimals and no trailing zeros ("1.25 mg", "25 mg").
+fn micrograms_text(ug: u32) -> String {
+    if ug < 1000 {
+        return format!("{ug}\u{a0}µg");
+    }
+    let mg = format!("{:.2}", f64::from(ug) / 1000.0);
+    let mg = mg.trim_end_matches('0').trim_end_matches('.');
+    format!("{mg}\u{a0}mg")
+}
+
+/// "25 mg/mL", "2.5 mg/mL", "100 µg/mL" (ziconotide is measured in micrograms).
+impl std::fmt::Display for Concentration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/mL", micrograms_text(self.micrograms_per_milliliter))
+    }
+}
+
+/// "5 mg/day", "1.25 mg/day", "12 µg/day".
+impl std::fmt::Display for DailyDose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/day", micrograms_text(self.micrograms_per_day))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doses_and_strengths_read_in_the_unit_a_label_uses() {
+        let c = |ug| Concentration {
+            micrograms_per_milliliter: ug,
+        };
+        let d = |ug| DailyDose {
+            micrograms_per_day: ug,
+        };
+        assert_eq!(c(25_000).to_string(), "25\u{a0}mg/mL");
+        assert_eq!(c(2_500).to_string(), "2.5\u{a0}mg/mL");
+        assert_eq!(c(100).to_string(), "100\u{a0}µg/mL");
+        assert_eq!(d(1_250).to_string(), "1.25\u{a0}mg/day");
+        assert_eq!(d(12).to_string(), "12\u{a0}µg/day");
+        assert_eq!(
+            d(10_004).to_string(),
+            "10\u{a0}mg/day",
+            "no false precision"
+        );
+    }
 
     #[test]
     fn volume_for_a_daily_dose() {

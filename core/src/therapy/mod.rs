@@ -18,8 +18,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use battery::{
-    BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning, IMPLANTED_BATTERY,
-    SPREAD_NODES, forecast_battery, load_clock,
+    BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning,
+    IMPLANT_DATE_SLACK_DAYS, IMPLANTED_BATTERY, SPREAD_NODES, forecast_battery, load_clock,
 };
 pub use error::Error;
 pub use forecast::{

@@ -19,8 +19,10 @@ use chrono::Duration;
 use thecal_core::model::{BatteryIndicator, UtcDateTime};
 use thecal_core::therapy::{
     self, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning, DeliveryPrior,
-    IMPLANTED_BATTERY, IMPLANTED_DELIVERY, SPREAD_NODES, Z_80, load_clock,
+    IMPLANT_DATE_SLACK_DAYS, IMPLANTED_BATTERY, IMPLANTED_DELIVERY, SPREAD_NODES, Z_80, load_clock,
 };
+
+use thecal_core::pump::driver::IMPLANTED_SERVICE_LIFE_DAYS;
 
 use crate::backtest::PatientLife;
 
@@ -117,6 +119,7 @@ fn least_squares(xy: &[(f64, f64)]) -> (f64, f64) {
 }
 
 /// A pump's history up to ERI and its load to ERI at `k`.
+#[derive(Clone, Copy)]
 struct Life<'a> {
     points: &'a [BatteryPoint],
     eri: UtcDateTime,
@@ -129,7 +132,12 @@ impl Life<'_> {
 }
 
 fn tune_battery(lives: &[PatientLife]) -> BatteryTuning {
-    let reached: Vec<Life<'_>> = lives
+    // Every pump that reached ERI, and those whose cell did: a pump stopped by the class's
+    // service life (ERI within the implant-date slack of it) says nothing about its cell. The
+    // cell's constants come from the second; the error model from all, forecast as the app
+    // does (capped by the service life).
+    let life_days = i64::from(IMPLANTED_SERVICE_LIFE_DAYS) - IMPLANT_DATE_SLACK_DAYS;
+    let all: Vec<Life<'_>> = lives
         .iter()
         .filter_map(|l| {
             let eri = l.eri_at?;
@@ -139,6 +147,11 @@ fn tune_battery(lives: &[PatientLife]) -> BatteryTuning {
                 eri,
             })
         })
+        .collect();
+    let reached: Vec<Life<'_>> = all
+        .iter()
+        .filter(|l| (l.eri - l.points[0].at).num_days() < life_days)
+        .copied()
         .collect();
     let mut t = IMPLANTED_BATTERY;
     if reached.len() < 10 {
@@ -211,7 +224,7 @@ fn tune_battery(lives: &[PatientLife]) -> BatteryTuning {
         spread: [[0.0; 2]; SPREAD_NODES],
         ..t
     };
-    let samples = errors_at(&reached, &untuned, &CALIBRATION_HORIZONS);
+    let samples = errors_at(&all, &untuned, &CALIBRATION_HORIZONS);
     let (bias, spread) = calibrate_error_model(&samples);
     BatteryTuning { bias, spread, ..t }
 }
@@ -231,16 +244,20 @@ struct ErrorSample {
     fit_variance: f64,
     /// The forecast time left, years.
     years: f64,
+    /// For a forecast the service life ends (its range is the cap's, not the spread's):
+    /// whether the truth is inside it.
+    capped: Option<bool>,
 }
 
-/// Forecasts made `horizons` days before each pump's ERI with tuning `t`. Forecasts held by the
-/// service life are left out (their date is the cap's).
+/// Forecasts made `horizons` days before each pump's ERI with tuning `t`, as the app makes them
+/// (the service life counted from the first reading).
 fn errors_at(lives: &[Life<'_>], t: &BatteryTuning, horizons: &[f64]) -> Vec<ErrorSample> {
+    let service_life = Duration::days(i64::from(IMPLANTED_SERVICE_LIFE_DAYS));
     let model = BatteryModel {
         eri_percent: 8,
         eri_to_eos: None,
         replaceable: false,
-        service_life: None,
+        service_life: service_life.to_std().ok(),
     };
     let mut out = Vec::new();
     for l in lives {
@@ -256,7 +273,7 @@ fn errors_at(lives: &[Life<'_>], t: &BatteryTuning, horizons: &[f64]) -> Vec<Err
                     percent: l.points[n - 1].percent,
                     indicator: BatteryIndicator::Normal,
                     eri_seen_at: None,
-                    implanted_at: None,
+                    implanted_at: Some(l.points[0].at),
                     now,
                 },
                 model,
@@ -273,6 +290,7 @@ fn errors_at(lives: &[Life<'_>], t: &BatteryTuning, horizons: &[f64]) -> Vec<Err
                 log_error: (days(now, l.eri) / predicted).ln(),
                 fit_variance: ((days(now, r.latest) / predicted).ln() / Z_80).powi(2),
                 years: predicted / 365.25,
+                capped: (r.latest >= l.points[0].at + service_life).then(|| r.contains(l.eri)),
             });
         }
     }
@@ -296,7 +314,13 @@ fn calibrate_error_model(samples: &[ErrorSample]) -> (f64, [[f64; 2]; SPREAD_NOD
             xs[mid]
         }
     };
-    let bias = median(samples.iter().map(|s| s.log_error).collect());
+    let bias = median(
+        samples
+            .iter()
+            .filter(|s| s.capped.is_none())
+            .map(|s| s.log_error)
+            .collect(),
+    );
     let mut nodes = [[0.0; 2]; SPREAD_NODES];
     for (h, node) in nodes.iter_mut().enumerate() {
         let mine: Vec<&ErrorSample> = samples.iter().filter(|s| s.horizon == h).collect();
@@ -307,7 +331,11 @@ fn calibrate_error_model(samples: &[ErrorSample]) -> (f64, [[f64; 2]; SPREAD_NOD
         let coverage = |sd: f64| {
             let inside = mine
                 .iter()
-                .filter(|s| (s.log_error - bias).abs() <= Z_80 * (s.fit_variance + sd * sd).sqrt())
+                .filter(|s| {
+                    s.capped.unwrap_or_else(|| {
+                        (s.log_error - bias).abs() <= Z_80 * (s.fit_variance + sd * sd).sqrt()
+                    })
+                })
                 .count();
             inside as f64 / mine.len().max(1) as f64
         };
@@ -420,6 +448,7 @@ mod tests {
                         log_error,
                         fit_variance: 0.0,
                         years,
+                        capped: None,
                     });
                 }
             }
