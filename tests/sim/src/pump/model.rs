@@ -890,13 +890,7 @@ impl World {
         let dose = drugs::titrate(spec, self.dose, self.concentration, phase, x, step);
         if dose != self.dose {
             self.u += CLINIC_SESSION / self.kappa;
-            self.dose = dose;
-            self.record(HistoryDetail::TherapyChanged {
-                mode: self.therapy_mode(),
-                daily_dose: DailyDose {
-                    micrograms_per_day: dose,
-                },
-            });
+            self.set_dose(dose);
             self.bring_refill_forward(t);
         }
         let truth = self.visit_truth(
@@ -993,15 +987,7 @@ impl World {
         self.discrepant_refills = 0;
         let lowered = drugs::round_dose(f64::from(self.dose) * (1.0 - o.dose_cut));
         let dose = drugs::lower_within_limits(spec, self.dose, lowered, self.concentration);
-        if dose != self.dose {
-            self.dose = dose;
-            self.record(HistoryDetail::TherapyChanged {
-                mode: self.therapy_mode(),
-                daily_dose: DailyDose {
-                    micrograms_per_day: dose,
-                },
-            });
-        }
+        self.set_dose(dose);
         let truth = self.visit_truth(
             VisitKind::Revision,
             self.estimate_nl,
@@ -1204,8 +1190,9 @@ impl World {
         self.log.record(detail, pump_time);
     }
 
-    /// Sets the dose now, logged as a therapy change (nothing else: the model's own checks
-    /// compare two lives that differ by the dose alone).
+    /// Sets the dose now, logged as a therapy change when it changes (nothing else: the visits
+    /// add their own sessions, and the model's checks compare lives that differ by the dose
+    /// alone).
     pub(crate) fn set_dose(&mut self, dose: u32) {
         if dose != self.dose {
             self.dose = dose;
