@@ -38,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "migrations/0009_refill_check_and_battery_load.sql"
     )),
+    M::up(include_str!("migrations/0010_pump_pairing.sql")),
 ];
 
 /// The schema version this build writes and understands.
@@ -56,6 +57,8 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: OnceLock<Mutex<Connection>>,
     path: PathBuf,
+    /// Fault injection: while set, every write fails as on a full disk.
+    simulate_full: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: OnceLock::new(),
             path: path.to_owned(),
+            simulate_full: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -128,6 +132,9 @@ impl Store {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        if self.simulate_full.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Full.into());
+        }
         let mut conn = lock(&self.writer);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -168,6 +175,14 @@ impl Store {
 }
 
 impl Store {
+    /// Fault injection for tests and demos: while `full` is set, every write fails with
+    /// [`StoreError::Full`] (nothing is written), as on a phone whose storage is full; reads
+    /// work. Never set by the app itself.
+    pub fn simulate_full_disk(&self, full: bool) {
+        self.simulate_full
+            .store(full, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Copies every committed page from the WAL into the database file and empties the WAL, so
     /// that no old version of a page (one that held a deleted secret) stays in it.
     ///

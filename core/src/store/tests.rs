@@ -191,6 +191,7 @@ mod upgrades {
         (7, include_bytes!("fixtures/schema-v7.sqlite3")),
         (8, include_bytes!("fixtures/schema-v8.sqlite3")),
         (9, include_bytes!("fixtures/schema-v9.sqlite3")),
+        (10, include_bytes!("fixtures/schema-v10.sqlite3")),
     ];
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {
