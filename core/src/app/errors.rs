@@ -211,6 +211,26 @@ public_error! {
         /// The request needs a running link.
         #[error("The pump link is not running. Start it first.")]
         NotRunning,
+        /// The pump picked does not report the serial number the person confirmed (or is not
+        /// the paired pump): nothing was paired or stored.
+        #[error(
+            "This pump's {what} does not match the one you entered. Check the serial number on your clinic's printout or ID card and pick your own pump; nothing was paired."
+        )]
+        PumpMismatch {
+            /// What differs (`serial`, `model`, `BLE identity`), never a value.
+            what: String,
+        },
+        /// No pump is paired (for a call that needs one).
+        #[error("No pump is paired yet. Pair your pump first.")]
+        NotPaired,
+        /// Another pump is paired.
+        #[error(
+            "Another pump is paired with Thecal. Unpair it first, or choose \"replace pump\" after a replacement surgery."
+        )]
+        AlreadyPaired,
+        /// The device picked is not a pump Thecal knows.
+        #[error("This device is not a pump Thecal can follow. Pick your pump from the list.")]
+        NotAPump,
         /// The phone's Bluetooth transport failed.
         #[error("{0}")]
         Transport(#[from] link::TransportError),
@@ -284,6 +304,10 @@ impl From<link::Error> for LinkError {
             link::Error::Transport(e) => Self::Transport(e),
             link::Error::Store(e) => e.into(),
             link::Error::Internal { context } => Self::internal(&context),
+            link::Error::Mismatch { what } => Self::PumpMismatch { what },
+            link::Error::NotPaired => Self::NotPaired,
+            link::Error::AlreadyPaired => Self::AlreadyPaired,
+            link::Error::NotAPump => Self::NotAPump,
         }
     }
 }

@@ -33,6 +33,27 @@ where
     }
 }
 
+/// Runs the future `f` on the core's runtime (where the link's I/O lives) and awaits it from any
+/// executor; a panic inside becomes `E::internal(context)`, and `f`'s error is mapped to `E`.
+pub(crate) async fn guard_async<T, I, E>(
+    rt: &tokio::runtime::Handle,
+    context: &'static str,
+    f: impl std::future::Future<Output = Result<T, I>> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    I: Send + 'static,
+    E: PublicError + From<I>,
+{
+    match rt.spawn(f).await {
+        Ok(r) => r.map_err(E::from),
+        Err(_) => {
+            tracing::error!(context, "panic caught at the API boundary");
+            Err(E::internal(context))
+        }
+    }
+}
+
 /// Runs blocking `f` on a thread of its own and awaits it from any executor: for the calls that
 /// come before the core's runtime exists (opening the app). A panic inside becomes
 /// `E::internal(context)`.

@@ -29,7 +29,7 @@ pub use pumps::Pumps;
 pub use recovery::Recovery;
 
 use self::errors::PublicError;
-use self::guard::{guard_blocking, guard_thread};
+use self::guard::{guard_async, guard_blocking, guard_thread};
 use self::runtime::LazyRuntime;
 use crate::dashboard::{Dashboard, DashboardListener};
 use crate::link::{FreshnessConfig, LinkEvent, LinkListener, ListenerError, Subscription};
@@ -90,7 +90,8 @@ impl Inner {
     fn watch_dashboard(&self, listener: Arc<dyn DashboardListener>) -> Arc<Subscription> {
         self.link_changes.get_or_init(|| {
             let changes = self.changes.clone();
-            self.link.subscribe(Arc::new(LinkChanges(changes)))
+            self.link
+                .subscribe(&self.runtime.handle(), Arc::new(LinkChanges(changes)))
         });
         let watch = crate::dashboard::Watch {
             store: Arc::clone(&self.store),
@@ -123,6 +124,23 @@ impl Inner {
     {
         let inner = Arc::clone(self);
         guard_blocking(&self.runtime.handle(), context, move || f(&inner)).await
+    }
+
+    /// Runs the future `f` on the core's runtime, guarded: a panic becomes the area's `Internal`
+    /// error, `f`'s error is mapped to the area's.
+    async fn run_async<T, I, E>(
+        &self,
+        context: &'static str,
+        f: impl std::future::Future<Output = Result<T, I>> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        I: Send + 'static,
+        E: PublicError + From<I>,
+    {
+        let out = guard_async(&self.runtime.handle(), context, f).await;
+        self.changed();
+        out
     }
 
     /// As [`Inner::read`], off the caller's thread on the core's runtime.

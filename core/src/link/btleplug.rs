@@ -21,12 +21,16 @@ use super::{
 /// After the first matching device is seen, how long a scan keeps listening for others.
 const SCAN_SETTLE: Duration = Duration::from_millis(300);
 
-/// The btleplug transport on the first Bluetooth adapter.
+/// The btleplug transport on the first Bluetooth adapter. Pairing (`bond`) goes through a
+/// BlueZ agent it registers itself; give it the pump's pairing code with
+/// [`BtleplugTransport::set_pairing_passkey`] before pairing a pump that asks for one.
 #[derive(Debug)]
 pub struct BtleplugTransport {
     adapter: Adapter,
     shared: Arc<Shared>,
     central_task: JoinHandle<()>,
+    passkey: Arc<Mutex<Option<u32>>>,
+    agent: tokio::sync::Mutex<Option<super::bluez_agent::Agent>>,
 }
 
 #[derive(Debug, Default)]
@@ -80,7 +84,15 @@ impl BtleplugTransport {
             adapter,
             shared,
             central_task,
+            passkey: Arc::new(Mutex::new(None)),
+            agent: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The pairing code (passkey) the pump's authenticated pairing asks for, from the clinic's
+    /// printout; `None` refuses passkey pairing.
+    pub fn set_pairing_passkey(&self, passkey: Option<u32>) {
+        *self.passkey.lock().unwrap_or_else(PoisonError::into_inner) = passkey;
     }
 
     fn peripheral(&self, device_id: &str) -> Result<Peripheral, TransportError> {
@@ -122,7 +134,8 @@ impl Drop for BtleplugTransport {
 fn map_err(e: btleplug::Error) -> TransportError {
     use btleplug::Error as E;
     match e {
-        E::PermissionDenied | E::NoAdapterAvailable => TransportError::BluetoothUnavailable {
+        E::PermissionDenied => TransportError::PermissionDenied,
+        E::NoAdapterAvailable => TransportError::BluetoothUnavailable {
             reason: e.to_string(),
         },
         E::DeviceNotFound => TransportError::DeviceNotFound,
@@ -186,29 +199,32 @@ impl BleTransport for BtleplugTransport {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::from(timeout_ms));
         let mut settle_at: Option<tokio::time::Instant> = None;
         let mut found: HashMap<String, Advertisement> = HashMap::new();
-        // Devices BlueZ already knows are reported at once; others as they advertise.
-        let mut pending: Vec<Peripheral> = self.adapter.peripherals().await.map_err(map_err)?;
+        // Only what advertises during this scan counts: BlueZ keeps devices it knows on the bus
+        // (without an RSSI) while they are away, and connecting to one of those only times out.
         loop {
-            for p in pending.drain(..) {
-                if let Some(ad) = advertisement(&p, &wanted).await {
-                    self.shared
-                        .peripherals
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .insert(ad.device_id.clone(), p);
-                    settle_at.get_or_insert_with(|| tokio::time::Instant::now() + SCAN_SETTLE);
-                    found.insert(ad.device_id.clone(), ad);
-                }
-            }
             let until = settle_at.map_or(deadline, |s| s.min(deadline));
             match tokio::time::timeout_at(until, stream.next()).await {
                 Ok(Some(
                     CentralEvent::DeviceDiscovered(id)
                     | CentralEvent::DeviceUpdated(id)
-                    | CentralEvent::ServicesAdvertisement { id, .. },
+                    | CentralEvent::RssiUpdate { id, .. }
+                    | CentralEvent::ServicesAdvertisement { id, .. }
+                    | CentralEvent::ServiceDataAdvertisement { id, .. }
+                    | CentralEvent::ManufacturerDataAdvertisement { id, .. },
                 )) => {
-                    if let Ok(p) = self.adapter.peripheral(&id).await {
-                        pending.push(p);
+                    let Ok(p) = self.adapter.peripheral(&id).await else {
+                        continue;
+                    };
+                    if let Some(ad) = advertisement(&p, &wanted).await
+                        && ad.rssi.is_some()
+                    {
+                        self.shared
+                            .peripherals
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert(ad.device_id.clone(), p);
+                        settle_at.get_or_insert_with(|| tokio::time::Instant::now() + SCAN_SETTLE);
+                        found.insert(ad.device_id.clone(), ad);
                     }
                 }
                 Ok(Some(_)) => {}
@@ -248,6 +264,27 @@ impl BleTransport for BtleplugTransport {
             old.abort();
         }
         Ok(())
+    }
+
+    async fn bond(&self, device_id: String) -> Result<bool, TransportError> {
+        // The peripheral must be known (scanned); its BlueZ object path is its id's.
+        self.peripheral(&device_id)?;
+        let mut agent = self.agent.lock().await;
+        if agent.is_none() {
+            *agent = Some(super::bluez_agent::Agent::register(Arc::clone(&self.passkey)).await?);
+        }
+        let Some(agent) = agent.as_ref() else {
+            return Err(TransportError::Platform {
+                reason: "no pairing agent".into(),
+            });
+        };
+        agent.pair(&format!("/org/bluez/{device_id}")).await
+    }
+
+    async fn identity(&self, device_id: String) -> Result<String, TransportError> {
+        // BlueZ lists a bonded device under its identity address (a private address is
+        // resolved with the keys from bonding).
+        Ok(self.peripheral(&device_id)?.address().to_string())
     }
 
     async fn disconnect(&self, device_id: String) -> Result<(), TransportError> {

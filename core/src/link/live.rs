@@ -1,7 +1,9 @@
 //! Live data for the apps: a listener receives the current state first, then every change, in
-//! order. Nothing is dropped for a slow listener (each has its own unbounded queue and thread),
-//! and a slow listener never slows the link. Dropping or cancelling the [`Subscription`] stops
-//! delivery.
+//! order. Nothing is dropped for a slow listener (each has its own unbounded queue), and a slow
+//! listener never slows the link. Delivery runs as one task per subscriber on the core's
+//! runtime, not a thread each: the task waits for the next event and hands the call into the app
+//! (which may block) to a small pool of delivery threads shared by all subscribers, one call at
+//! a time per subscriber, in order. Dropping or cancelling the [`Subscription`] ends the task.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,7 +16,8 @@ use super::LinkEvent;
 /// wrappers are built on it) or by Rust code.
 #[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
 pub trait LinkListener: Send + Sync + std::fmt::Debug {
-    /// Called once per event, in order, on a background thread.
+    /// Called once per event, in order, on a background thread of the core's runtime (never two
+    /// at once for one subscription).
     ///
     /// # Errors
     /// Any error is logged and delivery continues with the next event.
@@ -95,12 +98,64 @@ impl Drop for Subscription {
 pub(crate) struct Publisher {
     subscribers: Mutex<Vec<(u64, mpsc::UnboundedSender<LinkEvent>)>>,
     next_id: AtomicU64,
+    /// The threads that call into listeners, started with the first subscriber.
+    pool: std::sync::OnceLock<Option<Pool>>,
+}
+
+/// How many threads call into the listeners of one publisher, however many subscribers there
+/// are (a listener blocked in the app holds one; the others go on).
+const POOL_THREADS: usize = 3;
+
+type Call = Box<dyn FnOnce() + Send>;
+
+/// A few threads taking listener calls from one queue; they end when the publisher is dropped.
+#[derive(Debug)]
+struct Pool {
+    calls: Mutex<std::sync::mpsc::Sender<Call>>,
+}
+
+impl Pool {
+    fn start() -> Option<Self> {
+        let (tx, rx) = std::sync::mpsc::channel::<Call>();
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..POOL_THREADS {
+            let rx = Arc::clone(&rx);
+            let spawned = std::thread::Builder::new()
+                .name("thecal-listeners".into())
+                .spawn(move || {
+                    loop {
+                        let next = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        match next {
+                            Ok(call) => call(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                tracing::error!("could not start a listener thread");
+                return None;
+            }
+        }
+        Some(Self {
+            calls: Mutex::new(tx),
+        })
+    }
+
+    fn run(&self, call: Call) -> bool {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(call)
+            .is_ok()
+    }
 }
 
 impl Publisher {
     /// Registers `listener`; `current` computes the first event while no change can be published.
+    /// Delivery runs on `rt` until the subscription is cancelled or dropped.
     pub(crate) fn subscribe(
         self: &Arc<Self>,
+        rt: &tokio::runtime::Handle,
         listener: Arc<dyn LinkListener>,
         current: impl FnOnce() -> LinkEvent,
     ) -> Arc<Subscription> {
@@ -116,25 +171,42 @@ impl Publisher {
             subs.push((id, tx));
         }
         let stop = Arc::clone(&cancelled);
-        let spawned = std::thread::Builder::new()
-            .name("thecal-listener".into())
-            .spawn(move || {
-                while let Some(event) = rx.blocking_recv() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Err(e) = listener.on_event(event) {
+        let publisher = Arc::clone(self);
+        let task = rt.spawn(async move {
+            let Some(pool) = publisher.pool.get_or_init(Pool::start).as_ref() else {
+                return;
+            };
+            while let Some(event) = rx.recv().await {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let l = Arc::clone(&listener);
+                let (done, delivered) = tokio::sync::oneshot::channel();
+                let queued = pool.run(Box::new(move || {
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        l.on_event(event)
+                    }));
+                    let _ = done.send(r);
+                }));
+                if !queued {
+                    break;
+                }
+                match delivered.await {
+                    Ok(Ok(Ok(()))) => {}
+                    Ok(Ok(Err(e))) => {
                         tracing::warn!(error = %e, "a link listener failed; delivery continues");
                     }
+                    Ok(Err(_)) | Err(_) => {
+                        tracing::warn!("a link listener panicked; delivery continues");
+                    }
                 }
-            });
-        if spawned.is_err() {
-            tracing::error!("could not start a listener thread");
-        }
+            }
+        });
         let publisher = Arc::clone(self);
         Subscription::new(move || {
             cancelled.store(true, Ordering::SeqCst);
             publisher.remove(id);
+            task.abort();
         })
     }
 
@@ -186,6 +258,14 @@ pub(crate) mod tests {
         (Arc::new(Collect(Mutex::new(tx))), rx)
     }
 
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     fn state(attempt: u32) -> LinkEvent {
         LinkEvent::StateChanged {
             state: LinkState::Reconnecting {
@@ -197,9 +277,10 @@ pub(crate) mod tests {
 
     #[test]
     fn current_state_first_then_every_change_in_order() {
+        let rt = rt();
         let publisher = Arc::new(Publisher::default());
         let (listener, rx) = collector();
-        let _sub = publisher.subscribe(listener, || state(0));
+        let _sub = publisher.subscribe(rt.handle(), listener, || state(0));
         for i in 1..=1000 {
             publisher.publish(&state(i));
         }
@@ -224,12 +305,13 @@ pub(crate) mod tests {
         }
         let (gate_tx, gate_rx) = std_mpsc::channel();
         let (tx, rx) = std_mpsc::channel();
+        let rt = rt();
         let publisher = Arc::new(Publisher::default());
         let gated = Gated {
             gate: Mutex::new(gate_rx),
             out: Mutex::new(tx),
         };
-        let _sub = publisher.subscribe(Arc::new(gated), || state(0));
+        let _sub = publisher.subscribe(rt.handle(), Arc::new(gated), || state(0));
         // Publishing completes while the listener is stuck on the first event.
         for i in 1..=500 {
             publisher.publish(&state(i));
@@ -244,9 +326,10 @@ pub(crate) mod tests {
 
     #[test]
     fn dropping_the_subscription_stops_delivery() {
+        let rt = rt();
         let publisher = Arc::new(Publisher::default());
         let (listener, rx) = collector();
-        let sub = publisher.subscribe(listener, || state(0));
+        let sub = publisher.subscribe(rt.handle(), listener, || state(0));
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(0));
         assert_eq!(publisher.len(), 1);
         drop(sub);
@@ -257,6 +340,41 @@ pub(crate) mod tests {
             rx.recv_timeout(Duration::from_secs(5)),
             Err(std_mpsc::RecvTimeoutError::Disconnected)
         );
+    }
+
+    #[test]
+    fn listeners_get_no_thread_each() {
+        fn threads() -> usize {
+            std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
+        }
+        let rt = rt();
+        let publisher = Arc::new(Publisher::default());
+        // Warm the runtime's blocking pool up, then count.
+        let (l, rx) = collector();
+        let warm = publisher.subscribe(rt.handle(), l, || state(0));
+        rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        let before = threads();
+        let mut subs = Vec::new();
+        let mut rxs = Vec::new();
+        for _ in 0..64 {
+            let (l, rx) = collector();
+            subs.push(publisher.subscribe(rt.handle(), l, || state(0)));
+            rxs.push(rx);
+        }
+        for i in 1..=20 {
+            publisher.publish(&state(i));
+        }
+        for rx in &rxs {
+            for i in 0..=20 {
+                assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(i));
+            }
+        }
+        let after = threads();
+        // 64 subscribers: the same few delivery threads, never one each.
+        assert_eq!(after, before, "{before} threads before, {after} after");
+        drop(subs);
+        drop(warm);
+        assert_eq!(publisher.len(), 0);
     }
 
     #[test]
@@ -272,8 +390,9 @@ pub(crate) mod tests {
             }
         }
         let (tx, rx) = std_mpsc::channel();
+        let rt = rt();
         let publisher = Arc::new(Publisher::default());
-        let _sub = publisher.subscribe(Arc::new(Flaky(Mutex::new(tx))), || state(0));
+        let _sub = publisher.subscribe(rt.handle(), Arc::new(Flaky(Mutex::new(tx))), || state(0));
         publisher.publish(&state(1));
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(0));
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), state(1));

@@ -1,22 +1,35 @@
 //! The link manager: one task per started link, written once above [`BleTransport`].
 //!
-//! Session: scan (by the pump service) → connect → read Features and pick the driver → read
-//! Device Information → subscribe → read Status → ask the pump's history for every record after
-//! the last stored sequence → live loop. On link loss: `LinkLost`, capped exponential backoff
-//! with jitter, reconnect, replay again. Every reading and event is stored (in a transaction)
-//! before it is published; an event replayed twice is stored and published once.
+//! It follows the paired pump and no other. Session: scan (by the pump service) for the paired
+//! pump's BLE identity → connect → check the identity again, read Features (pick the driver)
+//! and Device Information, and check the serial and model against the pairing → only then
+//! store → subscribe → read Status → ask the pump's history for every record after the last
+//! stored sequence → live loop. With no pump paired it connects to nothing. Every reading and
+//! event is stored (in a transaction) before it is published; an event replayed twice is stored
+//! and published once. A storage failure ends the session with the sync mark where it was, so
+//! the next connection's replay brings back what could not be stored.
+//!
+//! Every failure is typed ([`LinkFailure`]) in the state and in an event. The task is
+//! supervised: a panic inside it is caught, reported as [`LinkFailure::Internal`], and the task
+//! restarts after a backoff; the state never says `Connected` while no task runs.
+//!
+//! The radio's schedule: a scan window ([`LinkConfig::scan_timeout`]) looks for the pump; while
+//! it is away, windows are spaced by [`LinkConfig::away_backoff`] (growing to minutes); a lost
+//! link is retried by [`LinkConfig::backoff`]. Connected, the radio is on only for connection
+//! events. [`RadioUsage`] counts it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, mpsc};
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{
-    Backoff, BackoffConfig, BleTransport, Error, LinkEvent, LinkSnapshot, LinkState, Publisher,
-    TransportError, TransportEvent, TransportEvents, canonical_uuid,
+    Backoff, BackoffConfig, BleTransport, Error, LinkEvent, LinkFailure, LinkSnapshot, LinkState,
+    PairedPump, Publisher, RadioUsage, TransportError, TransportEvent, TransportEvents,
 };
-use crate::model::{Clock, DeviceInfo, EventSequence, HistoryEvent};
+use crate::model::{Clock, DeviceInfo, EventSequence, HistoryEvent, UtcDateTime};
 use crate::pump::{
     self, CounterStatus, CounterTracker, DeviceInfoBytes, FrameError, HistoryResponse,
     HistoryResult, PumpDriver, profile,
@@ -24,22 +37,38 @@ use crate::pump::{
 use crate::store::{Store, StoreError};
 use crate::therapy::{PumpSettings, db};
 
-/// How the link behaves.
+/// How the link behaves: its radio schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LinkConfig {
-    /// Reconnect timing.
+    /// Reconnect timing after a lost link or a failure.
     pub backoff: BackoffConfig,
-    /// How long one scan listens for the pump.
+    /// How long one scan window listens for the paired pump.
     pub scan_timeout: Duration,
+    /// How scan windows are spaced while the paired pump is away (`None`: as `backoff`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub away_backoff: Option<BackoffConfig>,
 }
 
 impl Default for LinkConfig {
+    /// The phone's schedule: 3 s scan windows (a pump advertising every second or so is seen
+    /// in the first); while it is away, windows 5 s apart at first, then further apart up to 3
+    /// minutes (equal jitter: 1.5 to 3 minutes); a lost link retried from 0.5 s up to a minute.
     fn default() -> Self {
         Self {
             backoff: BackoffConfig::default(),
-            scan_timeout: Duration::from_secs(10),
+            scan_timeout: Duration::from_secs(3),
+            away_backoff: Some(BackoffConfig {
+                initial: Duration::from_secs(5),
+                max: Duration::from_secs(180),
+            }),
         }
+    }
+}
+
+impl LinkConfig {
+    fn away(&self) -> BackoffConfig {
+        self.away_backoff.unwrap_or(self.backoff)
     }
 }
 
@@ -66,18 +95,94 @@ struct Status {
     state: LinkState,
     transport: Option<String>,
     pump: Option<DeviceInfo>,
-    last_link_lost: Option<crate::model::UtcDateTime>,
+    paired: Option<PairedPump>,
+    last_failure: Option<LinkFailure>,
+    last_seen: Option<UtcDateTime>,
+    last_link_lost: Option<UtcDateTime>,
     frames_rejected: u64,
     reconnects: u64,
     first_attempt_done: bool,
+    radio: Radio,
+}
+
+/// Radio time, measured on the runtime's clock (which tests may pause and advance).
+#[derive(Debug, Clone, Default)]
+struct Radio {
+    started: Option<Instant>,
+    scan: Duration,
+    connected: Duration,
+    connected_since: Option<Instant>,
+    scans: u64,
+    connects: u64,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Radio {
+    fn usage(&self) -> RadioUsage {
+        let now = Instant::now();
+        let connected = self.connected + self.connected_since.map_or(Duration::ZERO, |s| now - s);
+        RadioUsage {
+            elapsed_ms: self.started.map_or(0, |s| millis(now - s)),
+            scan_ms: millis(self.scan),
+            connected_ms: millis(connected),
+            scans: self.scans,
+            connects: self.connects,
+            radio_on_ms_per_hour: 0,
+        }
+        .with_estimate()
+    }
+}
+
+/// The failure a link error stands for, if it is one the app must be told about (a transient
+/// connection or GATT failure is just retried).
+pub(crate) fn failure_of(e: &Error) -> Option<LinkFailure> {
+    match e {
+        Error::Transport(t) => match t {
+            TransportError::BluetoothUnavailable { .. } => Some(LinkFailure::BluetoothOff),
+            TransportError::PermissionDenied => Some(LinkFailure::PermissionDenied),
+            TransportError::PairingRefused => Some(LinkFailure::PairingRefused),
+            _ => None,
+        },
+        Error::Store(s) => Some(LinkFailure::StorageFailed {
+            reason: s.to_string(),
+            full: matches!(s, StoreError::Full),
+        }),
+        Error::Mismatch { what } => Some(LinkFailure::PumpMismatch { what: what.clone() }),
+        Error::Internal { context } => Some(LinkFailure::Internal {
+            context: context.clone(),
+        }),
+        Error::AlreadyRunning
+        | Error::NotRunning
+        | Error::NotPaired
+        | Error::AlreadyPaired
+        | Error::NotAPump => None,
+    }
 }
 
 impl LinkShared {
     pub(crate) fn new(store: Arc<Store>, clock: Arc<dyn Clock>) -> Self {
-        let pump = store
-            .read(db::all_pumps)
+        let paired = store
+            .read(super::db::current_pairing)
+            .inspect_err(|e| tracing::error!(error = %e, "could not read the paired pump"))
             .ok()
-            .and_then(|p| p.into_iter().next_back());
+            .flatten();
+        let pump = paired.as_ref().and_then(|p| {
+            store
+                .read(|c| db::pump_by_serial(c, &p.serial))
+                .ok()
+                .flatten()
+                .map(|(_, info)| info)
+        });
+        let last_seen = pump.as_ref().and_then(|p| {
+            store
+                .read(|c| db::latest_reading(c, &p.serial))
+                .ok()
+                .flatten()
+                .map(|r| r.taken_at)
+        });
         Self {
             store,
             clock,
@@ -86,16 +191,34 @@ impl LinkShared {
                 state: LinkState::Idle,
                 transport: None,
                 pump,
+                paired,
+                last_failure: None,
+                last_seen,
                 last_link_lost: None,
                 frames_rejected: 0,
                 reconnects: 0,
                 first_attempt_done: false,
+                radio: Radio::default(),
             }),
         }
     }
 
     fn status(&self) -> std::sync::MutexGuard<'_, Status> {
         self.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The paired pump, as the link knows it now.
+    pub(crate) fn paired(&self) -> Option<PairedPump> {
+        self.status().paired.clone()
+    }
+
+    /// Records a new pairing (or none) and the pump it stands for.
+    pub(crate) fn set_paired(&self, paired: Option<PairedPump>, pump: Option<DeviceInfo>) {
+        let mut s = self.status();
+        s.paired = paired;
+        s.pump = pump;
+        s.last_seen = None;
+        s.last_failure = None;
     }
 
     /// The link's in-memory state only (no reading, no alarms): for callers that read the store
@@ -112,44 +235,54 @@ impl LinkShared {
             frames_rejected: s.frames_rejected,
             reconnects: s.reconnects,
             first_attempt_done: s.first_attempt_done,
+            paired: s.paired,
+            last_failure: s.last_failure,
+            radio: s.radio.usage(),
         }
     }
 
     /// The current state, read from memory and the store.
     pub(crate) fn snapshot(&self) -> Result<LinkSnapshot, StoreError> {
-        let s = self.status().clone();
-        let (latest, open_alarms) = match &s.pump {
-            Some(p) => self.store.read(|c| {
+        let mut snap = self.status_snapshot();
+        if let Some(p) = &snap.pump {
+            let (latest, open_alarms) = self.store.read(|c| {
                 Ok::<_, StoreError>((
                     db::latest_reading(c, &p.serial)?,
                     db::open_alarms(c, &p.serial)?,
                 ))
-            })?,
-            None => (None, Vec::new()),
-        };
-        Ok(LinkSnapshot {
-            state: s.state,
-            transport: s.transport,
-            pump: s.pump,
-            latest,
-            open_alarms,
-            last_link_lost: s.last_link_lost,
-            frames_rejected: s.frames_rejected,
-            reconnects: s.reconnects,
-            first_attempt_done: s.first_attempt_done,
-        })
+            })?;
+            snap.latest = latest;
+            snap.open_alarms = open_alarms;
+        }
+        Ok(snap)
     }
 
-    fn set_state(&self, state: LinkState) {
+    pub(crate) fn set_state(&self, state: LinkState) {
         let changed = {
             let mut s = self.status();
             let changed = s.state != state;
             s.state = state.clone();
+            if state == LinkState::Connected {
+                s.last_failure = None;
+            }
             changed
         };
         if changed {
             self.publisher.publish(&LinkEvent::StateChanged { state });
         }
+    }
+
+    /// Reports `failure` at once (an event), and as the state until the next try in `retry`.
+    pub(crate) fn fail(&self, failure: LinkFailure, retry: Duration) {
+        tracing::warn!(failure = ?failure, "pump link failure");
+        self.status().last_failure = Some(failure.clone());
+        self.publisher.publish(&LinkEvent::Failed {
+            failure: failure.clone(),
+        });
+        self.set_state(LinkState::Failed {
+            failure,
+            retry_in_ms: millis(retry),
+        });
     }
 
     fn reject(&self, characteristic: &str, error: &FrameError) {
@@ -159,6 +292,15 @@ impl LinkShared {
             characteristic: characteristic.to_owned(),
             reason: error.to_string(),
         });
+    }
+
+    fn radio(&self, f: impl FnOnce(&mut Radio)) {
+        f(&mut self.status().radio);
+    }
+
+    fn seen(&self) {
+        let now = self.clock.now();
+        self.status().last_seen = Some(now);
     }
 }
 
@@ -179,9 +321,20 @@ impl Running {
     ) -> Result<Self, Error> {
         let (events, events_rx) = TransportEvents::channel();
         transport.set_events(events)?;
-        shared.status().transport = Some(transport.name());
+        {
+            let mut s = shared.status();
+            s.transport = Some(transport.name());
+            s.radio = Radio::default();
+        }
         let (commands, commands_rx) = mpsc::unbounded_channel();
-        let task = rt.spawn(run(shared, transport, config, events_rx, commands_rx));
+        let ctx = Arc::new(Ctx {
+            shared,
+            transport,
+            config,
+            events: Arc::new(AsyncMutex::new(events_rx)),
+            commands: Arc::new(AsyncMutex::new(commands_rx)),
+        });
+        let task = rt.spawn(supervise(rt.clone(), ctx));
         Ok(Self { commands, task })
     }
 
@@ -204,84 +357,145 @@ impl Running {
     }
 }
 
-/// How a session ended.
-enum Ended {
-    LinkLost,
-    Stopped,
-    /// Could not connect or set up (retry after a backoff).
-    Failed(Error),
-}
-
-struct Task {
-    shared: Arc<LinkShared>,
-    transport: Arc<dyn BleTransport>,
-    events: mpsc::UnboundedReceiver<TransportEvent>,
-    commands: mpsc::UnboundedReceiver<Command>,
-}
-
-async fn run(
+/// What the supervisor and the worker it restarts share. The receivers outlive a worker that
+/// panicked (an async mutex is released on unwinding and never poisoned).
+struct Ctx {
     shared: Arc<LinkShared>,
     transport: Arc<dyn BleTransport>,
     config: LinkConfig,
-    events: mpsc::UnboundedReceiver<TransportEvent>,
-    commands: mpsc::UnboundedReceiver<Command>,
-) {
-    // The reconnect jitter is seeded from the injected clock: random enough on a phone, and
-    // repeatable under a test's manual clock.
-    let seed = u64::try_from(shared.clock.now().timestamp_nanos_opt().unwrap_or_default())
-        .unwrap_or_default();
-    let mut backoff = Backoff::new(config.backoff, seed);
-    let mut link = Task {
-        shared,
-        transport,
-        events,
-        commands,
-    };
-    let mut device: Option<String> = None;
-    let mut ever_connected = false;
+    events: Arc<AsyncMutex<mpsc::UnboundedReceiver<TransportEvent>>>,
+    commands: Arc<AsyncMutex<mpsc::UnboundedReceiver<Command>>>,
+}
+
+/// Runs the worker, and restarts it with a backoff when it panics or ends unexpectedly.
+async fn supervise(rt: tokio::runtime::Handle, ctx: Arc<Ctx>) {
+    ctx.shared.radio(|r| r.started = Some(Instant::now()));
+    let mut backoff = Backoff::new(ctx.config.backoff, seed(ctx.shared.clock.as_ref()) ^ 0x5eed);
     loop {
-        let ended = link
-            .session(&mut device, &config, &mut backoff, &mut ever_connected)
-            .await;
-        link.shared.status().first_attempt_done = true;
-        match ended {
-            Ended::Stopped => break,
-            Ended::LinkLost => {
-                let at = link.shared.clock.now();
-                link.shared.status().last_link_lost = Some(at);
-                link.shared.publisher.publish(&LinkEvent::LinkLost { at });
+        let worker = rt.spawn(work(Arc::clone(&ctx)));
+        let context = match worker.await {
+            Ok(()) => break,
+            Err(e) if e.is_panic() => "the link task panicked",
+            Err(_) => "the link task ended unexpectedly",
+        };
+        tracing::error!(context, "pump link task failed; restarting it");
+        ctx.shared.radio(|r| {
+            if let Some(since) = r.connected_since.take() {
+                r.connected += Instant::now() - since;
             }
-            Ended::Failed(e) => {
-                tracing::info!(error = %e, "pump link attempt failed");
-                if matches!(e, Error::Transport(TransportError::DeviceNotFound)) {
-                    device = None;
-                }
-                if matches!(
-                    e,
-                    Error::Transport(TransportError::BluetoothUnavailable { .. })
-                ) {
-                    link.shared.set_state(LinkState::BluetoothUnavailable);
-                }
-            }
-        }
-        let delay = backoff.next_delay();
-        link.shared.set_state(LinkState::Reconnecting {
-            attempt: backoff.attempt(),
-            retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         });
+        let delay = backoff.next_delay();
+        ctx.shared.fail(
+            LinkFailure::Internal {
+                context: context.into(),
+            },
+            delay,
+        );
+        let mut commands = ctx.commands.lock().await;
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
-            cmd = link.commands.recv() => {
+            cmd = commands.recv() => {
                 if matches!(cmd, None | Some(Command::Stop)) {
                     break;
                 }
             }
         }
     }
-    if let Some(id) = device {
-        let _ = link.transport.disconnect(id).await;
+    ctx.shared.set_state(LinkState::Stopped);
+}
+
+fn seed(clock: &dyn Clock) -> u64 {
+    // The reconnect jitter is seeded from the injected clock: random enough on a phone, and
+    // repeatable under a test's manual clock.
+    u64::try_from(clock.now().timestamp_nanos_opt().unwrap_or_default()).unwrap_or_default()
+}
+
+/// How a session ended.
+enum Ended {
+    LinkLost,
+    Stopped,
+    /// The paired pump was not seen in the scan window.
+    NotFound,
+    /// Could not connect, verify or store (retry after a backoff).
+    Failed(Error),
+}
+
+struct Task {
+    shared: Arc<LinkShared>,
+    transport: Arc<dyn BleTransport>,
+    events: OwnedMutexGuard<mpsc::UnboundedReceiver<TransportEvent>>,
+    commands: OwnedMutexGuard<mpsc::UnboundedReceiver<Command>>,
+}
+
+/// The worker: follows the paired pump until stopped.
+async fn work(ctx: Arc<Ctx>) {
+    let mut link = Task {
+        shared: Arc::clone(&ctx.shared),
+        transport: Arc::clone(&ctx.transport),
+        events: Arc::clone(&ctx.events).lock_owned().await,
+        commands: Arc::clone(&ctx.commands).lock_owned().await,
+    };
+    let config = &ctx.config;
+    let seed = seed(link.shared.clock.as_ref());
+    let mut backoff = Backoff::new(config.backoff, seed);
+    let mut away = Backoff::new(config.away(), seed.rotate_left(17));
+    let mut ever_connected = false;
+    loop {
+        let Some(paired) = link.shared.paired() else {
+            // Nothing paired: connect to nothing, until stopped (pairing restarts the task).
+            link.shared.set_state(LinkState::NotPaired);
+            link.shared.status().first_attempt_done = true;
+            match link.commands.recv().await {
+                None | Some(Command::Stop) => return,
+                Some(Command::DropLink) => continue,
+            }
+        };
+        let ended = link.session(&paired, config, &mut ever_connected).await;
+        link.shared.status().first_attempt_done = true;
+        let delay = match ended {
+            Ended::Stopped => return,
+            Ended::LinkLost => {
+                backoff.reset();
+                away.reset();
+                let at = link.shared.clock.now();
+                link.shared.status().last_link_lost = Some(at);
+                link.shared.publisher.publish(&LinkEvent::LinkLost { at });
+                let delay = backoff.next_delay();
+                link.shared.set_state(LinkState::Reconnecting {
+                    attempt: backoff.attempt(),
+                    retry_in_ms: millis(delay),
+                });
+                delay
+            }
+            Ended::NotFound => {
+                let delay = away.next_delay();
+                let last_seen = link.shared.status().last_seen;
+                link.shared
+                    .fail(LinkFailure::PumpNotFound { last_seen }, delay);
+                delay
+            }
+            Ended::Failed(e) => {
+                tracing::info!(error = %e, "pump link attempt failed");
+                let delay = backoff.next_delay();
+                match failure_of(&e) {
+                    Some(failure) => link.shared.fail(failure, delay),
+                    None => link.shared.set_state(LinkState::Reconnecting {
+                        attempt: backoff.attempt(),
+                        retry_in_ms: millis(delay),
+                    }),
+                }
+                delay
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            cmd = link.commands.recv() => {
+                if matches!(cmd, None | Some(Command::Stop)) {
+                    return;
+                }
+            }
+        }
     }
-    link.shared.set_state(LinkState::Stopped);
 }
 
 /// Per-connection state: the driver and one E2E counter per characteristic.
@@ -306,111 +520,119 @@ const MAX_REPLAYS: u32 = 8;
 impl Task {
     async fn session(
         &mut self,
-        device: &mut Option<String>,
+        paired: &PairedPump,
         config: &LinkConfig,
-        backoff: &mut Backoff,
         ever_connected: &mut bool,
     ) -> Ended {
-        let id = match device.clone() {
-            Some(id) => id,
-            None => {
-                self.shared.set_state(LinkState::Scanning);
-                match self.find_pump(config).await {
-                    Ok(Some(id)) => {
-                        *device = Some(id.clone());
-                        id
-                    }
-                    Ok(None) => return Ended::Failed(TransportError::DeviceNotFound.into()),
-                    Err(e) => return Ended::Failed(e),
-                }
-            }
+        self.shared.set_state(LinkState::Scanning);
+        let id = match self.find_pump(paired, config).await {
+            Ok(Some(id)) => id,
+            Ok(None) => return Ended::NotFound,
+            Err(e) => return Ended::Failed(e),
         };
+        self.shared.seen();
         self.shared.set_state(LinkState::Connecting);
         // Whatever the previous connection left queued (a late disconnect, notifications the
         // history replay will bring again) must not end or confuse this one.
         while self.events.try_recv().is_ok() {}
-        let mut session = match self.open(&id).await {
+        self.shared.radio(|r| r.connects += 1);
+        let mut session = match self.open(&id, paired).await {
             Ok(s) => s,
             Err(e) => {
                 let _ = self.transport.disconnect(id).await;
                 return Ended::Failed(e);
             }
         };
-        backoff.reset();
         if *ever_connected {
             self.shared.status().reconnects += 1;
         }
         *ever_connected = true;
         self.shared.status().first_attempt_done = true;
+        self.shared
+            .radio(|r| r.connected_since = Some(Instant::now()));
         self.shared.set_state(LinkState::Connected);
-        self.live(&mut session).await
+        let ended = self.live(&mut session).await;
+        self.shared.seen();
+        self.shared.radio(|r| {
+            if let Some(since) = r.connected_since.take() {
+                r.connected += Instant::now() - since;
+            }
+        });
+        if !matches!(ended, Ended::LinkLost) {
+            let _ = self.transport.disconnect(id).await;
+        }
+        ended
     }
 
-    /// Scans for pumps and picks one: the paired pump if it is seen, else the strongest pump
-    /// that a driver recognises.
-    async fn find_pump(&self, config: &LinkConfig) -> Result<Option<String>, Error> {
-        let timeout = u32::try_from(config.scan_timeout.as_millis()).unwrap_or(u32::MAX);
-        let ads = self
-            .transport
-            .scan(vec![profile::PUMP_SERVICE.to_string()], timeout)
-            .await?;
-        let paired = self.shared.status().pump.as_ref().map(|p| p.serial.clone());
-        let candidates: Vec<_> = ads
-            .into_iter()
-            .filter(|a| {
-                a.service_uuids
-                    .iter()
-                    .any(|u| canonical_uuid(u) == profile::PUMP_SERVICE.to_string())
-            })
-            .collect();
-        // Pumps advertise their name; prefer one whose name carries the paired serial.
-        let chosen = paired
-            .and_then(|serial| {
-                candidates
-                    .iter()
-                    .find(|a| a.name.as_deref().is_some_and(|n| n.contains(&serial)))
-            })
-            .or_else(|| candidates.first());
-        Ok(chosen.map(|a| a.device_id.clone()))
+    /// Scans for up to one window for the paired pump: the one advertising the pump service
+    /// whose BLE identity (as the transport reports it, before connecting) is the paired one.
+    /// Names are never looked at; other pumps are never picked.
+    async fn find_pump(
+        &self,
+        paired: &PairedPump,
+        config: &LinkConfig,
+    ) -> Result<Option<String>, Error> {
+        let started = Instant::now();
+        let deadline = started + config.scan_timeout;
+        let found = loop {
+            let now = Instant::now();
+            if now >= deadline {
+                break None;
+            }
+            let window = u32::try_from((deadline - now).as_millis()).unwrap_or(u32::MAX);
+            let ads = self
+                .transport
+                .scan(vec![profile::PUMP_SERVICE.to_string()], window.max(1))
+                .await;
+            let ads = match ads {
+                Ok(ads) => ads,
+                Err(e) => {
+                    self.shared.radio(|r| r.scan += Instant::now() - started);
+                    return Err(e.into());
+                }
+            };
+            let mut ours = None;
+            for ad in ads.iter().filter(|a| a.has_pump_service()) {
+                match self.transport.identity(ad.device_id.clone()).await {
+                    Ok(identity) if identity == paired.ble_identity => {
+                        ours = Some(ad.device_id.clone());
+                        break;
+                    }
+                    Ok(_) | Err(TransportError::DeviceNotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if ours.is_some() {
+                break ours;
+            }
+            // A transport that answered at once with no pump of ours: wait a little before
+            // asking again, within the window (never a busy loop).
+            if Instant::now() - now < Duration::from_millis(5) {
+                tokio::time::sleep(Duration::from_millis(20).min(deadline - Instant::now())).await;
+            }
+        };
+        self.shared.radio(|r| {
+            r.scan += Instant::now() - started;
+            r.scans += 1;
+        });
+        Ok(found)
     }
 
-    /// Connects and identifies the pump, subscribes, stores the first status and asks for the
-    /// history the store does not have yet.
-    async fn open(&mut self, id: &str) -> Result<Session, Error> {
+    /// Connects and checks that this is the paired pump (its BLE identity, then its serial and
+    /// model), and only then stores it, subscribes, stores the first status and asks for the
+    /// history the store does not have yet. A mismatch stores nothing.
+    async fn open(&mut self, id: &str, paired: &PairedPump) -> Result<Session, Error> {
         let t = &self.transport;
         t.connect(id.to_owned()).await?;
-        let features_bytes = t.read(id.to_owned(), profile::FEATURES.to_string()).await?;
-        let features = pump::decode_features(&features_bytes)
-            .map_err(|e| self.rejected(profile::FEATURES, &e))?;
-        let driver = pump::driver_for_features(&features.features).ok_or_else(|| {
-            self.rejected(
-                profile::FEATURES,
-                &FrameError::not_for_this_pump("pump_kind", "no driver knows this pump model"),
-            )
-        })?;
-        let dis = DeviceInfoBytes {
-            manufacturer: t
-                .read(id.to_owned(), profile::MANUFACTURER_NAME.to_string())
-                .await?,
-            model: t
-                .read(id.to_owned(), profile::MODEL_NUMBER.to_string())
-                .await?,
-            serial: t
-                .read(id.to_owned(), profile::SERIAL_NUMBER.to_string())
-                .await?,
-            firmware_revision: t
-                .read(id.to_owned(), profile::FIRMWARE_REVISION.to_string())
-                .await?,
-            hardware_revision: t
-                .read(id.to_owned(), profile::HARDWARE_REVISION.to_string())
-                .await
-                .ok(),
-        };
-        let info = driver
-            .device_info(&dis, &features.features)
-            .map_err(|e| self.rejected(profile::SERIAL_NUMBER, &e))?;
+        if t.identity(id.to_owned()).await? != paired.ble_identity {
+            return Err(Error::Mismatch {
+                what: "BLE identity".into(),
+            });
+        }
+        let (driver, features, info) = identify(t.as_ref(), id, |c, e| self.rejected(c, e)).await?;
+        check_identity(&info, paired)?;
         let now = self.shared.clock.now();
-        let caps = driver.capabilities(&features.features);
+        let caps = driver.capabilities(&features);
         let settings = PumpSettings::from_capabilities(&caps);
         self.shared.store.write(|tx| {
             db::upsert_pump(tx, &info, now)?;
@@ -420,7 +642,16 @@ impl Task {
         self.shared
             .publisher
             .publish(&LinkEvent::PumpIdentified { info: info.clone() });
+        self.subscribe_and_sync(id, driver, info).await
+    }
 
+    async fn subscribe_and_sync(
+        &mut self,
+        id: &str,
+        driver: &'static dyn PumpDriver,
+        info: DeviceInfo,
+    ) -> Result<Session, Error> {
+        let t = &self.transport;
         for sub in driver.subscriptions() {
             if !profile::phone_may_subscribe(sub.characteristic) {
                 return Err(TransportError::WriteNotAllowed {
@@ -449,7 +680,75 @@ impl Task {
         self.request_replay(&mut session).await?;
         Ok(session)
     }
+}
 
+/// Reads the connected pump's Features (picking the driver) and Device Information.
+///
+/// # Errors
+/// A transport error, or [`Error::NotAPump`] / [`Error::Internal`] for frames no driver
+/// accepts (`rejected` reports them).
+pub(crate) async fn identify(
+    t: &dyn BleTransport,
+    id: &str,
+    rejected: impl Fn(Uuid, &FrameError) -> Error,
+) -> Result<(&'static dyn PumpDriver, pump::PumpFeatures, DeviceInfo), Error> {
+    let features_bytes = t.read(id.to_owned(), profile::FEATURES.to_string()).await?;
+    let features =
+        pump::decode_features(&features_bytes).map_err(|e| rejected(profile::FEATURES, &e))?;
+    let Some(driver) = pump::driver_for_features(&features.features) else {
+        rejected(
+            profile::FEATURES,
+            &FrameError::not_for_this_pump("pump_kind", "no driver knows this pump model"),
+        );
+        return Err(Error::NotAPump);
+    };
+    {
+        let dis = DeviceInfoBytes {
+            manufacturer: t
+                .read(id.to_owned(), profile::MANUFACTURER_NAME.to_string())
+                .await?,
+            model: t
+                .read(id.to_owned(), profile::MODEL_NUMBER.to_string())
+                .await?,
+            serial: t
+                .read(id.to_owned(), profile::SERIAL_NUMBER.to_string())
+                .await?,
+            firmware_revision: t
+                .read(id.to_owned(), profile::FIRMWARE_REVISION.to_string())
+                .await?,
+            hardware_revision: t
+                .read(id.to_owned(), profile::HARDWARE_REVISION.to_string())
+                .await
+                .ok(),
+        };
+        let info = driver
+            .device_info(&dis, &features.features)
+            .map_err(|e| rejected(profile::SERIAL_NUMBER, &e))?;
+        Ok((driver, features.features, info))
+    }
+}
+
+/// Whether `info` (as read from the connected pump) is the paired pump.
+fn check_identity(info: &DeviceInfo, paired: &PairedPump) -> Result<(), Error> {
+    if !same_serial(&info.serial, &paired.serial) {
+        return Err(Error::Mismatch {
+            what: "serial".into(),
+        });
+    }
+    if info.model.trim() != paired.model.trim() {
+        return Err(Error::Mismatch {
+            what: "model".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Serial numbers compare without surrounding spaces and case (as typed from a printout).
+pub(crate) fn same_serial(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+impl Task {
     fn rejected(&self, characteristic: Uuid, e: &FrameError) -> Error {
         self.shared.reject(&characteristic.to_string(), e);
         Error::Internal {
@@ -485,8 +784,13 @@ impl Task {
                     Some(TransportEvent::Disconnected { device_id }) if device_id == s.device => return Ended::LinkLost,
                     Some(TransportEvent::Disconnected { .. }) => {}
                     Some(TransportEvent::Notification { device_id, characteristic, value }) if device_id == s.device => {
-                        if let Err(e) = self.on_notification(s, &characteristic, &value).await {
-                            tracing::warn!(error = %e, "could not handle a pump update");
+                        match self.on_notification(s, &characteristic, &value).await {
+                            Ok(()) => {}
+                            // Nothing more is stored on this connection: the sync mark stays
+                            // before what could not be stored, and the next connection's replay
+                            // brings it back (stored once).
+                            Err(e @ Error::Store(_)) => return Ended::Failed(e),
+                            Err(e) => tracing::warn!(error = %e, "could not handle a pump update"),
                         }
                     }
                     Some(TransportEvent::Notification { .. }) => {}
@@ -708,6 +1012,12 @@ mod tests {
         }
         async fn connect(&self, _: String) -> Result<(), TransportError> {
             Ok(())
+        }
+        async fn bond(&self, _: String) -> Result<bool, TransportError> {
+            Ok(false)
+        }
+        async fn identity(&self, d: String) -> Result<String, TransportError> {
+            Ok(d)
         }
         async fn disconnect(&self, _: String) -> Result<(), TransportError> {
             Ok(())

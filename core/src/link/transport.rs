@@ -81,6 +81,11 @@ pub enum TransportError {
         /// The platform's reason.
         reason: String,
     },
+    /// The app may not use Bluetooth (the platform's permission was refused).
+    #[error(
+        "Thecal is not allowed to use Bluetooth. Allow it in the phone's settings (Nearby devices / Bluetooth)."
+    )]
+    PermissionDenied,
     /// The pump was not found.
     #[error("The pump was not found. Keep the phone within a few metres of the pump.")]
     DeviceNotFound,
@@ -125,8 +130,9 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
     }
 }
 
-/// A BLE central as the link manager needs it. `connect` includes bonding (if the platform asks)
-/// and service discovery; after it returns, reads, writes and subscriptions work.
+/// A BLE central as the link manager needs it. `connect` includes service discovery (and the
+/// encryption of a bonded device's link, which the platform does by itself); after it returns,
+/// reads, writes and subscriptions work. `bond` is called once, when the patient pairs a pump.
 #[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
 #[async_trait::async_trait]
 pub trait BleTransport: Send + Sync + std::fmt::Debug {
@@ -147,8 +153,26 @@ pub trait BleTransport: Send + Sync + std::fmt::Debug {
         timeout_ms: u32,
     ) -> Result<Vec<Advertisement>, TransportError>;
 
-    /// Connects (bonding if needed) and discovers services.
+    /// Connects and discovers services.
     async fn connect(&self, device_id: String) -> Result<(), TransportError>;
+
+    /// Bonds with the connected device (pairing with authentication where the platform and the
+    /// pump support it, keys kept), when the patient pairs it. Returns `true` once bonded (or
+    /// if it already was), `false` where the platform has no bonding call (it then bonds by
+    /// itself when the pump asks for encryption).
+    ///
+    /// # Errors
+    /// [`TransportError::PairingRefused`] when the pump or the person refused (wrong passkey,
+    /// cancelled).
+    async fn bond(&self, device_id: String) -> Result<bool, TransportError>;
+
+    /// The stable BLE identity of `device_id` as the platform knows it, WITHOUT connecting: for
+    /// a bonded device its identity address (BlueZ, Android), on iOS the peripheral identifier.
+    /// The link compares it with the paired pump's before connecting and again after.
+    ///
+    /// # Errors
+    /// [`TransportError::DeviceNotFound`] for an id the transport does not know.
+    async fn identity(&self, device_id: String) -> Result<String, TransportError>;
 
     /// Disconnects (a no-op if not connected).
     async fn disconnect(&self, device_id: String) -> Result<(), TransportError>;

@@ -33,14 +33,29 @@ fn start() -> UtcDateTime {
     chrono::Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
 }
 
-fn fast() -> LinkConfig {
+pub(crate) fn fast() -> LinkConfig {
     LinkConfig {
         backoff: BackoffConfig {
             initial: Duration::from_millis(1),
             max: Duration::from_millis(8),
         },
         scan_timeout: Duration::from_millis(50),
+        away_backoff: None,
     }
+}
+
+/// Pairs the transport's pump (the patient's), as the patient would: discover, pick it, confirm
+/// its serial.
+pub(crate) fn pair_own_pump(thecal: &Thecal, transport: &InProcessTransport) {
+    let serial = transport.pump().serial();
+    let id = transport.pump().device_id();
+    let found = block_on(thecal.link().discover(200)).unwrap();
+    let device = found
+        .into_iter()
+        .find(|d| d.device_id == id)
+        .expect("the patient's pump is listed");
+    let paired = block_on(thecal.link().pair(device, serial.clone())).unwrap();
+    assert_eq!(paired.serial, serial);
 }
 
 fn rig(seed: u64) -> Rig {
@@ -61,6 +76,7 @@ fn rig(seed: u64) -> Rig {
     let (listener, events) = collector();
     let sub = block_on(thecal.link().subscribe(listener)).unwrap();
     block_on(thecal.link().start_with(transport.clone(), fast())).unwrap();
+    pair_own_pump(&thecal, &transport);
     Rig {
         _dir: dir,
         thecal,
@@ -76,7 +92,12 @@ impl Rig {
     /// Events until `done` says stop (returns all of them, the matching one last).
     fn until(&self, what: &str, mut done: impl FnMut(&LinkEvent) -> bool) -> Vec<LinkEvent> {
         let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + DEADLINE;
         loop {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
             let e = self
                 .events
                 .recv_timeout(DEADLINE)
@@ -222,7 +243,14 @@ fn alarms_raised_while_disconnected_are_replayed_and_stored_once() {
         .into_iter()
         .collect();
     rig.transport.set_in_range(true);
-    let after = rig.until("both replayed alarms", |_| {
+    let mut kinds_seen = BTreeSet::new();
+    let after = rig.until("both replayed alarms", |e| {
+        if let LinkEvent::Alarm { alarm } = e {
+            kinds_seen.insert(alarm.kind.text_code());
+        }
+        kinds_seen.len() >= 2
+    });
+    rig.eventually("both stored", || {
         let stored: BTreeSet<u32> = rig.stored_sequences().into_iter().collect();
         missed.is_subset(&stored)
     });

@@ -10,6 +10,7 @@ mod dashboard;
 mod diary;
 mod fixtures;
 mod link;
+mod pairing;
 mod recovery;
 
 /// Runs an async call of the API to completion on a runtime of the test's own (the API's futures

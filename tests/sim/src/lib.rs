@@ -6,12 +6,14 @@
 //! - [`backtest`]: the forecasts scored against the simulated pump's truth, over many patients;
 //! - [`peripheral`]: the simulated pump as an in-process GATT peripheral and a `BleTransport`
 //!   over it (exported to Kotlin and Swift in the test build of the native library);
+//! - [`faults`]: faults injected into a running app (a full disk);
 //! - [`describe`]: decoded frames as the flat JSON of the test vectors;
 //! - [`fixtures`]: an app in a temporary folder with a manual clock, the sample ID card, and
 //!   years of data for benchmarks.
 
 pub mod backtest;
 pub mod describe;
+pub mod faults;
 pub mod fixtures;
 pub mod peripheral;
 pub mod pump;

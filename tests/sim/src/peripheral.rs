@@ -5,6 +5,7 @@
 //! [`InProcessTransport`] is that same implementation in Rust, for the core's own tests.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use uuid::Uuid;
@@ -48,13 +49,40 @@ pub struct InProcessPump {
 }
 
 #[derive(Debug)]
+#[allow(clippy::struct_excessive_bools)] // Independent radio and security states.
 struct PumpState {
     sim: SimPump,
+    /// The BLE identity (as a phone's stack reports it) and the transport's device id.
+    identity: String,
+    /// An advertised name that replaces the pump's own (a stranger spoofing a name).
+    name: Option<String>,
     in_range: bool,
     connected: bool,
+    /// Bonded with the phone (keys kept): the pump service is readable only then.
+    bonded: bool,
+    refuse_pairing: bool,
     subscribed: HashSet<Uuid>,
     writes: Vec<ReceivedWrite>,
     corrupt_on_air: HashSet<Uuid>,
+}
+
+/// Whether reading or writing `uuid` needs an encrypted (bonded) link: every characteristic of
+/// the pump service. Device Information and Battery stay open.
+fn needs_encryption(uuid: Uuid) -> bool {
+    [
+        profile::STATUS,
+        profile::FEATURES,
+        profile::ANNUNCIATION,
+        profile::HISTORY_RECORD,
+        profile::HISTORY_CONTROL_POINT,
+    ]
+    .contains(&uuid)
+}
+
+fn insufficient_authentication() -> TransportError {
+    TransportError::Gatt {
+        reason: "insufficient authentication: pair with the pump first".into(),
+    }
 }
 
 fn parse(characteristic: &str) -> Result<Uuid, TransportError> {
@@ -78,13 +106,25 @@ impl InProcessPump {
 
     /// A pump that carries on from an existing simulation (e.g. after writing its history).
     #[must_use]
-    pub fn from_sim(mut sim: SimPump) -> Self {
+    pub fn from_sim(sim: SimPump) -> Self {
+        let identity = format!("inprocess:{}", sim.config().serial);
+        Self::from_sim_as(sim, identity, None)
+    }
+
+    /// As [`InProcessPump::from_sim`], with its own BLE identity and, if given, an advertised
+    /// name in place of its own.
+    #[must_use]
+    pub fn from_sim_as(mut sim: SimPump, identity: String, name: Option<String>) -> Self {
         sim.set_subscribed(false);
         Self {
             state: Mutex::new(PumpState {
                 sim,
+                identity,
+                name,
                 in_range: true,
                 connected: false,
+                bonded: false,
+                refuse_pairing: false,
                 subscribed: HashSet::new(),
                 writes: Vec::new(),
                 corrupt_on_air: HashSet::new(),
@@ -133,10 +173,66 @@ impl InProcessPump {
         Arc::new(Self::from_config(config))
     }
 
-    /// The device id the in-process transport uses for it.
+    /// Another pump nearby, for waiting-room tests: its own BLE `identity`; its Device
+    /// Information reports `serial` (`None`: its own), and it advertises `name` (`None`: its
+    /// own), e.g. a stranger spoofing the paired pump's serial or name.
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    #[must_use]
+    pub fn stranger(
+        seed: u64,
+        kind: PumpKind,
+        start: UtcDateTime,
+        identity: String,
+        serial: Option<String>,
+        name: Option<String>,
+    ) -> Arc<Self> {
+        let mut config = match kind {
+            PumpKind::Implanted => SimConfig::implanted(seed, start),
+            PumpKind::External => SimConfig::external(seed, start),
+        };
+        if let Some(serial) = serial {
+            config.serial = serial;
+        }
+        Arc::new(Self::from_sim_as(SimPump::new(config), identity, name))
+    }
+
+    /// The device id the in-process transport uses for it: its BLE identity.
     #[must_use]
     pub fn device_id(&self) -> String {
-        format!("inprocess:{}", self.state().sim.config().serial)
+        self.state().identity.clone()
+    }
+
+    /// Bonds with the phone (authenticated pairing): afterwards the pump service can be read.
+    ///
+    /// # Errors
+    /// [`TransportError::NotConnected`], or [`TransportError::PairingRefused`] when the pump
+    /// refuses ([`InProcessPump::refuse_pairing`]).
+    pub fn bond(&self) -> Result<bool, TransportError> {
+        let mut s = self.state();
+        if !s.connected {
+            return Err(TransportError::NotConnected);
+        }
+        if s.refuse_pairing {
+            return Err(TransportError::PairingRefused);
+        }
+        s.bonded = true;
+        Ok(true)
+    }
+
+    /// Whether the pump is bonded with the phone.
+    #[must_use]
+    pub fn is_bonded(&self) -> bool {
+        self.state().bonded
+    }
+
+    /// Makes pairing fail (`true`, as a wrong passkey would) or succeed again (`false`).
+    pub fn refuse_pairing(&self, refuse: bool) {
+        self.state().refuse_pairing = refuse;
+    }
+
+    /// Forgets the bond (as after a pump reset): the pump service is encrypted again.
+    pub fn forget_bond(&self) {
+        self.state().bonded = false;
     }
 
     /// Its serial number.
@@ -155,10 +251,14 @@ impl InProcessPump {
     #[must_use]
     pub fn advertisement(&self) -> Option<Advertisement> {
         let s = self.state();
-        s.in_range.then(|| Advertisement {
-            device_id: format!("inprocess:{}", s.sim.config().serial),
-            rssi: Some(-60),
-            ..s.sim.advertisement()
+        s.in_range.then(|| {
+            let own = s.sim.advertisement();
+            Advertisement {
+                device_id: s.identity.clone(),
+                rssi: Some(-60),
+                name: s.name.clone().or(own.name.clone()),
+                ..own
+            }
         })
     }
 
@@ -216,6 +316,9 @@ impl InProcessPump {
         if !s.connected {
             return Err(TransportError::NotConnected);
         }
+        if needs_encryption(uuid) && !s.bonded {
+            return Err(insufficient_authentication());
+        }
         s.sim.read(uuid).map_err(|e| gatt_error(&e))
     }
 
@@ -238,6 +341,9 @@ impl InProcessPump {
             value: value.clone(),
             subscription: false,
         });
+        if needs_encryption(uuid) && !s.bonded {
+            return Err(insufficient_authentication());
+        }
         let out = s.sim.write(uuid, &value).map_err(|e| gatt_error(&e))?;
         Ok(Self::deliver(&mut s, out))
     }
@@ -258,6 +364,9 @@ impl InProcessPump {
             value: Vec::new(),
             subscription: true,
         });
+        if needs_encryption(uuid) && !s.bonded {
+            return Err(insufficient_authentication());
+        }
         if !profile::SUBSCRIPTIONS
             .iter()
             .any(|sub| sub.characteristic == uuid)
@@ -320,31 +429,103 @@ impl InProcessPump {
     }
 }
 
-/// [`BleTransport`] over an [`InProcessPump`]: what an app's own transport does with the phone's
-/// BLE stack, done in Rust for the core's tests and tools.
+/// [`BleTransport`] over [`InProcessPump`]s: what an app's own transport does with the phone's
+/// BLE stack, done in Rust for the core's tests and tools. One pump is the patient's (the
+/// first); others can stand nearby ([`InProcessTransport::add_pump`]). Faults: Bluetooth off,
+/// a panic in the next read, and a log of every connection attempt (to show which pumps the
+/// link connected to).
 #[derive(Debug)]
 pub struct InProcessTransport {
-    pump: Arc<InProcessPump>,
+    pumps: Mutex<Vec<Arc<InProcessPump>>>,
     events: Mutex<Option<Arc<TransportEvents>>>,
+    bluetooth_on: AtomicBool,
+    panic_next_read: AtomicBool,
+    connections: Mutex<Vec<String>>,
 }
 
 impl InProcessTransport {
-    /// A transport that reaches `pump`.
+    /// A transport that reaches `pump` (the patient's).
     #[must_use]
     pub fn new(pump: Arc<InProcessPump>) -> Arc<Self> {
         Arc::new(Self {
-            pump,
+            pumps: Mutex::new(vec![pump]),
             events: Mutex::new(None),
+            bluetooth_on: AtomicBool::new(true),
+            panic_next_read: AtomicBool::new(false),
+            connections: Mutex::new(Vec::new()),
         })
     }
 
-    /// The pump behind it.
-    #[must_use]
-    pub fn pump(&self) -> &Arc<InProcessPump> {
-        &self.pump
+    /// Puts another pump within reach (a stranger in the waiting room).
+    pub fn add_pump(&self, pump: Arc<InProcessPump>) {
+        self.pumps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(pump);
     }
 
-    fn emit(&self, values: Vec<GattValue>) {
+    /// The patient's pump.
+    #[must_use]
+    pub fn pump(&self) -> Arc<InProcessPump> {
+        Arc::clone(&self.pumps.lock().unwrap_or_else(PoisonError::into_inner)[0])
+    }
+
+    /// The pump answering to `device_id`: one in range first (two pumps may claim one
+    /// identity, as a spoofer would).
+    fn find(&self, device_id: &str) -> Result<Arc<InProcessPump>, TransportError> {
+        let pumps = self.pumps.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut matching = pumps.iter().filter(|p| p.device_id() == device_id);
+        let first = matching.clone().next().cloned();
+        matching
+            .find(|p| p.advertisement().is_some())
+            .cloned()
+            .or(first)
+            .ok_or(TransportError::DeviceNotFound)
+    }
+
+    fn check_on(&self) -> Result<(), TransportError> {
+        if self.bluetooth_on.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(TransportError::BluetoothUnavailable {
+                reason: "Bluetooth is off".into(),
+            })
+        }
+    }
+
+    /// Every device id a connection was attempted to, oldest first.
+    #[must_use]
+    pub fn connections(&self) -> Vec<String> {
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Switches the phone's Bluetooth off (every link drops, every call fails with
+    /// `BluetoothUnavailable`) or on again.
+    pub fn set_bluetooth_on(&self, on: bool) {
+        self.bluetooth_on.store(on, Ordering::SeqCst);
+        if !on {
+            let pumps = self
+                .pumps
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            for p in pumps {
+                if p.is_connected() {
+                    self.drop_link_of(&p);
+                }
+            }
+        }
+    }
+
+    /// Makes the next read panic inside the link task (as a bug in a transport would).
+    pub fn panic_on_next_read(&self) {
+        self.panic_next_read.store(true, Ordering::SeqCst);
+    }
+
+    fn emit(&self, device_id: &str, values: Vec<GattValue>) {
         let events = self
             .events
             .lock()
@@ -352,44 +533,54 @@ impl InProcessTransport {
             .clone();
         if let Some(events) = events {
             for v in values {
-                events.notification(self.pump.device_id(), v.characteristic, v.value);
+                events.notification(device_id.to_owned(), v.characteristic, v.value);
             }
         }
     }
 
-    /// Advances the pump to `t` and delivers what it sends.
+    /// Advances the patient's pump to `t` and delivers what it sends.
     pub fn advance_to(&self, t: UtcDateTime) {
-        self.emit(self.pump.advance_to(t));
+        let pump = self.pump();
+        self.emit(&pump.device_id(), pump.advance_to(t));
     }
 
-    /// Raises an alarm at the pump and delivers what it sends.
+    /// Raises an alarm at the patient's pump and delivers what it sends.
     pub fn raise_alarm(&self, kind: AlarmKind) {
-        self.emit(self.pump.raise_alarm(kind));
+        let pump = self.pump();
+        self.emit(&pump.device_id(), pump.raise_alarm(kind));
     }
 
-    /// Moves the pump in or out of radio range. Going out of range while connected ends the
-    /// connection and reports it, as a real radio's supervision timeout does.
+    /// Moves the patient's pump in or out of radio range. Going out of range while connected
+    /// ends the connection and reports it, as a real radio's supervision timeout does.
     pub fn set_in_range(&self, in_range: bool) {
-        let was_connected = self.pump.is_connected();
-        self.pump.set_in_range(in_range);
+        let pump = self.pump();
+        let was_connected = pump.is_connected();
+        pump.set_in_range(in_range);
         if !in_range && was_connected {
-            self.drop_link();
+            self.drop_link_of(&pump);
         }
     }
 
-    /// Drops the radio link, as when the patient walks away from the phone.
+    /// Drops the radio link to the patient's pump, as when the patient walks away.
     pub fn drop_link(&self) {
-        self.pump.disconnect();
+        self.drop_link_of(&self.pump());
+    }
+
+    fn drop_link_of(&self, pump: &InProcessPump) {
+        pump.disconnect();
         let events = self
             .events
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         if let Some(events) = events {
-            events.disconnected(self.pump.device_id());
+            events.disconnected(pump.device_id());
         }
     }
 }
+
+/// How long an in-process scan takes when pumps advertise (a few advertising intervals).
+const ADVERTISING_WAIT: std::time::Duration = std::time::Duration::from_millis(25);
 
 #[async_trait::async_trait]
 impl BleTransport for InProcessTransport {
@@ -405,49 +596,85 @@ impl BleTransport for InProcessTransport {
     async fn scan(
         &self,
         _service_uuids: Vec<String>,
-        _timeout_ms: u32,
+        timeout_ms: u32,
     ) -> Result<Vec<Advertisement>, TransportError> {
-        Ok(self.pump.advertisement().into_iter().collect())
+        self.check_on()?;
+        let ads: Vec<Advertisement> = self
+            .pumps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(|p| p.advertisement())
+            .collect();
+        let window = std::time::Duration::from_millis(u64::from(timeout_ms));
+        let wait = if ads.is_empty() {
+            window
+        } else {
+            ADVERTISING_WAIT.min(window)
+        };
+        tokio::time::sleep(wait).await;
+        self.check_on()?;
+        Ok(ads)
     }
 
     async fn connect(&self, device_id: String) -> Result<(), TransportError> {
-        if device_id != self.pump.device_id() {
-            return Err(TransportError::DeviceNotFound);
-        }
-        self.pump.connect()
+        self.check_on()?;
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(device_id.clone());
+        self.find(&device_id)?.connect()
     }
 
-    async fn disconnect(&self, _device_id: String) -> Result<(), TransportError> {
-        if self.pump.is_connected() {
-            self.drop_link();
+    async fn bond(&self, device_id: String) -> Result<bool, TransportError> {
+        self.check_on()?;
+        self.find(&device_id)?.bond()
+    }
+
+    async fn identity(&self, device_id: String) -> Result<String, TransportError> {
+        Ok(self.find(&device_id)?.device_id())
+    }
+
+    async fn disconnect(&self, device_id: String) -> Result<(), TransportError> {
+        let pump = self.find(&device_id)?;
+        if pump.is_connected() {
+            self.drop_link_of(&pump);
         }
         Ok(())
     }
 
     async fn read(
         &self,
-        _device_id: String,
+        device_id: String,
         characteristic: String,
     ) -> Result<Vec<u8>, TransportError> {
-        self.pump.read(characteristic)
+        assert!(
+            !self.panic_next_read.swap(false, Ordering::SeqCst),
+            "injected panic in the link task"
+        );
+        self.check_on()?;
+        self.find(&device_id)?.read(characteristic)
     }
 
     async fn write(
         &self,
-        _device_id: String,
+        device_id: String,
         characteristic: String,
         value: Vec<u8>,
     ) -> Result<(), TransportError> {
-        let indications = self.pump.write(characteristic, value)?;
-        self.emit(indications);
+        self.check_on()?;
+        let pump = self.find(&device_id)?;
+        let indications = pump.write(characteristic, value)?;
+        self.emit(&device_id, indications);
         Ok(())
     }
 
     async fn subscribe(
         &self,
-        _device_id: String,
+        device_id: String,
         characteristic: String,
     ) -> Result<(), TransportError> {
-        self.pump.subscribe(characteristic)
+        self.check_on()?;
+        self.find(&device_id)?.subscribe(characteristic)
     }
 }
