@@ -257,6 +257,10 @@ pub struct LinkSnapshot {
 /// One live update. Every reading, alarm and history event is stored before it is published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the snapshot is sent once per subscriber; UniFFI records cannot be boxed"
+)]
 pub enum LinkEvent {
     /// The current state: always the first event a subscriber receives.
     Snapshot {
