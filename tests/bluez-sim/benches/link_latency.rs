@@ -88,12 +88,24 @@ async fn run(bus: &PrivateBus) {
             max: Duration::from_millis(200),
         },
         scan_timeout: Duration::from_secs(5),
+        away_backoff: None,
     };
+    let transport = BtleplugTransport::new().await.unwrap();
+    transport.set_pairing_passkey(Some(thecal_bluez_sim::SIM_PASSKEY));
     thecal
         .link()
-        .start_with(Arc::new(BtleplugTransport::new().await.unwrap()), config)
+        .start_with(Arc::new(transport), config)
         .await
         .unwrap();
+    let device = thecal
+        .link()
+        .discover(2000)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("pump A advertises");
+    thecal.link().pair(device, a.pump().serial()).await.unwrap();
     loop {
         let (_, e) = tokio::time::timeout(DEADLINE, rx.recv())
             .await
@@ -109,10 +121,12 @@ async fn run(bus: &PrivateBus) {
         }
     }
 
-    // Pump B, read directly through btleplug's own API.
-    let b = PumpPeripheral::new(
+    // Pump B, read directly through btleplug's own API (its service open: no pairing).
+    let b = PumpPeripheral::with(
         InProcessPump::new(2, PumpKind::Implanted, start),
         "C0:FF:EE:00:00:0B".parse().unwrap(),
+        None,
+        None,
     );
     sim.add_device(b.clone()).await.unwrap();
     let manager = Manager::new().await.unwrap();

@@ -29,6 +29,8 @@ pub(crate) enum BluezError {
     AlreadyExists(String),
     DoesNotExist(String),
     AuthenticationRejected(String),
+    AuthenticationFailed(String),
+    AuthenticationCanceled(String),
     ConnectionAttemptFailed(String),
     NotAuthorized(String),
     InvalidOffset(String),
@@ -73,8 +75,9 @@ fn path(p: &str) -> OwnedObjectPath {
     })
 }
 
+/// An absent property, as BlueZ (gdbus) answers `Get` for it; `GetAll` leaves it out.
 fn unknown(name: &str) -> zbus::fdo::Error {
-    zbus::fdo::Error::UnknownProperty(format!("No such property '{name}'"))
+    zbus::fdo::Error::InvalidArgs(format!("No such property '{name}'"))
 }
 
 /// Parse a UUID the way BlueZ does: 128-bit text, or 16/32-bit short forms on the base UUID.
@@ -146,7 +149,6 @@ impl AdapterIface {
             .entry(sender(&header))
             .or_default()
             .filter = filter;
-        self.shared.refresh_discovery().await?;
         Ok(())
     }
 
@@ -170,7 +172,8 @@ impl AdapterIface {
                 )
                 .await?;
         }
-        self.shared.refresh_discovery().await?;
+        // Devices are reported as their advertisements come in (the simulator's radio ticks),
+        // after this call has returned, as with BlueZ.
         Ok(())
     }
 
@@ -192,6 +195,7 @@ impl AdapterIface {
                     vec![("Discovering", false.into())],
                 )
                 .await?;
+            self.shared.discovery_ended().await?;
         }
         Ok(())
     }
@@ -293,6 +297,7 @@ impl AdapterIface {
                 )
                 .await
                 .map_err(fail)?;
+            self.shared.discovery_ended().await.map_err(fail)?;
         }
         Ok(())
     }
@@ -339,6 +344,74 @@ impl AdapterIface {
     }
 }
 
+/// `org.bluez.AgentManager1` at `/org/bluez`: where clients register their pairing agents.
+pub(crate) struct AgentManagerIface {
+    pub shared: Arc<Shared>,
+}
+
+const CAPABILITIES: [&str; 6] = [
+    "",
+    "DisplayOnly",
+    "DisplayYesNo",
+    "KeyboardOnly",
+    "NoInputNoOutput",
+    "KeyboardDisplay",
+];
+
+#[interface(name = "org.bluez.AgentManager1", introspection_docs = false)]
+impl AgentManagerIface {
+    fn register_agent(
+        &self,
+        agent: OwnedObjectPath,
+        capability: String,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<(), BluezError> {
+        if !CAPABILITIES.contains(&capability.as_str()) {
+            return Err(BluezError::InvalidArguments(
+                "Invalid arguments in method call".into(),
+            ));
+        }
+        let mut st = self.shared.state();
+        let who = sender(&header);
+        if st.agents.contains_key(&who) {
+            return Err(BluezError::AlreadyExists("Already Exists".into()));
+        }
+        st.agents.insert(who, agent.to_string());
+        Ok(())
+    }
+
+    fn unregister_agent(
+        &self,
+        agent: OwnedObjectPath,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<(), BluezError> {
+        let mut st = self.shared.state();
+        let who = sender(&header);
+        if st.agents.get(&who).map(String::as_str) != Some(agent.as_str()) {
+            return Err(BluezError::DoesNotExist("Does Not Exist".into()));
+        }
+        st.agents.remove(&who);
+        if st.default_agent.as_deref() == Some(who.as_str()) {
+            st.default_agent = None;
+        }
+        Ok(())
+    }
+
+    fn request_default_agent(
+        &self,
+        agent: OwnedObjectPath,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<(), BluezError> {
+        let mut st = self.shared.state();
+        let who = sender(&header);
+        if st.agents.get(&who).map(String::as_str) != Some(agent.as_str()) {
+            return Err(BluezError::DoesNotExist("Does Not Exist".into()));
+        }
+        st.default_agent = Some(who);
+        Ok(())
+    }
+}
+
 /// `org.bluez.Device1` at `/org/bluez/hci0/dev_XX_XX_XX_XX_XX_XX`.
 pub(crate) struct DeviceIface {
     shared: Arc<Shared>,
@@ -348,6 +421,73 @@ pub(crate) struct DeviceIface {
 impl DeviceIface {
     pub fn new(shared: Arc<Shared>, addr: BdAddr) -> Self {
         Self { shared, addr }
+    }
+
+    /// Passkey entry: BlueZ asks the caller's agent (else the default agent) for the passkey
+    /// and compares it with the device's.
+    async fn authenticate(
+        &self,
+        caller: &str,
+        device: &str,
+        passkey: u32,
+    ) -> Result<(), BluezError> {
+        let agent = {
+            let st = self.shared.state();
+            st.agents
+                .get(caller)
+                .map(|p| (caller.to_owned(), p.clone()))
+                .or_else(|| {
+                    let owner = st.default_agent.clone()?;
+                    let path = st.agents.get(&owner)?.clone();
+                    Some((owner, path))
+                })
+        };
+        let Some((owner, agent_path)) = agent else {
+            // No agent: BlueZ falls back to no input/output, which cannot authenticate.
+            return Err(BluezError::AuthenticationFailed(
+                "Authentication Failed".into(),
+            ));
+        };
+        let device_path = ObjectPath::try_from(device.to_owned())
+            .map_err(|e| BluezError::Failed(e.to_string()))?;
+        let reply = self
+            .shared
+            .conn()?
+            .call_method(
+                Some(owner.as_str()),
+                agent_path.as_str(),
+                Some("org.bluez.Agent1"),
+                "RequestPasskey",
+                &(device_path,),
+            )
+            .await;
+        match reply {
+            Ok(msg) => {
+                let given: u32 = msg.body().deserialize().map_err(|_| {
+                    BluezError::AuthenticationFailed("Authentication Failed".into())
+                })?;
+                if given == passkey {
+                    Ok(())
+                } else {
+                    Err(BluezError::AuthenticationFailed(
+                        "Authentication Failed".into(),
+                    ))
+                }
+            }
+            Err(zbus::Error::MethodError(name, _, _)) if name.as_str().ends_with("Canceled") => {
+                Err(BluezError::AuthenticationCanceled(
+                    "Authentication Canceled".into(),
+                ))
+            }
+            Err(zbus::Error::MethodError(name, _, _)) if name.as_str().ends_with("Rejected") => {
+                Err(BluezError::AuthenticationRejected(
+                    "Authentication Rejected".into(),
+                ))
+            }
+            Err(_) => Err(BluezError::AuthenticationFailed(
+                "Authentication Failed".into(),
+            )),
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&crate::state::DeviceState) -> T) -> zbus::fdo::Result<T> {
@@ -362,6 +502,16 @@ impl DeviceIface {
 #[interface(name = "org.bluez.Device1", introspection_docs = false)]
 impl DeviceIface {
     async fn connect(&self) -> Result<(), BluezError> {
+        self.shared.record_connect(self.addr);
+        let unreachable = {
+            let st = self.shared.state();
+            let dev = st.device(self.addr)?;
+            dev.blocked || !dev.reachable
+        };
+        if unreachable {
+            // BlueZ pages a known device that is away until its connection attempt times out.
+            tokio::time::sleep(self.shared.config.connect_timeout).await;
+        }
         let _ops = self.shared.ops.lock().await;
         {
             let st = self.shared.state();
@@ -389,7 +539,8 @@ impl DeviceIface {
         Ok(())
     }
 
-    async fn pair(&self) -> Result<(), BluezError> {
+    async fn pair(&self, #[zbus(header)] header: Header<'_>) -> Result<(), BluezError> {
+        let caller = sender(&header);
         let _ops = self.shared.ops.lock().await;
         let (connected, path) = {
             let st = self.shared.state();
@@ -404,12 +555,21 @@ impl DeviceIface {
         };
         // BlueZ connects first when needed; pairing happens over that link.
         if !connected {
+            self.shared.record_connect(self.addr);
             self.shared.link_up(self.addr).await?;
         }
-        if self.shared.state().device(self.addr)?.refuse_pairing {
+        let (refuse, peripheral) = {
+            let st = self.shared.state();
+            let dev = st.device(self.addr)?;
+            (dev.refuse_pairing, dev.peripheral.clone())
+        };
+        if refuse {
             return Err(BluezError::AuthenticationRejected(
                 "Authentication Rejected".into(),
             ));
+        }
+        if let Some(passkey) = peripheral.pairing_passkey() {
+            self.authenticate(&caller, &path, passkey).await?;
         }
         self.shared.state().device_mut(self.addr)?.paired = true;
         self.shared
@@ -419,6 +579,7 @@ impl DeviceIface {
                 vec![("Paired", true.into()), ("Bonded", true.into())],
             )
             .await?;
+        peripheral.on_link_event(LinkEvent::Bonded);
         Ok(())
     }
 
@@ -505,7 +666,23 @@ impl DeviceIface {
 
     #[zbus(property, name = "RSSI")]
     fn rssi(&self) -> zbus::fdo::Result<i16> {
-        self.with(|d| d.adv.rssi)
+        // Only while a discovery sees the device advertise.
+        self.with(|d| d.rssi)?.ok_or_else(|| unknown("RSSI"))
+    }
+
+    #[zbus(property)]
+    fn service_data(&self) -> zbus::fdo::Result<HashMap<String, OwnedVariant>> {
+        let data = self.with(|d| d.adv.service_data.clone())?;
+        if data.is_empty() {
+            return Err(unknown("ServiceData"));
+        }
+        data.into_iter()
+            .map(|(k, v)| {
+                OwnedVariant::try_from(zbus::Variant::from(v))
+                    .map(|v| (k.to_string(), v))
+                    .map_err(|e| zbus::fdo::Error::Failed(e.to_string()))
+            })
+            .collect()
     }
 
     #[zbus(property)]
@@ -517,7 +694,7 @@ impl DeviceIface {
     fn uuids(&self) -> zbus::fdo::Result<Vec<String>> {
         self.with(|d| {
             // Once services are resolved BlueZ lists the GATT services; before, the advertised ones.
-            if d.services_resolved {
+            if d.resolved_once {
                 d.services.iter().map(|s| s.uuid.to_string()).collect()
             } else {
                 d.adv.service_uuids.iter().map(Uuid::to_string).collect()
@@ -613,6 +790,14 @@ impl CharacteristicIface {
         Ok(self.shared.state().device(self.addr)?.connected)
     }
 
+    /// An encrypted characteristic of a device not paired: insufficient authentication.
+    fn check_security(&self) -> Result<(), BluezError> {
+        if self.flags.encrypted && !self.shared.state().device(self.addr)?.paired {
+            return Err(AttError::InsufficientAuthentication.into());
+        }
+        Ok(())
+    }
+
     fn char_path(&self) -> Result<String, BluezError> {
         let st = self.shared.state();
         let dev = st.device(self.addr)?;
@@ -645,6 +830,7 @@ impl CharacteristicIface {
         if !self.flags.read {
             return Err(BluezError::NotPermitted("Read not permitted".into()));
         }
+        self.check_security()?;
         let peripheral = self.shared.state().device(self.addr)?.peripheral.clone();
         let value = peripheral.read(self.uuid).await?;
         if offset > value.len() {
@@ -711,6 +897,7 @@ impl CharacteristicIface {
         if offset != 0 {
             return Err(AttError::InvalidOffset.into());
         }
+        self.check_security()?;
         let peripheral = self.shared.state().device(self.addr)?.peripheral.clone();
         peripheral.write(self.uuid, &value, kind).await?;
         Ok(())
@@ -724,6 +911,9 @@ impl CharacteristicIface {
             return Err(BluezError::NotSupported(
                 "Operation is not supported".into(),
             ));
+        }
+        if self.connected()? {
+            self.check_security()?;
         }
         let (first, path, peripheral) = {
             let mut st = self.shared.state();

@@ -18,7 +18,7 @@ pub use peripheral::{
     Advertisement, AttError, BdAddr, CharFlags, CharacteristicDef, Delivery, DescriptorDef,
     LinkEvent, Notifier, Peripheral, ServiceDef, WriteKind,
 };
-pub use pump::PumpPeripheral;
+pub use pump::{PumpPeripheral, SIM_PASSKEY};
 pub use sim::{BLUEZ_NAME, BluezSim, DeviceHandle, SIM_MTU, SimConfig};
 /// UUIDs as the GATT table and btleplug use them.
 pub use uuid::Uuid;

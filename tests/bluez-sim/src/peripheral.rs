@@ -74,6 +74,8 @@ pub struct Advertisement {
     pub service_uuids: Vec<Uuid>,
     /// Manufacturer-specific data, by company identifier.
     pub manufacturer_data: BTreeMap<u16, Vec<u8>>,
+    /// Service data, by service UUID (BlueZ's `Device1.ServiceData`).
+    pub service_data: BTreeMap<Uuid, Vec<u8>>,
     /// Received signal strength the simulated radio reports, in dBm.
     pub rssi: i16,
 }
@@ -89,6 +91,7 @@ impl Advertisement {
             name: name.map(str::to_owned),
             service_uuids: Vec::new(),
             manufacturer_data: BTreeMap::new(),
+            service_data: BTreeMap::new(),
             rssi: -60,
         }
     }
@@ -108,6 +111,10 @@ pub struct CharFlags {
     pub notify: bool,
     /// Can indicate.
     pub indicate: bool,
+    /// Reading, writing and notifying need an authenticated, encrypted link (a bonded device):
+    /// BlueZ lists `encrypt-authenticated-read`/`-write` and refuses with `NotAuthorized` until
+    /// the device is paired.
+    pub encrypted: bool,
 }
 
 impl CharFlags {
@@ -118,6 +125,7 @@ impl CharFlags {
         write_without_response: false,
         notify: false,
         indicate: false,
+        encrypted: false,
     };
     /// Read and notify.
     pub const READ_NOTIFY: Self = Self {
@@ -136,6 +144,7 @@ impl CharFlags {
         write_without_response: false,
         notify: false,
         indicate: false,
+        encrypted: false,
     };
 
     /// The strings BlueZ puts in the `Flags` property.
@@ -153,6 +162,12 @@ impl CharFlags {
             if on {
                 out.push(name.to_owned());
             }
+        }
+        if self.encrypted && self.read {
+            out.push("encrypt-authenticated-read".to_owned());
+        }
+        if self.encrypted && (self.write || self.write_without_response) {
+            out.push("encrypt-authenticated-write".to_owned());
         }
         out
     }
@@ -299,6 +314,8 @@ pub enum LinkEvent {
     Subscribed(Uuid),
     /// Notifications/indications for this characteristic were turned off.
     Unsubscribed(Uuid),
+    /// A central paired (bonded) with the device: its encrypted characteristics are open to it.
+    Bonded,
 }
 
 /// A simulated device. Implementations must be cheap to call: the simulator calls `read`/`write`
@@ -327,6 +344,13 @@ pub trait Peripheral: Send + Sync + 'static {
     /// from [`crate::DeviceHandle::notifier`]).
     fn attach(&self, notifier: Notifier) {
         drop(notifier);
+    }
+
+    /// The passkey an authenticated pairing with this device needs (BlueZ asks the central's
+    /// agent for it), or `None` for pairing without authentication ("just works"). Read when a
+    /// central pairs.
+    fn pairing_passkey(&self) -> Option<u32> {
+        None
     }
 
     /// Called after each link or subscription change. The default ignores it. Must not block.

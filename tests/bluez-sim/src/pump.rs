@@ -15,22 +15,43 @@ use crate::{
     ServiceDef, WriteKind,
 };
 
-/// A simulated pump as a BLE peripheral.
+/// The pairing code of the simulated pumps (as printed for the clinic), unless set otherwise.
+pub const SIM_PASSKEY: u32 = 246_810;
+
+/// A simulated pump as a BLE peripheral. Its pump service needs an authenticated, encrypted link
+/// (a central must pair first, entering the pump's passkey through its agent); Device
+/// Information and Battery are open.
 #[derive(Debug)]
 pub struct PumpPeripheral {
     pump: Arc<InProcessPump>,
     address: BdAddr,
     notifier: Mutex<Option<Notifier>>,
+    passkey: Option<u32>,
+    name: Option<String>,
 }
 
 impl PumpPeripheral {
-    /// Serves `pump` at `address`.
+    /// Serves `pump` at `address`, with pairing code [`SIM_PASSKEY`].
     #[must_use]
     pub fn new(pump: Arc<InProcessPump>, address: BdAddr) -> Arc<Self> {
+        Self::with(pump, address, Some(SIM_PASSKEY), None)
+    }
+
+    /// Serves `pump` at `address`, with `passkey` as its pairing code (`None`: its service is
+    /// open, no pairing needed), advertising `name` (`None`: the pump's own).
+    #[must_use]
+    pub fn with(
+        pump: Arc<InProcessPump>,
+        address: BdAddr,
+        passkey: Option<u32>,
+        name: Option<String>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             pump,
             address,
             notifier: Mutex::new(None),
+            passkey,
+            name,
         })
     }
 
@@ -99,21 +120,40 @@ fn read_only(uuid: Uuid) -> CharacteristicDef {
 impl Peripheral for PumpPeripheral {
     fn advertisement(&self) -> Advertisement {
         let ad = self.pump.advertisement();
-        let mut adv = Advertisement::new(self.address, ad.as_ref().and_then(|a| a.name.as_deref()));
+        let own = ad.as_ref().and_then(|a| a.name.as_deref());
+        let mut adv = Advertisement::new(self.address, self.name.as_deref().or(own));
         adv.service_uuids = vec![profile::PUMP_SERVICE];
+        if let Some(ad) = &ad {
+            for d in &ad.service_data {
+                if let Ok(uuid) = Uuid::parse_str(&d.uuid) {
+                    adv.service_data.insert(uuid, d.data.clone());
+                }
+            }
+        }
         adv.rssi = -55;
         adv
     }
 
     fn gatt_table(&self) -> Vec<ServiceDef> {
+        let encrypted = self.passkey.is_some();
         let indicate = CharFlags {
             indicate: true,
+            encrypted,
             ..CharFlags::default()
         };
         let control = CharFlags {
             write: true,
             indicate: true,
+            encrypted,
             ..CharFlags::default()
+        };
+        let read_notify = CharFlags {
+            encrypted,
+            ..CharFlags::READ_NOTIFY
+        };
+        let read = CharFlags {
+            encrypted,
+            ..CharFlags::READ
         };
         vec![
             ServiceDef {
@@ -142,11 +182,11 @@ impl Peripheral for PumpPeripheral {
                 uuid: profile::PUMP_SERVICE,
                 primary: true,
                 characteristics: vec![
-                    CharacteristicDef::new(profile::STATUS, CharFlags::READ_NOTIFY),
+                    CharacteristicDef::new(profile::STATUS, read_notify),
                     CharacteristicDef::new(profile::ANNUNCIATION, indicate),
                     CharacteristicDef::new(profile::HISTORY_RECORD, indicate),
                     CharacteristicDef::new(profile::HISTORY_CONTROL_POINT, control),
-                    read_only(profile::FEATURES),
+                    CharacteristicDef::new(profile::FEATURES, read),
                 ],
             },
         ]
@@ -186,6 +226,10 @@ impl Peripheral for PumpPeripheral {
         Ok(())
     }
 
+    fn pairing_passkey(&self) -> Option<u32> {
+        self.passkey
+    }
+
     fn attach(&self, notifier: Notifier) {
         *self.notifier.lock().unwrap_or_else(PoisonError::into_inner) = Some(notifier);
     }
@@ -194,12 +238,19 @@ impl Peripheral for PumpPeripheral {
         match event {
             LinkEvent::Connected => {
                 let _ = self.pump.connect();
+                if self.passkey.is_none() {
+                    // An open service: the pump does not ask for pairing.
+                    let _ = self.pump.bond();
+                }
             }
             LinkEvent::Disconnected => self.pump.disconnect(),
             LinkEvent::Subscribed(uuid) => {
                 let _ = self.pump.subscribe(uuid.to_string());
             }
             LinkEvent::Unsubscribed(_) => {}
+            LinkEvent::Bonded => {
+                let _ = self.pump.bond();
+            }
         }
     }
 }

@@ -1,13 +1,14 @@
 //! The running simulator and the control API tests drive it with.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use uuid::Uuid;
 use zbus::Connection;
 use zbus::fdo::ObjectManager;
 
-use crate::dbus::AdapterIface;
+use crate::dbus::{AdapterIface, AgentManagerIface};
 use crate::error::SimError;
 use crate::log::WriteLogEntry;
 use crate::peripheral::{BdAddr, Notifier, Peripheral};
@@ -29,6 +30,14 @@ pub struct SimConfig {
     /// (`no`): the GATT objects are removed on disconnect (InterfacesRemoved) and made again on
     /// the next connection; notify sessions end with the link.
     pub gatt_cache: bool,
+    /// How often the simulated radio hears each in-range device while a discovery runs (its
+    /// advertising interval): each time, a new device appears or a known one's RSSI changes.
+    pub advertising_interval: Duration,
+    /// How long a device neither paired nor connected stays on the bus after it was last seen
+    /// (BlueZ's `TemporaryTimeout`, 30 s by default).
+    pub temporary_timeout: Duration,
+    /// How long `Connect` to a known device that is away waits before it fails.
+    pub connect_timeout: Duration,
 }
 
 impl Default for SimConfig {
@@ -36,6 +45,9 @@ impl Default for SimConfig {
         Self {
             adapter_address: BdAddr([0x00, 0x1A, 0x7D, 0xDA, 0x71, 0x13]),
             gatt_cache: true,
+            advertising_interval: Duration::from_millis(100),
+            temporary_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -45,6 +57,7 @@ impl Default for SimConfig {
 #[derive(Debug)]
 pub struct BluezSim {
     shared: Arc<Shared>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// A device the simulator holds.
@@ -89,22 +102,42 @@ impl BluezSim {
     /// # Errors
     /// As [`BluezSim::start`].
     pub async fn start_with(bus_address: &str, config: SimConfig) -> Result<Self, SimError> {
-        let shared = Arc::new(Shared::new(config.gatt_cache));
+        let address = config.adapter_address;
+        let interval = config.advertising_interval;
+        let shared = Arc::new(Shared::new(config));
         let conn = zbus::connection::Builder::address(bus_address)
             .serve_at("/", ObjectManager)
+            .serve_at(
+                "/org/bluez",
+                AgentManagerIface {
+                    shared: shared.clone(),
+                },
+            )
             .serve_at(
                 ADAPTER_PATH,
                 AdapterIface {
                     shared: shared.clone(),
-                    address: config.adapter_address,
+                    address,
                 },
             )
             .name(BLUEZ_NAME)
             .replace_existing_names(false)
             .build()
             .await?;
-        shared.set_conn(Some(conn));
-        Ok(Self { shared })
+        shared.set_conn(Some(conn.clone()));
+        let radio = tokio::spawn(radio(Arc::downgrade(&shared), interval));
+        let watcher = tokio::spawn(watch_clients(Arc::downgrade(&shared), conn));
+        Ok(Self {
+            shared,
+            tasks: vec![radio, watcher],
+        })
+    }
+
+    /// Every `Device1.Connect` (or connecting `Pair`) received, oldest first: which devices a
+    /// central tried to connect to.
+    #[must_use]
+    pub fn connect_log(&self) -> Vec<BdAddr> {
+        self.shared.connect_log()
     }
 
     /// The simulator's bus connection.
@@ -170,12 +203,14 @@ impl BluezSim {
                     refuse_pairing: false,
                     corrupt_next: 0,
                     chars,
+                    rssi: None,
+                    last_seen: None,
+                    resolved_once: false,
                 },
             );
         }
         let notifier = Notifier::new(&self.shared, address);
         peripheral.attach(notifier.clone());
-        self.shared.refresh_discovery().await?;
         Ok(DeviceHandle { address, notifier })
     }
 
@@ -212,6 +247,20 @@ impl BluezSim {
         if !reachable {
             self.shared.link_down(address).await?;
         }
+        Ok(())
+    }
+
+    /// Switch the adapter off (every link drops, discoveries end) or on, as `Powered` does.
+    ///
+    /// # Errors
+    /// [`SimError::Bus`].
+    pub async fn set_powered(&self, powered: bool) -> Result<(), SimError> {
+        let conn = self.shared.conn()?;
+        let proxy = zbus::Proxy::new(&conn, BLUEZ_NAME, ADAPTER_PATH, "org.bluez.Adapter1").await?;
+        proxy
+            .set_property("Powered", powered)
+            .await
+            .map_err(zbus::Error::from)?;
         Ok(())
     }
 
@@ -294,6 +343,9 @@ impl BluezSim {
     /// # Errors
     /// [`SimError::Bus`] when closing fails.
     pub async fn stop(self) -> Result<(), SimError> {
+        for t in &self.tasks {
+            t.abort();
+        }
         let conn = self.shared.conn()?;
         self.shared.set_conn(None);
         conn.close().await?;
@@ -301,8 +353,46 @@ impl BluezSim {
     }
 }
 
+/// The simulated radio: one tick per advertising interval while the simulator lives.
+async fn radio(shared: Weak<Shared>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        if matches!(shared.tick().await, Err(SimError::Stopped)) {
+            return;
+        }
+    }
+}
+
+/// Ends the discovery, notify sessions and agent of every client that leaves the bus.
+async fn watch_clients(shared: Weak<Shared>, conn: Connection) {
+    use futures_util::StreamExt as _;
+    let Ok(proxy) = zbus::fdo::DBusProxy::new(&conn).await else {
+        return;
+    };
+    let Ok(mut changes) = proxy.receive_name_owner_changed().await else {
+        return;
+    };
+    while let Some(signal) = changes.next().await {
+        let Ok(args) = signal.args() else { continue };
+        if args.new_owner().is_none() && args.name().starts_with(':') {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let _ = shared.client_left(args.name()).await;
+        }
+    }
+}
+
 impl Drop for BluezSim {
     fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
         // The objects on the bus hold `Shared`; letting go of the connection here breaks the
         // cycle, so the connection closes and `org.bluez` is released.
         self.shared.set_conn(None);

@@ -61,6 +61,12 @@ pub(crate) struct DeviceState {
     pub refuse_pairing: bool,
     pub corrupt_next: u32,
     pub chars: BTreeMap<Uuid, CharState>,
+    /// The RSSI BlueZ shows: only while a discovery sees the device advertise (absent otherwise).
+    pub rssi: Option<i16>,
+    /// When a discovery last saw it advertise (or it was connected).
+    pub last_seen: Option<std::time::Instant>,
+    /// Whether its services were resolved once (`UUIDs` then lists them).
+    pub resolved_once: bool,
 }
 
 pub(crate) struct State {
@@ -69,6 +75,12 @@ pub(crate) struct State {
     pub clients: BTreeMap<String, ClientDiscovery>,
     pub devices: BTreeMap<BdAddr, DeviceState>,
     pub gatt_cache: bool,
+    /// Registered pairing agents: the D-Bus unique name of their client → their object path.
+    pub agents: BTreeMap<String, String>,
+    /// The default agent (a client's unique name), used for pairings asked by clients with none.
+    pub default_agent: Option<String>,
+    /// Discovery ticks so far (drives the RSSI wobble).
+    pub ticks: u64,
 }
 
 impl State {
@@ -114,11 +126,13 @@ pub(crate) struct Shared {
     conn: Mutex<Option<Connection>>,
     state: Mutex<State>,
     log: Mutex<Vec<WriteLogEntry>>,
+    connects: Mutex<Vec<BdAddr>>,
     pub ops: tokio::sync::Mutex<()>,
+    pub config: crate::sim::SimConfig,
 }
 
 impl Shared {
-    pub fn new(gatt_cache: bool) -> Self {
+    pub fn new(config: crate::sim::SimConfig) -> Self {
         Self {
             conn: Mutex::new(None),
             state: Mutex::new(State {
@@ -126,11 +140,172 @@ impl Shared {
                 alias: "thecal-sim".to_owned(),
                 clients: BTreeMap::new(),
                 devices: BTreeMap::new(),
-                gatt_cache,
+                gatt_cache: config.gatt_cache,
+                agents: BTreeMap::new(),
+                default_agent: None,
+                ticks: 0,
             }),
             log: Mutex::new(Vec::new()),
+            connects: Mutex::new(Vec::new()),
             ops: tokio::sync::Mutex::new(()),
+            config,
         }
+    }
+
+    /// Records a `Device1.Connect` (or a `Pair` that connects) to `addr`.
+    pub fn record_connect(&self, addr: BdAddr) {
+        self.connects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(addr);
+    }
+
+    /// Every connection attempt, oldest first.
+    pub fn connect_log(&self) -> Vec<BdAddr> {
+        self.connects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Emit `PropertiesChanged` on `path` for `iface` with `names` invalidated (gone).
+    pub async fn invalidated(
+        &self,
+        path: &str,
+        iface: &str,
+        names: &[&str],
+    ) -> Result<(), SimError> {
+        let map: HashMap<&str, Variant<'_>> = HashMap::new();
+        self.conn()?
+            .emit_signal(
+                None::<&str>,
+                path,
+                "org.freedesktop.DBus.Properties",
+                "PropertiesChanged",
+                &(iface, map, names.to_vec()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// One advertising interval of the radio: while a discovery runs, every in-range device it
+    /// admits is seen (put on the bus, or its RSSI updated, as BlueZ reports each
+    /// advertisement); devices out of range lose their RSSI; devices neither paired nor
+    /// connected and not seen for the temporary timeout leave the bus.
+    pub async fn tick(self: &Arc<Self>) -> Result<(), SimError> {
+        let _ops = self.ops.lock().await;
+        let now = std::time::Instant::now();
+        let timeout = self.config.temporary_timeout;
+        let mut export = Vec::new();
+        let mut rssi = Vec::new();
+        let mut clear = Vec::new();
+        let mut remove = Vec::new();
+        {
+            let mut st = self.state();
+            st.ticks += 1;
+            let ticks = st.ticks;
+            let discovering = st.powered && st.discovering();
+            let admitted: Vec<BdAddr> = st
+                .devices
+                .iter()
+                .filter(|(_, d)| discovering && d.reachable && st.discovery_admits(&d.adv))
+                .map(|(a, _)| *a)
+                .collect();
+            for (addr, d) in &mut st.devices {
+                if admitted.contains(addr) {
+                    d.last_seen = Some(now);
+                    // A small wobble, as on the air: every advertisement is a change.
+                    let wobble = i16::try_from((ticks + u64::from(addr.0[5])) % 5).unwrap_or(0) - 2;
+                    let value = d.adv.rssi.saturating_add(wobble);
+                    d.rssi = Some(value);
+                    if d.exported {
+                        rssi.push((d.path.clone(), value));
+                    } else {
+                        export.push(*addr);
+                    }
+                    continue;
+                }
+                if d.connected {
+                    d.last_seen = Some(now);
+                }
+                if !d.reachable && d.rssi.take().is_some() && d.exported {
+                    clear.push(d.path.clone());
+                }
+                let expired = d.last_seen.is_none_or(|t| now.duration_since(t) > timeout);
+                if d.exported && !d.paired && !d.connected && expired {
+                    remove.push(*addr);
+                }
+            }
+        }
+        for addr in export {
+            self.export_device(addr).await?;
+        }
+        for (path, value) in rssi {
+            self.changed(&path, DEVICE_IFACE, vec![("RSSI", Variant::from(value))])
+                .await?;
+        }
+        for path in clear {
+            self.invalidated(&path, DEVICE_IFACE, &["RSSI"]).await?;
+        }
+        for addr in remove {
+            self.unexport_device(addr).await?;
+        }
+        Ok(())
+    }
+
+    /// After the last discovery stopped: no device shows an RSSI any more (BlueZ invalidates
+    /// it). Caller holds `ops`.
+    pub async fn discovery_ended(&self) -> Result<(), SimError> {
+        let paths: Vec<String> = {
+            let mut st = self.state();
+            st.devices
+                .values_mut()
+                .filter_map(|d| (d.rssi.take().is_some() && d.exported).then(|| d.path.clone()))
+                .collect()
+        };
+        for path in paths {
+            self.invalidated(&path, DEVICE_IFACE, &["RSSI"]).await?;
+        }
+        Ok(())
+    }
+
+    /// A client left the bus: its discovery, notify sessions and agent end with it, as BlueZ
+    /// ends them.
+    pub async fn client_left(self: &Arc<Self>, name: &str) -> Result<(), SimError> {
+        let _ops = self.ops.lock().await;
+        let (stop_discovering, stopped_notify) = {
+            let mut st = self.state();
+            let was = st.discovering();
+            st.clients.remove(name);
+            st.agents.remove(name);
+            if st.default_agent.as_deref() == Some(name) {
+                st.default_agent = None;
+            }
+            let mut stopped = Vec::new();
+            for d in st.devices.values_mut() {
+                for (uuid, c) in &mut d.chars {
+                    if c.notify_clients.remove(name) && c.notify_clients.is_empty() {
+                        stopped.push((c.path.clone(), d.peripheral.clone(), *uuid));
+                    }
+                }
+            }
+            (was && !st.discovering(), stopped)
+        };
+        for (path, peripheral, uuid) in stopped_notify {
+            self.changed(&path, CHAR_IFACE, vec![("Notifying", false.into())])
+                .await?;
+            peripheral.on_link_event(LinkEvent::Unsubscribed(uuid));
+        }
+        if stop_discovering {
+            self.changed(
+                ADAPTER_PATH,
+                ADAPTER_IFACE,
+                vec![("Discovering", false.into())],
+            )
+            .await?;
+            self.discovery_ended().await?;
+        }
+        Ok(())
     }
 
     /// The state. A panic while it was held cannot leave it half-changed in a way that matters
@@ -226,25 +401,6 @@ impl Shared {
             .at(path.as_str(), iface)
             .await?;
         self.state().device_mut(addr)?.exported = true;
-        Ok(())
-    }
-
-    /// Export every in-range device the current discovery lets through. Caller holds `ops`.
-    pub async fn refresh_discovery(self: &Arc<Self>) -> Result<(), SimError> {
-        let due: Vec<BdAddr> = {
-            let st = self.state();
-            if !st.powered {
-                return Ok(());
-            }
-            st.devices
-                .iter()
-                .filter(|(_, d)| !d.exported && st.discovery_admits(&d.adv))
-                .map(|(a, _)| *a)
-                .collect()
-        };
-        for addr in due {
-            self.export_device(addr).await?;
-        }
         Ok(())
     }
 
@@ -360,8 +516,35 @@ impl Shared {
                 .collect();
             (dev.peripheral.clone(), resumed)
         };
-        self.changed(&path, DEVICE_IFACE, vec![("ServicesResolved", true.into())])
+        let first = {
+            let mut st = self.state();
+            let dev = st.device_mut(addr)?;
+            dev.last_seen = Some(std::time::Instant::now());
+            !std::mem::replace(&mut dev.resolved_once, true)
+        };
+        if first {
+            // The device's UUIDs become its GATT services: signalled with the resolution.
+            let uuids: Vec<String> = {
+                let st = self.state();
+                st.device(addr)?
+                    .services
+                    .iter()
+                    .map(|s| s.uuid.to_string())
+                    .collect()
+            };
+            self.changed(
+                &path,
+                DEVICE_IFACE,
+                vec![
+                    ("UUIDs", Variant::from(uuids)),
+                    ("ServicesResolved", true.into()),
+                ],
+            )
             .await?;
+        } else {
+            self.changed(&path, DEVICE_IFACE, vec![("ServicesResolved", true.into())])
+                .await?;
+        }
         peripheral.on_link_event(LinkEvent::Connected);
         for uuid in resumed {
             peripheral.on_link_event(LinkEvent::Subscribed(uuid));
@@ -417,6 +600,8 @@ impl Shared {
             }
             dev.exported = false;
             dev.paired = false;
+            dev.rssi = None;
+            dev.resolved_once = false;
             for c in dev.chars.values_mut() {
                 c.notify_clients.clear();
             }

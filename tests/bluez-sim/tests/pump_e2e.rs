@@ -113,8 +113,28 @@ async fn run(bus: &PrivateBus) {
             max: Duration::from_millis(200),
         },
         scan_timeout: Duration::from_secs(5),
+        away_backoff: None,
     };
+    transport.set_pairing_passkey(Some(thecal_bluez_sim::SIM_PASSKEY));
     thecal.link().start_with(transport, config).await.unwrap();
+    // Pair it, as the patient does: pick it from the list, confirm its serial (the pump asks
+    // for its pairing code through the transport's agent).
+    let device = thecal
+        .link()
+        .discover(3000)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("the pump advertises");
+    let paired = thecal
+        .link()
+        .pair(device, pump.serial())
+        .await
+        .expect("paired over btleplug and the simulated BlueZ");
+    assert!(paired.bonded);
+    assert_eq!(paired.ble_identity, "C0:FF:EE:00:00:11");
+    assert!(sim.is_paired(address).unwrap());
 
     // Discover, connect, identify, read.
     events
