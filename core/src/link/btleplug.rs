@@ -153,7 +153,11 @@ fn map_err(e: btleplug::Error) -> TransportError {
                 || text.contains("AuthenticationCanceled")
             {
                 TransportError::PairingRefused
-            } else if text.contains("NotReady") || text.contains("Powered") {
+            } else if text.contains("NotReady")
+                || text.contains("Powered")
+                || text.contains("rfkill")
+                || text.contains("Blocked")
+            {
                 TransportError::BluetoothUnavailable { reason: text }
             } else {
                 TransportError::Platform { reason: text }

@@ -35,6 +35,7 @@ pub(crate) enum BluezError {
     NotAuthorized(String),
     InvalidOffset(String),
     InvalidValueLength(String),
+    Blocked(String),
 }
 
 impl From<SimError> for BluezError {
@@ -264,10 +265,14 @@ impl AdapterIface {
     }
 
     #[zbus(property)]
-    async fn set_powered(&self, powered: bool) -> zbus::fdo::Result<()> {
+    async fn set_powered(&self, powered: bool) -> Result<(), BluezError> {
         let _ops = self.shared.ops.lock().await;
         let (connected, was_discovering) = {
             let mut st = self.shared.state();
+            if powered && st.blocked {
+                // Switched off by the person (rfkill soft block): no client can power it on.
+                return Err(BluezError::Blocked("Blocked through rfkill".into()));
+            }
             st.powered = powered;
             if powered {
                 return Ok(());
@@ -284,9 +289,8 @@ impl AdapterIface {
             }
             (connected, was)
         };
-        let fail = |e: SimError| zbus::fdo::Error::Failed(e.to_string());
         for addr in connected {
-            self.shared.link_down(addr).await.map_err(fail)?;
+            self.shared.link_down(addr).await?;
         }
         if was_discovering {
             self.shared
@@ -295,9 +299,8 @@ impl AdapterIface {
                     ADAPTER_IFACE,
                     vec![("Discovering", false.into())],
                 )
-                .await
-                .map_err(fail)?;
-            self.shared.discovery_ended().await.map_err(fail)?;
+                .await?;
+            self.shared.discovery_ended().await?;
         }
         Ok(())
     }

@@ -264,6 +264,23 @@ impl BluezSim {
         Ok(())
     }
 
+    /// Switch Bluetooth off as the person does on a phone (`true`: an rfkill soft block; the
+    /// adapter powers off, every link drops, and no client can power it on again: setting
+    /// `Powered` answers `org.bluez.Error.Blocked`), or back on (`false`: powered again).
+    ///
+    /// # Errors
+    /// [`SimError::Bus`].
+    pub async fn set_blocked(&self, blocked: bool) -> Result<(), SimError> {
+        if blocked {
+            self.shared.state().blocked = true;
+            self.set_powered(false).await?;
+        } else {
+            self.shared.state().blocked = false;
+            self.set_powered(true).await?;
+        }
+        Ok(())
+    }
+
     /// Make `Pair` on this device fail with `org.bluez.Error.AuthenticationRejected` (`true`), or
     /// succeed again (`false`).
     ///

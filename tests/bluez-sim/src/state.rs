@@ -71,6 +71,8 @@ pub(crate) struct DeviceState {
 
 pub(crate) struct State {
     pub powered: bool,
+    /// Bluetooth switched off by the person (rfkill soft block): `Powered` cannot be set.
+    pub blocked: bool,
     pub alias: String,
     pub clients: BTreeMap<String, ClientDiscovery>,
     pub devices: BTreeMap<BdAddr, DeviceState>,
@@ -137,6 +139,7 @@ impl Shared {
             conn: Mutex::new(None),
             state: Mutex::new(State {
                 powered: true,
+                blocked: false,
                 alias: "thecal-sim".to_owned(),
                 clients: BTreeMap::new(),
                 devices: BTreeMap::new(),

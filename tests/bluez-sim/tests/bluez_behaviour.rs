@@ -566,3 +566,49 @@ async fn encrypted_characteristics_need_an_authenticated_pairing_through_the_cli
     let value = read(features).await.unwrap();
     assert!(!value.is_empty(), "readable once bonded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bluetooth_switched_off_cannot_be_powered_on_by_a_client() {
+    let bed = Bed::start(SimConfig::default()).await;
+    let set_powered = |on: bool| {
+        let conn = bed.client.clone();
+        async move {
+            call(
+                &conn,
+                ADAPTER,
+                "org.freedesktop.DBus.Properties",
+                "Set",
+                &("org.bluez.Adapter1", "Powered", zbus::Variant::from(on)),
+            )
+            .await
+        }
+    };
+    // Powered off by a client: another client (bluez-async does) powers it on again.
+    set_powered(false).await.unwrap();
+    set_powered(true).await.unwrap();
+    // Switched off by the person (rfkill): refused until switched on again.
+    bed.sim.set_blocked(true).await.unwrap();
+    let powered = |conn: Connection| async move {
+        bool::try_from(
+            get(&conn, ADAPTER, "org.bluez.Adapter1", "Powered")
+                .await
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert!(!powered(bed.client.clone()).await);
+    let err = set_powered(true).await.unwrap_err();
+    assert_eq!(error_name(&err), "org.bluez.Error.Blocked");
+    let err = call(
+        &bed.client,
+        ADAPTER,
+        "org.bluez.Adapter1",
+        "StartDiscovery",
+        &(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error_name(&err), "org.bluez.Error.NotReady");
+    bed.sim.set_blocked(false).await.unwrap();
+    assert!(powered(bed.client.clone()).await);
+}
