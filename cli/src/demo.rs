@@ -17,11 +17,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
-use thecal_bluez_sim::{BluezSim, PrivateBus, PumpPeripheral};
+use thecal_bluez_sim::{BluezSim, PrivateBus, PumpPeripheral, SIM_PASSKEY};
 use thecal_core::dashboard::{AlarmCurrentState, Dashboard};
 use thecal_core::link::{
-    BackoffConfig, BtleplugTransport, Freshness, LinkConfig, LinkEvent, LinkListener, LinkState,
-    ListenerError,
+    BackoffConfig, BtleplugTransport, CONNECTED_RADIO_DUTY_PERMILLE, Freshness, LinkConfig,
+    LinkEvent, LinkFailure, LinkListener, LinkState, ListenerError, RadioUsage,
 };
 use thecal_core::model::{
     AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime, local_date,
@@ -70,6 +70,11 @@ pub struct Args {
     /// With --once: print JSON (the only format of --once).
     #[arg(long, requires = "once")]
     json: bool,
+    /// Other patients' pumps nearby (a waiting room): the first advertises the paired pump's
+    /// serial as its name, the second a name containing it, the third reports the paired serial
+    /// in its Device Information from another BLE identity; the link must ignore them all.
+    #[arg(long, default_value_t = 0)]
+    strangers: u8,
 }
 
 /// The pump kind on the command line.
@@ -146,6 +151,17 @@ impl LinkListener for FeedListener {
             LinkEvent::LinkLost { .. } => {
                 Some(("link lost: reconnecting on its own".into(), Color::Yellow))
             }
+            LinkEvent::Failed { failure } => Some((failure.to_string(), Color::Magenta)),
+            LinkEvent::Paired { pump } => Some((
+                format!(
+                    "paired: {} {} ({})",
+                    pump.model, pump.serial, pump.ble_identity
+                ),
+                Color::Gray,
+            )),
+            LinkEvent::Unpaired { serial, .. } => {
+                Some((format!("unpaired: {serial}"), Color::Gray))
+            }
             LinkEvent::Snapshot { .. } | LinkEvent::Reading { .. } => None,
         };
         if let Some((text, color)) = line {
@@ -203,12 +219,37 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
     let sim = rt
         .block_on(BluezSim::start(bus.address()))
         .map_err(|e| format!("simulated BlueZ: {e}"))?;
+    let serial = pump.serial();
     let peripheral = PumpPeripheral::new(
         pump,
         "C0:FF:EE:00:00:07".parse().map_err(|_| "bad address")?,
     );
     rt.block_on(sim.add_device(peripheral.clone()))
         .map_err(|e| e.to_string())?;
+    for i in 0..args.strangers {
+        let (reported, name) = match i {
+            0 => (None, Some(serial.clone())),
+            1 => (None, Some(format!("Thecal {serial}"))),
+            2 => (Some(serial.clone()), None),
+            _ => (None, None),
+        };
+        let stranger = InProcessPump::stranger(
+            1000 + u64::from(i),
+            kind,
+            live_start,
+            format!("stranger-{i}"),
+            reported,
+            name.clone(),
+        );
+        let address = format!("C0:FF:EE:00:01:{i:02X}");
+        let p = PumpPeripheral::with(
+            stranger,
+            address.parse().map_err(|_| "bad address")?,
+            Some(111_111 + u32::from(i)),
+            name,
+        );
+        rt.block_on(sim.add_device(p)).map_err(|e| e.to_string())?;
+    }
 
     let config = ThecalConfig {
         time_zone: args.tz.clone(),
@@ -233,10 +274,17 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
             initial: Duration::from_millis(250),
             max: Duration::from_secs(5),
         },
-        scan_timeout: Duration::from_secs(5),
+        scan_timeout: Duration::from_secs(2),
+        away_backoff: Some(BackoffConfig {
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(8),
+        }),
     };
+    // The pump's pairing code, as the clinic's printout gives it.
+    transport.set_pairing_passkey(Some(SIM_PASSKEY));
     rt.block_on(thecal.link().start_with(Arc::new(transport), link_config))
         .map_err(|e| e.to_string())?;
+    rt.block_on(pair(&thecal, &peripheral.address().object_name(), &serial))?;
 
     // The pump's world moves with the simulated clock.
     let ticker = {
@@ -252,7 +300,7 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
     };
 
     let result = if args.once {
-        once(&thecal, &feed, &rt, args.json)
+        once(&thecal, &feed, &rt, &sim)
     } else {
         interactive(&thecal, &feed, &rt, &sim, &peripheral, tz)
     };
@@ -263,11 +311,28 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
     result
 }
 
+/// Pairs the patient's pump as a person would: the pumps nearby are listed, the patient picks
+/// theirs (here: by its address, `object_name`, standing in for the person's choice) and
+/// confirms its serial from the clinic's printout; the link checks it. No other pump is
+/// connected to.
+async fn pair(thecal: &Thecal, object_name: &str, serial: &str) -> Result<(), String> {
+    let link = thecal.link();
+    let nearby = link.discover(3000).await.map_err(|e| e.to_string())?;
+    let device = nearby
+        .into_iter()
+        .find(|d| d.device_id.ends_with(object_name))
+        .ok_or("the pump was not seen nearby")?;
+    link.pair(device, serial.to_owned())
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("could not pair the pump: {e}"))
+}
+
 fn once(
     thecal: &Thecal,
     feed: &Feed,
     rt: &tokio::runtime::Runtime,
-    _json: bool,
+    sim: &BluezSim,
 ) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -276,9 +341,29 @@ fn once(
             && d.freshness == Freshness::Fresh
             && feed.synced.load(std::sync::atomic::Ordering::SeqCst);
         if ready {
+            // The dashboard (of the paired pump only), with the pairing, the radio's cost and
+            // every device the simulated BlueZ was asked to connect to (strangers: never).
+            let mut connected_to: Vec<String> =
+                sim.connect_log().iter().map(ToString::to_string).collect();
+            connected_to.dedup();
+            let snap = rt
+                .block_on(thecal.link().snapshot())
+                .map_err(|e| e.to_string())?;
+            let mut v = serde_json::to_value(&d).map_err(|e| e.to_string())?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert(
+                    "paired".into(),
+                    serde_json::to_value(&snap.paired).map_err(|e| e.to_string())?,
+                );
+                o.insert(
+                    "radio".into(),
+                    serde_json::to_value(snap.radio).map_err(|e| e.to_string())?,
+                );
+                o.insert("connected_to".into(), connected_to.into());
+            }
             println!(
                 "{}",
-                serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
             );
             return Ok(());
         }
@@ -301,14 +386,19 @@ fn interactive(
     tz: chrono_tz::Tz,
 ) -> Result<(), String> {
     let mut terminal = ratatui::init();
-    let mut message =
-        String::from("q quit · d drop the link · a acknowledge alarm · f raise a fault");
+    let mut message = String::from(
+        "q quit · d drop the link · p pump away/back · a acknowledge alarm · f raise a fault",
+    );
+    let mut away = false;
+    let mut radio_window = RadioWindow::default();
     let result = loop {
         let d = match rt.block_on(thecal.dashboard()) {
             Ok(d) => d,
             Err(e) => break Err(e.to_string()),
         };
-        if let Err(e) = terminal.draw(|f| draw(f, &d, feed, tz, &message)) {
+        let radio = rt.block_on(thecal.link().radio_usage()).unwrap_or_default();
+        let radio_per_hour = radio_window.push(radio);
+        if let Err(e) = terminal.draw(|f| draw(f, &d, radio_per_hour, feed, tz, &message)) {
             break Err(e.to_string());
         }
         match event::poll(Duration::from_millis(250)) {
@@ -328,6 +418,16 @@ fn interactive(
                 message = match rt.block_on(sim.drop_link(peripheral.address())) {
                     Ok(()) => "link dropped by the simulated radio: watch it reconnect".into(),
                     Err(e) => format!("could not drop the link: {e}"),
+                };
+            }
+            KeyCode::Char('p') => {
+                away = !away;
+                message = match rt.block_on(sim.set_reachable(peripheral.address(), !away)) {
+                    Ok(()) if away => {
+                        "your pump is out of range: the link ignores every other pump".into()
+                    }
+                    Ok(()) => "your pump is back in range".into(),
+                    Err(e) => format!("could not move the pump: {e}"),
                 };
             }
             KeyCode::Char('a') => {
@@ -357,7 +457,51 @@ fn interactive(
     result
 }
 
-fn draw(f: &mut Frame<'_>, d: &Dashboard, feed: &Feed, tz: chrono_tz::Tz, message: &str) {
+/// The radio's cost over the last minute: the link counts since it started, and the demo
+/// shows how the cost changes when the pump goes away and comes back.
+#[derive(Debug, Default)]
+struct RadioWindow(VecDeque<RadioUsage>);
+
+impl RadioWindow {
+    const SPAN_MS: u64 = 60_000;
+
+    /// Adds a sample; returns the radio-on milliseconds per hour over the window.
+    fn push(&mut self, sample: RadioUsage) -> u64 {
+        if self
+            .0
+            .back()
+            .is_some_and(|last| sample.elapsed_ms < last.elapsed_ms)
+        {
+            // The link restarted (a new pairing): its counts started again.
+            self.0.clear();
+        }
+        self.0.push_back(sample);
+        while self.0.len() > 2
+            && self.0.front().is_some_and(|first| {
+                sample.elapsed_ms.saturating_sub(first.elapsed_ms) > Self::SPAN_MS
+            })
+        {
+            self.0.pop_front();
+        }
+        let on = |r: &RadioUsage| r.scan_ms + r.connected_ms * CONNECTED_RADIO_DUTY_PERMILLE / 1000;
+        match self.0.front() {
+            Some(first) if sample.elapsed_ms > first.elapsed_ms => {
+                on(&sample).saturating_sub(on(first)) * 3_600_000
+                    / (sample.elapsed_ms - first.elapsed_ms)
+            }
+            _ => sample.radio_on_ms_per_hour,
+        }
+    }
+}
+
+fn draw(
+    f: &mut Frame<'_>,
+    d: &Dashboard,
+    radio_per_hour: u64,
+    feed: &Feed,
+    tz: chrono_tz::Tz,
+    message: &str,
+) {
     let [header, gauges, alarms, events, footer] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(9),
@@ -366,7 +510,7 @@ fn draw(f: &mut Frame<'_>, d: &Dashboard, feed: &Feed, tz: chrono_tz::Tz, messag
         Constraint::Length(1),
     ])
     .areas(f.area());
-    draw_header(f, header, d, tz);
+    draw_header(f, header, d, radio_per_hour, tz);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(gauges);
     draw_reservoir(f, left, d, tz);
@@ -379,7 +523,13 @@ fn draw(f: &mut Frame<'_>, d: &Dashboard, feed: &Feed, tz: chrono_tz::Tz, messag
     );
 }
 
-fn draw_header(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) {
+fn draw_header(
+    f: &mut Frame<'_>,
+    area: Rect,
+    d: &Dashboard,
+    radio_per_hour: u64,
+    tz: chrono_tz::Tz,
+) {
     let pump = d.pump.as_ref().map_or_else(
         || "no pump paired yet".to_owned(),
         |p| format!("{} {} · serial {}", p.manufacturer, p.model, p.serial),
@@ -407,6 +557,10 @@ fn draw_header(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) 
             Span::styled(state_text(&d.link_state), Style::new().fg(link_color)),
             Span::raw(format!("  via {}", d.transport.as_deref().unwrap_or("—"))),
             Span::raw(format!("  ·  rejected frames {}", d.frames_rejected)),
+            Span::raw(format!(
+                "  ·  radio on {:.1} s/h (last minute)",
+                radio_per_hour as f64 / 1000.0
+            )),
         ]),
         Line::from(vec![
             Span::raw(format!("Last reading {age} ago · ")),
@@ -643,8 +797,24 @@ fn state_text(state: &LinkState) -> String {
             attempt,
             retry_in_ms,
         } => format!("reconnecting (try {attempt}, next in {retry_in_ms} ms)"),
-        LinkState::BluetoothUnavailable => "Bluetooth unavailable".into(),
+        LinkState::NotPaired => "no pump paired".into(),
+        LinkState::Failed {
+            failure,
+            retry_in_ms,
+        } => format!("{} (next try in {retry_in_ms} ms)", failure_text(failure)),
         LinkState::Stopped => "stopped".into(),
+    }
+}
+
+fn failure_text(f: &LinkFailure) -> String {
+    match f {
+        LinkFailure::BluetoothOff => "Bluetooth off".into(),
+        LinkFailure::PermissionDenied => "Bluetooth not permitted".into(),
+        LinkFailure::PumpNotFound { .. } => "your pump is out of range".into(),
+        LinkFailure::PairingRefused => "pairing refused".into(),
+        LinkFailure::PumpMismatch { what } => format!("a pump whose {what} does not match"),
+        LinkFailure::StorageFailed { .. } => "cannot save (storage)".into(),
+        LinkFailure::Internal { .. } => "internal error, restarting".into(),
     }
 }
 
@@ -678,5 +848,35 @@ pub(crate) fn human_age(d: Duration) -> String {
         90..=5_399 => format!("{} min", (s + 30) / 60),
         5_400..=172_799 => format!("{} h", (s + 1_800) / 3_600),
         _ => format!("{} days", (s + 43_200) / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(elapsed_ms: u64, scan_ms: u64, connected_ms: u64) -> RadioUsage {
+        RadioUsage {
+            elapsed_ms,
+            scan_ms,
+            connected_ms,
+            ..RadioUsage::default()
+        }
+    }
+
+    #[test]
+    fn the_radio_window_measures_the_last_minute_only() {
+        let mut w = RadioWindow::default();
+        // A first minute of scanning half the time, then connected the whole time.
+        w.push(usage(0, 0, 0));
+        assert_eq!(w.push(usage(60_000, 30_000, 0)), 1_800_000);
+        for t in 1..=12 {
+            w.push(usage(60_000 + t * 10_000, 30_000, t * 10_000));
+        }
+        // Connected only: 3 per mille of the hour.
+        assert_eq!(w.push(usage(190_000, 30_000, 130_000)), 10_800);
+        // The link restarted: its counts start again.
+        assert_eq!(w.push(usage(1_000, 500, 0)), 0);
+        assert_eq!(w.push(usage(2_000, 1_000, 0)), 1_800_000);
     }
 }

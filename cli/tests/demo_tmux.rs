@@ -153,3 +153,58 @@ fn once_json_prints_one_snapshot_through_btleplug() {
             .is_some_and(|s| s.starts_with("SIM-IT-"))
     );
 }
+
+#[test]
+fn once_json_with_strangers_nearby_prints_the_paired_pump_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_thecal"))
+        .args([
+            "demo",
+            "--once",
+            "--json",
+            "--strangers",
+            "5",
+            "--history-days",
+            "30",
+            "--db",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("the demo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["link_state"], "Connected");
+    // The paired pump's identity, though a stranger reports the same serial and two advertise
+    // it as their name.
+    assert_eq!(v["paired"]["ble_identity"], "C0:FF:EE:00:00:07");
+    assert_eq!(v["pump"]["serial"], v["paired"]["serial"]);
+    // The simulated BlueZ was asked to connect to the paired pump and to no other.
+    assert_eq!(v["connected_to"], serde_json::json!(["C0:FF:EE:00:00:07"]));
+    assert!(v["radio"]["scans"].as_u64().is_some_and(|n| n >= 1));
+}
+
+#[test]
+fn among_strangers_the_paired_pump_goes_away_and_comes_back() {
+    let bin = env!("CARGO_BIN_EXE_thecal");
+    let name = format!("thecal-demo-away-{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(
+        &name,
+        &format!(
+            "{bin} demo --strangers 5 --history-days 60 --speed 60 --db {}",
+            dir.path().display()
+        ),
+    );
+    s.wait_for("the paired pump connected", |t| {
+        t.contains("Link: Connected") && t.contains("radio on")
+    });
+    s.keys("p");
+    s.wait_for("the pump out of range", |t| {
+        t.contains("Link: your pump is out of range")
+    });
+    s.keys("p");
+    let screen = s.wait_for("the pump back", |t| t.contains("Link: Connected"));
+    assert!(screen.contains("serial SIM-IT-"), "{screen}");
+    s.keys("q");
+}
