@@ -33,8 +33,6 @@ pub(crate) enum BluezError {
     AuthenticationCanceled(String),
     ConnectionAttemptFailed(String),
     NotAuthorized(String),
-    InvalidOffset(String),
-    InvalidValueLength(String),
     Blocked(String),
 }
 
@@ -53,8 +51,7 @@ impl From<AttError> for BluezError {
         match name {
             "org.bluez.Error.NotPermitted" => Self::NotPermitted(msg),
             "org.bluez.Error.NotAuthorized" => Self::NotAuthorized(msg),
-            "org.bluez.Error.InvalidOffset" => Self::InvalidOffset(msg),
-            "org.bluez.Error.InvalidValueLength" => Self::InvalidValueLength(msg),
+            "org.bluez.Error.InvalidArguments" => Self::InvalidArguments(msg),
             _ => Self::Failed(msg),
         }
     }

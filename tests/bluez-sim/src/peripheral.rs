@@ -112,7 +112,8 @@ pub struct CharFlags {
     /// Can indicate.
     pub indicate: bool,
     /// Reading, writing and notifying need an authenticated, encrypted link (a bonded device):
-    /// BlueZ lists `encrypt-authenticated-read`/`-write` and refuses with `NotAuthorized` until
+    /// BlueZ lists `encrypt-authenticated-read`/`-write` and refuses with `NotPermitted: Not
+    /// paired` until
     /// the device is paired.
     pub encrypted: bool,
 }
@@ -238,9 +239,12 @@ pub enum AttError {
     /// 0x03 Write Not Permitted.
     #[error("write not permitted")]
     WriteNotPermitted,
-    /// 0x05 Insufficient Authentication.
+    /// 0x05 Insufficient Authentication (the link is not encrypted with a bonded key).
     #[error("insufficient authentication")]
     InsufficientAuthentication,
+    /// 0x08 Insufficient Authorization.
+    #[error("insufficient authorization")]
+    InsufficientAuthorization,
     /// 0x07 Invalid Offset.
     #[error("invalid offset")]
     InvalidOffset,
@@ -263,6 +267,7 @@ impl AttError {
             Self::ReadNotPermitted => 0x02,
             Self::WriteNotPermitted => 0x03,
             Self::InsufficientAuthentication => 0x05,
+            Self::InsufficientAuthorization => 0x08,
             Self::InvalidOffset => 0x07,
             Self::InvalidValueLength => 0x0d,
             Self::Unlikely => 0x0e,
@@ -270,7 +275,8 @@ impl AttError {
         }
     }
 
-    /// The D-Bus error name and message BlueZ replies with for this ATT error.
+    /// The D-Bus error name and message BlueZ replies with for this ATT error (its
+    /// `create_gatt_dbus_error`, which clients such as bleak map back to ATT codes).
     #[must_use]
     pub fn bluez_error(&self) -> (&'static str, String) {
         match self {
@@ -279,13 +285,16 @@ impl AttError {
                 ("org.bluez.Error.NotPermitted", "Write not permitted".into())
             }
             Self::InsufficientAuthentication => {
-                ("org.bluez.Error.NotAuthorized", "Not Authorized".into())
+                ("org.bluez.Error.NotPermitted", "Not paired".into())
             }
-            Self::InvalidOffset => ("org.bluez.Error.InvalidOffset", "Invalid offset".into()),
-            Self::InvalidValueLength => (
-                "org.bluez.Error.InvalidValueLength",
-                "Invalid value length".into(),
+            Self::InsufficientAuthorization => (
+                "org.bluez.Error.NotAuthorized",
+                "Operation Not Authorized".into(),
             ),
+            Self::InvalidOffset => ("org.bluez.Error.InvalidArguments", "Invalid offset".into()),
+            Self::InvalidValueLength => {
+                ("org.bluez.Error.InvalidArguments", "Invalid Length".into())
+            }
             other => (
                 "org.bluez.Error.Failed",
                 format!("Operation failed with ATT error: 0x{:02x}", other.code()),
@@ -447,6 +456,17 @@ mod tests {
         assert_eq!(
             AttError::ReadNotPermitted.bluez_error().0,
             "org.bluez.Error.NotPermitted"
+        );
+        assert_eq!(
+            AttError::InsufficientAuthentication.bluez_error(),
+            ("org.bluez.Error.NotPermitted", "Not paired".to_owned())
+        );
+        assert_eq!(
+            AttError::InvalidValueLength.bluez_error(),
+            (
+                "org.bluez.Error.InvalidArguments",
+                "Invalid Length".to_owned()
+            )
         );
         assert_eq!(
             AttError::Application(0x80).bluez_error(),

@@ -501,7 +501,8 @@ async fn encrypted_characteristics_need_an_authenticated_pairing_through_the_cli
     };
     assert!(!read(serial.clone()).await.unwrap().is_empty());
     let err = read(features.clone()).await.unwrap_err();
-    assert_eq!(error_name(&err), "org.bluez.Error.NotAuthorized");
+    assert_eq!(error_name(&err), "org.bluez.Error.NotPermitted");
+    assert!(format!("{err:?}").contains("Not paired"), "{err:?}");
     let flags: Vec<String> = get(
         &bed.client,
         &features,
@@ -554,7 +555,7 @@ async fn encrypted_characteristics_need_an_authenticated_pairing_through_the_cli
     assert!(!bed.sim.is_paired(device.address()).unwrap());
     assert_eq!(
         read(features.clone()).await.map_err(|e| error_name(&e)),
-        Err("org.bluez.Error.NotAuthorized".into())
+        Err("org.bluez.Error.NotPermitted".into())
     );
 
     *passkey.lock().unwrap() = Some(SIM_PASSKEY);

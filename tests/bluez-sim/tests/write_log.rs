@@ -39,7 +39,7 @@ async fn writes_are_recorded_in_order() {
         .write(&control, &[0; 21], WriteType::WithResponse)
         .await
         .unwrap_err();
-    assert!(format!("{err:?}").contains("InvalidValueLength"), "{err:?}");
+    assert!(format!("{err:?}").contains("Invalid Length"), "{err:?}");
 
     let log = bed.sim.write_log();
     let got: Vec<_> = log
