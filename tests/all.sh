@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, exactly as CI does:
-#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → forecast backtest → relay checks → Kotlin tests (Maven, JVM) → Swift tests (chroot)
+#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → forecast backtest →
+#   bleak against the simulated BlueZ → relay checks → Kotlin tests (Maven, JVM) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,11 @@ count rust "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
 
 # The forecast backtest at smoke size, against the bars (docs/decisions/0005-forecasts.md).
 step backtest 900 bash tests/backtest.sh
+
+# The simulated BlueZ tried with a client nobody here wrote (Python's bleak).
+step bleak 300 bash tests/bluez-sim/bleak/run.sh
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/bleak.log" | tail -1)
+count bleak "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
 
 # The relay's own checks (relay/README.md); its Rust tests ran in the nextest step above.
 relay_checks() {

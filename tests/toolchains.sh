@@ -7,6 +7,7 @@
 #   bash tests/toolchains.sh kotlin     # Maven + JDK 17, and the Kotlin build's plugins and libraries
 #   bash tests/toolchains.sh swift      # Debian trixie chroot with swiftlang
 #   bash tests/toolchains.sh relay      # PostgreSQL + the relay's Python venv (schemathesis, pyhpke)
+#   bash tests/toolchains.sh bleak      # Python's bleak in a venv, for the simulated BlueZ's check
 #
 # Caches live outside the repository (THECAL_CACHE, default /var/cache/thecal) so that a
 # second run, even from a fresh clone, reuses them.
@@ -71,6 +72,20 @@ relay_python() {
   req="$(dirname "$0")/vectors/alerts/requirements.txt"
   if [ -x "$venv/bin/schemathesis" ] && cmp -s "$req" "$venv/requirements.txt"; then log "relay venv present"; return; fi
   log "python venv for the relay in $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  cp "$req" "$venv/requirements.txt"
+}
+
+# Python's bleak (a BlueZ client nobody here wrote; pinned in tests/bluez-sim/bleak/requirements.txt)
+# in a cached venv, rebuilt when the pins change: tests/bluez-sim/bleak/run.sh runs it against the
+# simulated BlueZ.
+bleak_python() {
+  local venv="$CACHE/bleak-venv" req
+  req="$ROOT/tests/bluez-sim/bleak/requirements.txt"
+  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/requirements.txt"; then log "bleak venv present"; return; fi
+  log "python venv for bleak in $venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
@@ -151,8 +166,9 @@ case "${1:-all}" in
   swift) swift ;;
   relay-python) relay_python ;;
   relay) host; relay_python ;;
-  all) host; rust; kotlin; swift; relay_python ;;
+  bleak) host; bleak_python ;;
+  all) host; rust; kotlin; swift; relay_python; bleak_python ;;
   mount) mount_chroot "${2:?work folder}" ;;
   umount) umount_chroot ;;
-  *) echo "usage: $0 [all|host|rust|kotlin|swift|relay|relay-python]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|host|rust|kotlin|swift|relay|relay-python|bleak]" >&2; exit 2 ;;
 esac
