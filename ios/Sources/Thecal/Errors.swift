@@ -91,8 +91,8 @@ extension LinkError: ThecalError {
     /// transport error's own sentence).
     public var errorDescription: String? { description }
 
-    /// The shared failure this error is, or `nil` for `AlreadyRunning`, `NotRunning` and
-    /// `Transport`.
+    /// The shared failure this error is, or `nil` for the link's own cases (`AlreadyRunning`,
+    /// `NotRunning`, `PumpMismatch`, `NotPaired`, `AlreadyPaired`, `NotAPump`, `Transport`).
     public var commonFailure: CommonFailure? {
         switch self {
         case let .InvalidInput(field, reason): .invalidInput(field: field, reason: reason)

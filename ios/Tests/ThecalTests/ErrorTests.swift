@@ -101,6 +101,8 @@ final class ErrorTests: ThecalTestCase {
             }
             func scan(serviceUuids: [String], timeoutMs: UInt32) async throws -> [Advertisement] { [] }
             func connect(deviceId: String) async throws {}
+            func bond(deviceId: String) async throws -> Bool { false }
+            func identity(deviceId: String) async throws -> String { deviceId }
             func disconnect(deviceId: String) async throws {}
             func read(deviceId: String, characteristic: String) async throws -> Data { Data() }
             func write(deviceId: String, characteristic: String, value: Data) async throws {}

@@ -3,64 +3,114 @@ import XCTest
 
 import Thecal
 
-/// The iOS app's side of the link: a `BleTransport` written in Swift (here over the in-process
-/// simulated pump, where the app would use CoreBluetooth), driven by the real link manager.
+/// The iOS app's side of the link: a `BleTransport` written in Swift (here over in-process
+/// simulated pumps, where the app would use CoreBluetooth), driven by the real link manager.
+/// `pump` is the patient's; `others` are other pumps nearby.
 final class SimPumpTransport: BleTransport, @unchecked Sendable {
     let pump: InProcessPump
     let id: String
+    private let pumps: [InProcessPump]
     private let lock = NSLock()
     private var events: TransportEvents?
+    private var connected: [String] = []
+    private var on = true
 
-    init(pump: InProcessPump) {
+    init(pump: InProcessPump, others: [InProcessPump] = []) {
         self.pump = pump
         self.id = pump.deviceId()
+        self.pumps = [pump] + others
+    }
+
+    /// Every device connected to, in order (what CoreBluetooth was asked to do).
+    var connections: [String] { locked { connected } }
+
+    /// Bluetooth switched on (`true`) or off in the phone's settings.
+    var bluetoothOn: Bool {
+        get { locked { on } }
+        set { locked { on = newValue } }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    private func checkOn() throws {
+        if !bluetoothOn { throw TransportError.BluetoothUnavailable(reason: "Bluetooth is off") }
+    }
+
+    /// The pump answering to `deviceId`: the one in range, if two claim the same identity.
+    private func pump(_ deviceId: String) throws -> InProcessPump {
+        let claimed = pumps.filter { $0.deviceId() == deviceId }
+        guard let p = claimed.first(where: { $0.advertisement() != nil }) ?? claimed.first else {
+            throw TransportError.DeviceNotFound
+        }
+        return p
     }
 
     func name() -> String { "Swift transport (in-process pump)" }
 
     func setEvents(events: TransportEvents) throws {
-        lock.lock()
-        self.events = events
-        lock.unlock()
+        locked { self.events = events }
     }
 
     func scan(serviceUuids: [String], timeoutMs: UInt32) async throws -> [Advertisement] {
-        pump.advertisement().map { [$0] } ?? []
+        try checkOn()
+        return pumps.compactMap { $0.advertisement() }
     }
 
-    func connect(deviceId: String) async throws { try pump.connect() }
+    func connect(deviceId: String) async throws {
+        try checkOn()
+        locked { connected.append(deviceId) }
+        try pump(deviceId).connect()
+    }
 
-    func disconnect(deviceId: String) async throws { dropLink() }
+    func bond(deviceId: String) async throws -> Bool { try pump(deviceId).bond() }
+
+    func identity(deviceId: String) async throws -> String { try pump(deviceId).deviceId() }
+
+    func disconnect(deviceId: String) async throws { dropLink(deviceId) }
 
     func read(deviceId: String, characteristic: String) async throws -> Data {
-        try pump.read(characteristic: characteristic)
+        try pump(deviceId).read(characteristic: characteristic)
     }
 
     func write(deviceId: String, characteristic: String, value: Data) async throws {
-        deliver(try pump.write(characteristic: characteristic, value: value))
+        deliver(try pump(deviceId).write(characteristic: characteristic, value: value), from: deviceId)
     }
 
     func subscribe(deviceId: String, characteristic: String) async throws {
-        try pump.subscribe(characteristic: characteristic)
+        try pump(deviceId).subscribe(characteristic: characteristic)
     }
 
     /// What `peripheral(_:didUpdateValueFor:error:)` would do.
-    func deliver(_ values: [GattValue]) {
-        lock.lock()
-        let sink = events
-        lock.unlock()
+    func deliver(_ values: [GattValue], from deviceId: String? = nil) {
+        let sink = locked { events }
         for v in values {
-            sink?.notification(deviceId: id, characteristic: v.characteristic, value: v.value)
+            sink?.notification(deviceId: deviceId ?? id, characteristic: v.characteristic, value: v.value)
         }
     }
 
     /// What `centralManager(_:didDisconnectPeripheral:error:)` would do.
-    func dropLink() {
-        pump.disconnect()
-        lock.lock()
-        let sink = events
-        lock.unlock()
-        sink?.disconnected(deviceId: id)
+    func dropLink(_ deviceId: String? = nil) {
+        let device = deviceId ?? id
+        (try? pump(device))?.disconnect()
+        let sink = locked { events }
+        sink?.disconnected(deviceId: device)
+    }
+}
+
+extension PumpLink {
+    /// Pairs `pump` as the patient does: picks it among the pumps nearby and confirms its serial.
+    @discardableResult
+    func pairWith(_ pump: InProcessPump) async throws -> PairedPump {
+        let nearby = try await discover(timeoutMs: 500)
+        guard let device = nearby.first(where: { $0.deviceId == pump.deviceId() }) else {
+            XCTFail("the pump is not listed among \(nearby)")
+            throw CancellationError()
+        }
+        return try await pair(device: device, expectedSerial: pump.serial())
     }
 }
 
@@ -127,6 +177,7 @@ final class LinkTests: ThecalTestCase {
         }
 
         try await link.startWith(transport: transport, config: fastLink)
+        try await link.pairWith(pump)
         try await collector.await("Connected", isConnected)
         let connected = try await link.snapshot()
         XCTAssertEqual(connected.pump?.serial, pump.serial())
@@ -159,28 +210,32 @@ final class LinkTests: ThecalTestCase {
         XCTAssertEqual(link.subscriberCount(), 0)
     }
 
-    func testAFailingSwiftTransportIsATypedStateNotACrash() async throws {
-        final class Broken: BleTransport, @unchecked Sendable {
-            func name() -> String { "broken" }
-            func setEvents(events: TransportEvents) throws {}
-            func scan(serviceUuids: [String], timeoutMs: UInt32) async throws -> [Advertisement] {
-                throw TransportError.BluetoothUnavailable(reason: "Bluetooth is off")
-            }
-            func connect(deviceId: String) async throws {}
-            func disconnect(deviceId: String) async throws {}
-            func read(deviceId: String, characteristic: String) async throws -> Data { Data() }
-            func write(deviceId: String, characteristic: String, value: Data) async throws {}
-            func subscribe(deviceId: String, characteristic: String) async throws {}
-        }
+    func testBluetoothSwitchedOffIsATypedStateAndTheLinkComesBackByItself() async throws {
         let thecal = try await open(timeZone: "UTC")
+        let pump = InProcessPump(seed: 4, kind: .implanted, start: Date(timeIntervalSince1970: 1_777_881_600))
+        let transport = SimPumpTransport(pump: pump)
         let collector = Collector()
         let link = thecal.link()
         let sub = try await link.subscribe(listener: collector)
-        try await link.startWith(transport: Broken(), config: fastLink)
-        try await collector.await("Bluetooth unavailable") {
-            if case .stateChanged(state: .bluetoothUnavailable) = $0 { return true }
+        try await link.startWith(transport: transport, config: fastLink)
+        try await link.pairWith(pump)
+        try await collector.await("Connected", isConnected)
+
+        // Switched off in the phone's settings: the link is lost, then every scan fails.
+        transport.bluetoothOn = false
+        transport.dropLink()
+        try await collector.await("BluetoothOff") {
+            if case .failed(failure: .bluetoothOff) = $0 { return true }
             return false
         }
+        let off = try await link.snapshot()
+        XCTAssertEqual(off.lastFailure, .bluetoothOff)
+
+        // On again: it reconnects by itself.
+        transport.bluetoothOn = true
+        try await collector.await("Connected again", isConnected)
+        let back = try await link.snapshot()
+        XCTAssertNil(back.lastFailure)
         await link.stop()
         sub.cancel()
     }

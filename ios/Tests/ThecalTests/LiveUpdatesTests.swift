@@ -36,7 +36,10 @@ final class LiveUpdatesTests: ThecalTestCase {
             for try await event in link.events {
                 listeners.append(link.subscriberCount())
                 switch event {
-                case .snapshot: kinds.append("snapshot")
+                case .snapshot:
+                    kinds.append("snapshot")
+                    // Listening: the patient pairs the pump, the link connects and reads it.
+                    try await link.pairWith(pump)
                 case .reading: kinds.append("reading")
                 default: kinds.append("other")
                 }
@@ -60,6 +63,8 @@ final class LiveUpdatesTests: ThecalTestCase {
         let sent = (1...5).map { Self.start.addingTimeInterval(300 * Double($0)) }
         let received = try await withDeadline("five readings") {
             var events = link.events.makeAsyncIterator()
+            _ = try await events.next()  // the current state: this loop listens
+            try await link.pairWith(pump)
             while let e = try await events.next() {
                 if case .stateChanged(state: .connected) = e { break }
             }

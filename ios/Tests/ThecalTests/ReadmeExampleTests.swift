@@ -4,13 +4,21 @@ import XCTest
 import Thecal
 
 // README:swift
-/// Opens Thecal, follows the pump through the app's BLE transport and returns the first home
-/// screen that shows a reading. In the app, `secrets` is `KeychainSecretStore()`.
-func homeScreen(dataDir: String, transport: BleTransport, secrets: SecretStore) async throws -> Dashboard {
+/// Opens Thecal, pairs the pump the patient picks among those nearby (with the serial they
+/// confirm from the clinic's printout or ID card), follows it through the app's BLE transport
+/// and returns the first home screen that shows a reading. In the app, `secrets` is
+/// `KeychainSecretStore()`. A wrong serial throws `LinkError.PumpMismatch`: nothing is paired.
+func homeScreen(
+    dataDir: String, transport: BleTransport, secrets: SecretStore,
+    pick: ([DiscoveredPump]) -> DiscoveredPump?, serial: String
+) async throws -> Dashboard {
     let thecal = try await Thecal.open(
         dir: dataDir, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: secrets
     )
-    try await thecal.link().start(transport: transport)
+    let link = thecal.link()
+    try await link.start(transport: transport)
+    guard let pump = pick(try await link.discover(timeoutMs: 5_000)) else { throw CancellationError() }
+    _ = try await link.pair(device: pump, expectedSerial: serial)  // once; the link follows it alone
     // The dashboard at once, then again whenever anything it shows changes. Leaving the loop
     // (or cancelling the task) stops the watch.
     for try await dashboard in thecal.dashboardUpdates() where dashboard.reservoir != nil {
@@ -49,8 +57,24 @@ final class ReadmeExampleTests: ThecalTestCase {
         let pump = InProcessPump(seed: 9, kind: .implanted, start: Self.start)
         let transport = SimPumpTransport(pump: pump)
         let dir = self.dir.path
+        let id = pump.deviceId()
+        let ours: @Sendable ([DiscoveredPump]) -> DiscoveredPump? = { nearby in nearby.first { $0.deviceId == id } }
+        let elsewhere = self.dir.appendingPathComponent("wrong-serial")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        do {
+            _ = try await homeScreen(
+                dataDir: elsewhere.path, transport: SimPumpTransport(pump: pump), secrets: MemorySecretStore(),
+                pick: ours, serial: "SIM-IT-999999"
+            )
+            XCTFail("paired with a wrong serial")
+        } catch let error as LinkError {
+            XCTAssertEqual(error, .PumpMismatch(what: "serial"))
+            XCTAssertTrue(error.localizedDescription.hasPrefix("This pump's serial does not match the one you entered."))
+        }
         let home = try await withDeadline("the home screen") {
-            try await homeScreen(dataDir: dir, transport: transport, secrets: MemorySecretStore())
+            try await homeScreen(
+                dataDir: dir, transport: transport, secrets: MemorySecretStore(), pick: ours, serial: pump.serial()
+            )
         }
         XCTAssertEqual(home.pump?.serial, pump.serial())
         XCTAssertGreaterThan(try XCTUnwrap(home.reservoir).volume.microliters, 0)
@@ -69,6 +93,7 @@ final class ReadmeExampleTests: ThecalTestCase {
             var events = link.events.makeAsyncIterator()
             _ = try await events.next()  // the current state: this loop listens too
             try await link.startWith(transport: transport, config: fastLink)
+            try await link.pairWith(pump)
             while let e = try await events.next() {
                 if case .stateChanged(state: .connected) = e { break }
             }

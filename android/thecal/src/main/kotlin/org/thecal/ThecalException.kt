@@ -122,6 +122,27 @@ sealed class ThecalException(message: String, cause: Throwable?) : Exception(mes
     class LinkNotRunning(message: String, cause: Throwable? = null) : ThecalException(message, cause)
 
     /**
+     * The pump picked does not report the serial number the person confirmed, or is not the
+     * paired pump: nothing was paired or stored (link).
+     *
+     * @property what what differs (`serial`, `model`, `BLE identity`), never a value.
+     */
+    class PumpMismatch(
+        val what: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /** No pump is paired yet: pair one first (link). */
+    class LinkNotPaired(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** Another pump is paired: unpair it, or replace it after a replacement surgery (link). */
+    class PumpAlreadyPaired(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The device picked is not a pump Thecal can follow (link). */
+    class NotAPump(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /**
      * The phone's Bluetooth transport failed (link).
      *
      * @property error the transport's own error, as the app's transport raised it.
@@ -234,6 +255,10 @@ private fun fromLink(e: LinkException): ThecalException {
         is LinkException.AlreadyRunning -> ThecalException.LinkAlreadyRunning(m, e)
         is LinkException.NotRunning -> ThecalException.LinkNotRunning(m, e)
         is LinkException.Transport -> ThecalException.Transport(e.v1, m, e)
+        is LinkException.PumpMismatch -> ThecalException.PumpMismatch(e.what, m, e)
+        is LinkException.NotPaired -> ThecalException.LinkNotPaired(m, e)
+        is LinkException.AlreadyPaired -> ThecalException.PumpAlreadyPaired(m, e)
+        is LinkException.NotAPump -> ThecalException.NotAPump(m, e)
     }
 }
 

@@ -290,6 +290,8 @@ class ErrorsTest {
         override fun setEvents(events: TransportEvents) {}
         override suspend fun scan(serviceUuids: List<String>, timeoutMs: UInt): List<Advertisement> = emptyList()
         override suspend fun connect(deviceId: String) = throw TransportException.DeviceNotFound()
+        override suspend fun bond(deviceId: String) = throw TransportException.DeviceNotFound()
+        override suspend fun identity(deviceId: String) = throw TransportException.DeviceNotFound()
         override suspend fun disconnect(deviceId: String) {}
         override suspend fun read(deviceId: String, characteristic: String) = ByteArray(0)
         override suspend fun write(deviceId: String, characteristic: String, value: ByteArray) {}

@@ -78,6 +78,7 @@ class FlowsTest {
                 assertEquals(1u, link.subscriberCount())
 
                 link.startWith(transport, fast)
+                link.pairWith(pump)
                 while (true) {
                     val e = awaitItem()
                     if (e is LinkEvent.StateChanged && e.state == LinkState.Connected) break
@@ -129,6 +130,7 @@ class FlowsTest {
             link.states().test(timeout = patience) {
                 assertEquals(LinkState.Idle, awaitItem())
                 link.startWith(SimPumpTransport(pump), fast)
+                link.pairWith(pump)
                 var previous: LinkState = LinkState.Idle
                 while (true) {
                     val state = awaitItem()
@@ -186,6 +188,7 @@ class FlowsTest {
                 assertEquals("no pump yet, no alarm", emptyList<Any>(), awaitItem())
                 assertEquals(1u, thecal.dashboardWatcherCount())
                 link.startWith(transport, fast)
+                link.pairWith(pump)
                 // Live alarms go through the link's own queue; wait for it to be connected.
                 link.events().first { it is LinkEvent.StateChanged && it.state == LinkState.Connected ||
                     it is LinkEvent.Snapshot && it.snapshot.state == LinkState.Connected }

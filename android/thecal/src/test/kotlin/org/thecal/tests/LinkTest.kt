@@ -4,6 +4,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 import java.time.Instant
+import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.runBlocking
@@ -21,8 +22,11 @@ import org.thecal.core.BackoffConfig
 import org.thecal.core.BleTransport
 import org.thecal.core.LinkConfig
 import org.thecal.core.LinkEvent
+import org.thecal.core.LinkFailure
 import org.thecal.core.LinkListener
 import org.thecal.core.LinkState
+import org.thecal.core.PairedPump
+import org.thecal.core.PumpLink
 import org.thecal.core.PumpKind
 import org.thecal.core.TransportEvents
 import org.thecal.core.TransportException
@@ -30,13 +34,20 @@ import org.thecal.sim.GattValue
 import org.thecal.sim.InProcessPump
 
 /**
- * The Android app's side of the link: a [BleTransport] implemented in Kotlin (here over the
- * in-process simulated pump, where the app would use BluetoothGatt), driven by the real link
- * manager in the native library.
+ * The Android app's side of the link: a [BleTransport] implemented in Kotlin (here over
+ * in-process simulated pumps, where the app would use BluetoothGatt), driven by the real link
+ * manager in the native library. [pump] is the patient's; [others] are other pumps nearby.
  */
-class SimPumpTransport(val pump: InProcessPump) : BleTransport {
+class SimPumpTransport(val pump: InProcessPump, vararg others: InProcessPump) : BleTransport {
     @Volatile private var events: TransportEvents? = null
+    private val pumps: List<InProcessPump> = listOf(pump) + others
     val id: String = pump.deviceId()
+
+    /** Every device connected to, in order (what the phone's stack was asked to do). */
+    val connections = CopyOnWriteArrayList<String>()
+
+    /** Bluetooth switched on (`true`) or off in the phone's settings. */
+    @Volatile var bluetoothOn = true
 
     override fun name() = "Kotlin transport (in-process pump)"
 
@@ -44,31 +55,58 @@ class SimPumpTransport(val pump: InProcessPump) : BleTransport {
         this.events = events
     }
 
-    override suspend fun scan(serviceUuids: List<String>, timeoutMs: UInt): List<Advertisement> =
-        listOfNotNull(pump.advertisement())
+    private fun on() {
+        if (!bluetoothOn) throw TransportException.BluetoothUnavailable("Bluetooth is off")
+    }
 
-    override suspend fun connect(deviceId: String) = pump.connect()
+    /** The pump answering to [deviceId]: the one in range, if two claim the same identity. */
+    private fun byId(deviceId: String): InProcessPump {
+        val claimed = pumps.filter { it.deviceId() == deviceId }
+        return claimed.firstOrNull { it.advertisement() != null } ?: claimed.firstOrNull()
+            ?: throw TransportException.DeviceNotFound()
+    }
 
-    override suspend fun disconnect(deviceId: String) = dropLink()
+    override suspend fun scan(serviceUuids: List<String>, timeoutMs: UInt): List<Advertisement> {
+        on()
+        return pumps.mapNotNull { it.advertisement() }
+    }
 
-    override suspend fun read(deviceId: String, characteristic: String): ByteArray = pump.read(characteristic)
+    override suspend fun connect(deviceId: String) {
+        on()
+        connections.add(deviceId)
+        byId(deviceId).connect()
+    }
+
+    override suspend fun bond(deviceId: String): Boolean = byId(deviceId).bond()
+
+    override suspend fun identity(deviceId: String): String = byId(deviceId).deviceId()
+
+    override suspend fun disconnect(deviceId: String) = dropLink(deviceId)
+
+    override suspend fun read(deviceId: String, characteristic: String): ByteArray = byId(deviceId).read(characteristic)
 
     override suspend fun write(deviceId: String, characteristic: String, value: ByteArray) =
-        deliver(pump.write(characteristic, value))
+        deliver(byId(deviceId).write(characteristic, value), deviceId)
 
-    override suspend fun subscribe(deviceId: String, characteristic: String) = pump.subscribe(characteristic)
+    override suspend fun subscribe(deviceId: String, characteristic: String) = byId(deviceId).subscribe(characteristic)
 
     /** What BluetoothGattCallback.onCharacteristicChanged would do. */
-    fun deliver(values: List<GattValue>) {
+    fun deliver(values: List<GattValue>, deviceId: String = id) {
         val sink = events ?: return
-        values.forEach { sink.notification(id, it.characteristic, it.value) }
+        values.forEach { sink.notification(deviceId, it.characteristic, it.value) }
     }
 
     /** What onConnectionStateChange(STATE_DISCONNECTED) would do. */
-    fun dropLink() {
-        pump.disconnect()
-        events?.disconnected(id)
+    fun dropLink(deviceId: String = id) {
+        byId(deviceId).disconnect()
+        events?.disconnected(deviceId)
     }
+}
+
+/** Pairs [pump] as the patient does: picks it among the pumps nearby and confirms its serial. */
+suspend fun PumpLink.pairWith(pump: InProcessPump): PairedPump {
+    val device = discover(500u).first { it.deviceId == pump.deviceId() }
+    return pair(device, pump.serial())
 }
 
 /** Collects live events so a test can wait for one, with a deadline. */
@@ -120,6 +158,7 @@ class LinkTest {
             assertTrue("the current state comes first: $first", first is LinkEvent.Snapshot)
 
             link.startWith(transport, fast)
+            link.pairWith(pump)
             collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
             val serial = pump.serial()
             assertEquals(serial, link.snapshot().pump?.serial)
@@ -157,26 +196,29 @@ class LinkTest {
     }
 
     @Test
-    fun aFailingKotlinTransportIsATypedErrorNotACrash() = runBlocking {
-        val failing = object : BleTransport {
-            override fun name() = "broken"
-            override fun setEvents(events: TransportEvents) {}
-            override suspend fun scan(serviceUuids: List<String>, timeoutMs: UInt): List<Advertisement> =
-                throw TransportException.BluetoothUnavailable("Bluetooth is off")
-            override suspend fun connect(deviceId: String) {}
-            override suspend fun disconnect(deviceId: String) {}
-            override suspend fun read(deviceId: String, characteristic: String) = ByteArray(0)
-            override suspend fun write(deviceId: String, characteristic: String, value: ByteArray) {}
-            override suspend fun subscribe(deviceId: String, characteristic: String) {}
-        }
+    fun bluetoothSwitchedOffIsATypedStateAndTheLinkComesBackByItself() = runBlocking {
         openThecal(dir, "UTC").use { thecal ->
+            val pump = InProcessPump(4uL, PumpKind.IMPLANTED, Instant.parse("2026-05-04T08:00:00Z"))
+            val transport = SimPumpTransport(pump)
             val collector = Collector()
             val link = thecal.link()
             val sub = link.subscribe(collector)
-            link.startWith(failing, fast)
-            collector.await<LinkEvent>("Bluetooth unavailable") {
-                it is LinkEvent.StateChanged && it.state == LinkState.BluetoothUnavailable
-            }
+            link.startWith(transport, fast)
+            link.pairWith(pump)
+            collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
+
+            // Switched off in the phone's settings: the link is lost, then every scan fails.
+            transport.bluetoothOn = false
+            transport.dropLink()
+            collector.await<LinkEvent>("BluetoothOff") { it is LinkEvent.Failed && it.failure == LinkFailure.BluetoothOff }
+            val state = link.snapshot().state
+            assertTrue("$state", state is LinkState.Failed || state == LinkState.Scanning)
+            assertEquals(LinkFailure.BluetoothOff, link.snapshot().lastFailure)
+
+            // On again: it reconnects by itself.
+            transport.bluetoothOn = true
+            collector.await<LinkEvent>("Connected again") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
+            assertEquals(null, link.snapshot().lastFailure)
             link.stop()
             sub.close()
         }

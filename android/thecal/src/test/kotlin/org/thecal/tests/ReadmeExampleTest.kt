@@ -17,6 +17,7 @@ import org.thecal.ThecalException
 import org.thecal.core.Author
 import org.thecal.core.BleTransport
 import org.thecal.core.Dashboard
+import org.thecal.core.DiscoveredPump
 import org.thecal.core.PainInput
 import org.thecal.core.PumpKind
 import org.thecal.core.SecretStore
@@ -32,6 +33,14 @@ suspend fun startThecal(dataDir: String, keyStore: SecretStore, transport: BleTr
     val thecal = Thecal.open(dataDir, ThecalConfig(timeZone = "Europe/Paris"), keyStore)
     thecal.link().use { it.start(transport) } // the link runs on; this handle is released
     return thecal
+}
+
+/** Pairs the pump the patient picked among those nearby, with the serial they confirmed (ID card). */
+suspend fun pairPump(thecal: Thecal, pick: (List<DiscoveredPump>) -> DiscoveredPump, serial: String): String = try {
+    mapThecalErrors { thecal.link().use { it.pair(pick(it.discover(5_000u)), serial) } }
+    "Paired: Thecal follows this pump and no other."
+} catch (e: ThecalException) {
+    e.message // a wrong serial (PumpMismatch), pairing refused, Bluetooth off...: what to do
 }
 
 /** The home screen, live until [this] scope ends: the dashboard at once, then on every change. */
@@ -63,6 +72,10 @@ class ReadmeExampleTest {
         try {
             val pump = InProcessPump(9uL, PumpKind.IMPLANTED, Instant.parse("2026-06-01T08:00:00Z"))
             startThecal(dir.toString(), MemorySecretStore(), SimPumpTransport(pump)).use { thecal ->
+                val ours: (List<DiscoveredPump>) -> DiscoveredPump = { nearby -> nearby.first { it.deviceId == pump.deviceId() } }
+                val wrong = pairPump(thecal, ours, "SIM-IT-999999")
+                assertTrue(wrong, wrong.startsWith("This pump's serial does not match the one you entered."))
+                assertEquals("Paired: Thecal follows this pump and no other.", pairPump(thecal, ours, pump.serial()))
                 // The home screen shows the pump once the link has read it.
                 val shown = Channel<Dashboard>(Channel.UNLIMITED)
                 val screen = showHomeScreen(thecal) { shown.trySend(it) }
