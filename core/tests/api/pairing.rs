@@ -594,3 +594,133 @@ fn radio_budget_of_the_default_schedule() {
         link.stop().await;
     });
 }
+
+/// The phone's transport, with the app's Bluetooth permission revoked in the settings while the
+/// link runs (every scan refused), then granted again.
+#[derive(Debug)]
+struct Revocable {
+    inner: Arc<InProcessTransport>,
+    denied: std::sync::atomic::AtomicBool,
+}
+
+impl Revocable {
+    fn check(&self) -> Result<(), TransportError> {
+        if self.denied.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(TransportError::PermissionDenied)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl BleTransport for Revocable {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn set_events(&self, events: Arc<TransportEvents>) -> Result<(), TransportError> {
+        self.inner.set_events(events)
+    }
+    async fn scan(&self, s: Vec<String>, t: u32) -> Result<Vec<Advertisement>, TransportError> {
+        self.check()?;
+        self.inner.scan(s, t).await
+    }
+    async fn connect(&self, d: String) -> Result<(), TransportError> {
+        self.check()?;
+        self.inner.connect(d).await
+    }
+    async fn bond(&self, d: String) -> Result<bool, TransportError> {
+        self.inner.bond(d).await
+    }
+    async fn identity(&self, d: String) -> Result<String, TransportError> {
+        self.inner.identity(d).await
+    }
+    async fn disconnect(&self, d: String) -> Result<(), TransportError> {
+        self.inner.disconnect(d).await
+    }
+    async fn read(&self, d: String, c: String) -> Result<Vec<u8>, TransportError> {
+        self.inner.read(d, c).await
+    }
+    async fn write(&self, d: String, c: String, v: Vec<u8>) -> Result<(), TransportError> {
+        self.inner.write(d, c, v).await
+    }
+    async fn subscribe(&self, d: String, c: String) -> Result<(), TransportError> {
+        self.inner.subscribe(d, c).await
+    }
+}
+
+#[test]
+fn bluetooth_permission_revoked_is_typed_and_the_link_recovers_once_it_is_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let thecal = Thecal::open_with_clock(
+        dir.path(),
+        &ThecalConfig::default(),
+        Arc::new(ManualClock::new(start())),
+        thecal_sim::fixtures::MemorySecretStore::new(),
+    )
+    .unwrap();
+    let pump = Arc::new(InProcessPump::from_config(SimConfig::implanted(
+        32,
+        start(),
+    )));
+    let transport = Arc::new(Revocable {
+        inner: InProcessTransport::new(pump.clone()),
+        denied: std::sync::atomic::AtomicBool::new(false),
+    });
+    let (listener, events) = collector();
+    let _sub = block_on(thecal.link().subscribe(listener)).unwrap();
+    block_on(thecal.link().start_with(transport.clone(), fast())).unwrap();
+    let device = block_on(thecal.link().discover(200)).unwrap().remove(0);
+    block_on(thecal.link().pair(device, pump.serial())).unwrap();
+    let wait = |what: &str, want: &dyn Fn(&LinkEvent) -> bool| {
+        let deadline = std::time::Instant::now() + DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let e = events
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+            if want(&e) {
+                return;
+            }
+        }
+    };
+    let connected = |e: &LinkEvent| {
+        matches!(
+            e,
+            LinkEvent::StateChanged {
+                state: LinkState::Connected
+            }
+        )
+    };
+    wait("Connected", &connected);
+
+    transport
+        .denied
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    transport.inner.drop_link();
+    wait("PermissionDenied", &|e| {
+        matches!(
+            e,
+            LinkEvent::Failed {
+                failure: LinkFailure::PermissionDenied
+            }
+        )
+    });
+    let snap = block_on(thecal.link().snapshot()).unwrap();
+    assert_eq!(snap.last_failure, Some(LinkFailure::PermissionDenied));
+    assert!(
+        LinkFailure::PermissionDenied
+            .to_string()
+            .contains("Allow it in the phone's settings")
+    );
+
+    transport
+        .denied
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    wait("Connected again", &connected);
+    assert_eq!(
+        block_on(thecal.link().snapshot()).unwrap().last_failure,
+        None
+    );
+    block_on(thecal.link().stop());
+}
