@@ -293,15 +293,19 @@ impl Day<'_> {
     /// # Errors
     /// A store failure.
     pub fn forecasts(&self) -> Result<(ReservoirForecast, BatteryForecast), therapy::Error> {
-        let last_refill = therapy::db::last_refill(self.tx, &self.info.serial)?;
-        therapy::current_forecasts(
-            self.tx,
-            self.info,
-            self.reading,
-            last_refill.as_ref(),
-            self.at,
-        )
+        forecasts_from(self.tx, self.info, self.reading, self.at)
     }
+}
+
+/// The dashboard's forecasts from `reading` at `at`, with the pump's last refill as stored.
+fn forecasts_from(
+    conn: &rusqlite::Connection,
+    info: &DeviceInfo,
+    reading: &StatusReading,
+    at: UtcDateTime,
+) -> Result<(ReservoirForecast, BatteryForecast), therapy::Error> {
+    let last_refill = therapy::db::last_refill(conn, &info.serial)?;
+    therapy::current_forecasts(conn, info, reading, last_refill.as_ref(), at)
 }
 
 impl PatientApp {
@@ -431,14 +435,7 @@ impl PatientApp {
                 therapy::db::latest_reading(c, serial)?.ok_or_else(|| StoreError::Unexpected {
                     context: "no reading stored yet".into(),
                 })?;
-            let last_refill = therapy::db::last_refill(c, serial)?;
-            therapy::current_forecasts(
-                c,
-                &self.info,
-                &latest,
-                last_refill.as_ref(),
-                latest.taken_at,
-            )
+            forecasts_from(c, &self.info, &latest, latest.taken_at)
         })?;
         Ok(f)
     }
