@@ -273,7 +273,10 @@ fn a_whole_demo_run_at_trace_logs_no_health_data() {
     let mut leaks = Vec::new();
     for canary in CANARIES {
         for line in all.lines().filter(|l| l.contains(canary)) {
-            leaks.push(format!("{canary}: {}", line.chars().take(300).collect::<String>()));
+            leaks.push(format!(
+                "{canary}: {}",
+                line.chars().take(300).collect::<String>()
+            ));
         }
     }
     assert!(
