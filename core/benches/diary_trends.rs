@@ -16,7 +16,7 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone};
 use criterion::{Criterion, criterion_group, criterion_main};
 use thecal_core::diary::TrendPeriod;
-use thecal_core::model::{CalendarDate, ManualClock, UtcDateTime};
+use thecal_core::model::{CalendarDate, ManualClock, UtcDateTime, Zone};
 use thecal_core::{Thecal, ThecalConfig};
 use thecal_sim::fixtures::{DiaryYears, seed_diary};
 
@@ -28,7 +28,10 @@ fn start() -> UtcDateTime {
 
 /// Five years of a diary in Europe/Paris (the shared fixture).
 fn seed(thecal: &Thecal, now: UtcDateTime) {
-    let years = DiaryYears::five_years(start(), chrono_tz::Europe::Paris);
+    let years = DiaryYears::five_years(
+        start(),
+        Zone::get("Europe/Paris").expect("the device's time zones"),
+    );
     assert_eq!(years.days, DAYS);
     seed_diary(thecal.store(), years, now).expect("seeding the diary");
 }

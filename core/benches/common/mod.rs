@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::TimeZone;
-use thecal_core::model::UtcDateTime;
+use thecal_core::model::{UtcDateTime, Zone};
 use thecal_core::store::{self, Store};
 use thecal_sim::fixtures::{DiaryYears, PumpYears, seed_diary, seed_pump};
 
@@ -74,7 +74,10 @@ fn seed(dir: &Path) -> (String, UtcDateTime) {
     // The pump's 1,825 days: the last entry comes before the last reading ("now").
     let diary = DiaryYears {
         days: 5 * 365,
-        ..DiaryYears::five_years(start(), chrono_tz::Europe::Paris)
+        ..DiaryYears::five_years(
+            start(),
+            Zone::get("Europe/Paris").expect("the device's time zones"),
+        )
     };
     seed_diary(&store, diary, end).expect("seeding the diary's five years");
     store.checkpoint().expect("checkpoint");

@@ -33,7 +33,7 @@ use self::guard::{guard_async, guard_blocking, guard_thread};
 use self::runtime::LazyRuntime;
 use crate::dashboard::{Dashboard, DashboardListener};
 use crate::link::{FreshnessConfig, LinkEvent, LinkListener, ListenerError, Subscription};
-use crate::model::{Clock, SystemClock, UtcDateTime, parse_time_zone};
+use crate::model::{Clock, SystemClock, UtcDateTime, Zone, parse_time_zone};
 use crate::store::{SecretStore, Store, StoreError};
 use crate::therapy::{DateRange, describe_range};
 
@@ -62,7 +62,7 @@ impl Default for ThecalConfig {
 struct Inner {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     freshness: FreshnessConfig,
     link: Arc<crate::link::Link>,
     secrets: Arc<dyn SecretStore>,

@@ -13,7 +13,7 @@ use thecal_core::card::CardData;
 use thecal_core::diary::{self, DoseUnit, MedicationInput, PainInput, Route};
 use thecal_core::model::{
     AlarmKind, AlarmPriority, AlarmState, Author, Concentration, DailyDose, Drug, HistoryDetail,
-    HistoryEvent, ManualClock, UtcDateTime, Volume,
+    HistoryEvent, ManualClock, UtcDateTime, Volume, Zone,
 };
 use thecal_core::pump::{DRIVERS, PumpDriver};
 use thecal_core::store::{SecretStore, SecretStoreError, Store, StoreError};
@@ -273,7 +273,7 @@ pub struct DiaryYears {
     /// How many days.
     pub days: i64,
     /// The patient's zone.
-    pub zone: chrono_tz::Tz,
+    pub zone: Zone,
     /// Pain entries in all, spread evenly over the days.
     pub pain_entries: u32,
     /// Medication doses in all, spread evenly over the days.
@@ -284,7 +284,7 @@ impl DiaryYears {
     /// "Five years of data" as every benchmark means it: 9,000 pain entries and 3,000
     /// medication doses over 1,826 days from `start`, in `zone`.
     #[must_use]
-    pub fn five_years(start: UtcDateTime, zone: chrono_tz::Tz) -> Self {
+    pub fn five_years(start: UtcDateTime, zone: Zone) -> Self {
         Self {
             start,
             days: 5 * 365 + 1,
