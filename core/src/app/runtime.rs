@@ -1,5 +1,6 @@
 //! The core's own tokio runtime (BLE, timers, blocking storage work), started the first time it
-//! is needed, so opening the app and showing the dashboard start no threads.
+//! is needed: by `Thecal::open` for the apps (the open itself runs on it), on the first call for
+//! the Rust tools that open with `open_with_clock`.
 
 /// A runtime started on first use: one thread runs every task of the core (the link, timers,
 /// live updates; blocking storage work goes to tokio's blocking threads). Dropped with the app
