@@ -127,10 +127,23 @@ fn main() {
             max: Duration::from_millis(8),
         },
         scan_timeout: Duration::from_millis(50),
+        away_backoff: None,
     };
     caller
         .block_on(thecal.link().start_with(transport.clone(), fast))
         .expect("link");
+    // Paired as the patient does: discover, pick the pump, confirm its serial.
+    let id = transport.pump().device_id();
+    let nearby = caller
+        .block_on(thecal.link().discover(200))
+        .expect("discovering");
+    let device = nearby
+        .into_iter()
+        .find(|d| d.device_id == id)
+        .expect("the pump is nearby");
+    caller
+        .block_on(thecal.link().pair(device, transport.pump().serial()))
+        .expect("pairing");
     let connected = || {
         caller
             .block_on(thecal.link().snapshot())

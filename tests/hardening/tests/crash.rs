@@ -31,7 +31,8 @@ use thecal_core::store::StoreError;
 use thecal_core::therapy::db as therapy_db;
 use thecal_core::{Thecal, ThecalConfig};
 use thecal_hardening::journal::Committed;
-use thecal_hardening::{block_on, script};
+use thecal_hardening::{block_on, fast_link, pair_unless_paired, restore_bond, script};
+use thecal_sim::InProcessTransport;
 use thecal_sim::fixtures::{MemorySecretStore, collector};
 
 const CHAIN: usize = 10;
@@ -235,7 +236,9 @@ fn check(data: &Path, c: &Committed, trial: usize) -> Option<u64> {
     }
     let (listener, _events) = collector();
     let _sub = block_on(thecal.link().subscribe(listener)).unwrap();
-    block_on(thecal.link().start_with(transport.clone(), fast())).unwrap();
+    restore_bond(&thecal, &transport);
+    block_on(thecal.link().start_with(transport.clone(), fast_link())).unwrap();
+    pair_unless_paired(&thecal, &transport);
     let newest = pump_sequences.iter().copied().max().unwrap_or(0);
     let t0 = Instant::now();
     loop {
@@ -243,31 +246,19 @@ fn check(data: &Path, c: &Committed, trial: usize) -> Option<u64> {
             .store()
             .read(|conn| therapy_db::history_synced_through(conn, &serial))
             .ok();
-        if now == Some(newest) {
+        // Caught up, and the resumed link has asked (it asks on every connection).
+        if now == Some(newest) && !history_requests(&transport).is_empty() {
             break;
         }
         assert!(
             t0.elapsed() < DEADLINE,
-            "trial {trial}: the link did not catch up (mark {now:?}, pump newest {newest})"
+            "trial {trial}: the link did not catch up (mark {now:?}, pump newest {newest}; link {:?})",
+            block_on(thecal.link().snapshot()).map(|s| s.state)
         );
         std::thread::sleep(Duration::from_millis(5));
     }
     block_on(thecal.link().stop());
-    let requests: Vec<u32> = transport
-        .pump()
-        .received_writes()
-        .iter()
-        .filter(|w| {
-            !w.subscription && w.characteristic == profile::HISTORY_CONTROL_POINT.to_string()
-        })
-        .filter_map(|w| match pump::decode_history_request(&w.value) {
-            Ok(r) => match r.op {
-                HistoryOp::RecordsSince { after } => Some(after),
-                HistoryOp::Abort => None,
-            },
-            Err(_) => None,
-        })
-        .collect();
+    let requests = history_requests(&transport);
     assert_eq!(
         requests.first().copied(),
         Some(mark.unwrap_or(0)),
@@ -283,20 +274,29 @@ fn check(data: &Path, c: &Committed, trial: usize) -> Option<u64> {
     c.last_step
 }
 
+/// The sync marks the pump was asked to replay after, in order.
+fn history_requests(transport: &InProcessTransport) -> Vec<u32> {
+    transport
+        .pump()
+        .received_writes()
+        .iter()
+        .filter(|w| {
+            !w.subscription && w.characteristic == profile::HISTORY_CONTROL_POINT.to_string()
+        })
+        .filter_map(|w| match pump::decode_history_request(&w.value) {
+            Ok(r) => match r.op {
+                HistoryOp::RecordsSince { after } => Some(after),
+                HistoryOp::Abort => None,
+            },
+            Err(_) => None,
+        })
+        .collect()
+}
+
 /// Every pump event sequence in the store (unique per pump by the schema).
 fn stored_sequences(conn: &rusqlite::Connection) -> Result<BTreeSet<u32>, StoreError> {
     Ok(conn
         .prepare("SELECT sequence FROM pump_events")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?)
-}
-
-fn fast() -> thecal_core::link::LinkConfig {
-    thecal_core::link::LinkConfig {
-        backoff: thecal_core::link::BackoffConfig {
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(8),
-        },
-        scan_timeout: Duration::from_millis(50),
-    }
 }

@@ -26,7 +26,7 @@ use thecal_core::model::{
 use thecal_core::recovery::{Severity, Symptom, SymptomInput};
 use thecal_core::therapy::RefillEntry;
 use thecal_core::{Thecal, ThecalConfig};
-use thecal_hardening::block_on;
+use thecal_hardening::{block_on, fast_link, pair_unless_paired};
 use thecal_sim::fixtures::{MemorySecretStore, collector, sample_card};
 use thecal_sim::{InProcessPump, InProcessTransport, SimConfig};
 
@@ -96,7 +96,8 @@ fn a_whole_demo_run_at_trace_logs_no_health_data() {
     let transport = InProcessTransport::new(pump.clone());
     let (listener, events) = collector();
     let _sub = block_on(thecal.link().subscribe(listener)).unwrap();
-    block_on(thecal.link().start_with(transport.clone(), fast())).unwrap();
+    block_on(thecal.link().start_with(transport.clone(), fast_link())).unwrap();
+    pair_unless_paired(&thecal, &transport);
     wait_for(&events, "the pump identified", |e| {
         matches!(e, LinkEvent::PumpIdentified { .. })
     });
@@ -300,15 +301,5 @@ fn wait_for(
         if done(&e) {
             return;
         }
-    }
-}
-
-fn fast() -> thecal_core::link::LinkConfig {
-    thecal_core::link::LinkConfig {
-        backoff: thecal_core::link::BackoffConfig {
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(8),
-        },
-        scan_timeout: Duration::from_millis(50),
     }
 }

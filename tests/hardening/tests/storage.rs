@@ -23,8 +23,8 @@ use thecal_core::diary::PainInput;
 use thecal_core::model::{AlarmKind, Author, Clock, ManualClock, UtcDateTime};
 use thecal_core::store::{DB_FILE, StoreError};
 use thecal_core::{DiaryError, OpenError, Thecal, ThecalConfig};
-use thecal_hardening::block_on;
 use thecal_hardening::smallfs::SmallFs;
+use thecal_hardening::{block_on, fast_link, pair_unless_paired};
 use thecal_sim::fixtures::{MemorySecretStore, collector};
 use thecal_sim::{InProcessPump, InProcessTransport, SimConfig};
 
@@ -108,7 +108,8 @@ fn a_full_disk_refuses_writes_loses_nothing_and_writing_resumes_when_space_retur
     let transport = InProcessTransport::new(pump.clone());
     let (listener, _events) = collector();
     let _sub = block_on(thecal.link().subscribe(listener)).unwrap();
-    block_on(thecal.link().start_with(transport.clone(), fast())).unwrap();
+    block_on(thecal.link().start_with(transport.clone(), fast_link())).unwrap();
+    pair_unless_paired(&thecal, &transport);
     eventually("the pump known and its history stored", || {
         !block_on(thecal.pumps().list()).unwrap().is_empty()
             && stored_sequences(&thecal) == pump.history_sequences()
@@ -176,8 +177,9 @@ fn a_full_disk_refuses_writes_loses_nothing_and_writing_resumes_when_space_retur
     fs.resize(16 * 1024).unwrap();
     let again = block_on(diary.add_pain(pain(now(), 10_000), Author::Patient)).unwrap();
     saved.push(again.id);
-    // The pump's next update shows that storage works again: the alarm raised while the disk
-    // was full is fetched from the pump's history and stored.
+    // The alarm raised while the disk was full comes back by itself: the failed write ended the
+    // link's session with the sync mark before it, the link reconnects, and the replay of the
+    // pump's history stores it once there is room.
     for minutes in 1..=30 {
         clock.set(clock.now() + chrono::Duration::minutes(1));
         transport.advance_to(clock.now());
@@ -343,14 +345,4 @@ fn a_data_file_damaged_inside_gives_typed_errors_never_a_crash() {
         read.as_ref().err(),
         write.as_ref().err()
     );
-}
-
-fn fast() -> thecal_core::link::LinkConfig {
-    thecal_core::link::LinkConfig {
-        backoff: thecal_core::link::BackoffConfig {
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(8),
-        },
-        scan_timeout: Duration::from_millis(50),
-    }
 }

@@ -13,12 +13,12 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use thecal_core::diary::{DoseUnit, MedicationInput, PainInput, Route};
-use thecal_core::link::{BackoffConfig, LinkConfig, LinkEvent, LinkListener, ListenerError};
+use thecal_core::link::{LinkEvent, LinkListener, ListenerError};
 use thecal_core::model::{Author, Concentration, DailyDose, Drug, ManualClock, Volume};
 use thecal_core::therapy::RefillEntry;
 use thecal_core::{Thecal, ThecalConfig};
 use thecal_hardening::journal::JournalWriter;
-use thecal_hardening::{block_on, script};
+use thecal_hardening::{block_on, fast_link, pair_unless_paired, restore_bond, script};
 use thecal_sim::fixtures::{MemorySecretStore, sample_card};
 
 /// Journals every stored reading and pump event the link publishes.
@@ -71,21 +71,19 @@ fn main() {
             .subscribe(Arc::new(Published(journal.clone()))),
     )
     .expect("subscribing");
-    let fast = LinkConfig {
-        backoff: BackoffConfig {
-            initial: std::time::Duration::from_millis(1),
-            max: std::time::Duration::from_millis(8),
-        },
-        scan_timeout: std::time::Duration::from_millis(50),
-    };
-    block_on(thecal.link().start_with(transport.clone(), fast)).expect("the link starts");
+    restore_bond(&thecal, &transport);
+    block_on(thecal.link().start_with(transport.clone(), fast_link())).expect("the link starts");
+    pair_unless_paired(&thecal, &transport);
     // Refills need the pump known to the app: wait for the link to have identified it.
-    while block_on(thecal.pumps().list())
-        .expect("listing pumps")
-        .is_empty()
-    {
+    let capacity = loop {
+        if let Some(pump) = block_on(thecal.pumps().list())
+            .expect("listing pumps")
+            .pop()
+        {
+            break pump.reservoir_capacity;
+        }
         std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    };
     journal.line("ready 0");
 
     let diary = thecal.diary();
@@ -125,7 +123,7 @@ fn main() {
             let entry = RefillEntry {
                 at: t - Duration::minutes(3),
                 volume_before: Some(Volume::from_milliliters(4)),
-                volume_after: Volume::from_milliliters(40),
+                volume_after: capacity,
                 drug: Drug::Morphine,
                 concentration: Concentration::from_mg_per_ml(25),
                 daily_dose: DailyDose {
