@@ -76,6 +76,8 @@ if [ "$(cat "$KEY_FILE" 2>/dev/null)" != "$main_key" ]; then
 fi
 rm -rf "$REPORTS"
 MVN+=(-Dkotlin.compiler.incremental=true)
+# THECAL_TEST=Class runs that test class alone (android/bench-open.sh).
+if [ -n "${THECAL_TEST:-}" ]; then MVN+=("-Dtest=$THECAL_TEST" -Dsurefire.failIfNoSpecifiedTests=false); fi
 
 # Debian's Maven 3.8 prints colour resets even in batch mode: strip them (and end every line).
 set +e

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, exactly as CI does:
-#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → forecast backtest →
-#   bleak against the simulated BlueZ → relay checks → Kotlin tests (Maven, JVM) → Swift tests (chroot)
+#   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → hardening (kill -9,
+#   full disk, log privacy) → fuzz smoke → budgets (library size) → supply chain (cargo deny, SBOM)
+#   → forecast backtest → bleak against the simulated BlueZ → relay checks → Kotlin tests (Maven,
+#   JVM) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,11 +46,39 @@ step core-alone 1800 bash -c 'cargo clippy -p thecal-core --lib --tests --locked
   cargo nextest run -p thecal-core --lib --locked &&
   cargo nextest run -p thecal-core --lib --features uniffi --locked'
 
-step rust 2400 cargo nextest run --workspace --locked --no-fail-fast
-# nextest: "Summary [ 12.3s] 140 tests run: 140 passed, 0 skipped" or "... 138 passed, 2 failed ..."
-summary=$(grep -E '^ *Summary \[' "$LOGS/rust.log" | tail -1)
-count rust "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
-  "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
+nextest_count() { # nextest_count STEP: "Summary [ 12.3s] 140 tests run: 140 passed, 0 skipped" or "... 138 passed, 2 failed ..."
+  local summary
+  summary=$(grep -E '^ *Summary \[' "$LOGS/$1.log" | tail -1)
+  count "$1" "$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")" \
+    "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
+}
+step rust 2400 cargo nextest run --workspace --exclude thecal-hardening --locked --no-fail-fast
+nextest_count rust
+
+# The brief's promises under stress (tests/hardening/README.md): 100 kill -9 trials (1,000 with
+# THECAL_CRASH_TRIALS=1000), a full disk and a read-only folder on a tmpfs, a garbage data file,
+# no health data in a whole run's TRACE log.
+step hardening 900 cargo nextest run -p thecal-hardening --locked --no-fail-fast --no-capture
+nextest_count hardening
+
+# Every decoder of outside input, fuzzed for a fixed number of executions (core/fuzz/README.md
+# has the long runs). Cold, it builds the core with libFuzzer: minutes, once.
+step fuzz 1800 bash tests/fuzz.sh
+line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$LOGS/fuzz.log" | tail -1)
+count fuzz "$(cut -d' ' -f2 <<<"$line")" "$(cut -d' ' -f4 <<<"$line")"
+
+# Budgets and the supply chain: the shipped library within 4 MB (fat LTO: minutes when cold),
+# cargo deny and the software bill of materials.
+checked_steps() { # checked_steps NAME STEP...: one pass or failure per step
+  local name=$1 ok=0 bad=0 s; shift
+  for s in "$@"; do
+    if [[ " ${failed_steps[*]-} " == *" $s "* ]]; then bad=$((bad + 1)); else ok=$((ok + 1)); fi
+  done
+  count "$name" "$ok" "$bad"
+}
+step lib-size 2400 bash tests/lib-size.sh --check
+step supply-chain 600 bash tests/supply-chain.sh
+checked_steps budgets lib-size supply-chain
 
 # The forecast backtest at smoke size, against the bars (docs/decisions/0005-forecasts.md).
 step backtest 900 bash tests/backtest.sh
@@ -63,11 +93,7 @@ relay_checks() {
   step relay-vectors 300 bash tests/vectors/alerts/run.sh --check
   step relay-schemathesis 900 bash relay/schemathesis/run.sh
   step relay-load 600 bash relay/bench/load.sh --smoke
-  local ok=0 bad=0 s
-  for s in relay-vectors relay-schemathesis relay-load; do
-    if [[ " ${failed_steps[*]-} " == *" $s "* ]]; then bad=$((bad + 1)); else ok=$((ok + 1)); fi
-  done
-  count relay-checks "$ok" "$bad"
+  checked_steps relay-checks relay-vectors relay-schemathesis relay-load
 }
 relay_checks
 

@@ -1,7 +1,33 @@
 #!/usr/bin/env bash
-# Prints the size of the shipped native library: release (LTO, opt-level s), stripped, x86_64.
+# The size of the shipped native library: release (fat LTO, opt-level s), stripped, x86_64, as the
+# apps get it (no test tools). Budget: 4 MB (4,000,000 bytes).
+#
+#   bash tests/lib-size.sh            # prints the size
+#   bash tests/lib-size.sh --check    # prints it and fails above the budget (CI)
+#   bash tests/lib-size.sh --crates   # what each crate costs: cargo bloat on the same library,
+#                                     # unstripped, in its own target folder (minutes when cold)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q -p thecal-bindings --release --lib
-so=target/release/libthecal.so
-printf 'libthecal.so (release, stripped, %s): %s bytes (%s)\n' "$(uname -m)" "$(stat -c %s "$so")" "$(du -h "$so" | cut -f1)"
+BUDGET=4000000
+TARGET=${CARGO_TARGET_DIR:-target}
+case "${1:-}" in
+  --crates)
+    command -v cargo-bloat >/dev/null || export PATH="${THECAL_CACHE:-/var/cache/thecal}/tools/bin:$PATH"
+    # The same profile with the symbols kept (cargo bloat reads them); its own folder so the
+    # shipped build stays cached.
+    CARGO_PROFILE_RELEASE_STRIP=false cargo bloat --locked -p thecal-bindings --release --lib \
+      --target-dir "$TARGET/bloat" --crates -n "${2:-25}"
+    exit
+    ;;
+  "" | --check) ;;
+  *) echo "usage: $0 [--check | --crates [N]]" >&2; exit 2 ;;
+esac
+cargo build -q --locked -p thecal-bindings --release --lib
+so=$TARGET/release/libthecal.so
+size=$(stat -c %s "$so")
+printf 'libthecal.so (release, stripped, %s): %s bytes (%s MB; budget %s MB)\n' "$(uname -m)" \
+  "$size" "$(python3 -c "print(f'{$size/1e6:.2f}')")" "$((BUDGET / 1000000))"
+if [ "${1:-}" = --check ] && [ "$size" -gt "$BUDGET" ]; then
+  echo "the shipped library is over its budget of $BUDGET bytes" >&2
+  exit 1
+fi

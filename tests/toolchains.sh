@@ -3,7 +3,7 @@
 #
 #   bash tests/toolchains.sh            # everything
 #   bash tests/toolchains.sh host       # apt packages only
-#   bash tests/toolchains.sh rust       # cargo tools (cargo-nextest) into the cache
+#   bash tests/toolchains.sh rust       # cargo tools (nextest, fuzz, bloat, deny, cyclonedx) into the cache
 #   bash tests/toolchains.sh kotlin     # Maven + JDK 17, and the Kotlin build's plugins and libraries
 #   bash tests/toolchains.sh swift      # Debian trixie chroot with swiftlang
 #   bash tests/toolchains.sh relay      # PostgreSQL + the relay's Python venv (schemathesis, pyhpke)
@@ -23,6 +23,7 @@ APT_PACKAGES=(
   tmux                                           # interactive dashboard test
   zbar-tools poppler-utils                       # card QR / report checks
   fonts-dejavu-core                              # rendering
+  tzdata                                         # the time zones the core reads (model::Zone)
   postgresql python3-venv curl                   # relay: PostgreSQL tests, schemathesis/pyhpke venv
 )
 
@@ -116,7 +117,7 @@ swift() {
   cp /etc/resolv.conf "$CHROOT/etc/resolv.conf"
   mount_chroot
   trap umount_chroot EXIT
-  chroot "$CHROOT" /bin/bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq swiftlang >/dev/null && apt-get clean'
+  chroot "$CHROOT" /bin/bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq swiftlang tzdata >/dev/null && apt-get clean'
   umount_chroot
   trap - EXIT
 }
@@ -143,6 +144,10 @@ umount_chroot() {
 # second run reuses them); tests/all.sh puts $CACHE/tools/bin first on PATH.
 CARGO_TOOLS=(
   "cargo-nextest 0.9.151"   # the Rust test runner
+  "cargo-fuzz 0.13.2"       # the fuzz targets' smoke runs (core/fuzz)
+  "cargo-bloat 0.12.1"      # what each crate costs in the phone library (tests/lib-size.sh --crates)
+  "cargo-deny 0.20.2"       # licences, bans and sources of every dependency (deny.toml)
+  "cargo-cyclonedx 0.5.9"   # the software bill of materials (tests/supply-chain.sh)
 )
 
 rust() {
@@ -150,7 +155,9 @@ rust() {
   local entry name version
   for entry in "${CARGO_TOOLS[@]}"; do
     read -r name version <<<"$entry"
-    if [ -x "$CACHE/tools/bin/$name" ] && "$CACHE/tools/bin/$name" --version 2>/dev/null | grep -qF "$version"; then
+    # cargo install records what it installed in .crates.toml ("name version (registry...)");
+    # some tools answer --version only when run as a cargo subcommand.
+    if [ -x "$CACHE/tools/bin/$name" ] && grep -qF "\"$name $version " "$CACHE/tools/.crates.toml" 2>/dev/null; then
       log "$name $version present"
       continue
     fi

@@ -77,11 +77,33 @@ pub fn png(svg: &str) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// The largest picture read, in pixels (a 50-megapixel photo; 200 MB once decoded). A PNG
+/// declares its size in its header: a damaged or crafted one may declare terabytes.
+const MAX_PIXELS: u64 = 50_000_000;
+
+/// The width and height a PNG declares in its header (`IHDR`, the first chunk), if it has one.
+fn declared_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let ihdr = bytes.get(8..24)?;
+    if &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &ihdr[4..8] != b"IHDR" {
+        return None;
+    }
+    let word = |i: usize| u32::from_be_bytes([ihdr[i], ihdr[i + 1], ihdr[i + 2], ihdr[i + 3]]);
+    Some((word(8), word(12)))
+}
+
 /// The text of the first QR code found in the PNG `bytes`.
 ///
 /// # Errors
-/// [`Error::ImageUnreadable`] for bytes that are not a PNG; [`Error::NoQrCode`].
+/// [`Error::ImageUnreadable`] for bytes that are not a PNG or a picture larger than 50
+/// megapixels; [`Error::NoQrCode`].
 pub fn read_qr(bytes: &[u8]) -> Result<String, Error> {
+    if let Some((w, h)) = declared_size(bytes)
+        && u64::from(w) * u64::from(h) > MAX_PIXELS
+    {
+        return Err(Error::ImageUnreadable {
+            reason: format!("the picture is too large ({w} x {h} pixels; at most 50 megapixels)"),
+        });
+    }
     let pixmap = tiny_skia::Pixmap::decode_png(bytes).map_err(|e| Error::ImageUnreadable {
         reason: e.to_string(),
     })?;
@@ -162,6 +184,23 @@ mod tests {
         let v = english_view(&thecal);
         let bytes = png(&svg(&v, None, CardLayout::Phone).unwrap()).unwrap();
         assert_eq!(read_qr(&bytes), Err(Error::NoQrCode));
+    }
+
+    #[test]
+    fn a_picture_declaring_a_huge_size_is_refused_before_it_is_decoded() {
+        // Found by the qr_image fuzz target: a damaged header declared 4.7 TB of pixels.
+        let (_d, thecal) = open();
+        let v = english_view(&thecal);
+        let mut bytes = png(&svg(&v, None, CardLayout::Phone).unwrap()).unwrap();
+        assert!(declared_size(&bytes).is_some_and(|(w, h)| w > 0 && h > 0));
+        bytes[16..24].copy_from_slice(&[0, 1, 0, 0, 0, 1, 0, 0]); // 65,536 x 65,536
+        assert_eq!(
+            read_qr(&bytes),
+            Err(Error::ImageUnreadable {
+                reason: "the picture is too large (65536 x 65536 pixels; at most 50 megapixels)"
+                    .into()
+            })
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use thecal_core::link::{
     LinkEvent, LinkFailure, LinkListener, LinkState, ListenerError, RadioUsage,
 };
 use thecal_core::model::{
-    AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime, local_date,
+    AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime, Zone, local_date,
 };
 use thecal_core::store::Store;
 use thecal_core::therapy::{ForecastConfidence, ResidualCheck, ResidualFinding};
@@ -175,7 +175,7 @@ impl LinkListener for FeedListener {
 
 /// Runs the command. `bus` must have been exported as the system bus before any thread started.
 pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
-    let tz: chrono_tz::Tz = args
+    let tz: Zone = args
         .tz
         .parse()
         .map_err(|_| format!("unknown time zone {}", args.tz))?;
@@ -383,7 +383,7 @@ fn interactive(
     rt: &tokio::runtime::Runtime,
     sim: &BluezSim,
     peripheral: &Arc<PumpPeripheral>,
-    tz: chrono_tz::Tz,
+    tz: Zone,
 ) -> Result<(), String> {
     let mut terminal = ratatui::init();
     let mut message = String::from(
@@ -499,7 +499,7 @@ fn draw(
     d: &Dashboard,
     radio_per_hour: u64,
     feed: &Feed,
-    tz: chrono_tz::Tz,
+    tz: Zone,
     message: &str,
 ) {
     let [header, gauges, alarms, events, footer] = Layout::vertical([
@@ -523,13 +523,7 @@ fn draw(
     );
 }
 
-fn draw_header(
-    f: &mut Frame<'_>,
-    area: Rect,
-    d: &Dashboard,
-    radio_per_hour: u64,
-    tz: chrono_tz::Tz,
-) {
+fn draw_header(f: &mut Frame<'_>, area: Rect, d: &Dashboard, radio_per_hour: u64, tz: Zone) {
     let pump = d.pump.as_ref().map_or_else(
         || "no pump paired yet".to_owned(),
         |p| format!("{} {} · serial {}", p.manufacturer, p.model, p.serial),
@@ -584,7 +578,7 @@ fn draw_header(
     );
 }
 
-fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) {
+fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: Zone) {
     let block = Block::new().borders(Borders::ALL).title(" Reservoir ");
     let Some(r) = &d.reservoir else {
         f.render_widget(Paragraph::new("No reading yet.").block(block), area);
@@ -720,7 +714,7 @@ fn refill_check_words(check: &ResidualCheck) -> String {
     }
 }
 
-fn draw_alarms(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) {
+fn draw_alarms(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: Zone) {
     let rows: Vec<Row<'_>> = d
         .alarms
         .iter()
@@ -764,7 +758,7 @@ fn draw_alarms(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: chrono_tz::Tz) 
     f.render_widget(table, area);
 }
 
-fn draw_events(f: &mut Frame<'_>, area: Rect, feed: &Feed, tz: chrono_tz::Tz) {
+fn draw_events(f: &mut Frame<'_>, area: Rect, feed: &Feed, tz: Zone) {
     let lines: Vec<Line<'_>> = feed
         .lines
         .lock()

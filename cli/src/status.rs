@@ -38,7 +38,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             dir.display()
         ));
     }
-    let tz: chrono_tz::Tz = args
+    let tz: thecal_core::model::Zone = args
         .tz
         .parse()
         .map_err(|_| format!("unknown time zone {}", args.tz))?;

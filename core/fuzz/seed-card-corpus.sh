@@ -1,10 +1,10 @@
 #!/bin/sh
-# Writes the seed corpus of the card_payload target from a real signed card: makes a demo card
-# with the CLI, then stores its QR text three ways (raw text, envelope bytes, signed body), one
-# per mode of the target.
+# Writes the committed seed corpus (seeds/card_payload) of the card_payload target from a real
+# signed card: makes a demo card with the CLI, then stores its QR text three ways (raw text,
+# envelope bytes, signed body), one per mode of the target.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out="$here/corpus/card_payload"
+out="$here/seeds/card_payload"
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

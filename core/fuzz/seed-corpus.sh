@@ -1,9 +1,10 @@
 #!/bin/sh
-# Writes the seed corpus of the decode_frame target from the test vectors (the single source of
-# truth): each vector's bytes, once raw (first byte 0x00) and once as a sealed payload (0x01).
+# Writes the committed seed corpus (seeds/decode_frame) of the decode_frame target from the test
+# vectors (the single source of truth): each vector's bytes, once raw (first byte 0x00) and once
+# as a sealed payload (0x01).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out="$here/corpus/decode_frame"
+out="$here/seeds/decode_frame"
 mkdir -p "$out"
 python3 - "$here/../../tests/vectors/pump-profile-v1.json" "$out" <<'PY'
 import json, sys, os

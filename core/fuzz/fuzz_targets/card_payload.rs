@@ -1,5 +1,6 @@
 //! The ID card's QR payload parser, on arbitrary input: `verify` and `decode_unverified` may
 //! never panic, a card is returned only with a good signature, and nothing unsigned is valid.
+//! The same text is also parsed as a clinic's public key (`trust_issuer`'s hex key text).
 //!
 //! The first byte picks how the rest is used:
 //! - 0 mod 3: as the QR text itself (UTF-8, lossy);
@@ -30,7 +31,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let now = from_millis(1_795_597_200_000).expect("a valid time");
     let text = match mode % 3 {
-        0 => String::from_utf8_lossy(rest).into_owned(),
+        0 => {
+            let text = String::from_utf8_lossy(rest).into_owned();
+            // A clinic's public key as pasted by the patient: 64 hex characters or an error.
+            if let Ok(key) = thecal_core::card::keys::public_key_from_hex(&text) {
+                assert_eq!(thecal_core::card::to_hex(&key), text.trim().to_ascii_lowercase());
+            }
+            text
+        }
         1 => format!("{PREFIX}{}", base45::encode(rest)),
         _ => {
             let mut message = b"THECAL-CARD-1\0".to_vec();

@@ -33,6 +33,7 @@ fn storage<E: PublicError>(e: StoreError) -> E {
         StoreError::Busy => E::unavailable("another part of the app is using it".into()),
         StoreError::CannotOpen { reason } => E::unavailable(reason),
         StoreError::Corrupt { what } => E::damaged(what),
+        StoreError::KeptAside { name } => E::damaged(format!("it was kept aside as {name}")),
         StoreError::NewerVersion { .. } => E::internal("checking the data version"),
         StoreError::Unexpected { context } => E::internal(&context),
     }

@@ -54,29 +54,6 @@ where
     }
 }
 
-/// Runs blocking `f` on a thread of its own and awaits it from any executor: for the calls that
-/// come before the core's runtime exists (opening the app). A panic inside becomes
-/// `E::internal(context)`.
-pub(crate) async fn guard_thread<T, E>(
-    context: &'static str,
-    f: impl FnOnce() -> Result<T, E> + Send + 'static,
-) -> Result<T, E>
-where
-    T: Send + 'static,
-    E: PublicError + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name("thecal-open".into())
-        .spawn(move || {
-            let _ = tx.send(guard(context, f));
-        });
-    if spawned.is_err() {
-        return Err(E::internal(context));
-    }
-    rx.await.unwrap_or_else(|_| Err(E::internal(context)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

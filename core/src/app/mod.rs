@@ -29,11 +29,11 @@ pub use pumps::Pumps;
 pub use recovery::Recovery;
 
 use self::errors::PublicError;
-use self::guard::{guard_async, guard_blocking, guard_thread};
+use self::guard::{guard, guard_async, guard_blocking};
 use self::runtime::LazyRuntime;
 use crate::dashboard::{Dashboard, DashboardListener};
 use crate::link::{FreshnessConfig, LinkEvent, LinkListener, ListenerError, Subscription};
-use crate::model::{Clock, SystemClock, UtcDateTime, parse_time_zone};
+use crate::model::{Clock, SystemClock, UtcDateTime, Zone, parse_time_zone};
 use crate::store::{SecretStore, Store, StoreError};
 use crate::therapy::{DateRange, describe_range};
 
@@ -62,7 +62,7 @@ impl Default for ThecalConfig {
 struct Inner {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     freshness: FreshnessConfig,
     link: Arc<crate::link::Link>,
     secrets: Arc<dyn SecretStore>,
@@ -211,8 +211,19 @@ impl Thecal {
         config: ThecalConfig,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Arc<Self>, OpenError> {
-        guard_thread("opening Thecal", move || {
-            Self::open_with_clock(Path::new(&dir), &config, Arc::new(SystemClock), secrets)
+        // The open runs on the new object's own runtime, whose blocking thread the calls after it
+        // (the first dashboard) reuse: through the bindings a fresh thread per call costs an app
+        // about a millisecond more each time.
+        let runtime = LazyRuntime::default();
+        let rt = guard("opening Thecal", || Ok::<_, OpenError>(runtime.handle()))?;
+        guard_blocking(&rt, "opening Thecal", move || {
+            Self::open_on(
+                Path::new(&dir),
+                &config,
+                Arc::new(SystemClock),
+                secrets,
+                runtime,
+            )
         })
         .await
     }
@@ -310,6 +321,16 @@ impl Thecal {
         clock: Arc<dyn Clock>,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Arc<Self>, OpenError> {
+        Self::open_on(dir, config, clock, secrets, LazyRuntime::default())
+    }
+
+    fn open_on(
+        dir: &Path,
+        config: &ThecalConfig,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretStore>,
+        runtime: LazyRuntime,
+    ) -> Result<Arc<Self>, OpenError> {
         let zone = parse_time_zone("time_zone", &config.time_zone)?;
         let store = Arc::new(Store::open_in_dir(dir)?);
         // Private keys an older version kept in the file go to the key store now; if it is not
@@ -329,7 +350,7 @@ impl Thecal {
                 freshness: config.freshness.unwrap_or_default(),
                 link,
                 secrets,
-                runtime: LazyRuntime::default(),
+                runtime,
                 changes: tokio::sync::watch::channel(0).0,
                 link_changes: std::sync::OnceLock::new(),
                 dashboard_watchers: Arc::new(AtomicU32::new(0)),

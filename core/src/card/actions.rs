@@ -13,7 +13,7 @@ use super::records::{CardFormat, ClinicKey, FollowUpAction, MriScan, ReminderTex
 use super::render::{self, CardLayout};
 use super::view::{self, CardView, SignatureInfo};
 use super::{Error, db};
-use crate::model::{FUTURE_TOLERANCE, UtcDateTime};
+use crate::model::{FUTURE_TOLERANCE, UtcDateTime, Zone};
 use crate::store::SecretStore;
 
 /// Saves the patient's card (replacing the previous one). Changed data needs signing again.
@@ -161,7 +161,7 @@ pub fn verify(conn: &Connection, text: &str, now: UtcDateTime) -> Result<VerifyR
 fn prepare(
     conn: &Connection,
     languages: &[CardLanguage],
-    zone: chrono_tz::Tz,
+    zone: Zone,
 ) -> Result<(Vec<CardView>, Option<String>), Error> {
     if languages.is_empty() || languages.len() > 2 {
         return Err(Error::invalid(
@@ -190,7 +190,7 @@ fn prepare(
 pub fn views(
     conn: &Connection,
     languages: &[CardLanguage],
-    zone: chrono_tz::Tz,
+    zone: Zone,
 ) -> Result<Vec<CardView>, Error> {
     Ok(prepare(conn, languages, zone)?.0)
 }
@@ -205,7 +205,7 @@ pub fn render(
     languages: &[CardLanguage],
     format: CardFormat,
     layout: CardLayout,
-    zone: chrono_tz::Tz,
+    zone: Zone,
 ) -> Result<Vec<u8>, Error> {
     let (views, payload) = prepare(conn, languages, zone)?;
     let payload = payload.as_deref();

@@ -125,7 +125,8 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    // Hex digits only: `from_str_radix` alone would also take a sign ("+a" as 0x0a).
+    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len())
@@ -148,6 +149,9 @@ mod tests {
         assert!(KeyId::from_hex("xyz").is_err());
         assert!(public_key_from_hex("ab").is_err());
         assert!(public_key_from_hex("é").is_err());
+        // A sign is not a hex digit (found by the card_payload fuzz target).
+        assert!(public_key_from_hex(&"+a".repeat(32)).is_err());
+        assert!(KeyId::from_hex("+a+a+a+a+a+a+a+a").is_err());
         assert!(public_key_of(b"not a key").is_err());
         // SHA-256("") starts e3b0c442 98fc1c14.
         assert_eq!(key_id_of(b"").to_hex(), "e3b0c44298fc1c14");

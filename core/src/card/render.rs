@@ -485,11 +485,12 @@ mod tests {
     use crate::card::data::tests::sample;
     use crate::card::l10n::CardLanguage;
     use crate::card::view::build;
+    use crate::model::Zone;
 
     fn views(langs: &[CardLanguage]) -> Vec<CardView> {
         langs
             .iter()
-            .map(|l| build(&sample(), None, *l, chrono_tz::UTC))
+            .map(|l| build(&sample(), None, *l, Zone::UTC))
             .collect()
     }
 
@@ -513,8 +514,8 @@ mod tests {
         let mut c = sample();
         c.patient_name = "A <b> & \"C\"".into();
         let v = vec![
-            build(&c, None, CardLanguage::English, chrono_tz::UTC),
-            build(&c, None, CardLanguage::Arabic, chrono_tz::UTC),
+            build(&c, None, CardLanguage::English, Zone::UTC),
+            build(&c, None, CardLanguage::Arabic, Zone::UTC),
         ];
         let s = svg(&v, Some("THECAL1:ABC"), CardLayout::Card).unwrap();
         assert!(s.contains("A &lt;b&gt; &amp; &quot;C&quot;"));

@@ -3,7 +3,7 @@
 
 use super::data::{CardData, MriStatus, MriStep};
 use super::l10n::{CardLanguage, Localizer};
-use crate::model::{PumpKind, UtcDateTime};
+use crate::model::{PumpKind, UtcDateTime, Zone};
 
 /// The card in one language, ready to draw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub(crate) fn build(
     data: &CardData,
     signature: Option<&SignatureInfo>,
     language: CardLanguage,
-    tz: chrono_tz::Tz,
+    tz: Zone,
 ) -> CardView {
     let l = Localizer::new(language);
     let date = |t: UtcDateTime| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
@@ -363,7 +363,7 @@ mod tests {
             &sample(),
             Some(&sig()),
             CardLanguage::English,
-            chrono_tz::Europe::Paris,
+            Zone::get("Europe/Paris").unwrap(),
         );
         let t = all_text(&v);
         for expected in [
@@ -403,7 +403,7 @@ mod tests {
         c.mri.status = MriStatus::Unsafe;
         c.mri.steps.clear();
         c.mri.protocol_source = None;
-        let v = build(&c, None, CardLanguage::English, chrono_tz::UTC);
+        let v = build(&c, None, CardLanguage::English, Zone::UTC);
         let t = all_text(&v);
         assert!(t.contains("MR Unsafe: this device must not enter the MR environment"));
         assert!(!t.contains("Static magnetic field"));
@@ -422,7 +422,7 @@ mod tests {
                 max_whole_body_sar_mw_per_kg: 1_500,
             },
         };
-        let t = all_text(&build(&c, None, CardLanguage::German, chrono_tz::UTC));
+        let t = all_text(&build(&c, None, CardLanguage::German, Zone::UTC));
         assert!(t.contains("Statisches Magnetfeld: nur 1,5\u{a0}T"), "{t}");
         assert!(t.contains("Maximaler räumlicher Feldgradient: 2,5\u{a0}T/m"));
         assert!(t.contains("Maximale Ganzkörper-SAR: 1,5\u{a0}W/kg"));
@@ -431,7 +431,7 @@ mod tests {
     #[test]
     fn every_language_has_every_section_and_no_missing_message() {
         for lang in ALL_LANGUAGES {
-            let v = build(&sample(), Some(&sig()), lang, chrono_tz::UTC);
+            let v = build(&sample(), Some(&sig()), lang, Zone::UTC);
             assert_eq!(v.sections.len(), 7);
             assert_eq!(v.right_to_left, lang == CardLanguage::Arabic);
             let t = all_text(&v);

@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use chrono_tz::Tz;
 use rusqlite::Connection;
 
 use crate::diary::{PainEntry, TrendBucket, TrendPeriod, assemble, range_days};
 use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness};
-use crate::model::{CalendarDate, DeviceInfo, UtcDateTime, local_day};
+use crate::model::{CalendarDate, DeviceInfo, UtcDateTime, Zone, local_day};
 use crate::recovery::DueReminder;
 use crate::therapy::{
     self, AlarmRecord, BatteryForecast, DateRange, RefillRecord, ReservoirForecast,
@@ -106,7 +105,7 @@ pub fn build(
     conn: &Connection,
     link: &LinkSnapshot,
     now: UtcDateTime,
-    tz: Tz,
+    tz: Zone,
     freshness_config: FreshnessConfig,
 ) -> Result<Dashboard, therapy::Error> {
     let pump = match &link.pump {
@@ -148,7 +147,7 @@ pub fn build(
     );
     let reminders = recovery::db::all_reminders(conn)?;
     if !reminders.is_empty() {
-        let fired = recovery::db::fired_since(conn, local_day(now, chrono_tz::UTC) - 2)?;
+        let fired = recovery::db::fired_since(conn, local_day(now, Zone::UTC) - 2)?;
         d.next_reminder = recovery::reminders::due(
             &reminders,
             &fired,

@@ -10,7 +10,7 @@ use tokio::sync::{Notify, watch as signal};
 
 use super::{Dashboard, build};
 use crate::link::{FreshnessConfig, Link, ListenerError, Subscription};
-use crate::model::Clock;
+use crate::model::{Clock, Zone};
 use crate::store::Store;
 
 /// How often the dashboard is computed again with nothing changed (ages and staleness move).
@@ -38,7 +38,7 @@ pub struct Watch {
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// The patient's zone.
-    pub zone: chrono_tz::Tz,
+    pub zone: Zone,
     /// The staleness thresholds.
     pub freshness: FreshnessConfig,
     /// Bumped by every write of the app and every event of the link.

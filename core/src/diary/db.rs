@@ -9,7 +9,7 @@ use super::{
     DoseUnit, MedicationEntry, MedicationInput, PainEntry, PainInput, PainInterference,
     PainInventory, Route, UsualDose,
 };
-use crate::model::{UtcDateTime, from_millis, local_day, to_millis};
+use crate::model::{UtcDateTime, Zone, from_millis, local_day, to_millis};
 use crate::store::StoreError;
 use crate::store::journal::{self, Journaled};
 
@@ -33,7 +33,7 @@ impl Journaled for PainInput {
     const TABLE: &'static str = "pain_entries";
     const READ_COLUMNS: &'static str = PAIN_COLUMNS;
 
-    fn columns(&self, zone: chrono_tz::Tz) -> Vec<(&'static str, Value)> {
+    fn columns(&self, zone: Zone) -> Vec<(&'static str, Value)> {
         let i = self.inventory.unwrap_or_default();
         let f = self.interference.unwrap_or_default();
         vec![
@@ -127,7 +127,7 @@ impl Journaled for MedicationInput {
     const TABLE: &'static str = "medication_entries";
     const READ_COLUMNS: &'static str = MED_COLUMNS;
 
-    fn columns(&self, zone: chrono_tz::Tz) -> Vec<(&'static str, Value)> {
+    fn columns(&self, zone: Zone) -> Vec<(&'static str, Value)> {
         vec![
             ("at_ms", Value::Integer(to_millis(self.at))),
             ("local_day", Value::Integer(local_day(self.at, zone))),

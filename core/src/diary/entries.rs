@@ -10,7 +10,7 @@ use super::{
     PainRevision, Trend, TrendBucket, TrendComparison, TrendPeriod, UsualDose, assemble,
     range_days,
 };
-use crate::model::{Author, CalendarDate, InvalidInput, UtcDateTime};
+use crate::model::{Author, CalendarDate, InvalidInput, UtcDateTime, Zone};
 use crate::store::journal::{self, Refusal};
 
 /// How far back [`usual_doses`] looks, in days.
@@ -23,7 +23,7 @@ pub const USUAL_DOSE_DAYS: i64 = 90;
 pub fn add_pain(
     tx: &Transaction<'_>,
     input: PainInput,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     now: UtcDateTime,
     author: Author,
 ) -> Result<PainEntry, Error> {
@@ -102,7 +102,7 @@ pub fn pain_history(conn: &Connection, id: i64) -> Result<Vec<PainRevision>, Err
 pub fn add_medication(
     tx: &Transaction<'_>,
     input: MedicationInput,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     now: UtcDateTime,
     author: Author,
 ) -> Result<MedicationEntry, Error> {
@@ -118,7 +118,7 @@ pub fn repeat_medication(
     tx: &Transaction<'_>,
     id: i64,
     at: UtcDateTime,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     now: UtcDateTime,
     author: Author,
 ) -> Result<MedicationEntry, Error> {

@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::{InvalidInput, UtcDateTime};
+use super::{InvalidInput, UtcDateTime, Zone};
 
 /// A calendar date in the patient's time zone (no time, no zone).
 ///
@@ -63,13 +63,13 @@ const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 /// The local calendar day of `at` in `zone`, as a [`day_number`].
 #[must_use]
-pub fn local_day(at: UtcDateTime, zone: chrono_tz::Tz) -> i64 {
+pub fn local_day(at: UtcDateTime, zone: Zone) -> i64 {
     day_number(zone.from_utc_datetime(&at.naive_utc()).date_naive())
 }
 
 /// The ISO date (`YYYY-MM-DD`) of `t` in `zone`, for screens and exports that show days.
 #[must_use]
-pub fn local_date(t: UtcDateTime, zone: chrono_tz::Tz) -> String {
+pub fn local_date(t: UtcDateTime, zone: Zone) -> String {
     t.with_timezone(&zone).date_naive().to_string()
 }
 
@@ -86,8 +86,8 @@ mod tests {
         let t = chrono::Utc
             .with_ymd_and_hms(2026, 11, 24, 23, 30, 0)
             .unwrap();
-        let paris = local_day(t, chrono_tz::Europe::Paris);
-        let utc = local_day(t, chrono_tz::UTC);
+        let paris = local_day(t, Zone::get("Europe/Paris").unwrap());
+        let utc = local_day(t, Zone::UTC);
         assert_eq!(paris, utc + 1);
         assert_eq!(
             CalendarDate::from_naive(date_of_day(paris).unwrap()),
@@ -97,7 +97,10 @@ mod tests {
                 day: 25
             }
         );
-        assert_eq!(local_date(t, chrono_tz::Europe::Paris), "2026-11-25");
+        assert_eq!(
+            local_date(t, Zone::get("Europe/Paris").unwrap()),
+            "2026-11-25"
+        );
         assert!(
             CalendarDate {
                 year: 2026,

@@ -1,7 +1,7 @@
 //! Checks of what people, pumps and files give the core: the one invalid-input error, and the
 //! shared rules for times, free texts and time-zone names.
 
-use super::{UtcDateTime, from_millis, to_millis};
+use super::{UtcDateTime, Zone, from_millis, to_millis};
 
 /// A value that a person, a pump or a file got wrong: which field, and what is wrong with it.
 /// Carries no health data (the field's value is never included).
@@ -88,7 +88,7 @@ pub fn tidy(v: Option<String>) -> Option<String> {
 ///
 /// # Errors
 /// [`InvalidInput`] on `field` for a name that is not a known zone.
-pub fn parse_time_zone(field: &'static str, name: &str) -> Result<chrono_tz::Tz, InvalidInput> {
+pub fn parse_time_zone(field: &'static str, name: &str) -> Result<Zone, InvalidInput> {
     name.trim().parse().map_err(|_| {
         InvalidInput::new(
             field,
@@ -151,7 +151,7 @@ mod tests {
     fn zone_names_are_checked() {
         assert_eq!(
             parse_time_zone("zone", "Europe/Paris"),
-            Ok(chrono_tz::Europe::Paris)
+            Ok(Zone::get("Europe/Paris").unwrap())
         );
         assert_eq!(
             parse_time_zone("time_zone", "Mars/Olympus")

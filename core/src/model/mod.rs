@@ -13,6 +13,7 @@ mod reading;
 mod revision;
 mod time;
 mod units;
+mod zone;
 
 pub use alarm::{AlarmKind, AlarmPriority, AlarmState, EventSequence, PumpAlarm};
 pub use calendar::{CalendarDate, date_of_day, day_number, local_date, local_day};
@@ -26,6 +27,7 @@ pub use reading::{BatteryIndicator, BatteryStatus, Drug, InfusionMode, StatusRea
 pub use revision::{Author, ChangeAction, Revision, changed_fields};
 pub use time::{Clock, ManualClock, SystemClock, UtcDateTime, from_millis, to_millis};
 pub use units::{Concentration, DailyDose, Volume};
+pub use zone::{UnknownZone, Zone, ZoneOffset};
 
 #[cfg(test)]
 pub(crate) use device::tests::implanted as test_device;

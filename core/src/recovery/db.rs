@@ -12,7 +12,7 @@ use super::{
     SymptomInput, assess,
 };
 use crate::model::{
-    Author, CalendarDate, UtcDateTime, date_of_day, day_number, from_millis, to_millis,
+    Author, CalendarDate, UtcDateTime, Zone, date_of_day, day_number, from_millis, to_millis,
 };
 use crate::store::StoreError;
 use crate::store::journal::Journaled;
@@ -270,7 +270,7 @@ impl Journaled for SymptomInput {
     const TABLE: &'static str = "symptom_entries";
     const READ_COLUMNS: &'static str = SYMPTOM_COLUMNS;
 
-    fn columns(&self, _zone: chrono_tz::Tz) -> Vec<(&'static str, Value)> {
+    fn columns(&self, _zone: Zone) -> Vec<(&'static str, Value)> {
         vec![
             ("at_ms", Value::Integer(to_millis(self.at))),
             ("symptom", Value::Text(self.symptom.code().to_owned())),

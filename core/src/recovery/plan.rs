@@ -13,8 +13,8 @@ use super::{
     ReminderZone,
 };
 use crate::model::{
-    Author, CalendarDate, Drug, InvalidInput, UtcDateTime, check_text, date_of_day, day_number,
-    local_day, parse_time_zone,
+    Author, CalendarDate, Drug, InvalidInput, UtcDateTime, Zone, check_text, date_of_day,
+    day_number, local_day, parse_time_zone,
 };
 use crate::store::StoreError;
 use crate::store::journal::Refusal;
@@ -58,7 +58,7 @@ fn check_reminder(v: &ReminderInput) -> Result<ReminderInput, InvalidInput> {
 pub fn plan(
     conn: &Connection,
     now: UtcDateTime,
-    zone: chrono_tz::Tz,
+    zone: Zone,
 ) -> Result<Option<RecoveryPlan>, Error> {
     let Some(row) = db::recovery_plan(conn)? else {
         return Ok(None);
@@ -96,11 +96,7 @@ pub fn plan(
     }))
 }
 
-fn plan_now(
-    conn: &Connection,
-    now: UtcDateTime,
-    zone: chrono_tz::Tz,
-) -> Result<RecoveryPlan, Error> {
+fn plan_now(conn: &Connection, now: UtcDateTime, zone: Zone) -> Result<RecoveryPlan, Error> {
     plan(conn, now, zone)?.ok_or(Error::NoPlan)
 }
 
@@ -116,7 +112,7 @@ pub fn start_plan(
     implant_date: CalendarDate,
     drug: &Drug,
     now: UtcDateTime,
-    zone: chrono_tz::Tz,
+    zone: Zone,
 ) -> Result<RecoveryPlan, Error> {
     let implant_day = day_number(implant_date.to_naive("implant_date")?);
     if (implant_day - local_day(now, zone)).abs() > PLAN_WINDOW_DAYS {
@@ -163,7 +159,7 @@ pub fn set_item_done(
     done: bool,
     author: Author,
     now: UtcDateTime,
-    zone: chrono_tz::Tz,
+    zone: Zone,
 ) -> Result<RecoveryPlan, Error> {
     if !GUIDANCE.checklist.iter().any(|c| c.key == key) {
         return Err(Error::UnknownItem);
@@ -223,10 +219,7 @@ pub fn due_reminders(
     let zone = parse_time_zone("device_zone", device_zone)?;
     let all = db::all_reminders(tx)?;
     let after = db::last_reminder_check(tx)?.unwrap_or(now - Duration::days(MAX_WINDOW_DAYS));
-    let fired = db::fired_since(
-        tx,
-        local_day(after.min(now), chrono_tz::UTC) - MAX_WINDOW_DAYS,
-    )?;
+    let fired = db::fired_since(tx, local_day(after.min(now), Zone::UTC) - MAX_WINDOW_DAYS)?;
     let due = reminders::due(&all, &fired, after, now, zone);
     for d in &due {
         db::mark_fired(tx, d.reminder_id, fired_day(d), now)?;
@@ -251,7 +244,7 @@ pub fn upcoming_reminders(
         return Err(InvalidInput::new("hours", "must be between 1 and 8784").into());
     }
     let all = db::all_reminders(conn)?;
-    let fired = db::fired_since(conn, local_day(now, chrono_tz::UTC) - 2)?;
+    let fired = db::fired_since(conn, local_day(now, Zone::UTC) - 2)?;
     Ok(reminders::due(
         &all,
         &fired,

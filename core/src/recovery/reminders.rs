@@ -19,14 +19,14 @@ use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 
 use super::{DueReminder, Reminder, ReminderZone};
 use crate::model::UtcDateTime;
-use crate::model::{CalendarDate, date_of_day, day_number, local_day};
+use crate::model::{CalendarDate, Zone, date_of_day, day_number, local_day};
 
 /// The longest window looked at, in days (a phone off for longer only gets the last year's).
 pub const MAX_WINDOW_DAYS: i64 = 366;
 
 /// The instant `minute_of_day` on local `date` in `zone`, by the rules above.
 #[must_use]
-pub fn occurrence(date: NaiveDate, minute_of_day: u16, zone: chrono_tz::Tz) -> Option<UtcDateTime> {
+pub fn occurrence(date: NaiveDate, minute_of_day: u16, zone: Zone) -> Option<UtcDateTime> {
     let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::from(minute_of_day) * 60, 0)?;
     let local = NaiveDateTime::new(date, time);
     match zone.from_local_datetime(&local) {
@@ -44,7 +44,7 @@ pub fn occurrence(date: NaiveDate, minute_of_day: u16, zone: chrono_tz::Tz) -> O
     }
 }
 
-fn zone_of(r: &Reminder, device: chrono_tz::Tz) -> chrono_tz::Tz {
+fn zone_of(r: &Reminder, device: Zone) -> Zone {
     match &r.value.zone {
         ReminderZone::FollowDevice => device,
         // Stored zones are checked on entry; a damaged one falls back to the device's.
@@ -61,7 +61,7 @@ pub fn due(
     fired: &HashSet<(i64, i64)>,
     after: UtcDateTime,
     until: UtcDateTime,
-    device: chrono_tz::Tz,
+    device: Zone,
 ) -> Vec<DueReminder> {
     let mut out = Vec::new();
     if until <= after {
@@ -112,7 +112,14 @@ mod tests {
     use super::*;
     use crate::recovery::{LocalTime, ReminderInput};
     use chrono::Utc;
-    use chrono_tz::{America::New_York, Europe::Paris};
+
+    fn paris() -> Zone {
+        Zone::get("Europe/Paris").unwrap()
+    }
+
+    fn new_york() -> Zone {
+        Zone::get("America/New_York").unwrap()
+    }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> UtcDateTime {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -144,7 +151,7 @@ mod tests {
         start: UtcDateTime,
         end: UtcDateTime,
         step: Duration,
-        zone_at: impl Fn(UtcDateTime) -> chrono_tz::Tz,
+        zone_at: impl Fn(UtcDateTime) -> Zone,
     ) -> Vec<DueReminder> {
         let mut fired = HashSet::new();
         let mut all = Vec::new();
@@ -170,7 +177,7 @@ mod tests {
             utc(2027, 3, 26, 12, 0),
             utc(2027, 3, 30, 12, 0),
             Duration::minutes(10),
-            |_| Paris,
+            |_| paris(),
         );
         let times: Vec<_> = fired.iter().map(|d| d.fire_at).collect();
         assert_eq!(
@@ -193,7 +200,7 @@ mod tests {
             utc(2027, 10, 29, 12, 0),
             utc(2027, 11, 2, 12, 0),
             Duration::minutes(7),
-            |_| Paris,
+            |_| paris(),
         );
         let times: Vec<_> = fired.iter().map(|d| d.fire_at).collect();
         assert_eq!(
@@ -214,7 +221,7 @@ mod tests {
             &HashSet::new(),
             utc(2027, 10, 29, 0, 0),
             utc(2027, 11, 3, 0, 0),
-            Paris,
+            paris(),
         );
         assert_eq!(got.len(), 3);
     }
@@ -226,7 +233,7 @@ mod tests {
         // (13:00 EST), and the phone switches zone on landing.
         let r = [daily(1, 8, 0, cd(2026, 11, 25), cd(2026, 11, 28))];
         let landed = utc(2026, 11, 26, 18, 0);
-        let zone_at = |t: UtcDateTime| if t < landed { Paris } else { New_York };
+        let zone_at = |t: UtcDateTime| if t < landed { paris() } else { new_york() };
         let fired = run(
             &r,
             utc(2026, 11, 24, 12, 0),
@@ -257,7 +264,7 @@ mod tests {
             &fired,
             utc(2026, 11, 26, 6, 0),
             utc(2026, 11, 26, 8, 0),
-            Paris,
+            paris(),
         );
         assert_eq!(first.len(), 1);
         fired.insert((1, fired_day(&first[0])));
@@ -266,7 +273,7 @@ mod tests {
             &fired,
             utc(2026, 11, 26, 8, 0),
             utc(2026, 11, 26, 20, 0),
-            New_York,
+            new_york(),
         );
         assert!(after_landing.is_empty(), "{after_landing:?}");
     }
@@ -287,7 +294,7 @@ mod tests {
             &fired,
             utc(2026, 11, 26, 23, 0),
             utc(2026, 11, 27, 9, 0),
-            Paris,
+            paris(),
         );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].date, cd(2026, 11, 27));
@@ -305,7 +312,7 @@ mod tests {
             &HashSet::new(),
             utc(2026, 11, 29, 0, 0),
             utc(2026, 12, 1, 0, 0),
-            New_York,
+            new_york(),
         );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].fire_at, utc(2026, 11, 30, 8, 0));
@@ -320,7 +327,7 @@ mod tests {
             &HashSet::new(),
             utc(2026, 11, 20, 0, 0),
             utc(2026, 12, 1, 0, 0),
-            Paris,
+            paris(),
         );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].date, cd(2026, 11, 26));
@@ -331,7 +338,7 @@ mod tests {
                 &HashSet::new(),
                 utc(2026, 12, 1, 0, 0),
                 utc(2026, 11, 20, 0, 0),
-                Paris,
+                paris(),
             )
             .is_empty()
         );
@@ -341,7 +348,10 @@ mod tests {
     fn occurrence_handles_gaps_in_other_zones() {
         // New York springs forward on 2027-03-14 at 02:00 → 03:00.
         let d = NaiveDate::from_ymd_opt(2027, 3, 14).unwrap();
-        assert_eq!(occurrence(d, 150, New_York), Some(utc(2027, 3, 14, 7, 30)));
-        assert_eq!(occurrence(d, 60, New_York), Some(utc(2027, 3, 14, 6, 0)));
+        assert_eq!(
+            occurrence(d, 150, new_york()),
+            Some(utc(2027, 3, 14, 7, 30))
+        );
+        assert_eq!(occurrence(d, 60, new_york()), Some(utc(2027, 3, 14, 6, 0)));
     }
 }

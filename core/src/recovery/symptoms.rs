@@ -5,7 +5,7 @@ use rusqlite::{Connection, Transaction};
 
 use super::{Error, SymptomEntry, SymptomInput, SymptomRevision};
 use crate::model::{
-    Author, InvalidInput, MAX_NOTE_CHARS, UtcDateTime, check_text, check_time, tidy,
+    Author, InvalidInput, MAX_NOTE_CHARS, UtcDateTime, Zone, check_text, check_time, tidy,
     to_nearest_milli,
 };
 use crate::store::journal;
@@ -27,7 +27,7 @@ fn check(v: SymptomInput, now: UtcDateTime) -> Result<SymptomInput, InvalidInput
 pub fn log_symptom(
     tx: &Transaction<'_>,
     input: SymptomInput,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     now: UtcDateTime,
     author: Author,
 ) -> Result<SymptomEntry, Error> {

@@ -38,6 +38,13 @@ pub enum StoreError {
         /// What could not be read (a table, column or check name, never a value).
         what: String,
     },
+    /// The data file was not a database: it was moved into the data folder's `damaged/`
+    /// folder (never overwritten) and the next open starts a new, empty file.
+    #[error("the data file was not a database; it was kept aside as {name}")]
+    KeptAside {
+        /// Where it is now, relative to the data folder (`damaged/thecal.sqlite3.<time>-0`).
+        name: String,
+    },
     /// Anything else SQLite reported: a bug, logged where it happened.
     #[error("unexpected storage error while {context}")]
     Unexpected {

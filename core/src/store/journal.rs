@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::StoreError;
 use crate::model::{
-    Author, ChangeAction, Revision, UtcDateTime, changed_fields, from_millis, to_millis,
+    Author, ChangeAction, Revision, UtcDateTime, Zone, changed_fields, from_millis, to_millis,
 };
 
 /// How long a deleted entry can be restored, in days.
@@ -38,7 +38,7 @@ pub trait Journaled: Serialize + DeserializeOwned + PartialEq + Sized {
 
     /// The value columns and their values for these values entered in `zone` (`at_ms` among
     /// them; not `zone` and the row's own times, which the journal writes).
-    fn columns(&self, zone: chrono_tz::Tz) -> Vec<(&'static str, Value)>;
+    fn columns(&self, zone: Zone) -> Vec<(&'static str, Value)>;
 
     /// The entry in a row of [`Journaled::READ_COLUMNS`]; a damaged value is an inner error.
     ///
@@ -105,7 +105,7 @@ pub fn latest<T: Journaled>(conn: &Connection) -> Result<Option<T::Entry>, Store
 fn insert<T: Journaled>(
     tx: &Transaction<'_>,
     value: &T,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     now: UtcDateTime,
 ) -> Result<i64, StoreError> {
     let (names, mut values): (Vec<&str>, Vec<Value>) = value.columns(zone).into_iter().unzip();
@@ -130,7 +130,7 @@ fn update<T: Journaled>(
     value: &T,
     now: UtcDateTime,
 ) -> Result<(), StoreError> {
-    let zone: chrono_tz::Tz = T::zone(old)
+    let zone: Zone = T::zone(old)
         .parse()
         .map_err(|_| StoreError::damaged(&format!("{}.zone", T::TABLE)))?;
     let (names, mut values): (Vec<&str>, Vec<Value>) = value.columns(zone).into_iter().unzip();
@@ -220,7 +220,7 @@ fn latest_snapshot(
 pub fn create<T: Journaled>(
     tx: &Transaction<'_>,
     value: &T,
-    zone: chrono_tz::Tz,
+    zone: Zone,
     now: UtcDateTime,
     author: Author,
 ) -> Result<T::Entry, StoreError> {

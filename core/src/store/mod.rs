@@ -50,6 +50,10 @@ pub fn schema_version() -> u32 {
 /// The database file inside the app's data folder.
 pub const DB_FILE: &str = "thecal.sqlite3";
 
+/// The folder, next to the database file, where a file that is not a database is kept aside
+/// (never overwritten, never deleted by the app) for a restore or for support.
+pub const DAMAGED_DIR: &str = "damaged";
+
 /// The open store: one writer connection, and a reader connection opened the first time a read
 /// would otherwise wait for a write (so opening the app costs one connection, not two).
 #[derive(Debug)]
@@ -68,11 +72,29 @@ impl Store {
     /// [`StoreError::NewerVersion`] if a newer app wrote the file (it is left untouched),
     /// [`StoreError::CannotOpen`] / [`StoreError::Corrupt`] if it cannot be used.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut writer = Connection::open(path).map_err(|e| StoreError::CannotOpen {
-            reason: e.to_string(),
-        })?;
-        configure(&writer)?;
-        let found: u32 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        create_private_file(path)?;
+        // A file that is not a database is kept aside before SQLite touches it or its -wal.
+        if !has_sqlite_header(path) {
+            return Err(keep_aside(path));
+        }
+        let mut writer = Connection::open(path).map_err(|e| cannot_open(path, &e))?;
+        // The first statements read the file's header: a file that is not a database, or a
+        // folder that cannot be written, shows here.
+        let first = configure_raw(&writer)
+            .and_then(|()| writer.pragma_query_value(None, "user_version", |r| r.get(0)));
+        let found: u32 = match first {
+            Ok(v) => v,
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+                drop(writer);
+                return Err(keep_aside(path));
+            }
+            Err(e) => return Err(opening_error(path, e)),
+        };
+        if writer.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            return Err(StoreError::CannotOpen {
+                reason: "the data folder is read-only".into(),
+            });
+        }
         if found > schema_version() {
             return Err(StoreError::NewerVersion {
                 found,
@@ -111,9 +133,7 @@ impl Store {
     /// # Errors
     /// As [`Store::open`].
     pub fn open_in_dir(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::CannotOpen {
-            reason: e.to_string(),
-        })?;
+        create_private_dir(dir)?;
         Self::open(&dir.join(DB_FILE))
     }
 
@@ -231,13 +251,161 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
+    Ok(configure_raw(conn)?)
+}
+
+fn configure_raw(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // FULL: a commit survives power loss too, not only an app kill.
     conn.pragma_update(None, "synchronous", "FULL")?;
     // What is deleted is overwritten, not left in free pages (health data, moved keys).
-    conn.pragma_update(None, "secure_delete", true)?;
+    conn.pragma_update(None, "secure_delete", true)
+}
+
+/// A failure to open: SQLite says only "unable to open database file", so the file itself is
+/// tried for writing to tell the person why (a read-only folder, no permission).
+fn cannot_open(path: &Path, e: &rusqlite::Error) -> StoreError {
+    let reason = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Err(io) => io_reason(&io),
+        Ok(_) => match path.parent().map(std::fs::metadata) {
+            Some(Ok(meta)) if meta.permissions().readonly() => {
+                "the data folder is read-only".into()
+            }
+            _ => e.to_string(),
+        },
+    };
+    StoreError::CannotOpen { reason }
+}
+
+/// An error of the first statements on a newly opened file, with the reason a person can act
+/// on when the file cannot be opened or written.
+fn opening_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(
+            rusqlite::ErrorCode::CannotOpen
+            | rusqlite::ErrorCode::ReadOnly
+            | rusqlite::ErrorCode::PermissionDenied,
+        ) => cannot_open(path, &e),
+        _ => e.into(),
+    }
+}
+
+/// Creates the data folder (and its parents) readable by the app's user only.
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| StoreError::CannotOpen {
+        reason: io_reason(&e),
+    })
+}
+
+/// Creates the database file, if missing, readable and writable by the app's user only: SQLite
+/// gives its `-wal` and `-shm` files the same permissions. A file an older version created is
+/// narrowed to the same permissions.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                // Best effort: a file that cannot be changed is reported when it is opened.
+                let narrowed = meta.permissions().mode() & 0o700;
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(narrowed));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)
+                    .map_err(|e| StoreError::CannotOpen {
+                        reason: io_reason(&e),
+                    })?;
+            }
+            Err(e) => {
+                return Err(StoreError::CannotOpen {
+                    reason: io_reason(&e),
+                });
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
     Ok(())
+}
+
+/// Whether the file at `path` is empty (a new database) or starts as every SQLite database
+/// does. A file that cannot be read is left for SQLite to report.
+fn has_sqlite_header(path: &Path) -> bool {
+    use std::io::Read;
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let Ok(file) = std::fs::File::open(path) else {
+        return true;
+    };
+    let mut head = Vec::with_capacity(MAGIC.len());
+    match file.take(16).read_to_end(&mut head) {
+        Ok(_) => head.is_empty() || head == MAGIC,
+        Err(_) => true,
+    }
+}
+
+/// The system's reason for an I/O failure, in words a person can act on.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "the app may not write to its data folder".into(),
+        std::io::ErrorKind::ReadOnlyFilesystem => "the data folder is read-only".into(),
+        std::io::ErrorKind::StorageFull => "the phone's storage is full".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Moves a file that is not a database (and its `-wal` and `-shm` files) into
+/// [`DAMAGED_DIR`] under a name no other file has, and says so: the next open starts a new
+/// file, and the damaged one is never overwritten.
+fn keep_aside(path: &Path) -> StoreError {
+    let Some(dir) = path.parent() else {
+        return StoreError::damaged("database file");
+    };
+    let aside = dir.join(DAMAGED_DIR);
+    if let Err(e) = create_private_dir(&aside) {
+        tracing::error!(error = %e, "cannot create the folder for the damaged file");
+        return StoreError::damaged("database file");
+    }
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let name = (0..1000u32)
+        .map(|n| format!("{DB_FILE}.{stamp}-{n}"))
+        .find(|n| !aside.join(n).exists());
+    let Some(name) = name else {
+        return StoreError::damaged("database file");
+    };
+    if let Err(e) = std::fs::rename(path, aside.join(&name)) {
+        tracing::error!(error = %e, "cannot move the damaged file aside");
+        return StoreError::damaged("database file");
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            let mut to = aside.join(&name).into_os_string();
+            to.push(suffix);
+            let _ = std::fs::rename(&side, to);
+        }
+    }
+    tracing::warn!(kept_as = %name, "a data file that is not a database was kept aside");
+    StoreError::KeptAside {
+        name: format!("{DAMAGED_DIR}/{name}"),
+    }
 }
 
 #[cfg(test)]

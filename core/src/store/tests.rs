@@ -77,18 +77,91 @@ fn a_newer_schema_is_refused_and_left_untouched() {
 }
 
 #[test]
-fn a_file_that_is_not_a_database_is_reported_as_damaged() {
+fn a_file_that_is_not_a_database_is_kept_aside_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE);
+    let garbage = b"this is not sqlite, it is a text file of some length....".repeat(100);
+    std::fs::write(&path, &garbage).unwrap();
+    std::fs::write(dir.path().join(format!("{DB_FILE}-wal")), b"wal garbage").unwrap();
+    let Err(StoreError::KeptAside { name }) = Store::open(&path) else {
+        panic!("a garbage file must be reported as kept aside");
+    };
+    assert!(name.starts_with("damaged/"), "{name}");
+    let kept = dir.path().join(&name);
+    assert_eq!(std::fs::read(&kept).unwrap(), garbage, "kept byte for byte");
+    assert_eq!(
+        std::fs::read(format!("{}-wal", kept.display())).unwrap(),
+        b"wal garbage"
+    );
+    // The next open starts a new file and leaves the damaged one alone...
+    let store = Store::open(&path).unwrap();
+    store.write(insert_pump).unwrap();
+    assert_eq!(std::fs::read(&kept).unwrap(), garbage);
+    drop(store);
+    // ...and a second damaged file gets a name of its own.
     std::fs::write(
         &path,
-        b"this is not sqlite, it is a text file of some length....",
+        b"more garbage, again not a database file at all.....",
     )
     .unwrap();
-    assert!(matches!(
-        Store::open(&path),
-        Err(StoreError::Corrupt { .. })
-    ));
+    let Err(StoreError::KeptAside { name: second }) = Store::open(&path) else {
+        panic!("kept aside again");
+    };
+    assert_ne!(second, name);
+    assert_eq!(std::fs::read(&kept).unwrap(), garbage);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_files_are_readable_by_the_app_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    let store = Store::open_in_dir(&dir).unwrap();
+    store.write(insert_pump).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    for name in [DB_FILE, "thecal.sqlite3-wal", "thecal.sqlite3-shm"] {
+        assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+    }
+    drop(store);
+    // A file an older version left readable by others is narrowed when opened.
+    std::fs::set_permissions(dir.join(DB_FILE), std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(Store::open_in_dir(&dir).unwrap());
+    assert_eq!(mode(&dir.join(DB_FILE)), 0o600);
+}
+
+#[test]
+fn a_full_file_refuses_the_write_keeps_the_data_and_takes_writes_again() {
+    // SQLite's own page limit stands in for a full disk here (the real small filesystem is in
+    // tests/hardening): the write fails as Full, nothing stored is lost, reads go on, and
+    // writing resumes on the same connection once there is room again.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    store.write(insert_pump).unwrap();
+    let pages: i64 = store
+        .read(|c| Ok::<_, StoreError>(c.pragma_query_value(None, "page_count", |r| r.get(0))?))
+        .unwrap();
+    lock(&store.writer)
+        .pragma_update(None, "max_page_count", pages)
+        .unwrap();
+    let big = "x".repeat(64 * 1024);
+    let fill = |tx: &Transaction<'_>| -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO pumps (serial, manufacturer, model, firmware_revision, kind,
+             reservoir_kind, reservoir_capacity_ul, registered_at_ms)
+             VALUES (?1, 'x', 'x', '1', 'implanted', 'chamber', 1, 0)",
+            [&big],
+        )?;
+        Ok(())
+    };
+    assert_eq!(store.write(fill), Err(StoreError::Full));
+    assert_eq!(pumps(&store), 1, "reads go on, nothing lost");
+    lock(&store.writer)
+        .pragma_update(None, "max_page_count", 1_000_000)
+        .unwrap();
+    store.write(fill).unwrap();
+    assert_eq!(pumps(&store), 2);
 }
 
 #[test]

@@ -4,9 +4,8 @@
 //! record and the apps, so a date weeks away is never shown to the minute.
 
 use chrono::{Datelike, Duration, NaiveDate};
-use chrono_tz::Tz;
 
-use crate::model::UtcDateTime;
+use crate::model::{UtcDateTime, Zone};
 
 /// The probability, in percent, that the true date falls inside a forecast's range.
 pub const FORECAST_LEVEL_PERCENT: u8 = 80;
@@ -186,7 +185,7 @@ fn month_span(a: NaiveDate, b: NaiveDate) -> String {
 /// (between 1 and 22 March)", "around March 2030 (between January and May 2030)"; "today" and
 /// "tomorrow" when the whole range is.
 #[must_use]
-pub fn describe_range(r: &DateRange, now: UtcDateTime, tz: Tz) -> String {
+pub fn describe_range(r: &DateRange, now: UtcDateTime, tz: Zone) -> String {
     let local = |t: UtcDateTime| t.with_timezone(&tz).date_naive();
     let (today, expected, earliest, latest) = (
         local(now),
@@ -292,7 +291,7 @@ mod tests {
     #[test]
     fn dates_are_said_at_the_precision_the_range_supports() {
         let now = at(2027, 1, 1, 12);
-        let tz = chrono_tz::Europe::London;
+        let tz = Zone::get("Europe/London").unwrap();
         let say = |e, a, b| describe_range(&DateRange::new(now, e, a, b), now, tz);
         assert_eq!(
             say(
@@ -335,11 +334,11 @@ mod tests {
         let e = at(2026, 12, 31, 23) + Duration::minutes(30);
         let r = DateRange::new(now, e, e - Duration::days(1), e + Duration::days(1));
         assert_eq!(
-            describe_range(&r, now, chrono_tz::Europe::Paris),
+            describe_range(&r, now, Zone::get("Europe/Paris").unwrap()),
             "around 1 January 2027 (between 31 December 2026 and 2 January 2027)"
         );
         assert_eq!(
-            describe_range(&r, now, chrono_tz::America::New_York),
+            describe_range(&r, now, Zone::get("America/New_York").unwrap()),
             "around 31 December 2026 (between 30 December 2026 and 1 January 2027)"
         );
     }

@@ -9,7 +9,7 @@ use chrono::{Duration, TimeZone, Utc};
 use thecal_core::Thecal;
 use thecal_core::dashboard::*;
 use thecal_core::link::{Freshness, LinkState};
-use thecal_core::model::{UtcDateTime, local_date};
+use thecal_core::model::{UtcDateTime, Zone, local_date};
 use thecal_core::store::Store;
 use thecal_core::therapy::db::insert_event;
 use thecal_core::therapy::{DateRange, describe_range};
@@ -88,7 +88,7 @@ fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disc
         d.last_refill.as_ref().map(|r| describe_range(
             &DateRange::exact(r.at),
             now,
-            chrono_tz::Europe::Paris
+            Zone::get("Europe/Paris").unwrap()
         ))
     );
     let occlusion = d
@@ -109,8 +109,8 @@ fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disc
 
 #[test]
 fn dates_are_the_patients_days_across_dst_changes() {
-    let paris = chrono_tz::Europe::Paris;
-    let new_york = chrono_tz::America::New_York;
+    let paris = Zone::get("Europe/Paris").unwrap();
+    let new_york = Zone::get("America/New_York").unwrap();
     // Spring forward in Paris, 2026-03-29 02:00 → 03:00 local.
     let t = |y, m, d, h, min| Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap();
     assert_eq!(local_date(t(2026, 3, 28, 22, 30), paris), "2026-03-28"); // 23:30 CET
@@ -141,11 +141,19 @@ fn the_dashboards_key_dates_follow_the_configured_zone() {
     let low = p.reservoir.as_ref().unwrap().low.unwrap();
     assert_eq!(
         p.dates.reservoir_low,
-        Some(describe_range(&low, now, chrono_tz::Europe::Paris))
+        Some(describe_range(
+            &low,
+            now,
+            Zone::get("Europe/Paris").unwrap()
+        ))
     );
     assert_eq!(
         a.dates.reservoir_low,
-        Some(describe_range(&low, now, chrono_tz::Pacific::Auckland))
+        Some(describe_range(
+            &low,
+            now,
+            Zone::get("Pacific/Auckland").unwrap()
+        ))
     );
     assert_eq!(
         p.reservoir.unwrap().low,

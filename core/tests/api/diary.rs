@@ -7,7 +7,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 use thecal_core::DiaryError;
 use thecal_core::diary::*;
-use thecal_core::model::{Author, CalendarDate, ChangeAction, UtcDateTime};
+use thecal_core::model::{Author, CalendarDate, ChangeAction, UtcDateTime, Zone};
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> UtcDateTime {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -432,7 +432,7 @@ fn trends_match_a_plain_computation_over_random_entries() {
     let now = utc(2026, 11, 25, 12, 0);
     let f = open("America/New_York", now);
     let diary = f.thecal.diary();
-    let zone = chrono_tz::America::New_York;
+    let zone = Zone::get("America/New_York").unwrap();
     let mut rng = fastrand::Rng::with_seed(7);
     let start = now - Duration::days(90);
     // (local date, score) of live pain entries; (local date, drug, dose, breakthrough) of doses.

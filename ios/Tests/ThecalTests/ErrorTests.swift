@@ -35,13 +35,25 @@ final class ErrorTests: ThecalTestCase {
     }
 
     func testADamagedDataFileIsCommonAcrossAreas() async throws {
-        try Data(repeating: 0x42, count: 4096).write(to: dir.appendingPathComponent("thecal.sqlite3"))
+        let garbage = Data(repeating: 0x42, count: 4096)
+        try garbage.write(to: dir.appendingPathComponent("thecal.sqlite3"))
         do {
             _ = try await open()
             XCTFail("a file that is not a database was opened")
-        } catch let error as ThecalError where error.commonFailure == .dataDamaged(what: "database file") {
-            assertReadsWell(error, startsWith: "Thecal's data file is damaged (database file). Restore your latest backup")
+        } catch let error as ThecalError {
+            // Kept aside byte for byte, never overwritten; the next open starts afresh.
+            let prefix = "it was kept aside as "
+            guard case let .dataDamaged(what)? = error.commonFailure,
+                what.hasPrefix(prefix + "damaged/thecal.sqlite3.")
+            else {
+                return XCTFail("not a damaged file kept aside: \(error)")
+            }
+            assertReadsWell(error, startsWith: "Thecal's data file is damaged (\(what)). Restore your latest backup")
             XCTAssertTrue(error is OpenError)
+            let kept = dir.appendingPathComponent(String(what.dropFirst(prefix.count)))
+            XCTAssertEqual(try Data(contentsOf: kept), garbage)
+            _ = try await open()
+            XCTAssertEqual(try Data(contentsOf: kept), garbage, "the file kept aside is left alone")
         }
     }
 

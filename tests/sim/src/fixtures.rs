@@ -13,7 +13,7 @@ use thecal_core::card::CardData;
 use thecal_core::diary::{self, DoseUnit, MedicationInput, PainInput, Route};
 use thecal_core::model::{
     AlarmKind, AlarmPriority, AlarmState, Author, Concentration, DailyDose, Drug, HistoryDetail,
-    HistoryEvent, ManualClock, UtcDateTime, Volume,
+    HistoryEvent, ManualClock, UtcDateTime, Volume, Zone,
 };
 use thecal_core::pump::{DRIVERS, PumpDriver};
 use thecal_core::store::{SecretStore, SecretStoreError, Store, StoreError};
@@ -273,48 +273,69 @@ pub struct DiaryYears {
     /// How many days.
     pub days: i64,
     /// The patient's zone.
-    pub zone: chrono_tz::Tz,
+    pub zone: Zone,
+    /// Pain entries in all, spread evenly over the days.
+    pub pain_entries: u32,
+    /// Medication doses in all, spread evenly over the days.
+    pub medication_entries: u32,
 }
 
-/// Writes a patient's diary into `store`: every day three pain entries (7:00, 13:00, 21:00 UTC,
-/// scores varying), a scheduled paracetamol dose and a breakthrough oxycodone dose, each with
-/// its history row; every 97th day's midday entry deleted. Entries are made as of `now`.
+impl DiaryYears {
+    /// "Five years of data" as every benchmark means it: 9,000 pain entries and 3,000
+    /// medication doses over 1,826 days from `start`, in `zone`.
+    #[must_use]
+    pub fn five_years(start: UtcDateTime, zone: Zone) -> Self {
+        Self {
+            start,
+            days: 5 * 365 + 1,
+            zone,
+            pain_entries: 9_000,
+            medication_entries: 3_000,
+        }
+    }
+}
+
+/// Writes a patient's diary into `store`: `pain_entries` pain scores (varying) and
+/// `medication_entries` doses (scheduled paracetamol and breakthrough oxycodone in turn), each
+/// spread evenly over the days, each with its history row; every 97th pain entry deleted.
+/// Entries are made as of `now`.
 ///
 /// # Errors
 /// A storage error.
 pub fn seed_diary(store: &Store, years: DiaryYears, now: UtcDateTime) -> Result<(), diary::Error> {
+    let span = Duration::days(years.days).num_minutes();
+    let at = |k: u32, n: u32| years.start + Duration::minutes(span * i64::from(k) / i64::from(n));
     store.write(|tx| {
-        for d in 0..years.days {
-            let day = years.start + Duration::days(d);
-            for (h, score) in [(7, 6), (13, 4), (21, 7)] {
-                let input = PainInput {
-                    at: day + Duration::hours(h),
-                    score: (score + u8::try_from(d % 3).unwrap_or(0)).min(10),
-                    inventory: None,
-                    interference: None,
-                    location: None,
-                    note: None,
-                };
-                let e = diary::add_pain(tx, input, years.zone, now, Author::Patient)?;
-                if d % 97 == 0 && h == 13 {
-                    diary::delete_pain(tx, e.id, now, Author::Patient)?;
-                }
+        for k in 0..years.pain_entries {
+            let input = PainInput {
+                at: at(k, years.pain_entries) + Duration::minutes(7),
+                score: [6, 4, 7, 5, 8, 3][(k % 6) as usize] + u8::try_from(k / 6 % 3).unwrap_or(0),
+                inventory: None,
+                interference: None,
+                location: None,
+                note: None,
+            };
+            let e = diary::add_pain(tx, input, years.zone, now, Author::Patient)?;
+            if k % 97 == 0 {
+                diary::delete_pain(tx, e.id, now, Author::Patient)?;
             }
-            for (h, drug, dose, breakthrough) in [
-                (8, "Paracetamol", 1000.0, false),
-                (18, "Oxycodone", 5.0, true),
-            ] {
-                let input = MedicationInput {
-                    at: day + Duration::hours(h),
-                    drug: drug.into(),
-                    dose,
-                    unit: DoseUnit::Milligram,
-                    route: Route::Oral,
-                    breakthrough,
-                    reason: None,
-                };
-                diary::add_medication(tx, input, years.zone, now, Author::Patient)?;
-            }
+        }
+        for k in 0..years.medication_entries {
+            let (drug, dose, breakthrough) = if k % 2 == 0 {
+                ("Paracetamol", 1000.0, false)
+            } else {
+                ("Oxycodone", 5.0, true)
+            };
+            let input = MedicationInput {
+                at: at(k, years.medication_entries) + Duration::minutes(11),
+                drug: drug.into(),
+                dose,
+                unit: DoseUnit::Milligram,
+                route: Route::Oral,
+                breakthrough,
+                reason: None,
+            };
+            diary::add_medication(tx, input, years.zone, now, Author::Patient)?;
         }
         Ok(())
     })

@@ -6,6 +6,7 @@ import java.time.Instant
 import kotlin.coroutines.cancellation.CancellationException
 import kotlinx.coroutines.runBlocking
 import org.junit.After
+import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertSame
@@ -81,15 +82,22 @@ class ErrorsTest {
             "). Check that the app may write to its data folder, then try again; nothing saved before has been lost.",
         ))
 
-        // A data file that is not a database.
-        val damagedDir = Files.createDirectory(dir.resolve("damaged"))
-        Files.write(damagedDir.resolve("thecal.sqlite3"), ByteArray(4096) { 0x5a })
+        // A data file that is not a database: kept aside byte for byte, never overwritten; the
+        // next open starts afresh.
+        val damagedDir = Files.createDirectory(dir.resolve("garbage"))
+        val garbage = ByteArray(4096) { 0x5a }
+        Files.write(damagedDir.resolve("thecal.sqlite3"), garbage)
         val damaged = expectMapped<ThecalException.DataDamaged, OpenException.DataDamaged> { openThecal(damagedDir) }
-        assertEquals("database file", damaged.what)
+        val prefix = "it was kept aside as damaged/thecal.sqlite3."
+        assertTrue(damaged.what, damaged.what.startsWith(prefix))
         assertEquals(
-            "Thecal's data file is damaged (database file). Restore your latest backup, or contact support; do not delete the app.",
+            "Thecal's data file is damaged (${damaged.what}). Restore your latest backup, or contact support; do not delete the app.",
             damaged.message,
         )
+        val kept = damagedDir.resolve(damaged.what.removePrefix("it was kept aside as "))
+        assertArrayEquals(garbage, Files.readAllBytes(kept))
+        openThecal(damagedDir).use { }
+        assertArrayEquals("the file kept aside is left alone", garbage, Files.readAllBytes(kept))
     }
 
     @Test
