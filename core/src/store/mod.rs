@@ -165,8 +165,9 @@ impl Store {
     }
 
     /// Runs `f` for reading: on the reader connection if it is open; else on the writer if no
-    /// write is running (switched to `query_only` for the call, and back whatever `f` does,
-    /// panics included); else the reader is opened now, so a read never waits for a write.
+    /// write is running (inside a read transaction that is always rolled back; a write in `f` is
+    /// an error and nothing of it is kept, panics included); else the reader is opened now, so a
+    /// read never waits for a write.
     ///
     /// # Errors
     /// The error of `f`.
@@ -177,8 +178,7 @@ impl Store {
         if self.reader.get().is_none()
             && let Ok(writer) = self.writer.try_lock()
         {
-            let borrowed = ReadOnlyWriter::new(writer)?;
-            return f(&borrowed.0);
+            return ReadOnlyWriter::new(writer)?.read(f);
         }
         if self.reader.get().is_none() {
             let reader = self.open_reader()?;
@@ -225,21 +225,49 @@ impl Store {
     }
 }
 
-/// The writer lent for reading: `query_only` while borrowed, switched back when dropped, even
-/// when the read panics (a writer left read-only would refuse every later write).
-struct ReadOnlyWriter<'a>(MutexGuard<'a, Connection>);
+/// The writer lent for reading, inside a read transaction that is always rolled back: the
+/// read sees one consistent state, and nothing it might write is ever kept (a write is reported
+/// as an error). `PRAGMA query_only` would do the same but expires every prepared statement each
+/// time it is switched, so every read would compile its statements again.
+struct ReadOnlyWriter<'a> {
+    conn: MutexGuard<'a, Connection>,
+}
 
 impl<'a> ReadOnlyWriter<'a> {
-    fn new(writer: MutexGuard<'a, Connection>) -> Result<Self, StoreError> {
-        writer.pragma_update(None, "query_only", true)?;
-        Ok(Self(writer))
+    fn new(conn: MutexGuard<'a, Connection>) -> Result<Self, StoreError> {
+        conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+        Ok(Self { conn })
+    }
+
+    /// Runs the read, then checks that it wrote nothing.
+    fn read<T, E: From<StoreError>>(
+        self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let out = f(&self.conn)?;
+        // Any write statement, even one that changed no row, makes it a write transaction.
+        let state = self
+            .conn
+            .transaction_state(Some(rusqlite::MAIN_DB))
+            .map_err(StoreError::from)?;
+        if state == rusqlite::TransactionState::Write {
+            return Err(StoreError::Unexpected {
+                context: "a read tried to write; nothing was kept".into(),
+            }
+            .into());
+        }
+        Ok(out)
     }
 }
 
 impl Drop for ReadOnlyWriter<'_> {
     fn drop(&mut self) {
-        if let Err(e) = self.0.pragma_update(None, "query_only", false) {
-            tracing::error!(error = %e, "could not switch the writer back from query_only");
+        let rolled_back = self
+            .conn
+            .prepare_cached("ROLLBACK")
+            .and_then(|mut s| s.execute([]));
+        if let Err(e) = rolled_back {
+            tracing::error!(error = %e, "could not end a read on the writer");
         }
     }
 }

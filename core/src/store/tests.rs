@@ -378,3 +378,27 @@ mod upgrades {
         }
     }
 }
+
+#[test]
+fn reads_on_the_writer_keep_their_statements_compiled() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    store.write(insert_pump).unwrap();
+    let recompiled = || {
+        store
+            .read(|c| {
+                let mut stmt = c.prepare_cached("SELECT count(*) FROM pumps")?;
+                let n: i64 = stmt.query_row([], |r| r.get(0))?;
+                assert_eq!(n, 1);
+                Ok::<_, StoreError>(stmt.get_status(rusqlite::StatementStatus::RePrepare))
+            })
+            .unwrap()
+    };
+    assert!(store.reader.get().is_none(), "the reads borrow the writer");
+    recompiled();
+    assert_eq!(
+        recompiled(),
+        0,
+        "a read must not expire the cached statements"
+    );
+}
