@@ -8,12 +8,14 @@
 //! 2. [`pump`]: the pump profile, codec and drivers.
 //! 3. [`store`]: the SQLite store, migrations, journaled entries; infrastructure only.
 //! 4. the features, each with its rules, types and tables' SQL: [`therapy`], [`link`],
-//!    [`diary`], [`recovery`], [`card`], and [`dashboard`] (which reads several of them).
+//!    [`diary`], [`recovery`], [`card`], [`alerts`] (caregiver alerts), and [`dashboard`] (which
+//!    reads several of them).
 //! 5. [`app`]: the `Thecal` object the apps hold, its sub-APIs, the runtime, the panic guard,
 //!    and the public errors (the FFI edge).
 //!
 //! The core is read-only toward the pump: nothing in it can change therapy.
 
+pub mod alerts;
 pub mod app;
 pub mod card;
 pub mod dashboard;

@@ -16,7 +16,7 @@ pub mod client;
 pub mod clock;
 pub mod error;
 pub mod metrics;
-pub mod proto;
+pub use thecal_proto as proto;
 pub mod push;
 pub mod store;
 pub mod waiters;

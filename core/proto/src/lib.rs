@@ -1,5 +1,5 @@
-//! The protocol's pure parts (docs/alerts-protocol.md): encodings, mailbox ids, the envelope
-//! header, the canonical string of a signed request, cancel hashes. No I/O.
+//! The caregiver alerts protocol's pure parts (docs/alerts-protocol.md): encodings, mailbox ids,
+//! the envelope header, the canonical string of a signed request, cancel hashes. No I/O.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -114,7 +114,9 @@ pub enum EnvelopeError {
     #[error("an envelope has at least {MIN_ENVELOPE_LEN} bytes, this one has {0}")]
     TooShort(usize),
     /// Unknown version byte.
-    #[error("envelope version {0} is not supported (this relay speaks version 1)")]
+    #[error(
+        "envelope version {0} is not supported (this version of Thecal speaks version 1: update it)"
+    )]
     Version(u8),
 }
 
@@ -147,7 +149,7 @@ impl EnvelopeHeader {
         })
     }
 
-    /// Writes the 66-byte header (used by tests and the load driver).
+    /// Writes the 66-byte header.
     #[must_use]
     pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut h = [0u8; HEADER_LEN];

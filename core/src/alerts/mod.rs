@@ -1,0 +1,35 @@
+//! Caregiver alerts: the phone's side of the alerts protocol (`docs/alerts-protocol.md`).
+//!
+//! What is here now, each part checked against the protocol's worked examples
+//! (`tests/vectors/alerts/`) and HPKE's own (RFC 9180, `tests/vectors/hpke/`):
+//! - [`keys`]: the device's keys (kept in the platform key store, never in the database), its
+//!   bundle, mailbox and the safety number two people compare;
+//! - [`envelope`]: sealing and opening envelopes with HPKE (Auth mode between paired devices, PSK
+//!   mode for the pairing hello), the header bound as associated data;
+//! - [`window`]: what a receiver remembers per sender to drop duplicates, refuse replays and show
+//!   gaps;
+//! - [`pairing`]: the invitation code, its derivations and the sealed bundle;
+//! - [`signing`]: the signature headers of a relay request.
+//!
+//! The wire formats themselves (base64url, mailbox ids, the header layout, the canonical string)
+//! live in the `thecal-proto` crate, shared with the relay.
+
+pub mod envelope;
+mod error;
+pub mod keys;
+pub mod pairing;
+mod random;
+pub mod signing;
+pub mod window;
+
+pub use envelope::{Kind, OpenedEnvelope};
+pub use error::AlertsError;
+pub use keys::{Bundle, DeviceKeys, safety_number};
+pub use pairing::{InviteSecrets, PairingCode};
+pub use window::{SenderWindow, Verdict};
+
+/// HPKE's `info` for every envelope.
+pub const ENVELOPE_INFO: &[u8] = b"thecal/v1/envelope";
+
+#[cfg(test)]
+mod vectors;
