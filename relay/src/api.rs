@@ -6,8 +6,8 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::proto::{self, EnvelopeHeader, MailboxId, b64u, from_b64u, from_b64u_array, parse_id16};
 use crate::store::{
-    ClaimOutcome, Fetched, Heartbeat, Hold, HoldOutcome, InviteDelete, InvitePut, ItemBody,
-    NewEnvelope, Nonce, PostOutcome, Store,
+    ClaimOutcome, Fetched, Heartbeat, Hold, HoldOutcome, InviteDelete, InviteLookup, InvitePut,
+    ItemBody, NewEnvelope, Nonce, PostOutcome, Store,
 };
 use crate::{Limits, push};
 use axum::body::Bytes;
@@ -122,7 +122,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/escalations/cancel", post(cancel_escalations))
         .route(
             "/v1/invitations/{id}",
-            put(put_invitation).delete(delete_invitation),
+            get(get_invitation)
+                .put(put_invitation)
+                .delete(delete_invitation),
         )
         .route("/v1/invitations/{id}/claim", post(claim_invitation))
         .fallback(|| async { ApiError::NoRoute })
@@ -889,6 +891,29 @@ async fn put_invitation(
 #[derive(Deserialize)]
 struct ClaimBody {
     hello: String,
+}
+
+async fn get_invitation(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = parse_invite(&id)?;
+    authenticate(&s, &method, &uri, &headers, &body).await?;
+    match s.store.get_invitation(id, s.clock.now()).await? {
+        InviteLookup::Open(sealed) => Ok(status_json(
+            StatusCode::OK,
+            json!({"sealed_bundle": b64u(&sealed)}),
+        )),
+        InviteLookup::NotFound => Err(ApiError::NotFound(
+            "no such invitation; check the pairing code".into(),
+        )),
+        InviteLookup::Used => Err(ApiError::InvitationUsed),
+        InviteLookup::Expired => Err(ApiError::InvitationExpired),
+    }
 }
 
 async fn claim_invitation(

@@ -516,6 +516,15 @@ async fn pairing(env: Env) {
         .await
         .unwrap();
     assert_eq!((r.status, code(&r).as_str()), (409, "invitation_conflict"));
+    // The claimer first reads the sealed bundle, to seal its hello to the key inside.
+    let lookup = |inv: &str| {
+        let c = &c;
+        let path = format!("/v1/invitations/{inv}");
+        async move { c.request("GET", &path, Vec::new(), None).await.unwrap() }
+    };
+    let r = lookup(&invite).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["sealed_bundle"], sealed.as_str());
     let (hello, hello_id) = envelope_to(&c, p.device.mailbox, 1, T0 + 3600, b"hello");
     let claim = format!("/v1/invitations/{invite}/claim");
     let r = c
@@ -532,6 +541,10 @@ async fn pairing(env: Env) {
         .await
         .unwrap();
     assert_eq!((r.status, code(&r).as_str()), (410, "invitation_used"));
+    let r = lookup(&invite).await;
+    assert_eq!((r.status, code(&r).as_str()), (410, "invitation_used"));
+    let r = lookup(&b64u(&[0x22; 16])).await;
+    assert_eq!((r.status, code(&r).as_str()), (404, "not_found"));
     let r = c
         .json(
             "POST",
@@ -562,6 +575,8 @@ async fn pairing(env: Env) {
         )
         .await
         .unwrap();
+    assert_eq!((r.status, code(&r).as_str()), (410, "invitation_expired"));
+    let r = lookup(&inv2).await;
     assert_eq!((r.status, code(&r).as_str()), (410, "invitation_expired"));
     // Withdrawal: only by its creator.
     let inv3 = b64u(&[0x44; 16]);

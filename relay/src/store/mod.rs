@@ -153,6 +153,19 @@ pub enum ClaimOutcome {
     MailboxUnavailable,
 }
 
+/// What looking up an invitation found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteLookup {
+    /// Open: the creator's sealed bundle.
+    Open(Vec<u8>),
+    /// No such invitation.
+    NotFound,
+    /// Claimed already.
+    Used,
+    /// Expired.
+    Expired,
+}
+
 /// What deleting an invitation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InviteDelete {
@@ -416,6 +429,11 @@ impl Store {
         dispatch!(self, s => s.put_invitation(id, creator, sealed, expires_at).await)
     }
 
+    /// The sealed bundle of an open invitation (the claimer seals its hello to the bundle inside).
+    pub async fn get_invitation(&self, id: [u8; 16], now: i64) -> Result<InviteLookup, StoreError> {
+        dispatch!(self, s => s.get_invitation(id, now).await)
+    }
+
     /// Claims an invitation, storing the hello in the creator's mailbox.
     pub async fn claim_invitation(
         &self,
@@ -516,6 +534,16 @@ fn watchers_from_bytes(b: &[u8]) -> Vec<MailboxId> {
 }
 
 /// SHA-256 of an envelope: kept after acknowledgement to tell a retry from a conflicting id.
+/// What an invitation row (sealed bundle, expiry, claim time) means at `now`.
+fn invite_lookup(row: Option<(Vec<u8>, i64, Option<i64>)>, now: i64) -> InviteLookup {
+    match row {
+        None => InviteLookup::NotFound,
+        Some((_, _, Some(_))) => InviteLookup::Used,
+        Some((_, expires_at, None)) if expires_at <= now => InviteLookup::Expired,
+        Some((sealed, _, None)) => InviteLookup::Open(sealed),
+    }
+}
+
 fn digest(envelope: &[u8]) -> Vec<u8> {
     crate::proto::sha256(&[envelope]).to_vec()
 }

@@ -8,9 +8,9 @@
 //! sweeps) takes rows with `FOR UPDATE SKIP LOCKED`, so two processes never take the same row.
 
 use super::{
-    ClaimOutcome, Heartbeat, Hold, HoldOutcome, InviteDelete, InvitePut, Item, ItemBody,
-    NewEnvelope, PostOutcome, PushJob, PushResult, Swept, back_notice, digest, random16,
-    silent_notice, watchers_from_bytes, watchers_to_bytes,
+    ClaimOutcome, Heartbeat, Hold, HoldOutcome, InviteDelete, InviteLookup, InvitePut, Item,
+    ItemBody, NewEnvelope, PostOutcome, PushJob, PushResult, Swept, back_notice, digest,
+    invite_lookup, random16, silent_notice, watchers_from_bytes, watchers_to_bytes,
 };
 use crate::error::StoreError;
 use crate::proto::MailboxId;
@@ -633,6 +633,25 @@ impl PgStore {
             }
             _ => InvitePut::Conflict,
         })
+    }
+
+    pub(crate) async fn get_invitation(
+        &self,
+        id: [u8; 16],
+        now: i64,
+    ) -> Result<InviteLookup, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT sealed, expires_at, claimed_at FROM invitations WHERE id = $1",
+                &[&&id[..]],
+            )
+            .await?;
+        Ok(invite_lookup(
+            row.map(|r| (r.get(0), r.get(1), r.get(2))),
+            now,
+        ))
     }
 
     pub(crate) async fn claim_invitation(

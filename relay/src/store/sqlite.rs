@@ -8,9 +8,9 @@
 //! recent ones.
 
 use super::{
-    ClaimOutcome, Heartbeat, Hold, HoldOutcome, InviteDelete, InvitePut, Item, ItemBody,
-    NewEnvelope, PostOutcome, PushJob, PushResult, Swept, back_notice, digest, random16,
-    silent_notice, watchers_from_bytes, watchers_to_bytes,
+    ClaimOutcome, Heartbeat, Hold, HoldOutcome, InviteDelete, InviteLookup, InvitePut, Item,
+    ItemBody, NewEnvelope, PostOutcome, PushJob, PushResult, Swept, back_notice, digest,
+    invite_lookup, random16, silent_notice, watchers_from_bytes, watchers_to_bytes,
 };
 use crate::error::StoreError;
 use crate::proto::MailboxId;
@@ -555,6 +555,24 @@ impl SqliteStore {
                 params![&id[..], &creator.0[..], sealed, expires_at],
             )?;
             Ok(InvitePut::Created)
+        })
+        .await
+    }
+
+    pub(crate) async fn get_invitation(
+        &self,
+        id: [u8; 16],
+        now: i64,
+    ) -> Result<InviteLookup, StoreError> {
+        self.read(move |c| {
+            let row: Option<(Vec<u8>, i64, Option<i64>)> = c
+                .query_row(
+                    "SELECT sealed, expires_at, claimed_at FROM invitations WHERE id = ?1",
+                    [&id[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            Ok(invite_lookup(row, now))
         })
         .await
     }
