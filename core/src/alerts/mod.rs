@@ -9,16 +9,24 @@
 //! - [`window`]: what a receiver remembers per sender to drop duplicates, refuse replays and show
 //!   gaps;
 //! - [`pairing`]: the invitation code, its derivations and the sealed bundle;
-//! - [`signing`]: the signature headers of a relay request.
+//! - [`signing`]: the signature headers of a relay request;
+//! - [`http`]: the app's HTTP stack behind a foreign trait (the core carries none);
+//! - [`relay`]: the relay's API as a device calls it;
+//! - [`db`] and [`session`]: the paired devices, invitations and outbox in the store, and the
+//!   flows between them (invite, accept, read the mailbox, confirm, revoke).
 //!
 //! The wire formats themselves (base64url, mailbox ids, the header layout, the canonical string)
 //! live in the `thecal-proto` crate, shared with the relay.
 
+pub mod db;
 pub mod envelope;
 mod error;
+pub mod http;
 pub mod keys;
 pub mod pairing;
 mod random;
+pub mod relay;
+pub mod session;
 pub mod signing;
 pub mod window;
 
@@ -26,6 +34,7 @@ pub use envelope::{Kind, OpenedEnvelope};
 pub use error::AlertsError;
 pub use keys::{Bundle, DeviceKeys, safety_number};
 pub use pairing::{InviteSecrets, PairingCode};
+pub use session::{Invitation, Session, SyncReport};
 pub use window::{SenderWindow, Verdict};
 
 /// HPKE's `info` for every envelope.

@@ -35,6 +35,7 @@ struct Gap {
 
 /// One sender's receive state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SenderWindow {
     highest: u64,
     /// Message id (b64u) → (sequence number, expiry).
@@ -172,6 +173,12 @@ mod tests {
         assert_eq!(w.accept(&h, later), Ok(Verdict::New { missing: 0 }));
         // Too late to fill: the number is no longer awaited, so it reads as a replay.
         assert_eq!(w.accept(&header(1, 1), later), Err(AlertsError::Replayed));
+    }
+
+    #[test]
+    fn a_new_peers_empty_window_reads() {
+        let w: SenderWindow = serde_json::from_str("{}").unwrap();
+        assert_eq!(w, SenderWindow::default());
     }
 
     #[test]

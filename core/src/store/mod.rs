@@ -39,6 +39,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "migrations/0009_refill_check_and_battery_load.sql"
     )),
     M::up(include_str!("migrations/0010_pump_pairing.sql")),
+    M::up(include_str!("migrations/0011_caregiver_alerts.sql")),
 ];
 
 /// The schema version this build writes and understands.

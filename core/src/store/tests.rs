@@ -265,6 +265,7 @@ mod upgrades {
         (8, include_bytes!("fixtures/schema-v8.sqlite3")),
         (9, include_bytes!("fixtures/schema-v9.sqlite3")),
         (10, include_bytes!("fixtures/schema-v10.sqlite3")),
+        (11, include_bytes!("fixtures/schema-v11.sqlite3")),
     ];
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {

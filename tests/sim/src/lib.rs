@@ -15,6 +15,8 @@ pub mod backtest;
 pub mod describe;
 pub mod faults;
 pub mod fixtures;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod peripheral;
 pub mod pump;
 pub mod tune;

@@ -1,0 +1,477 @@
+//! The alerts' tables (migration 0011): the relay this device uses, its peers, its invitations
+//! and its outbox. Public bundles only; every private key and invitation code is in the platform
+//! key store.
+
+use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+use thecal_proto::MailboxId;
+
+use super::window::SenderWindow;
+use super::{AlertsError, Bundle};
+use crate::model::{UtcDateTime, from_millis, to_millis};
+use crate::store::StoreError;
+
+/// What a paired device is to this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum PeerRole {
+    /// A caregiver (seen from the patient's phone).
+    Caregiver,
+    /// The patient (seen from a caregiver's phone).
+    Patient,
+}
+
+impl PeerRole {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Caregiver => "caregiver",
+            Self::Patient => "patient",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "caregiver" => Some(Self::Caregiver),
+            "patient" => Some(Self::Patient),
+            _ => None,
+        }
+    }
+}
+
+/// Where a pairing stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum PeerState {
+    /// Paired, the safety number not yet confirmed on this phone: only pairing traffic flows.
+    Unconfirmed,
+    /// Confirmed: alerts flow.
+    Confirmed,
+    /// Revoked by either side: nothing flows.
+    Revoked,
+}
+
+impl PeerState {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Unconfirmed => "unconfirmed",
+            Self::Confirmed => "confirmed",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "unconfirmed" => Some(Self::Unconfirmed),
+            "confirmed" => Some(Self::Confirmed),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// A paired device as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRecord {
+    /// Row id.
+    pub id: i64,
+    /// Its public bundle.
+    pub bundle: Bundle,
+    /// What it is to this device.
+    pub role: PeerRole,
+    /// The name the person gave it.
+    pub name: String,
+    /// Where the pairing stands.
+    pub state: PeerState,
+    /// When it was paired.
+    pub paired_at: UtcDateTime,
+    /// When this phone's person confirmed the safety number.
+    pub confirmed_at: Option<UtcDateTime>,
+    /// When it was revoked.
+    pub revoked_at: Option<UtcDateTime>,
+}
+
+/// The relay this device uses.
+///
+/// # Errors
+/// A storage error.
+pub fn relay(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT base_url FROM alert_relay WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
+
+/// Records the relay this device uses (the mailbox is opened there).
+///
+/// # Errors
+/// A storage error.
+pub fn set_relay(
+    tx: &Transaction<'_>,
+    base_url: &str,
+    mailbox: MailboxId,
+    now: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alert_relay (id, base_url, mailbox, opened_at_ms) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET base_url = excluded.base_url, mailbox = excluded.mailbox",
+        params![base_url, mailbox.to_string(), to_millis(now)],
+    )?;
+    Ok(())
+}
+
+/// Records an invitation this phone shows.
+///
+/// # Errors
+/// A storage error.
+pub fn insert_invitation(
+    tx: &Transaction<'_>,
+    invite_id: &str,
+    now: UtcDateTime,
+    expires_at: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alert_invitations (invite_id, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3)",
+        params![invite_id, to_millis(now), to_millis(expires_at)],
+    )?;
+    Ok(())
+}
+
+/// Invitations still open at `now` (not claimed, withdrawn or expired), newest first.
+///
+/// # Errors
+/// A storage error.
+pub fn open_invitations(conn: &Connection, now: UtcDateTime) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT invite_id FROM alert_invitations
+         WHERE claimed_at_ms IS NULL AND withdrawn_at_ms IS NULL AND expires_at_ms > ?1
+         ORDER BY created_at_ms DESC",
+    )?;
+    let ids = stmt
+        .query_map([to_millis(now)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Invitations that can no longer be claimed but whose codes may still be in the key store.
+///
+/// # Errors
+/// A storage error.
+pub fn finished_invitations(
+    conn: &Connection,
+    now: UtcDateTime,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT invite_id FROM alert_invitations
+         WHERE claimed_at_ms IS NOT NULL OR withdrawn_at_ms IS NOT NULL OR expires_at_ms <= ?1",
+    )?;
+    let ids = stmt
+        .query_map([to_millis(now)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Marks an invitation claimed by `peer`.
+///
+/// # Errors
+/// A storage error.
+pub fn claim_invitation(
+    tx: &Transaction<'_>,
+    invite_id: &str,
+    peer: i64,
+    now: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE alert_invitations SET claimed_by = ?2, claimed_at_ms = ?3 WHERE invite_id = ?1",
+        params![invite_id, peer, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+/// Stores a newly paired device (unconfirmed); a device paired before is paired again.
+///
+/// # Errors
+/// A storage error.
+pub fn upsert_peer(
+    tx: &Transaction<'_>,
+    bundle: &Bundle,
+    role: PeerRole,
+    name: &str,
+    now: UtcDateTime,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO alert_peers (mailbox, bundle, role, name, state, paired_at_ms)
+         VALUES (?1, ?2, ?3, ?4, 'unconfirmed', ?5)
+         ON CONFLICT (mailbox) DO UPDATE SET bundle = excluded.bundle, role = excluded.role,
+             state = 'unconfirmed', paired_at_ms = excluded.paired_at_ms, confirmed_at_ms = NULL,
+             revoked_at_ms = NULL",
+        params![
+            bundle.mailbox().to_string(),
+            &bundle.to_bytes()[..],
+            role.code(),
+            name,
+            to_millis(now)
+        ],
+    )?;
+    Ok(tx.query_row(
+        "SELECT id FROM alert_peers WHERE mailbox = ?1",
+        [bundle.mailbox().to_string()],
+        |r| r.get(0),
+    )?)
+}
+
+/// Every paired device, revoked ones included, in pairing order.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`] for a damaged row.
+pub fn peers(conn: &Connection) -> Result<Vec<PeerRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!("{PEER_SELECT} ORDER BY paired_at_ms, id"))?;
+    let rows = stmt.query_map([], raw_peer)?;
+    rows.map(|r| decode_peer(r?)).collect()
+}
+
+/// The paired device with this mailbox.
+///
+/// # Errors
+/// As [`peers`].
+pub fn peer(conn: &Connection, mailbox: MailboxId) -> Result<Option<PeerRecord>, StoreError> {
+    conn.prepare_cached(&format!("{PEER_SELECT} WHERE mailbox = ?1"))?
+        .query_row([mailbox.to_string()], raw_peer)
+        .optional()?
+        .map(decode_peer)
+        .transpose()
+}
+
+/// Sets a peer's state (and the time of a confirmation or revocation).
+///
+/// # Errors
+/// A storage error.
+pub fn set_peer_state(
+    tx: &Transaction<'_>,
+    id: i64,
+    state: PeerState,
+    now: UtcDateTime,
+) -> Result<(), StoreError> {
+    let at = to_millis(now);
+    tx.execute(
+        "UPDATE alert_peers SET state = ?2,
+             confirmed_at_ms = CASE WHEN ?2 = 'confirmed' THEN ?3 ELSE confirmed_at_ms END,
+             revoked_at_ms = CASE WHEN ?2 = 'revoked' THEN ?3 ELSE revoked_at_ms END
+         WHERE id = ?1",
+        params![id, state.code(), at],
+    )?;
+    Ok(())
+}
+
+/// Renames a peer.
+///
+/// # Errors
+/// A storage error.
+pub fn rename_peer(tx: &Transaction<'_>, id: i64, name: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE alert_peers SET name = ?2 WHERE id = ?1",
+        params![id, name],
+    )?;
+    Ok(())
+}
+
+/// Takes the next sequence number for an envelope to `peer`.
+///
+/// # Errors
+/// A storage error.
+pub fn take_seq(tx: &Transaction<'_>, peer: i64) -> Result<u64, StoreError> {
+    let seq: i64 = tx.query_row(
+        "UPDATE alert_peers SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1",
+        [peer],
+        |r| r.get(0),
+    )?;
+    u64::try_from(seq).map_err(|_| StoreError::damaged("alert_peers.next_seq"))
+}
+
+/// What this device has received from `peer`.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`].
+pub fn window(conn: &Connection, peer: i64) -> Result<SenderWindow, StoreError> {
+    let text: String = conn
+        .prepare_cached("SELECT window FROM alert_peers WHERE id = ?1")?
+        .query_row([peer], |r| r.get(0))?;
+    serde_json::from_str(&text).map_err(|_| StoreError::damaged("alert_peers.window"))
+}
+
+/// Stores what this device has received from `peer`.
+///
+/// # Errors
+/// A storage error.
+pub fn set_window(tx: &Transaction<'_>, peer: i64, w: &SenderWindow) -> Result<(), StoreError> {
+    let text = serde_json::to_string(w).map_err(|_| StoreError::damaged("alert_peers.window"))?;
+    tx.execute(
+        "UPDATE alert_peers SET window = ?2 WHERE id = ?1",
+        params![peer, text],
+    )?;
+    Ok(())
+}
+
+/// An envelope waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Its message id (b64u).
+    pub message_id: String,
+    /// The sealed envelope.
+    pub envelope: Vec<u8>,
+    /// Tries so far.
+    pub attempts: u32,
+}
+
+/// Puts a sealed envelope in the outbox (in the same transaction as what it reports).
+///
+/// # Errors
+/// A storage error.
+pub fn enqueue(
+    tx: &Transaction<'_>,
+    peer: i64,
+    message_id: &str,
+    kind: u8,
+    envelope: &[u8],
+    now: UtcDateTime,
+    expires_at: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alert_outbox (message_id, peer_id, kind, envelope, created_at_ms,
+                                   expires_at_ms, next_attempt_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+        params![
+            message_id,
+            peer,
+            kind,
+            envelope,
+            to_millis(now),
+            to_millis(expires_at)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Envelopes due to be sent at `now` (not sent, not expired), oldest first.
+///
+/// # Errors
+/// A storage error.
+pub fn due(conn: &Connection, now: UtcDateTime, limit: u32) -> Result<Vec<Outgoing>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT message_id, envelope, attempts FROM alert_outbox
+         WHERE sent_at_ms IS NULL AND next_attempt_at_ms <= ?1 AND expires_at_ms > ?1
+         ORDER BY created_at_ms, message_id LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![to_millis(now), limit], |r| {
+            Ok(Outgoing {
+                message_id: r.get(0)?,
+                envelope: r.get(1)?,
+                attempts: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// When the next unsent envelope is due, if any.
+///
+/// # Errors
+/// A storage error.
+pub fn next_due(conn: &Connection, now: UtcDateTime) -> Result<Option<UtcDateTime>, StoreError> {
+    let ms: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(next_attempt_at_ms) FROM alert_outbox
+             WHERE sent_at_ms IS NULL AND expires_at_ms > ?1",
+        )?
+        .query_row([to_millis(now)], |r| r.get(0))?;
+    Ok(ms.and_then(from_millis))
+}
+
+/// Marks an envelope accepted by the relay.
+///
+/// # Errors
+/// A storage error.
+pub fn mark_sent(
+    tx: &Transaction<'_>,
+    message_id: &str,
+    now: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE alert_outbox SET sent_at_ms = ?2, attempts = attempts + 1, last_error = NULL
+         WHERE message_id = ?1",
+        params![message_id, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+/// Records a failed try and when to try again.
+///
+/// # Errors
+/// A storage error.
+pub fn mark_failed(
+    tx: &Transaction<'_>,
+    message_id: &str,
+    retry_at: UtcDateTime,
+    error: &str,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3
+         WHERE message_id = ?1",
+        params![message_id, to_millis(retry_at), error],
+    )?;
+    Ok(())
+}
+
+/// Whether the outbox holds an unsent envelope with this id.
+///
+/// # Errors
+/// A storage error.
+pub fn is_sent(conn: &Connection, message_id: &str) -> Result<Option<bool>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT sent_at_ms IS NOT NULL FROM alert_outbox WHERE message_id = ?1")?
+        .query_row([message_id], |r| r.get(0))
+        .optional()?)
+}
+
+const PEER_SELECT: &str = "SELECT id, bundle, role, name, state, paired_at_ms, confirmed_at_ms,
+    revoked_at_ms FROM alert_peers";
+
+type RawPeer = (
+    i64,
+    Vec<u8>,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn raw_peer(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawPeer> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn decode_peer(raw: RawPeer) -> Result<PeerRecord, StoreError> {
+    let (id, bundle, role, name, state, paired, confirmed, revoked) = raw;
+    let time = |ms: i64| from_millis(ms).ok_or_else(|| StoreError::damaged("alert_peers time"));
+    Ok(PeerRecord {
+        id,
+        bundle: Bundle::parse(&bundle)
+            .map_err(|_: AlertsError| StoreError::damaged("alert_peers.bundle"))?,
+        role: PeerRole::from_code(&role).ok_or_else(|| StoreError::damaged("alert_peers.role"))?,
+        name,
+        state: PeerState::from_code(&state)
+            .ok_or_else(|| StoreError::damaged("alert_peers.state"))?,
+        paired_at: time(paired)?,
+        confirmed_at: confirmed.map(time).transpose()?,
+        revoked_at: revoked.map(time).transpose()?,
+    })
+}

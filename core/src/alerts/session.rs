@@ -1,0 +1,576 @@
+//! A device's alerts session: its keys (from the platform key store), its relay, its paired
+//! devices and its outbox, and the flows between them: showing an invitation, accepting one,
+//! reading the mailbox, confirming and revoking a pairing. Every envelope is stored in the outbox
+//! in the same transaction as what it reports, before it is sent; every item fetched is handled
+//! and stored before it is acknowledged to the relay.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use thecal_proto::{EnvelopeHeader, MailboxId, b64u};
+
+use super::db::{self, PeerRecord, PeerRole, PeerState};
+use super::envelope::{self, Kind};
+use super::http::HttpClient;
+use super::relay::{Item, RelayClient, RelayError};
+use super::window::Verdict;
+use super::{AlertsError, Bundle, DeviceKeys, PairingCode, random, safety_number};
+use crate::model::{Clock, UtcDateTime};
+use crate::store::{SecretStore, Store, StoreError};
+
+/// How long an invitation can be claimed (the protocol allows up to an hour).
+pub const INVITATION_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// How long pairing and revocation envelopes live.
+const CONTROL_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// The longest wait between two tries of an envelope.
+const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+
+/// Why an alerts flow failed; each says what the person can do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A protocol or key error.
+    #[error(transparent)]
+    Alerts(#[from] AlertsError),
+    /// The relay could not be reached or refused.
+    #[error(transparent)]
+    Relay(#[from] RelayError),
+    /// The phone's storage failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// No relay is set up yet.
+    #[error("No caregiver has been paired yet: invite one first.")]
+    NoRelay,
+    /// No paired device with this id.
+    #[error("This device is not paired with this phone.")]
+    UnknownPeer,
+    /// The invitation was claimed already.
+    #[error("This invitation was already used. Ask the patient to show a new code.")]
+    InvitationUsed,
+    /// The invitation expired.
+    #[error("This invitation has expired. Ask the patient to show a new code.")]
+    InvitationExpired,
+    /// No invitation with this code.
+    #[error("No invitation has this code. Check the code, or ask the patient to show a new one.")]
+    InvitationNotFound,
+}
+
+/// An invitation for a caregiver, as the patient's phone shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The code to read out or type: `XXXXX-XXXXX`.
+    pub code: String,
+    /// The QR code's text.
+    pub qr_text: String,
+    /// Until when it can be claimed.
+    pub expires_at: UtcDateTime,
+}
+
+/// What one read of the mailbox did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Devices newly paired through an invitation.
+    pub paired: Vec<MailboxId>,
+    /// Envelopes received and handled.
+    pub received: u32,
+    /// Envelopes received again (dropped quietly).
+    pub duplicates: u32,
+    /// Envelopes refused (altered, replayed, expired, from a stranger).
+    pub refused: u32,
+    /// Envelopes from a newer app version (the person is told to update).
+    pub too_new: u32,
+    /// Pairings the other side revoked.
+    pub revoked: Vec<MailboxId>,
+}
+
+/// One device's alerts session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    store: Arc<Store>,
+    secrets: Arc<dyn SecretStore>,
+    http: Arc<dyn HttpClient>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Session {
+    /// A session over the app's store, key store, HTTP stack and clock.
+    #[must_use]
+    pub fn new(
+        store: Arc<Store>,
+        secrets: Arc<dyn SecretStore>,
+        http: Arc<dyn HttpClient>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            secrets,
+            http,
+            clock,
+        }
+    }
+
+    /// The device's keys, made on first use.
+    ///
+    /// # Errors
+    /// [`Error::Alerts`] (the key store cannot be used now).
+    pub fn keys(&self) -> Result<DeviceKeys, Error> {
+        Ok(DeviceKeys::load_or_create(self.secrets.as_ref())?)
+    }
+
+    fn client(&self, base: &str) -> RelayClient {
+        RelayClient::new(base, Arc::clone(&self.http), Arc::clone(&self.clock))
+    }
+
+    fn relay(&self) -> Result<RelayClient, Error> {
+        let base = self.store.read(db::relay)?.ok_or(Error::NoRelay)?;
+        Ok(self.client(&base))
+    }
+
+    /// Opens this device's mailbox on the relay at `base` and remembers it.
+    async fn join(&self, keys: &DeviceKeys, base: &str) -> Result<RelayClient, Error> {
+        let relay = self.client(base);
+        relay.open_mailbox(keys).await?;
+        let now = self.clock.now();
+        self.store
+            .write(|tx| db::set_relay(tx, base, keys.mailbox(), now))?;
+        Ok(relay)
+    }
+
+    /// Shows a new invitation (the patient's phone): registers it on the relay at `base` for
+    /// [`INVITATION_LIFETIME`]; the caregiver's hello arrives in the mailbox ([`Session::sync`]).
+    ///
+    /// # Errors
+    /// [`Error`].
+    pub async fn invite(&self, base: &str) -> Result<Invitation, Error> {
+        let keys = self.keys()?;
+        let relay = self.join(&keys, base).await?;
+        let code = PairingCode::generate()?;
+        let secrets = code.secrets();
+        let id = b64u(&secrets.invite_id);
+        let now = self.clock.now();
+        let expires_at = now + chrono::Duration::from_std(INVITATION_LIFETIME).unwrap_or_default();
+        // The code goes to the key store before the relay knows the invitation: a hello never
+        // arrives that this phone cannot open.
+        self.secrets
+            .save(invite_secret(&id), code.as_str().as_bytes().to_vec())
+            .map_err(AlertsError::from)?;
+        relay
+            .put_invitation(
+                &keys,
+                &secrets.invite_id,
+                &secrets.seal_bundle(&keys.bundle()),
+                expires_at.timestamp(),
+            )
+            .await?;
+        self.store
+            .write(|tx| db::insert_invitation(tx, &id, now, expires_at))?;
+        Ok(Invitation {
+            code: code.shown(),
+            qr_text: code.qr_text(relay.host()),
+            expires_at,
+        })
+    }
+
+    /// Accepts an invitation (a caregiver's phone): `text` is the scanned QR text, or the typed
+    /// code with the relay's `host` given separately. Names the patient `name` on this phone.
+    ///
+    /// # Errors
+    /// [`Error::InvitationNotFound`], [`Error::InvitationUsed`], [`Error::InvitationExpired`],
+    /// [`AlertsError::BadPairingCode`], and the relay's and store's errors.
+    pub async fn accept(
+        &self,
+        text: &str,
+        host: Option<&str>,
+        name: &str,
+    ) -> Result<PeerRecord, Error> {
+        let (host, code) = if text.trim_start().starts_with("thecal:") {
+            PairingCode::parse_qr(text.trim())?
+        } else {
+            let host = host.ok_or_else(|| AlertsError::Malformed {
+                what: "pairing code",
+                reason: "the relay's address is needed with a typed code".into(),
+            })?;
+            (host.to_owned(), PairingCode::parse(text)?)
+        };
+        let keys = self.keys()?;
+        let relay = self.join(&keys, &RelayClient::base_for_host(&host)).await?;
+        let secrets = code.secrets();
+        let sealed = relay
+            .get_invitation(&keys, &secrets.invite_id)
+            .await
+            .map_err(invitation_error)?;
+        let patient = secrets.open_bundle(&sealed)?;
+        let now = self.clock.now();
+        let header = EnvelopeHeader {
+            kind: Kind::PairingHello as u8,
+            recipient: patient.mailbox(),
+            sender: keys.mailbox(),
+            message_id: random::bytes()?,
+            seq: 1,
+            expires_at: expiry(now, CONTROL_TTL),
+        };
+        let plaintext = json!({"v": 1, "type": "pairing_hello", "bundle": keys.bundle().to_b64u()});
+        let hello = envelope::seal_hello(
+            &patient,
+            &header,
+            plaintext.to_string().as_bytes(),
+            &secrets.psk,
+            &secrets.invite_id,
+            None,
+        )?;
+        relay
+            .claim(&keys, &secrets.invite_id, &hello)
+            .await
+            .map_err(invitation_error)?;
+        let peer = self.store.write(|tx| {
+            let id = db::upsert_peer(tx, &patient, PeerRole::Patient, name, now)?;
+            // The hello was envelope 1 to the patient.
+            db::take_seq(tx, id)?;
+            db::peer(tx, patient.mailbox())?.ok_or(StoreError::damaged("alert_peers"))
+        })?;
+        Ok(peer)
+    }
+
+    /// Every paired device, revoked ones included.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn peers(&self) -> Result<Vec<PeerRecord>, Error> {
+        Ok(self.store.read(db::peers)?)
+    }
+
+    /// The safety number of this device and `peer`, for the two people to compare.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPeer`], or the key store's error.
+    pub fn safety_number(&self, peer: MailboxId) -> Result<String, Error> {
+        let p = self.peer(peer)?;
+        Ok(safety_number(&self.keys()?.bundle(), &p.bundle))
+    }
+
+    /// Records that this phone's person compared the safety number and it matched.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPeer`] (or revoked), a storage error.
+    pub fn confirm(&self, peer: MailboxId) -> Result<PeerRecord, Error> {
+        let p = self.peer(peer)?;
+        if p.state == PeerState::Revoked {
+            return Err(Error::UnknownPeer);
+        }
+        let now = self.clock.now();
+        self.store
+            .write(|tx| {
+                db::set_peer_state(tx, p.id, PeerState::Confirmed, now)?;
+                db::peer(tx, peer)?.ok_or(StoreError::damaged("alert_peers"))
+            })
+            .map_err(Error::from)
+    }
+
+    /// Names a paired device on this phone.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPeer`], a storage error.
+    pub fn rename(&self, peer: MailboxId, name: &str) -> Result<(), Error> {
+        let p = self.peer(peer)?;
+        Ok(self.store.write(|tx| db::rename_peer(tx, p.id, name))?)
+    }
+
+    /// Ends a pairing: the other device is told (a revocation envelope through the outbox), and
+    /// nothing more is sent to it or accepted from it.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPeer`], the key store's and storage errors. The envelope is sent now if
+    /// the relay can be reached, else later by [`Session::send_pending`].
+    pub async fn revoke(&self, peer: MailboxId) -> Result<(), Error> {
+        let p = self.peer(peer)?;
+        if p.state == PeerState::Revoked {
+            return Ok(());
+        }
+        let keys = self.keys()?;
+        let now = self.clock.now();
+        let plaintext = json!({"v": 1, "type": "revocation"}).to_string();
+        self.store.write(|tx| {
+            enqueue_sealed(
+                tx,
+                &keys,
+                &p,
+                Kind::Revocation,
+                plaintext.as_bytes(),
+                now,
+                CONTROL_TTL,
+            )?;
+            db::set_peer_state(tx, p.id, PeerState::Revoked, now)?;
+            Ok::<_, Error>(())
+        })?;
+        if let Err(e) = self.send_pending().await {
+            tracing::info!(error = %e, "revocation queued; it goes when the relay is reachable");
+        }
+        Ok(())
+    }
+
+    /// Sends what the outbox holds and is due; returns how many the relay accepted.
+    ///
+    /// # Errors
+    /// [`Error::NoRelay`], the key store's and storage errors. A failed send is not an error: it
+    /// is tried again later, at growing intervals.
+    pub async fn send_pending(&self) -> Result<u32, Error> {
+        let relay = self.relay()?;
+        let keys = self.keys()?;
+        let mut sent = 0;
+        let due = self.store.read(|c| db::due(c, self.clock.now(), 100))?;
+        for out in due {
+            match relay.post(&keys, &out.envelope).await {
+                Ok(_) => {
+                    let now = self.clock.now();
+                    self.store
+                        .write(|tx| db::mark_sent(tx, &out.message_id, now))?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    let now = self.clock.now();
+                    let retry =
+                        now + chrono::Duration::from_std(backoff(out.attempts)).unwrap_or_default();
+                    let reason = e.code().unwrap_or("unreachable").to_owned();
+                    self.store
+                        .write(|tx| db::mark_failed(tx, &out.message_id, retry, &reason))?;
+                    if e.is_transient() {
+                        // The relay is not taking anything now: keep the order, stop here.
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Reads the mailbox once (waiting up to `wait_s` seconds for something), handles and
+    /// stores each item, then acknowledges it to the relay.
+    ///
+    /// # Errors
+    /// [`Error::NoRelay`], the relay's, key store's and storage errors.
+    pub async fn sync(&self, wait_s: u32) -> Result<SyncReport, Error> {
+        let relay = self.relay()?;
+        let keys = self.keys()?;
+        let mut report = SyncReport::default();
+        let items = relay.fetch(&keys, wait_s, 100).await?;
+        let mut handled = Vec::with_capacity(items.len());
+        for item in items {
+            match &item {
+                Item::Envelope { envelope, .. } => {
+                    self.receive(&relay, &keys, envelope, &mut report).await?;
+                }
+                Item::Notice { .. } => report.received += 1,
+            }
+            handled.push(item.id().to_owned());
+        }
+        relay.ack(&keys, &handled).await?;
+        self.forget_finished_invitations()?;
+        Ok(report)
+    }
+
+    async fn receive(
+        &self,
+        relay: &RelayClient,
+        keys: &DeviceKeys,
+        bytes: &[u8],
+        report: &mut SyncReport,
+    ) -> Result<(), Error> {
+        let now = self.clock.now();
+        let now_s = u64::try_from(now.timestamp()).unwrap_or(0);
+        let header = match envelope::header_for(keys, bytes) {
+            Ok(h) => h,
+            Err(AlertsError::NewerVersion { .. }) => {
+                report.too_new += 1;
+                return Ok(());
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "envelope refused");
+                report.refused += 1;
+                return Ok(());
+            }
+        };
+        if header.kind == Kind::PairingHello as u8 {
+            return self
+                .receive_hello(relay, keys, bytes, now, now_s, report)
+                .await;
+        }
+        let peer = match self.store.read(|c| db::peer(c, header.sender))? {
+            Some(p) if p.state != PeerState::Revoked => p,
+            _ => {
+                report.refused += 1;
+                return Ok(());
+            }
+        };
+        let opened = match envelope::open(keys, &peer.bundle, bytes, now_s) {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "envelope refused");
+                report.refused += 1;
+                return Ok(());
+            }
+        };
+        let outcome = self.store.write(|tx| {
+            let mut window = db::window(tx, peer.id)?;
+            let verdict = window.accept(&opened.header, now_s);
+            if let Ok(Verdict::New { .. }) = verdict {
+                db::set_window(tx, peer.id, &window)?;
+                if Kind::from_code(opened.header.kind) == Some(Kind::Revocation) {
+                    db::set_peer_state(tx, peer.id, PeerState::Revoked, now)?;
+                }
+            }
+            Ok::<_, StoreError>(verdict)
+        })?;
+        match outcome {
+            Ok(Verdict::New { .. }) => {
+                report.received += 1;
+                if Kind::from_code(opened.header.kind) == Some(Kind::Revocation) {
+                    report.revoked.push(peer.bundle.mailbox());
+                }
+            }
+            Ok(Verdict::Duplicate) => report.duplicates += 1,
+            Err(e) => {
+                tracing::warn!(error = %e, "envelope refused");
+                report.refused += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn receive_hello(
+        &self,
+        relay: &RelayClient,
+        keys: &DeviceKeys,
+        bytes: &[u8],
+        now: UtcDateTime,
+        now_s: u64,
+        report: &mut SyncReport,
+    ) -> Result<(), Error> {
+        for id in self.store.read(|c| db::open_invitations(c, now))? {
+            let Some(code) = self
+                .secrets
+                .load(invite_secret(&id))
+                .map_err(AlertsError::from)?
+            else {
+                continue;
+            };
+            let Ok(code) = PairingCode::parse(&String::from_utf8_lossy(&code)) else {
+                continue;
+            };
+            let secrets = code.secrets();
+            let Ok(opened) =
+                envelope::open_hello(keys, bytes, &secrets.psk, &secrets.invite_id, now_s)
+            else {
+                continue;
+            };
+            let bundle = serde_json::from_slice::<serde_json::Value>(&opened.plaintext)
+                .ok()
+                .filter(|v| v["type"] == "pairing_hello")
+                .and_then(|v| v["bundle"].as_str().map(Bundle::parse_b64u));
+            let Some(Ok(bundle)) = bundle else {
+                report.refused += 1;
+                return Ok(());
+            };
+            if bundle.mailbox() != opened.header.sender {
+                report.refused += 1;
+                return Ok(());
+            }
+            let name = format!("Caregiver {}", self.store.read(db::peers)?.len() + 1);
+            self.store.write(|tx| {
+                let peer = db::upsert_peer(tx, &bundle, PeerRole::Caregiver, &name, now)?;
+                let mut window = super::SenderWindow::default();
+                let _ = window.accept(&opened.header, now_s);
+                db::set_window(tx, peer, &window)?;
+                db::claim_invitation(tx, &id, peer, now)
+            })?;
+            if let Err(e) = relay.delete_invitation(keys, &secrets.invite_id).await {
+                tracing::info!(error = %e, "claimed invitation left to expire on the relay");
+            }
+            report.paired.push(bundle.mailbox());
+            report.received += 1;
+            return Ok(());
+        }
+        report.refused += 1;
+        Ok(())
+    }
+
+    /// Removes from the key store the codes of invitations that can no longer be claimed.
+    fn forget_finished_invitations(&self) -> Result<(), Error> {
+        let now = self.clock.now();
+        for id in self.store.read(|c| db::finished_invitations(c, now))? {
+            self.secrets
+                .delete(invite_secret(&id))
+                .map_err(AlertsError::from)?;
+        }
+        Ok(())
+    }
+
+    fn peer(&self, mailbox: MailboxId) -> Result<PeerRecord, Error> {
+        self.store
+            .read(|c| db::peer(c, mailbox))?
+            .ok_or(Error::UnknownPeer)
+    }
+}
+
+/// Seals `plaintext` for `peer` with the next sequence number and puts it in the outbox, in the
+/// caller's transaction. Returns the message id.
+fn enqueue_sealed(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &DeviceKeys,
+    peer: &PeerRecord,
+    kind: Kind,
+    plaintext: &[u8],
+    now: UtcDateTime,
+    ttl: Duration,
+) -> Result<String, Error> {
+    let header = EnvelopeHeader {
+        kind: kind as u8,
+        recipient: peer.bundle.mailbox(),
+        sender: keys.mailbox(),
+        message_id: random::bytes()?,
+        seq: db::take_seq(tx, peer.id)?,
+        expires_at: expiry(now, ttl),
+    };
+    let sealed = envelope::seal(keys, &peer.bundle, &header, plaintext, None)?;
+    let id = b64u(&header.message_id);
+    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
+    db::enqueue(tx, peer.id, &id, kind as u8, &sealed, now, expires)?;
+    Ok(id)
+}
+
+fn expiry(now: UtcDateTime, ttl: Duration) -> u64 {
+    u64::try_from(now.timestamp()).unwrap_or(0) + ttl.as_secs()
+}
+
+/// Where an invitation's code is kept in the platform key store.
+fn invite_secret(invite_id: &str) -> String {
+    format!("thecal.alerts.invite.{invite_id}")
+}
+
+/// The wait before try `attempts + 1`: 5 s doubling to 15 minutes.
+fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(5u64.saturating_mul(1 << attempts.min(16))).min(MAX_BACKOFF)
+}
+
+fn invitation_error(e: RelayError) -> Error {
+    match e.code() {
+        Some("not_found") => Error::InvitationNotFound,
+        Some("invitation_used") => Error::InvitationUsed,
+        Some("invitation_expired") => Error::InvitationExpired,
+        _ => Error::Relay(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_up_to_a_quarter_of_an_hour() {
+        assert_eq!(backoff(0), Duration::from_secs(5));
+        assert_eq!(backoff(1), Duration::from_secs(10));
+        assert_eq!(backoff(5), Duration::from_secs(160));
+        assert_eq!(backoff(8), MAX_BACKOFF);
+        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
+    }
+}

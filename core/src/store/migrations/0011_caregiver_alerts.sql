@@ -1,0 +1,47 @@
+-- 0011: caregiver alerts (docs/alerts-protocol.md). The relay this phone uses, the devices it is
+-- paired with (their public bundles only: the private keys stay in the platform key store), the
+-- invitations it has shown (their codes are in the key store too), and the outbox of sealed
+-- envelopes, each stored before it is sent and kept until the relay has accepted it.
+CREATE TABLE alert_relay (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    base_url     TEXT    NOT NULL,
+    mailbox      TEXT    NOT NULL,      -- this device's own mailbox id (b64u)
+    opened_at_ms INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE alert_peers (
+    id              INTEGER PRIMARY KEY,
+    mailbox         TEXT    NOT NULL UNIQUE,
+    bundle          BLOB    NOT NULL CHECK (length(bundle) = 65),
+    role            TEXT    NOT NULL CHECK (role IN ('caregiver', 'patient')), -- what the peer is
+    name            TEXT    NOT NULL,
+    state           TEXT    NOT NULL CHECK (state IN ('unconfirmed', 'confirmed', 'revoked')),
+    paired_at_ms    INTEGER NOT NULL,
+    confirmed_at_ms INTEGER,
+    revoked_at_ms   INTEGER,
+    next_seq        INTEGER NOT NULL DEFAULT 1 CHECK (next_seq >= 1), -- ours, to this peer
+    window          TEXT    NOT NULL DEFAULT '{}'                     -- what we received from it
+) STRICT;
+
+CREATE TABLE alert_invitations (
+    invite_id       TEXT    PRIMARY KEY,
+    created_at_ms   INTEGER NOT NULL,
+    expires_at_ms   INTEGER NOT NULL,
+    claimed_by      INTEGER REFERENCES alert_peers (id) ON DELETE SET NULL,
+    claimed_at_ms   INTEGER,
+    withdrawn_at_ms INTEGER
+) STRICT;
+
+CREATE TABLE alert_outbox (
+    message_id         TEXT    PRIMARY KEY,
+    peer_id            INTEGER NOT NULL REFERENCES alert_peers (id) ON DELETE CASCADE,
+    kind               INTEGER NOT NULL,
+    envelope           BLOB    NOT NULL,
+    created_at_ms      INTEGER NOT NULL,
+    expires_at_ms      INTEGER NOT NULL,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms INTEGER NOT NULL,
+    sent_at_ms         INTEGER,
+    last_error         TEXT
+) STRICT;
+CREATE INDEX alert_outbox_due ON alert_outbox (next_attempt_at_ms) WHERE sent_at_ms IS NULL;

@@ -1,0 +1,181 @@
+//! The test bed of the caregiver alerts' end-to-end tests: a real relay (its HTTP server and its
+//! SQLite store, as `thecal-relay` runs them) on a loopback port, and phones, each the core's
+//! alerts session over its own data folder, an in-memory key store and a Rust HTTP stack. One
+//! clock drives the relay and the phones, so tests move time without sleeping.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use thecal_core::alerts::Session;
+use thecal_core::model::UtcDateTime;
+use thecal_core::store::Store;
+use thecal_sim::fixtures::MemorySecretStore;
+use thecal_sim::http::ReqwestHttp;
+
+/// The tests' "now" at the start: 2026-11-17T08:26:40Z.
+pub const T0: i64 = 1_795_000_000;
+
+/// One clock for the relay and every phone, set by the test.
+#[derive(Debug, Clone)]
+pub struct World(Arc<AtomicI64>);
+
+impl World {
+    /// The clock at [`T0`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self(Arc::new(AtomicI64::new(T0)))
+    }
+
+    /// Moves time forward.
+    pub fn advance(&self, by: Duration) {
+        self.0.fetch_add(
+            i64::try_from(by.as_secs()).unwrap_or(i64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// Now, Unix seconds.
+    #[must_use]
+    pub fn now_s(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl thecal_relay::clock::Clock for World {
+    fn now(&self) -> i64 {
+        self.now_s()
+    }
+}
+
+impl thecal_core::model::Clock for World {
+    fn now(&self) -> UtcDateTime {
+        chrono::DateTime::from_timestamp(self.now_s(), 0).unwrap_or_default()
+    }
+}
+
+/// A relay serving on a loopback port until dropped.
+pub struct TestRelay {
+    /// Its base URL (`http://127.0.0.1:PORT`).
+    pub base: String,
+    /// Its data folder (the SQLite store and its WAL).
+    pub dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestRelay {
+    /// Starts a relay with its store in a new folder.
+    ///
+    /// # Panics
+    /// If it cannot start (a test bed failure).
+    pub async fn start(world: &World) -> Self {
+        let dir = tempfile::tempdir().expect("relay folder");
+        Self::start_in(world, dir).await
+    }
+
+    async fn start_in(world: &World, dir: tempfile::TempDir) -> Self {
+        let relay = thecal_relay::Relay::open(thecal_relay::Config {
+            store: thecal_relay::StoreConfig::Sqlite(dir.path().to_owned()),
+            limits: thecal_relay::Limits::default(),
+            push: thecal_relay::push::PushConfig::default(),
+            clock: Arc::new(world.clone()),
+            tick: Duration::from_secs(3_600),
+            sweep_every: Duration::from_secs(3_600),
+        })
+        .await
+        .expect("the relay opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let base = format!("http://{}", listener.local_addr().expect("its address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(relay.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// The relay's host as an invitation names it.
+    #[must_use]
+    pub fn host(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Every file of its data folder, concatenated (to search for plaintext).
+    #[must_use]
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        all_bytes(self.dir.path())
+    }
+
+    /// Stops the relay and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+fn all_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if let Ok(b) = std::fs::read(e.path()) {
+                out.extend(b);
+            }
+        }
+    }
+    out
+}
+
+/// A phone: the core's alerts session with its own data folder and key store.
+pub struct Phone {
+    /// Its alerts session.
+    pub session: Session,
+    /// Its key store.
+    pub secrets: Arc<MemorySecretStore>,
+    /// Its store.
+    pub store: Arc<Store>,
+    /// Its data folder.
+    pub dir: tempfile::TempDir,
+}
+
+impl Phone {
+    /// A new phone living in `world`.
+    ///
+    /// # Panics
+    /// If its store cannot be opened (a test bed failure).
+    #[must_use]
+    pub fn new(world: &World) -> Self {
+        let dir = tempfile::tempdir().expect("phone folder");
+        let store = Arc::new(Store::open_in_dir(dir.path()).expect("the store opens"));
+        let secrets = MemorySecretStore::new();
+        let session = Session::new(
+            Arc::clone(&store),
+            secrets.clone(),
+            Arc::new(ReqwestHttp::new()),
+            Arc::new(world.clone()),
+        );
+        Self {
+            session,
+            secrets,
+            store,
+            dir,
+        }
+    }
+}
