@@ -5,6 +5,7 @@
 use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use thecal_proto::MailboxId;
 
+use super::messages::{AlertCategory, AlertMessage, AlertPriority, ReceiptMessage, ReceiptState};
 use super::window::SenderWindow;
 use super::{AlertsError, Bundle};
 use crate::model::{UtcDateTime, from_millis, to_millis};
@@ -474,4 +475,272 @@ fn decode_peer(raw: RawPeer) -> Result<PeerRecord, StoreError> {
         confirmed_at: confirmed.map(time).transpose()?,
         revoked_at: revoked.map(time).transpose()?,
     })
+}
+
+/// Records an alert raised on the patient's phone.
+///
+/// # Errors
+/// A storage error.
+pub fn insert_alert(tx: &Transaction<'_>, alert: &AlertMessage) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alerts_raised (alert_id, category, priority, raised_at_ms, title, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            alert.alert_id,
+            alert.category.code(),
+            alert.priority.code(),
+            alert.raised_at.saturating_mul(1000),
+            alert.title,
+            alert.body
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records that the alert's copy `message_id` went to `peer`.
+///
+/// # Errors
+/// A storage error.
+pub fn insert_delivery(
+    tx: &Transaction<'_>,
+    message_id: &str,
+    alert_id: &str,
+    peer: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alert_deliveries (message_id, alert_id, peer_id) VALUES (?1, ?2, ?3)",
+        params![message_id, alert_id, peer],
+    )?;
+    Ok(())
+}
+
+/// Applies a receipt from `peer`: the state it reports (and the ones before it, if their own
+/// receipts have not arrived) on each of its copies. Returns how many copies it touched.
+///
+/// # Errors
+/// A storage error.
+pub fn apply_receipt(
+    tx: &Transaction<'_>,
+    peer: i64,
+    receipt: &ReceiptMessage,
+) -> Result<usize, StoreError> {
+    let at = receipt.at.saturating_mul(1000);
+    let (seen, acked) = match receipt.state {
+        ReceiptState::Delivered => (false, false),
+        ReceiptState::Seen => (true, false),
+        ReceiptState::Acknowledged => (true, true),
+    };
+    let mut stmt = tx.prepare_cached(
+        "UPDATE alert_deliveries SET
+             delivered_at_ms = coalesce(delivered_at_ms, ?3),
+             seen_at_ms = CASE WHEN ?4 THEN coalesce(seen_at_ms, ?3) ELSE seen_at_ms END,
+             acknowledged_at_ms = CASE WHEN ?5 THEN coalesce(acknowledged_at_ms, ?3)
+                                       ELSE acknowledged_at_ms END
+         WHERE message_id = ?1 AND peer_id = ?2",
+    )?;
+    let mut n = 0;
+    for id in &receipt.for_ids {
+        n += stmt.execute(params![id, peer, at, seen, acked])?;
+    }
+    Ok(n)
+}
+
+/// How one caregiver's copy of an alert is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Delivery {
+    /// The caregiver's name on this phone.
+    pub caregiver: String,
+    /// When the relay accepted the copy.
+    pub sent_at: Option<UtcDateTime>,
+    /// When it was stored on the caregiver's phone.
+    pub delivered_at: Option<UtcDateTime>,
+    /// When the caregiver saw it.
+    pub seen_at: Option<UtcDateTime>,
+    /// When the caregiver acknowledged it.
+    pub acknowledged_at: Option<UtcDateTime>,
+}
+
+/// The deliveries of an alert, in pairing order of the caregivers.
+///
+/// # Errors
+/// A storage error.
+pub fn deliveries(conn: &Connection, alert_id: &str) -> Result<Vec<Delivery>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.name, o.sent_at_ms, d.delivered_at_ms, d.seen_at_ms, d.acknowledged_at_ms
+         FROM alert_deliveries d JOIN alert_peers p ON p.id = d.peer_id
+         LEFT JOIN alert_outbox o ON o.message_id = d.message_id
+         WHERE d.alert_id = ?1 ORDER BY p.paired_at_ms, p.id",
+    )?;
+    let rows = stmt
+        .query_map([alert_id], |r| {
+            let t = |i: usize| -> rusqlite::Result<Option<UtcDateTime>> {
+                Ok(r.get::<_, Option<i64>>(i)?.and_then(from_millis))
+            };
+            Ok(Delivery {
+                caregiver: r.get(0)?,
+                sent_at: t(1)?,
+                delivered_at: t(2)?,
+                seen_at: t(3)?,
+                acknowledged_at: t(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// An alert in a caregiver's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct InboxAlert {
+    /// The copy's message id (what acknowledging names).
+    pub message_id: String,
+    /// The patient's name on this phone.
+    pub patient: String,
+    /// The alert's id.
+    pub alert_id: String,
+    /// What it is about.
+    pub category: AlertCategory,
+    /// How urgent.
+    pub priority: AlertPriority,
+    /// When the condition was raised.
+    pub raised_at: UtcDateTime,
+    /// Its title.
+    pub title: String,
+    /// Its text.
+    pub body: String,
+    /// When it arrived on this phone.
+    pub received_at: UtcDateTime,
+    /// When it was shown.
+    pub seen_at: Option<UtcDateTime>,
+    /// When this caregiver acknowledged it.
+    pub acknowledged_at: Option<UtcDateTime>,
+}
+
+/// Stores a received alert; false if it was there already.
+///
+/// # Errors
+/// A storage error.
+pub fn insert_inbox(
+    tx: &Transaction<'_>,
+    message_id: &str,
+    peer: i64,
+    alert: &AlertMessage,
+    now: UtcDateTime,
+) -> Result<bool, StoreError> {
+    let n = tx.execute(
+        "INSERT INTO alert_inbox (message_id, peer_id, alert_id, category, priority, raised_at_ms,
+                                  title, body, received_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (message_id) DO NOTHING",
+        params![
+            message_id,
+            peer,
+            alert.alert_id,
+            alert.category.code(),
+            alert.priority.code(),
+            alert.raised_at.saturating_mul(1000),
+            alert.title,
+            alert.body,
+            to_millis(now)
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// The inbox, newest first.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`].
+pub fn inbox(conn: &Connection) -> Result<Vec<InboxAlert>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.message_id, p.name, i.alert_id, i.category, i.priority, i.raised_at_ms, i.title,
+                i.body, i.received_at_ms, i.seen_at_ms, i.acknowledged_at_ms
+         FROM alert_inbox i JOIN alert_peers p ON p.id = i.peer_id
+         ORDER BY i.received_at_ms DESC, i.message_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, i64>(8)?,
+            r.get::<_, Option<i64>>(9)?,
+            r.get::<_, Option<i64>>(10)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (message_id, patient, alert_id, cat, pri, raised, title, body, recv, seen, acked) =
+            row?;
+        let time = |ms: i64| from_millis(ms).ok_or_else(|| StoreError::damaged("alert_inbox time"));
+        Ok(InboxAlert {
+            message_id,
+            patient,
+            alert_id,
+            category: AlertCategory::from_code(&cat)
+                .ok_or_else(|| StoreError::damaged("alert_inbox.category"))?,
+            priority: AlertPriority::from_code(&pri)
+                .ok_or_else(|| StoreError::damaged("alert_inbox.priority"))?,
+            raised_at: time(raised)?,
+            title,
+            body,
+            received_at: time(recv)?,
+            seen_at: seen.map(time).transpose()?,
+            acknowledged_at: acked.map(time).transpose()?,
+        })
+    })
+    .collect()
+}
+
+/// Marks an inbox alert seen or acknowledged at `now`; returns the patient's peer id if it
+/// changed (so a receipt is owed), `None` if it was already so or is unknown.
+///
+/// # Errors
+/// A storage error.
+pub fn mark_inbox(
+    tx: &Transaction<'_>,
+    message_id: &str,
+    state: ReceiptState,
+    now: UtcDateTime,
+) -> Result<Option<i64>, StoreError> {
+    let sql = match state {
+        ReceiptState::Delivered => return Ok(None),
+        ReceiptState::Seen => {
+            "UPDATE alert_inbox SET seen_at_ms = ?2 WHERE message_id = ?1 AND seen_at_ms IS NULL
+             RETURNING peer_id"
+        }
+        ReceiptState::Acknowledged => {
+            "UPDATE alert_inbox SET acknowledged_at_ms = ?2, seen_at_ms = coalesce(seen_at_ms, ?2)
+             WHERE message_id = ?1 AND acknowledged_at_ms IS NULL RETURNING peer_id"
+        }
+    };
+    Ok(tx
+        .query_row(sql, params![message_id, to_millis(now)], |r| r.get(0))
+        .optional()?)
+}
+
+/// The paired device with this row id.
+///
+/// # Errors
+/// As [`peers`].
+pub fn peer_by_id(conn: &Connection, id: i64) -> Result<Option<PeerRecord>, StoreError> {
+    conn.prepare_cached(&format!("{PEER_SELECT} WHERE id = ?1"))?
+        .query_row([id], raw_peer)
+        .optional()?
+        .map(decode_peer)
+        .transpose()
+}
+
+/// Whether the inbox holds this message.
+///
+/// # Errors
+/// A storage error.
+pub fn in_inbox(conn: &Connection, message_id: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM alert_inbox WHERE message_id = ?1)")?
+        .query_row([message_id], |r| r.get(0))?)
 }

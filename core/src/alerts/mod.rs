@@ -6,6 +6,7 @@
 //!   bundle, mailbox and the safety number two people compare;
 //! - [`envelope`]: sealing and opening envelopes with HPKE (Auth mode between paired devices, PSK
 //!   mode for the pairing hello), the header bound as associated data;
+//! - [`messages`]: the plaintexts (alerts, receipts) inside envelopes;
 //! - [`window`]: what a receiver remembers per sender to drop duplicates, refuse replays and show
 //!   gaps;
 //! - [`pairing`]: the invitation code, its derivations and the sealed bundle;
@@ -23,6 +24,7 @@ pub mod envelope;
 mod error;
 pub mod http;
 pub mod keys;
+pub mod messages;
 pub mod pairing;
 mod random;
 pub mod relay;
@@ -34,7 +36,7 @@ pub use envelope::{Kind, OpenedEnvelope};
 pub use error::AlertsError;
 pub use keys::{Bundle, DeviceKeys, safety_number};
 pub use pairing::{InviteSecrets, PairingCode};
-pub use session::{Invitation, Session, SyncReport};
+pub use session::{Invitation, NewAlert, Session, SyncReport};
 pub use window::{SenderWindow, Verdict};
 
 /// HPKE's `info` for every envelope.

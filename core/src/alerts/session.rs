@@ -13,6 +13,9 @@ use thecal_proto::{EnvelopeHeader, MailboxId, b64u};
 use super::db::{self, PeerRecord, PeerRole, PeerState};
 use super::envelope::{self, Kind};
 use super::http::HttpClient;
+use super::messages::{
+    AlertCategory, AlertMessage, AlertPriority, Message, ReceiptMessage, ReceiptState,
+};
 use super::relay::{Item, RelayClient, RelayError};
 use super::window::Verdict;
 use super::{AlertsError, Bundle, DeviceKeys, PairingCode, random, safety_number};
@@ -23,6 +26,10 @@ use crate::store::{SecretStore, Store, StoreError};
 pub const INVITATION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// How long pairing and revocation envelopes live.
 const CONTROL_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// How long an alert's envelope lives (an alert older than this is news no more).
+const ALERT_TTL: Duration = Duration::from_secs(2 * 86_400);
+/// How long a receipt's envelope lives.
+const RECEIPT_TTL: Duration = Duration::from_secs(7 * 86_400);
 /// The longest wait between two tries of an envelope.
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 
@@ -51,6 +58,9 @@ pub enum Error {
     /// The invitation expired.
     #[error("This invitation has expired. Ask the patient to show a new code.")]
     InvitationExpired,
+    /// No alert with this id in the inbox.
+    #[error("This alert is not on this phone (it may have been deleted).")]
+    UnknownAlert,
     /// No invitation with this code.
     #[error("No invitation has this code. Check the code, or ask the patient to show a new one.")]
     InvitationNotFound,
@@ -65,6 +75,19 @@ pub struct Invitation {
     pub qr_text: String,
     /// Until when it can be claimed.
     pub expires_at: UtcDateTime,
+}
+
+/// An alert to raise on the patient's phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    /// What it is about.
+    pub category: AlertCategory,
+    /// How urgent.
+    pub priority: AlertPriority,
+    /// A short title, in the patient's language.
+    pub title: String,
+    /// The text, in the patient's language.
+    pub body: String,
 }
 
 /// What one read of the mailbox did.
@@ -82,6 +105,10 @@ pub struct SyncReport {
     pub too_new: u32,
     /// Pairings the other side revoked.
     pub revoked: Vec<MailboxId>,
+    /// Alerts newly stored in the inbox (message ids).
+    pub alerts: Vec<String>,
+    /// Receipts applied.
+    pub receipts: u32,
 }
 
 /// One device's alerts session.
@@ -232,6 +259,110 @@ impl Session {
         Ok(peer)
     }
 
+    /// Raises an alert on the patient's phone: one sealed copy for each confirmed caregiver, all
+    /// stored in the outbox with the alert in one transaction, then sent. Returns the alert's id.
+    ///
+    /// # Errors
+    /// The key store's and storage errors. Sending is not an error: what the relay did not take
+    /// now goes later ([`Session::send_pending`]).
+    pub async fn raise(&self, alert: NewAlert) -> Result<String, Error> {
+        let keys = self.keys()?;
+        let now = self.clock.now();
+        let message = AlertMessage {
+            alert_id: b64u(&random::bytes::<16>()?),
+            category: alert.category,
+            priority: alert.priority,
+            raised_at: now.timestamp(),
+            sent_at: now.timestamp(),
+            title: alert.title,
+            body: alert.body,
+            cancel_token: None,
+        };
+        let plaintext = Message::Alert(message.clone()).to_json();
+        self.store.write(|tx| {
+            db::insert_alert(tx, &message)?;
+            for peer in db::peers(tx)?
+                .iter()
+                .filter(|p| p.role == PeerRole::Caregiver && p.state == PeerState::Confirmed)
+            {
+                let id = enqueue_sealed(tx, &keys, peer, Kind::Alert, &plaintext, now, ALERT_TTL)?;
+                db::insert_delivery(tx, &id, &message.alert_id, peer.id)?;
+            }
+            Ok::<_, Error>(())
+        })?;
+        if let Err(e) = self.send_pending().await {
+            tracing::info!(error = %e, "alert queued; it goes when the relay is reachable");
+        }
+        Ok(message.alert_id)
+    }
+
+    /// How an alert's copies are doing, caregiver by caregiver ("delivered to … at …,
+    /// acknowledged by … at …").
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn deliveries(&self, alert_id: &str) -> Result<Vec<db::Delivery>, Error> {
+        Ok(self.store.read(|c| db::deliveries(c, alert_id))?)
+    }
+
+    /// The caregiver's inbox, newest first.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub fn inbox(&self) -> Result<Vec<db::InboxAlert>, Error> {
+        Ok(self.store.read(db::inbox)?)
+    }
+
+    /// Records that the caregiver saw an alert, and tells the patient's phone.
+    ///
+    /// # Errors
+    /// [`Error::UnknownAlert`], the key store's and storage errors.
+    pub async fn mark_seen(&self, message_id: &str) -> Result<(), Error> {
+        self.answer(message_id, ReceiptState::Seen).await
+    }
+
+    /// Records that the caregiver is taking care of an alert, and tells the patient's phone.
+    ///
+    /// # Errors
+    /// [`Error::UnknownAlert`], the key store's and storage errors.
+    pub async fn acknowledge(&self, message_id: &str) -> Result<(), Error> {
+        self.answer(message_id, ReceiptState::Acknowledged).await
+    }
+
+    async fn answer(&self, message_id: &str, state: ReceiptState) -> Result<(), Error> {
+        let keys = self.keys()?;
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            if !db::in_inbox(tx, message_id)? {
+                return Err(Error::UnknownAlert);
+            }
+            if let Some(peer) = db::mark_inbox(tx, message_id, state, now)? {
+                let peer = db::peer_by_id(tx, peer)?.ok_or(Error::UnknownPeer)?;
+                if peer.state != PeerState::Revoked {
+                    let receipt = Message::Receipt(ReceiptMessage {
+                        for_ids: vec![message_id.to_owned()],
+                        state,
+                        at: now.timestamp(),
+                    });
+                    enqueue_sealed(
+                        tx,
+                        &keys,
+                        &peer,
+                        Kind::Receipt,
+                        &receipt.to_json(),
+                        now,
+                        RECEIPT_TTL,
+                    )?;
+                }
+            }
+            Ok(())
+        })?;
+        if let Err(e) = self.send_pending().await {
+            tracing::info!(error = %e, "receipt queued");
+        }
+        Ok(())
+    }
+
     /// Every paired device, revoked ones included.
     ///
     /// # Errors
@@ -366,6 +497,10 @@ impl Session {
         }
         relay.ack(&keys, &handled).await?;
         self.forget_finished_invitations()?;
+        // Receipts owed for what arrived go now if they can.
+        if let Err(e) = self.send_pending().await {
+            tracing::info!(error = %e, "receipts queued");
+        }
         Ok(report)
     }
 
@@ -410,26 +545,29 @@ impl Session {
                 return Ok(());
             }
         };
+        let message_id = b64u(&opened.header.message_id);
         let outcome = self.store.write(|tx| {
             let mut window = db::window(tx, peer.id)?;
             let verdict = window.accept(&opened.header, now_s);
+            let mut handled = Handled::Nothing;
             if let Ok(Verdict::New { .. }) = verdict {
                 db::set_window(tx, peer.id, &window)?;
-                if Kind::from_code(opened.header.kind) == Some(Kind::Revocation) {
-                    db::set_peer_state(tx, peer.id, PeerState::Revoked, now)?;
-                }
+                handled = handle(tx, keys, &peer, &opened, &message_id, now)?;
             }
-            Ok::<_, StoreError>(verdict)
+            Ok::<_, Error>((verdict, handled))
         })?;
         match outcome {
-            Ok(Verdict::New { .. }) => {
+            (Ok(Verdict::New { .. }), handled) => {
                 report.received += 1;
-                if Kind::from_code(opened.header.kind) == Some(Kind::Revocation) {
-                    report.revoked.push(peer.bundle.mailbox());
+                match handled {
+                    Handled::Revoked => report.revoked.push(peer.bundle.mailbox()),
+                    Handled::Alert => report.alerts.push(message_id),
+                    Handled::Receipt => report.receipts += 1,
+                    Handled::Nothing => {}
                 }
             }
-            Ok(Verdict::Duplicate) => report.duplicates += 1,
-            Err(e) => {
+            (Ok(Verdict::Duplicate), _) => report.duplicates += 1,
+            (Err(e), _) => {
                 tracing::warn!(error = %e, "envelope refused");
                 report.refused += 1;
             }
@@ -509,6 +647,58 @@ impl Session {
         self.store
             .read(|c| db::peer(c, mailbox))?
             .ok_or(Error::UnknownPeer)
+    }
+}
+
+/// What a new envelope from a peer was.
+enum Handled {
+    Nothing,
+    Revoked,
+    Alert,
+    Receipt,
+}
+
+/// Stores what a new envelope from `peer` says, in the caller's transaction (the receipt an alert
+/// is owed goes into the outbox in the same one).
+fn handle(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &DeviceKeys,
+    peer: &PeerRecord,
+    opened: &envelope::OpenedEnvelope,
+    message_id: &str,
+    now: UtcDateTime,
+) -> Result<Handled, Error> {
+    let kind = Kind::from_code(opened.header.kind);
+    if kind == Some(Kind::Revocation) {
+        db::set_peer_state(tx, peer.id, PeerState::Revoked, now)?;
+        return Ok(Handled::Revoked);
+    }
+    match (kind, Message::parse(&opened.plaintext), peer.role) {
+        (Some(Kind::Alert), Some(Message::Alert(alert)), PeerRole::Patient) => {
+            if db::insert_inbox(tx, message_id, peer.id, &alert, now)? {
+                let receipt = Message::Receipt(ReceiptMessage {
+                    for_ids: vec![message_id.to_owned()],
+                    state: ReceiptState::Delivered,
+                    at: now.timestamp(),
+                });
+                enqueue_sealed(
+                    tx,
+                    keys,
+                    peer,
+                    Kind::Receipt,
+                    &receipt.to_json(),
+                    now,
+                    RECEIPT_TTL,
+                )?;
+            }
+            Ok(Handled::Alert)
+        }
+        (Some(Kind::Receipt), Some(Message::Receipt(receipt)), PeerRole::Caregiver) => {
+            db::apply_receipt(tx, peer.id, &receipt)?;
+            Ok(Handled::Receipt)
+        }
+        // A kind or type from a newer version, or one this side does not take: kept out.
+        _ => Ok(Handled::Nothing),
     }
 }
 

@@ -67,6 +67,8 @@ pub struct TestRelay {
     pub base: String,
     /// Its data folder (the SQLite store and its WAL).
     pub dir: tempfile::TempDir,
+    /// A data folder kept from an earlier run (after a restart).
+    kept: Option<std::path::PathBuf>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -82,19 +84,32 @@ impl TestRelay {
     }
 
     async fn start_in(world: &World, dir: tempfile::TempDir) -> Self {
-        let relay = thecal_relay::Relay::open(thecal_relay::Config {
-            store: thecal_relay::StoreConfig::Sqlite(dir.path().to_owned()),
+        let relay = thecal_relay::Relay::open(Self::config(world, dir.path()))
+            .await
+            .expect("the relay opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        Self::serve(relay, listener, dir, None)
+    }
+
+    fn config(world: &World, dir: &Path) -> thecal_relay::Config {
+        thecal_relay::Config {
+            store: thecal_relay::StoreConfig::Sqlite(dir.to_owned()),
             limits: thecal_relay::Limits::default(),
             push: thecal_relay::push::PushConfig::default(),
             clock: Arc::new(world.clone()),
             tick: Duration::from_secs(3_600),
             sweep_every: Duration::from_secs(3_600),
-        })
-        .await
-        .expect("the relay opens");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
+        }
+    }
+
+    fn serve(
+        relay: thecal_relay::Relay,
+        listener: tokio::net::TcpListener,
+        dir: tempfile::TempDir,
+        kept: Option<std::path::PathBuf>,
+    ) -> Self {
         let base = format!("http://{}", listener.local_addr().expect("its address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(relay.serve(listener, async {
@@ -103,6 +118,7 @@ impl TestRelay {
         Self {
             base,
             dir,
+            kept,
             stop: Some(stop),
             task: Some(task),
         }
@@ -117,16 +133,59 @@ impl TestRelay {
     /// Every file of its data folder, concatenated (to search for plaintext).
     #[must_use]
     pub fn stored_bytes(&self) -> Vec<u8> {
-        all_bytes(self.dir.path())
+        all_bytes(self.kept.as_deref().unwrap_or(self.dir.path()))
+    }
+
+    /// Stops the relay and keeps its data folder (for [`TestRelay::restart`]).
+    pub async fn stop_keeping_data(mut self) {
+        self.halt().await;
+        let placeholder = tempfile::tempdir().expect("a folder");
+        let _ = std::mem::replace(&mut self.dir, placeholder).keep();
+    }
+
+    /// Starts a relay again on the data folder and address of one stopped with
+    /// [`TestRelay::stop_keeping_data`].
+    ///
+    /// # Panics
+    /// If it cannot start (a test bed failure).
+    pub async fn restart(world: &World, dir: &Path, base: &str) -> Self {
+        let relay = thecal_relay::Relay::open(Self::config(world, dir))
+            .await
+            .expect("the relay opens again");
+        let addr = base.trim_start_matches("http://");
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .expect("the same loopback port");
+        Self::serve(
+            relay,
+            listener,
+            tempfile::TempDir::with_prefix("unused").expect("dir"),
+            Some(dir.to_owned()),
+        )
     }
 
     /// Stops the relay and waits for it.
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    async fn halt(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(kept) = &self.kept {
+            let _ = std::fs::remove_dir_all(kept);
         }
     }
 }
@@ -178,4 +237,31 @@ impl Phone {
             dir,
         }
     }
+}
+
+/// A patient's phone and a caregiver's, paired through `relay` and confirmed on both sides
+/// (the caregiver named "Anna" on the patient's phone, the patient "Mum" on hers).
+///
+/// # Panics
+/// If pairing fails (what the pairing tests check).
+pub async fn paired(world: &World, relay: &TestRelay) -> (Phone, Phone) {
+    let (patient, carer) = (Phone::new(world), Phone::new(world));
+    let invitation = patient.session.invite(&relay.base).await.expect("invite");
+    let seen = carer
+        .session
+        .accept(&invitation.qr_text, None, "Mum")
+        .await
+        .expect("accept");
+    let report = patient.session.sync(0).await.expect("the hello");
+    let carer_mailbox = report.paired[0];
+    patient
+        .session
+        .rename(carer_mailbox, "Anna")
+        .expect("rename");
+    patient.session.confirm(carer_mailbox).expect("confirm");
+    carer
+        .session
+        .confirm(seen.bundle.mailbox())
+        .expect("confirm");
+    (patient, carer)
 }

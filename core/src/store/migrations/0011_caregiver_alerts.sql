@@ -45,3 +45,41 @@ CREATE TABLE alert_outbox (
     last_error         TEXT
 ) STRICT;
 CREATE INDEX alert_outbox_due ON alert_outbox (next_attempt_at_ms) WHERE sent_at_ms IS NULL;
+
+-- The patient's side: each alert raised, and its delivery to each caregiver as the receipts
+-- tell it (delivered, seen, acknowledged).
+CREATE TABLE alerts_raised (
+    alert_id      TEXT    PRIMARY KEY,
+    category      TEXT    NOT NULL,
+    priority      TEXT    NOT NULL CHECK (priority IN ('high', 'medium', 'low')),
+    raised_at_ms  INTEGER NOT NULL,
+    title         TEXT    NOT NULL,
+    body          TEXT    NOT NULL,
+    cleared_at_ms INTEGER
+) STRICT;
+
+CREATE TABLE alert_deliveries (
+    message_id         TEXT    PRIMARY KEY,
+    alert_id           TEXT    NOT NULL REFERENCES alerts_raised (alert_id) ON DELETE CASCADE,
+    peer_id            INTEGER NOT NULL REFERENCES alert_peers (id) ON DELETE CASCADE,
+    delivered_at_ms    INTEGER,
+    seen_at_ms         INTEGER,
+    acknowledged_at_ms INTEGER
+) STRICT;
+CREATE INDEX alert_deliveries_by_alert ON alert_deliveries (alert_id);
+
+-- The caregiver's side: the alerts received, and what this caregiver did with them.
+CREATE TABLE alert_inbox (
+    message_id         TEXT    PRIMARY KEY,
+    peer_id            INTEGER NOT NULL REFERENCES alert_peers (id) ON DELETE CASCADE,
+    alert_id           TEXT    NOT NULL,
+    category           TEXT    NOT NULL,
+    priority           TEXT    NOT NULL CHECK (priority IN ('high', 'medium', 'low')),
+    raised_at_ms       INTEGER NOT NULL,
+    title              TEXT    NOT NULL,
+    body               TEXT    NOT NULL,
+    received_at_ms     INTEGER NOT NULL,
+    seen_at_ms         INTEGER,
+    acknowledged_at_ms INTEGER
+) STRICT;
+CREATE INDEX alert_inbox_by_time ON alert_inbox (received_at_ms);
