@@ -481,18 +481,55 @@ fn decode_peer(raw: RawPeer) -> Result<PeerRecord, StoreError> {
 ///
 /// # Errors
 /// A storage error.
-pub fn insert_alert(tx: &Transaction<'_>, alert: &AlertMessage) -> Result<(), StoreError> {
+pub fn insert_alert(
+    tx: &Transaction<'_>,
+    alert: &AlertMessage,
+    condition: Option<&str>,
+) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO alerts_raised (alert_id, category, priority, raised_at_ms, title, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO alerts_raised (alert_id, category, priority, raised_at_ms, title, body,
+                                    condition)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             alert.alert_id,
             alert.category.code(),
             alert.priority.code(),
             alert.raised_at.saturating_mul(1000),
             alert.title,
-            alert.body
+            alert.body,
+            condition
         ],
+    )?;
+    Ok(())
+}
+
+/// The conditions raised and still holding: (alert id, condition key).
+///
+/// # Errors
+/// A storage error.
+pub fn holding(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT alert_id, condition FROM alerts_raised
+         WHERE condition IS NOT NULL AND cleared_at_ms IS NULL",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Marks an alert's condition as ended.
+///
+/// # Errors
+/// A storage error.
+pub fn clear_alert(
+    tx: &Transaction<'_>,
+    alert_id: &str,
+    now: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE alerts_raised SET cleared_at_ms = ?2 WHERE alert_id = ?1 AND cleared_at_ms IS NULL",
+        params![alert_id, to_millis(now)],
     )?;
     Ok(())
 }

@@ -13,6 +13,7 @@
 //! - [`signing`]: the signature headers of a relay request;
 //! - [`http`]: the app's HTTP stack behind a foreign trait (the core carries none);
 //! - [`relay`]: the relay's API as a device calls it;
+//! - [`rules`]: which conditions of the stored data become alerts;
 //! - [`db`] and [`session`]: the paired devices, invitations and outbox in the store, and the
 //!   flows between them (invite, accept, read the mailbox, confirm, revoke).
 //!
@@ -28,6 +29,7 @@ pub mod messages;
 pub mod pairing;
 mod random;
 pub mod relay;
+pub mod rules;
 pub mod session;
 pub mod signing;
 pub mod window;

@@ -17,6 +17,7 @@ use super::messages::{
     AlertCategory, AlertMessage, AlertPriority, Message, ReceiptMessage, ReceiptState,
 };
 use super::relay::{Item, RelayClient, RelayError};
+use super::rules;
 use super::window::Verdict;
 use super::{AlertsError, Bundle, DeviceKeys, PairingCode, random, safety_number};
 use crate::model::{Clock, UtcDateTime};
@@ -268,32 +269,52 @@ impl Session {
     pub async fn raise(&self, alert: NewAlert) -> Result<String, Error> {
         let keys = self.keys()?;
         let now = self.clock.now();
-        let message = AlertMessage {
-            alert_id: b64u(&random::bytes::<16>()?),
-            category: alert.category,
-            priority: alert.priority,
-            raised_at: now.timestamp(),
-            sent_at: now.timestamp(),
-            title: alert.title,
-            body: alert.body,
-            cancel_token: None,
-        };
-        let plaintext = Message::Alert(message.clone()).to_json();
-        self.store.write(|tx| {
-            db::insert_alert(tx, &message)?;
-            for peer in db::peers(tx)?
-                .iter()
-                .filter(|p| p.role == PeerRole::Caregiver && p.state == PeerState::Confirmed)
-            {
-                let id = enqueue_sealed(tx, &keys, peer, Kind::Alert, &plaintext, now, ALERT_TTL)?;
-                db::insert_delivery(tx, &id, &message.alert_id, peer.id)?;
-            }
-            Ok::<_, Error>(())
-        })?;
+        let id = self
+            .store
+            .write(|tx| raise_in(tx, &keys, alert, None, now))?;
         if let Err(e) = self.send_pending().await {
             tracing::info!(error = %e, "alert queued; it goes when the relay is reachable");
         }
-        Ok(message.alert_id)
+        Ok(id)
+    }
+
+    /// Raises an alert for each condition that holds now and was not raised yet (the same
+    /// condition is never sent twice while it holds), and records the end of those that no
+    /// longer hold. Returns the ids of the alerts raised.
+    ///
+    /// # Errors
+    /// As [`Session::raise`].
+    pub async fn evaluate(&self, conditions: Vec<rules::Condition>) -> Result<Vec<String>, Error> {
+        let keys = self.keys()?;
+        let now = self.clock.now();
+        let raised = self.store.write(|tx| {
+            let holding = db::holding(tx)?;
+            for (alert_id, key) in &holding {
+                if !conditions.iter().any(|c| &c.key == key) {
+                    db::clear_alert(tx, alert_id, now)?;
+                }
+            }
+            let mut raised = Vec::new();
+            for c in conditions {
+                if holding.iter().any(|(_, key)| *key == c.key) {
+                    continue;
+                }
+                let alert = NewAlert {
+                    category: c.category,
+                    priority: c.priority,
+                    title: c.title,
+                    body: c.body,
+                };
+                raised.push(raise_in(tx, &keys, alert, Some(&c.key), now)?);
+            }
+            Ok::<_, Error>(raised)
+        })?;
+        if !raised.is_empty()
+            && let Err(e) = self.send_pending().await
+        {
+            tracing::info!(error = %e, "alerts queued; they go when the relay is reachable");
+        }
+        Ok(raised)
     }
 
     /// How an alert's copies are doing, caregiver by caregiver ("delivered to … at …,
@@ -648,6 +669,37 @@ impl Session {
             .read(|c| db::peer(c, mailbox))?
             .ok_or(Error::UnknownPeer)
     }
+}
+
+/// Stores an alert and one sealed copy for each confirmed caregiver, in the caller's
+/// transaction. Returns the alert's id.
+fn raise_in(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &DeviceKeys,
+    alert: NewAlert,
+    condition: Option<&str>,
+    now: UtcDateTime,
+) -> Result<String, Error> {
+    let message = AlertMessage {
+        alert_id: b64u(&random::bytes::<16>()?),
+        category: alert.category,
+        priority: alert.priority,
+        raised_at: now.timestamp(),
+        sent_at: now.timestamp(),
+        title: alert.title,
+        body: alert.body,
+        cancel_token: None,
+    };
+    let plaintext = Message::Alert(message.clone()).to_json();
+    db::insert_alert(tx, &message, condition)?;
+    for peer in db::peers(tx)?
+        .iter()
+        .filter(|p| p.role == PeerRole::Caregiver && p.state == PeerState::Confirmed)
+    {
+        let id = enqueue_sealed(tx, keys, peer, Kind::Alert, &plaintext, now, ALERT_TTL)?;
+        db::insert_delivery(tx, &id, &message.alert_id, peer.id)?;
+    }
+    Ok(message.alert_id)
 }
 
 /// What a new envelope from a peer was.

@@ -254,6 +254,27 @@ pub struct LinkSnapshot {
     pub radio: RadioUsage,
 }
 
+impl LinkSnapshot {
+    /// The state before any link was started: idle, nothing known.
+    #[must_use]
+    pub fn idle() -> Self {
+        Self {
+            state: LinkState::Idle,
+            transport: None,
+            pump: None,
+            latest: None,
+            open_alarms: Vec::new(),
+            last_link_lost: None,
+            frames_rejected: 0,
+            reconnects: 0,
+            first_attempt_done: false,
+            paired: None,
+            last_failure: None,
+            radio: RadioUsage::default(),
+        }
+    }
+}
+
 /// One live update. Every reading, alarm and history event is stored before it is published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]

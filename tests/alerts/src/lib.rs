@@ -55,9 +55,17 @@ impl thecal_relay::clock::Clock for World {
     }
 }
 
+impl World {
+    /// Now, as the core reads it.
+    #[must_use]
+    pub fn now(&self) -> UtcDateTime {
+        chrono::DateTime::from_timestamp(self.now_s(), 0).unwrap_or_default()
+    }
+}
+
 impl thecal_core::model::Clock for World {
     fn now(&self) -> UtcDateTime {
-        chrono::DateTime::from_timestamp(self.now_s(), 0).unwrap_or_default()
+        World::now(self)
     }
 }
 

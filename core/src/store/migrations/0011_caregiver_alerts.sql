@@ -55,8 +55,11 @@ CREATE TABLE alerts_raised (
     raised_at_ms  INTEGER NOT NULL,
     title         TEXT    NOT NULL,
     body          TEXT    NOT NULL,
+    condition     TEXT,              -- the rule's key while the condition holds (rules.rs)
     cleared_at_ms INTEGER
 ) STRICT;
+CREATE UNIQUE INDEX alerts_raised_holding ON alerts_raised (condition)
+    WHERE condition IS NOT NULL AND cleared_at_ms IS NULL;
 
 CREATE TABLE alert_deliveries (
     message_id         TEXT    PRIMARY KEY,
