@@ -285,7 +285,105 @@ public_error! {
     }
 }
 
-from_store!(PumpError, LinkError, DiaryError, RecoveryError, CardError);
+public_error! {
+    /// Why a caregiver-alerts call failed. Never carries an alert's text or a key.
+    pub enum CaregiverError {
+        /// The relay could not be reached (offline, timeout, TLS): what was stored goes later.
+        #[error("The relay cannot be reached ({reason}). Thecal will try again when the phone is online; nothing is lost.")]
+        RelayUnreachable {
+            /// The network's reason.
+            reason: String,
+        },
+        /// The relay refused the request.
+        #[error("The relay refused the request: {message}")]
+        RelayRefused {
+            /// The protocol's error code (`rate_limited`, `mailbox_full`…).
+            code: String,
+            /// The relay's message.
+            message: String,
+        },
+        /// No caregiver or patient paired yet, so no relay is set up.
+        #[error("No caregiver has been paired yet: invite one first.")]
+        NotSetUp,
+        /// The device named is not paired with this phone (or was revoked).
+        #[error("This device is not paired with this phone.")]
+        NotPaired,
+        /// The alert named is not on this phone.
+        #[error("This alert is not on this phone (it may have been deleted).")]
+        UnknownAlert,
+        /// The pairing code or QR code cannot be read.
+        #[error("{message}")]
+        BadInvitation {
+            /// What to do.
+            message: String,
+        },
+        /// No invitation has this code.
+        #[error("No invitation has this code. Check the code, or ask the patient to show a new one.")]
+        InvitationNotFound,
+        /// The invitation was used already.
+        #[error("This invitation was already used. Ask the patient to show a new code.")]
+        InvitationUsed,
+        /// The invitation expired.
+        #[error("This invitation has expired. Ask the patient to show a new code.")]
+        InvitationExpired,
+        /// A message came from a newer version of Thecal.
+        #[error("A message comes from a newer version of Thecal. Update the app to read it.")]
+        UpdateNeeded,
+        /// The phone's secure key storage (where this phone's alert keys live) cannot be used.
+        #[error(
+            "The phone's secure key storage cannot be used now ({reason}). Unlock the phone and try again."
+        )]
+        KeyStoreUnavailable {
+            /// The platform's reason (never a secret).
+            reason: String,
+        },
+    }
+}
+
+from_store!(
+    PumpError,
+    LinkError,
+    DiaryError,
+    RecoveryError,
+    CardError,
+    CaregiverError
+);
+
+impl From<crate::alerts::session::Error> for CaregiverError {
+    fn from(e: crate::alerts::session::Error) -> Self {
+        use crate::alerts::AlertsError;
+        use crate::alerts::relay::RelayError;
+        use crate::alerts::session::Error;
+        match e {
+            Error::Store(e) => e.into(),
+            Error::NoRelay => Self::NotSetUp,
+            Error::UnknownPeer => Self::NotPaired,
+            Error::UnknownAlert => Self::UnknownAlert,
+            Error::InvitationNotFound => Self::InvitationNotFound,
+            Error::InvitationUsed => Self::InvitationUsed,
+            Error::InvitationExpired => Self::InvitationExpired,
+            Error::Relay(RelayError::Unreachable(e)) => Self::RelayUnreachable {
+                reason: e.to_string(),
+            },
+            Error::Relay(RelayError::Refused { code, message, .. }) => {
+                Self::RelayRefused { code, message }
+            }
+            Error::Relay(RelayError::Alerts(e)) | Error::Alerts(e) => match e {
+                AlertsError::KeyStore(e) => Self::KeyStoreUnavailable {
+                    reason: e.to_string(),
+                },
+                AlertsError::NewerVersion { .. } => Self::UpdateNeeded,
+                e @ (AlertsError::BadPairingCode { .. } | AlertsError::Malformed { .. }) => {
+                    Self::BadInvitation {
+                        message: e.to_string(),
+                    }
+                }
+                e => Self::internal(&format!("alerts: {e}")),
+            },
+            Error::Relay(e) => Self::internal(&format!("relay: {e}")),
+        }
+    }
+}
 
 impl From<therapy::Error> for PumpError {
     fn from(e: therapy::Error) -> Self {

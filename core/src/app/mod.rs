@@ -7,6 +7,7 @@
 //! No logic lives here.
 
 mod card;
+mod caregivers;
 mod diary;
 pub mod errors;
 mod guard;
@@ -22,8 +23,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rusqlite::{Connection, Transaction};
 
 pub use card::Card;
+pub use caregivers::{CaregiverInvitation, Caregivers, MailboxRead, PairedDevice};
 pub use diary::Diary;
-pub use errors::{CardError, DiaryError, LinkError, OpenError, PumpError, RecoveryError};
+pub use errors::{
+    CardError, CaregiverError, DiaryError, LinkError, OpenError, PumpError, RecoveryError,
+};
 pub use link::PumpLink;
 pub use pumps::Pumps;
 pub use recovery::Recovery;
@@ -256,6 +260,12 @@ impl Thecal {
     #[must_use]
     pub fn card(&self) -> Arc<Card> {
         Arc::new(Card::new(Arc::clone(&self.inner)))
+    }
+
+    /// Caregiver alerts, through the app's HTTP stack `http` (the core carries none).
+    #[must_use]
+    pub fn caregivers(&self, http: Arc<dyn crate::alerts::http::HttpClient>) -> Arc<Caregivers> {
+        Arc::new(Caregivers::new(Arc::clone(&self.inner), http))
     }
 
     /// Everything the home screen shows, computed now. Fast with years of data.

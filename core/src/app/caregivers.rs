@@ -1,0 +1,341 @@
+//! `Caregivers`: caregiver alerts as the apps reach them, on the patient's phone (invite,
+//! confirm, raise from the rules, see the receipts) and on a caregiver's (accept, the inbox,
+//! acknowledge). Every call is async: each talks to the relay through the app's HTTP stack.
+
+use std::sync::Arc;
+
+use super::{CaregiverError, Inner};
+use crate::alerts::db::{Delivery, InboxAlert, PeerRecord, PeerRole, PeerState};
+use crate::alerts::http::HttpClient;
+use crate::alerts::rules::{self, RuleSettings};
+use crate::alerts::{Session, SyncReport};
+use crate::model::UtcDateTime;
+use thecal_proto::MailboxId;
+
+/// An invitation for a caregiver, as the patient's phone shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CaregiverInvitation {
+    /// The code to read out or type: `XXXXX-XXXXX`.
+    pub code: String,
+    /// The text of the QR code to show.
+    pub qr_text: String,
+    /// Until when it can be used.
+    pub expires_at: UtcDateTime,
+}
+
+/// A device paired with this phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PairedDevice {
+    /// Its id (the relay mailbox it reads).
+    pub id: String,
+    /// The name the person gave it on this phone.
+    pub name: String,
+    /// What it is to this phone.
+    pub role: PeerRole,
+    /// Where the pairing stands.
+    pub state: PeerState,
+    /// When it was paired.
+    pub paired_at: UtcDateTime,
+    /// When this phone's person confirmed the safety number.
+    pub confirmed_at: Option<UtcDateTime>,
+    /// When it was revoked.
+    pub revoked_at: Option<UtcDateTime>,
+}
+
+impl From<PeerRecord> for PairedDevice {
+    fn from(p: PeerRecord) -> Self {
+        Self {
+            id: p.bundle.mailbox().to_string(),
+            name: p.name,
+            role: p.role,
+            state: p.state,
+            paired_at: p.paired_at,
+            confirmed_at: p.confirmed_at,
+            revoked_at: p.revoked_at,
+        }
+    }
+}
+
+/// What one read of the mailbox brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MailboxRead {
+    /// Devices newly paired (ids).
+    pub paired: Vec<String>,
+    /// Alerts newly in the inbox (message ids).
+    pub alerts: Vec<String>,
+    /// Receipts applied to this phone's alerts.
+    pub receipts: u32,
+    /// Pairings the other side ended (ids).
+    pub revoked: Vec<String>,
+    /// Messages refused (altered, replayed, expired, from a stranger).
+    pub refused: u32,
+    /// Messages from a newer version of Thecal (tell the person to update).
+    pub too_new: u32,
+}
+
+impl From<SyncReport> for MailboxRead {
+    fn from(r: SyncReport) -> Self {
+        Self {
+            paired: r.paired.iter().map(ToString::to_string).collect(),
+            alerts: r.alerts,
+            receipts: r.receipts,
+            revoked: r.revoked.iter().map(ToString::to_string).collect(),
+            refused: r.refused,
+            too_new: r.too_new,
+        }
+    }
+}
+
+/// Caregiver alerts, end to end encrypted through a relay. Get it from
+/// `Thecal::caregivers(http)`, passing the app's HTTP stack.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct Caregivers {
+    inner: Arc<Inner>,
+    session: Session,
+}
+
+impl Caregivers {
+    pub(super) fn new(inner: Arc<Inner>, http: Arc<dyn HttpClient>) -> Self {
+        let session = Session::new(
+            Arc::clone(&inner.store),
+            Arc::clone(&inner.secrets),
+            http,
+            Arc::clone(&inner.clock),
+        );
+        Self { inner, session }
+    }
+}
+
+fn device(id: &str) -> Result<MailboxId, CaregiverError> {
+    MailboxId::parse(id).ok_or(CaregiverError::NotPaired)
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Caregivers {
+    /// Shows a new invitation (the patient's phone) on the relay at `relay_url`
+    /// (`https://relay.example.org`): a code and a QR code, valid for 10 minutes and once.
+    ///
+    /// # Errors
+    /// [`CaregiverError`].
+    pub async fn invite(&self, relay_url: String) -> Result<CaregiverInvitation, CaregiverError> {
+        let session = self.session.clone();
+        let inv = self
+            .inner
+            .run_async::<_, _, CaregiverError>("inviting a caregiver", async move {
+                session.invite(&relay_url).await
+            })
+            .await?;
+        Ok(CaregiverInvitation {
+            code: inv.code,
+            qr_text: inv.qr_text,
+            expires_at: inv.expires_at,
+        })
+    }
+
+    /// Accepts an invitation (a caregiver's phone): `text` is the scanned QR text, or the typed
+    /// code with `relay_host` (as the patient's phone shows it). `patient_name` is how this phone
+    /// will call the patient.
+    ///
+    /// # Errors
+    /// [`CaregiverError::InvitationNotFound`], [`CaregiverError::InvitationUsed`],
+    /// [`CaregiverError::InvitationExpired`], [`CaregiverError::BadInvitation`], and others.
+    pub async fn accept_invitation(
+        &self,
+        text: String,
+        relay_host: Option<String>,
+        patient_name: String,
+    ) -> Result<PairedDevice, CaregiverError> {
+        let session = self.session.clone();
+        let peer = self
+            .inner
+            .run_async::<_, _, CaregiverError>("accepting an invitation", async move {
+                session
+                    .accept(&text, relay_host.as_deref(), &patient_name)
+                    .await
+            })
+            .await?;
+        Ok(peer.into())
+    }
+
+    /// Every device paired with this phone, ended pairings included.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn paired_devices(&self) -> Result<Vec<PairedDevice>, CaregiverError> {
+        let session = self.session.clone();
+        let peers = self
+            .inner
+            .run_async::<_, _, CaregiverError>("reading the paired devices", async move {
+                session.peers()
+            })
+            .await?;
+        Ok(peers.into_iter().map(Into::into).collect())
+    }
+
+    /// The safety number of this phone and the device `id`: both phones show the same six
+    /// groups of digits, and the two people compare them.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotPaired`], [`CaregiverError::KeyStoreUnavailable`].
+    pub async fn safety_number(&self, id: String) -> Result<String, CaregiverError> {
+        let (session, mailbox) = (self.session.clone(), device(&id)?);
+        self.inner
+            .run_async::<_, _, CaregiverError>("computing a safety number", async move {
+                session.safety_number(mailbox)
+            })
+            .await
+    }
+
+    /// Records that the safety numbers matched: alerts flow to and from this device.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotPaired`], a storage error.
+    pub async fn confirm(&self, id: String) -> Result<PairedDevice, CaregiverError> {
+        let (session, mailbox) = (self.session.clone(), device(&id)?);
+        let peer = self
+            .inner
+            .run_async::<_, _, CaregiverError>("confirming a pairing", async move {
+                session.confirm(mailbox)
+            })
+            .await?;
+        Ok(peer.into())
+    }
+
+    /// Names a paired device on this phone.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotPaired`], a storage error.
+    pub async fn rename(&self, id: String, name: String) -> Result<(), CaregiverError> {
+        let (session, mailbox) = (self.session.clone(), device(&id)?);
+        self.inner
+            .run_async::<_, _, CaregiverError>("renaming a paired device", async move {
+                session.rename(mailbox, &name)
+            })
+            .await
+    }
+
+    /// Ends a pairing; the other phone is told, and nothing more flows.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotPaired`], a storage error.
+    pub async fn revoke(&self, id: String) -> Result<(), CaregiverError> {
+        let (session, mailbox) = (self.session.clone(), device(&id)?);
+        self.inner
+            .run_async::<_, _, CaregiverError>("revoking a pairing", async move {
+                session.revoke(mailbox).await
+            })
+            .await
+    }
+
+    /// Reads the mailbox once, waiting up to `wait_seconds` (0–30) for something: new pairings,
+    /// alerts, receipts. What arrives is stored before the relay is told it may delete it.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotSetUp`], [`CaregiverError::RelayUnreachable`], and others.
+    pub async fn read_mailbox(&self, wait_seconds: u32) -> Result<MailboxRead, CaregiverError> {
+        let session = self.session.clone();
+        let report = self
+            .inner
+            .run_async::<_, _, CaregiverError>("reading the mailbox", async move {
+                session.sync(wait_seconds.min(30)).await
+            })
+            .await?;
+        Ok(report.into())
+    }
+
+    /// Sends what waits in the outbox (alerts, receipts); returns how many the relay took.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotSetUp`], a storage error.
+    pub async fn send_pending(&self) -> Result<u32, CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("sending the outbox", async move {
+                session.send_pending().await
+            })
+            .await
+    }
+
+    /// Runs the alert rules on what the home screen shows now (the patient's phone): each
+    /// condition that holds and was not told yet goes to the confirmed caregivers. Returns the
+    /// ids of the alerts raised.
+    ///
+    /// # Errors
+    /// [`CaregiverError`].
+    pub async fn check_alerts(&self) -> Result<Vec<String>, CaregiverError> {
+        let i = Arc::clone(&self.inner);
+        let session = self.session.clone();
+        let (link, now, zone, freshness) = (i.link.status_snapshot(), i.now(), i.zone, i.freshness);
+        let dashboard = i
+            .read_blocking::<_, _, CaregiverError>("reading for the alert rules", move |c| {
+                crate::dashboard::build(c, &link, now, zone, freshness).map_err(|e| match e {
+                    crate::therapy::Error::Store(e) => e,
+                    e => crate::store::StoreError::Unexpected {
+                        context: format!("the dashboard: {e}"),
+                    },
+                })
+            })
+            .await?;
+        let conditions = rules::conditions(&dashboard, now, &RuleSettings::default());
+        self.inner
+            .run_async::<_, _, CaregiverError>("raising alerts", async move {
+                session.evaluate(conditions).await
+            })
+            .await
+    }
+
+    /// How an alert raised on this phone is doing with each caregiver: delivered, seen,
+    /// acknowledged, and when.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn deliveries(&self, alert_id: String) -> Result<Vec<Delivery>, CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("reading deliveries", async move {
+                session.deliveries(&alert_id)
+            })
+            .await
+    }
+
+    /// The alerts received on this phone (a caregiver's), newest first.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn inbox(&self) -> Result<Vec<InboxAlert>, CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("reading the inbox", async move { session.inbox() })
+            .await
+    }
+
+    /// Records that the caregiver saw an alert; the patient's phone is told.
+    ///
+    /// # Errors
+    /// [`CaregiverError::UnknownAlert`], and others.
+    pub async fn mark_seen(&self, message_id: String) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("marking an alert seen", async move {
+                session.mark_seen(&message_id).await
+            })
+            .await
+    }
+
+    /// Records that the caregiver is taking care of an alert; the patient's phone is told.
+    ///
+    /// # Errors
+    /// [`CaregiverError::UnknownAlert`], and others.
+    pub async fn acknowledge(&self, message_id: String) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("acknowledging an alert", async move {
+                session.acknowledge(&message_id).await
+            })
+            .await
+    }
+}

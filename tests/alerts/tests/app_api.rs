@@ -1,0 +1,121 @@
+//! The caregiver alerts as the apps call them (`Thecal::caregivers`), patient and caregiver each
+//! a whole app object over its own data folder: pair, a pump alarm stored on the patient's phone
+//! goes out through the rules, the caregiver reads and acknowledges it, the patient sees who
+//! acknowledged it and when.
+
+use std::sync::Arc;
+
+use thecal_alerts_tests::{TestRelay, World};
+use thecal_core::alerts::db::PeerState;
+use thecal_core::alerts::messages::AlertPriority;
+use thecal_core::model::{AlarmKind, AlarmPriority, AlarmState, HistoryDetail, HistoryEvent};
+use thecal_core::therapy::db as therapy_db;
+use thecal_core::{CaregiverError, Thecal, ThecalConfig};
+use thecal_sim::fixtures::MemorySecretStore;
+use thecal_sim::http::ReqwestHttp;
+use thecal_sim::pump::{SimConfig, SimPump};
+
+fn app(world: &World) -> (tempfile::TempDir, Arc<Thecal>) {
+    let dir = tempfile::tempdir().expect("folder");
+    let thecal = Thecal::open_with_clock(
+        dir.path(),
+        &ThecalConfig::default(),
+        Arc::new(world.clone()),
+        MemorySecretStore::new(),
+    )
+    .expect("opens");
+    (dir, thecal)
+}
+
+#[tokio::test]
+async fn a_pump_alarm_goes_to_the_caregiver_and_her_acknowledgement_comes_back() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let ((_p, patient), (_c, carer)) = (app(&world), app(&world));
+    let (pc, cc) = (
+        patient.caregivers(Arc::new(ReqwestHttp::new())),
+        carer.caregivers(Arc::new(ReqwestHttp::new())),
+    );
+    assert_eq!(pc.read_mailbox(0).await, Err(CaregiverError::NotSetUp));
+
+    let invitation = pc.invite(relay.base.clone()).await.unwrap();
+    let mum = cc
+        .accept_invitation(
+            invitation.code.clone(),
+            Some(relay.host().into()),
+            "Mum".into(),
+        )
+        .await
+        .unwrap();
+    let read = pc.read_mailbox(0).await.unwrap();
+    assert_eq!(read.paired.len(), 1);
+    let anna = read.paired[0].clone();
+    assert_eq!(
+        pc.safety_number(anna.clone()).await.unwrap(),
+        cc.safety_number(mum.id.clone()).await.unwrap()
+    );
+    pc.rename(anna.clone(), "Anna".into()).await.unwrap();
+    assert_eq!(
+        pc.confirm(anna.clone()).await.unwrap().state,
+        PeerState::Confirmed
+    );
+    cc.confirm(mum.id.clone()).await.unwrap();
+
+    // The pump's alarm, as the link stores it.
+    let info = SimPump::new(SimConfig::implanted(3, world.now())).device_info();
+    patient
+        .store()
+        .write(|tx| {
+            therapy_db::upsert_pump(tx, &info, world.now())?;
+            let raise = HistoryEvent {
+                sequence: 1,
+                pump_time: world.now(),
+                detail: HistoryDetail::Alarm {
+                    kind: AlarmKind::CatheterOcclusion,
+                    priority: AlarmPriority::High,
+                    state: AlarmState::Raised,
+                    raised_sequence: 1,
+                },
+            };
+            therapy_db::insert_event(tx, &info.serial, &raise, world.now())
+        })
+        .unwrap();
+    let raised = pc.check_alerts().await.unwrap();
+    assert_eq!(raised.len(), 1);
+    assert!(pc.check_alerts().await.unwrap().is_empty(), "told once");
+
+    let read = cc.read_mailbox(0).await.unwrap();
+    assert_eq!(read.alerts.len(), 1);
+    let inbox = cc.inbox().await.unwrap();
+    assert_eq!(inbox[0].priority, AlertPriority::High);
+    assert_eq!(inbox[0].patient, "Mum");
+    assert!(inbox[0].body.contains("catheter"), "{}", inbox[0].body);
+    cc.acknowledge(inbox[0].message_id.clone()).await.unwrap();
+    assert_eq!(
+        cc.acknowledge("not an alert".into()).await,
+        Err(CaregiverError::UnknownAlert)
+    );
+
+    assert_eq!(
+        pc.read_mailbox(0).await.unwrap().receipts,
+        2,
+        "delivered, acknowledged"
+    );
+    let d = pc.deliveries(raised[0].clone()).await.unwrap();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].caregiver, "Anna");
+    assert!(
+        d[0].delivered_at.is_some() && d[0].acknowledged_at.is_some(),
+        "{d:?}"
+    );
+
+    // Revoked by the caregiver: the patient's phone learns it, and nothing more goes to her.
+    cc.revoke(mum.id.clone()).await.unwrap();
+    assert_eq!(
+        pc.read_mailbox(0).await.unwrap().revoked,
+        vec![anna.clone()]
+    );
+    let devices = pc.paired_devices().await.unwrap();
+    assert_eq!(devices[0].state, PeerState::Revoked);
+    assert_eq!(pc.confirm(anna).await, Err(CaregiverError::NotPaired));
+}
