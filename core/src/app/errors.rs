@@ -295,12 +295,12 @@ public_error! {
             reason: String,
         },
         /// The relay refused the request.
-        #[error("The relay refused the request: {message}")]
+        #[error("The relay refused the request: {reason}")]
         RelayRefused {
             /// The protocol's error code (`rate_limited`, `mailbox_full`…).
             code: String,
-            /// The relay's message.
-            message: String,
+            /// The relay's own words.
+            reason: String,
         },
         /// No caregiver or patient paired yet, so no relay is set up.
         #[error("No caregiver has been paired yet: invite one first.")]
@@ -312,10 +312,10 @@ public_error! {
         #[error("This alert is not on this phone (it may have been deleted).")]
         UnknownAlert,
         /// The pairing code or QR code cannot be read.
-        #[error("{message}")]
+        #[error("{reason}")]
         BadInvitation {
-            /// What to do.
-            message: String,
+            /// What is wrong and what to do.
+            reason: String,
         },
         /// No invitation has this code.
         #[error("No invitation has this code. Check the code, or ask the patient to show a new one.")]
@@ -365,9 +365,10 @@ impl From<crate::alerts::session::Error> for CaregiverError {
             Error::Relay(RelayError::Unreachable(e)) => Self::RelayUnreachable {
                 reason: e.to_string(),
             },
-            Error::Relay(RelayError::Refused { code, message, .. }) => {
-                Self::RelayRefused { code, message }
-            }
+            Error::Relay(RelayError::Refused { code, message, .. }) => Self::RelayRefused {
+                code,
+                reason: message,
+            },
             Error::Relay(RelayError::Alerts(e)) | Error::Alerts(e) => match e {
                 AlertsError::KeyStore(e) => Self::KeyStoreUnavailable {
                     reason: e.to_string(),
@@ -375,7 +376,7 @@ impl From<crate::alerts::session::Error> for CaregiverError {
                 AlertsError::NewerVersion { .. } => Self::UpdateNeeded,
                 e @ (AlertsError::BadPairingCode { .. } | AlertsError::Malformed { .. }) => {
                     Self::BadInvitation {
-                        message: e.to_string(),
+                        reason: e.to_string(),
                     }
                 }
                 e => Self::internal(&format!("alerts: {e}")),

@@ -1,6 +1,7 @@
 package org.thecal
 
 import org.thecal.core.CardException
+import org.thecal.core.CaregiverException
 import org.thecal.core.DiaryException
 import org.thecal.core.LinkException
 import org.thecal.core.OpenException
@@ -27,7 +28,7 @@ import org.thecal.core.TransportException
  * [message] is the sentence to show the person, in the core's own words (its Rust `Display`):
  * what happened and what to do, never health data. The generated bindings raise one sealed
  * exception per area ([OpenException], [PumpException], [LinkException], [DiaryException],
- * [RecoveryException], [CardException]) whose own `message` is a field dump; [toThecalException]
+ * [RecoveryException], [CardException], [CaregiverException]) whose own `message` is a field dump; [toThecalException]
  * and [mapThecalErrors] turn them into this type, keeping the generated one as [cause].
  *
  * The mapping is written as exhaustive `when`s over the generated classes: a variant added to
@@ -177,6 +178,52 @@ sealed class ThecalException(message: String, cause: Throwable?) : Exception(mes
     ) : ThecalException(message, cause)
 
     /**
+     * The caregiver relay cannot be reached; what was stored goes later (caregivers).
+     *
+     * @property reason the network's reason.
+     */
+    class RelayUnreachable(
+        val reason: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /**
+     * The caregiver relay refused the request (caregivers).
+     *
+     * @property code the protocol's error code (`rate_limited`, `mailbox_full`…).
+     */
+    class RelayRefused(
+        val code: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /** No caregiver or patient is paired yet (caregivers). */
+    class CaregiversNotSetUp(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The device named is not paired with this phone, or was revoked (caregivers). */
+    class DeviceNotPaired(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The alert named is not on this phone (caregivers). */
+    class UnknownAlert(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The pairing code or QR code cannot be read (caregivers). */
+    class BadInvitation(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** No invitation has this code (caregivers). */
+    class InvitationNotFound(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The invitation was used already (caregivers). */
+    class InvitationUsed(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The invitation expired (caregivers). */
+    class InvitationExpired(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** A message came from a newer version of Thecal: update the app (caregivers). */
+    class UpdateNeeded(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /**
      * The phone's secure key storage, where the clinic's signing key lives, cannot be used now
      * (card).
      *
@@ -202,6 +249,7 @@ fun Throwable.toThecalException(): ThecalException? = when (this) {
     is DiaryException -> fromDiary(this)
     is RecoveryException -> fromRecovery(this)
     is CardException -> fromCard(this)
+    is CaregiverException -> fromCaregiver(this)
     else -> null
 }
 
@@ -304,5 +352,27 @@ private fun fromCard(e: CardException): ThecalException {
         is CardException.UnknownClinicKey -> ThecalException.UnknownClinicKey(m, e)
         is CardException.Rendering -> ThecalException.Rendering(e.reason, m, e)
         is CardException.KeyStoreUnavailable -> ThecalException.KeyStoreUnavailable(e.reason, m, e)
+    }
+}
+
+private fun fromCaregiver(e: CaregiverException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is CaregiverException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is CaregiverException.StorageFull -> ThecalException.StorageFull(m, e)
+        is CaregiverException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is CaregiverException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is CaregiverException.Internal -> ThecalException.Internal(e.context, m, e)
+        is CaregiverException.RelayUnreachable -> ThecalException.RelayUnreachable(e.reason, m, e)
+        is CaregiverException.RelayRefused -> ThecalException.RelayRefused(e.code, m, e)
+        is CaregiverException.NotSetUp -> ThecalException.CaregiversNotSetUp(m, e)
+        is CaregiverException.NotPaired -> ThecalException.DeviceNotPaired(m, e)
+        is CaregiverException.UnknownAlert -> ThecalException.UnknownAlert(m, e)
+        is CaregiverException.BadInvitation -> ThecalException.BadInvitation(m, e)
+        is CaregiverException.InvitationNotFound -> ThecalException.InvitationNotFound(m, e)
+        is CaregiverException.InvitationUsed -> ThecalException.InvitationUsed(m, e)
+        is CaregiverException.InvitationExpired -> ThecalException.InvitationExpired(m, e)
+        is CaregiverException.UpdateNeeded -> ThecalException.UpdateNeeded(m, e)
+        is CaregiverException.KeyStoreUnavailable -> ThecalException.KeyStoreUnavailable(e.reason, m, e)
     }
 }

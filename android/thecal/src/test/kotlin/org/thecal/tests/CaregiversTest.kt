@@ -1,0 +1,149 @@
+package org.thecal.tests
+
+import java.nio.file.Files
+import java.nio.file.Path
+import java.time.Duration
+import java.time.Instant
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Test
+import org.thecal.ThecalException
+import org.thecal.UrlConnectionHttpClient
+import org.thecal.core.AlarmKind
+import org.thecal.core.AlertPriority
+import org.thecal.core.BackoffConfig
+import org.thecal.core.LinkConfig
+import org.thecal.core.LinkEvent
+import org.thecal.core.LinkState
+import org.thecal.core.PeerRole
+import org.thecal.core.PeerState
+import org.thecal.core.PumpKind
+import org.thecal.mapThecalErrors
+import org.thecal.sim.InProcessPump
+
+/**
+ * Caregiver alerts from Kotlin, two app objects (the patient's phone, the caregiver's) through the
+ * real relay that `android/run-tests.sh` starts on loopback, each with the library's
+ * [UrlConnectionHttpClient]: pairing both ways, a pump alarm from the simulated pump reaching the
+ * caregiver, her acknowledgement coming back, revocation; wrong codes as typed errors.
+ */
+class CaregiversTest {
+    private lateinit var dir: Path
+    private val relay: String = System.getProperty("thecal.relay.url")
+        ?.takeIf { it.isNotEmpty() } ?: error("no relay: run the tests with android/run-tests.sh")
+
+    @Before
+    fun makeDir() {
+        dir = Files.createTempDirectory("thecal-kotlin-caregivers")
+    }
+
+    @After
+    fun removeDir() {
+        dir.toFile().deleteRecursively()
+    }
+
+    private val fast = LinkConfig(
+        backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
+        scanTimeout = Duration.ofMillis(100),
+    )
+
+    @Test
+    fun aPumpAlarmReachesThePairedCaregiverAndHerAcknowledgementComesBack() = runBlocking<Unit> {
+        openThecal(dir.resolve("patient")).use { patient ->
+            openThecal(dir.resolve("carer")).use { carer ->
+                val pc = patient.caregivers(UrlConnectionHttpClient())
+                val cc = carer.caregivers(UrlConnectionHttpClient())
+
+                // The patient shows a QR code; the caregiver scans it.
+                val invitation = pc.invite(relay)
+                assertTrue(invitation.qrText, invitation.qrText.startsWith("thecal:pair?v=1&relay="))
+                val mum = cc.acceptInvitation(invitation.qrText, null, "Mum")
+                assertEquals(PeerRole.PATIENT, mum.role)
+                val anna = pc.readMailbox(0u).paired.single()
+                assertEquals(pc.safetyNumber(anna), cc.safetyNumber(mum.id))
+                pc.rename(anna, "Anna")
+                assertEquals(PeerState.CONFIRMED, pc.confirm(anna).state)
+                cc.confirm(mum.id)
+
+                // The simulated pump raises an alarm; the patient's phone stores it through the link.
+                val pump = InProcessPump(11uL, PumpKind.IMPLANTED, Instant.now())
+                val transport = SimPumpTransport(pump)
+                val collector = Collector()
+                val link = patient.link()
+                val subscription = link.subscribe(collector)
+                link.startWith(transport, fast)
+                link.pairWith(pump)
+                collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
+                transport.deliver(pump.raiseAlarm(AlarmKind.MotorStall))
+                collector.await<LinkEvent>("the alarm") { it is LinkEvent.Alarm }
+
+                val raised = pc.checkAlerts()
+                assertEquals(1, raised.size)
+                assertTrue("told once", pc.checkAlerts().isEmpty())
+
+                assertEquals(1, cc.readMailbox(0u).alerts.size)
+                val alert = cc.inbox().single()
+                assertEquals(AlertPriority.HIGH, alert.priority)
+                assertEquals("Mum", alert.patient)
+                assertTrue(alert.body, alert.body.contains("motor stopped"))
+                cc.acknowledge(alert.messageId)
+
+                assertEquals(2u, pc.readMailbox(0u).receipts)
+                val delivery = pc.deliveries(raised.single()).single()
+                assertEquals("Anna", delivery.caregiver)
+                assertNotNull(delivery.deliveredAt)
+                assertNotNull(delivery.acknowledgedAt)
+
+                // The caregiver ends the pairing; the patient's phone learns it.
+                cc.revoke(mum.id)
+                assertEquals(listOf(anna), pc.readMailbox(0u).revoked)
+                assertEquals(PeerState.REVOKED, pc.pairedDevices().single().state)
+
+                link.stop()
+                subscription.cancel()
+                subscription.close()
+                link.close()
+            }
+        }
+    }
+
+    @Test
+    fun aCaregiverTypesTheCodeAndWrongOrUsedCodesAreTypedErrors() = runBlocking<Unit> {
+        openThecal(dir.resolve("patient")).use { patient ->
+            openThecal(dir.resolve("carer")).use { carer ->
+                openThecal(dir.resolve("other")).use { other ->
+                    val pc = patient.caregivers(UrlConnectionHttpClient())
+                    val cc = carer.caregivers(UrlConnectionHttpClient())
+                    val oc = other.caregivers(UrlConnectionHttpClient())
+                    val host = relay.removePrefix("http://")
+                    expectThrows<ThecalException.CaregiversNotSetUp> { mapThecalErrors { pc.readMailbox(0u) } }
+
+                    val invitation = pc.invite(relay)
+                    expectThrows<ThecalException.InvitationNotFound> {
+                        mapThecalErrors { cc.acceptInvitation("00000-00000", host, "Mum") }
+                    }
+                    val bad = expectThrows<ThecalException.BadInvitation> {
+                        mapThecalErrors { cc.acceptInvitation("12345", host, "Mum") }
+                    }
+                    assertTrue(bad.message, bad.message.contains("10 letters and digits"))
+
+                    // Typed in lower case: accepted.
+                    val mum = cc.acceptInvitation(invitation.code.lowercase(), host, "Mum")
+                    assertEquals(PeerState.UNCONFIRMED, mum.state)
+                    expectThrows<ThecalException.InvitationUsed> {
+                        mapThecalErrors { oc.acceptInvitation(invitation.qrText, null, "x") }
+                    }
+                    val anna = pc.readMailbox(0u).paired.single()
+                    assertEquals(PeerRole.CAREGIVER, pc.pairedDevices().single().role)
+                    expectThrows<ThecalException.UnknownAlert> { mapThecalErrors { cc.acknowledge("nothing") } }
+                    pc.revoke(anna)
+                    expectThrows<ThecalException.DeviceNotPaired> { mapThecalErrors { pc.confirm(anna) } }
+                }
+            }
+        }
+    }
+}
