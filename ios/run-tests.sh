@@ -64,7 +64,16 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$LIB_SUM" ]; then
   rm -rf ios/.build/*/*/ThecalPackageTests.xctest
 fi
 
-cleanup() { bash "$ROOT/tests/toolchains.sh" umount || log "could not unmount everything under $CHROOT"; }
+# The caregiver tests talk to a real relay on loopback (outside the chroot; same network).
+# shellcheck source=../tests/test-relay.sh
+. tests/test-relay.sh
+start_test_relay "$ROOT"
+log "test relay at $THECAL_RELAY_URL"
+cleanup() {
+  bash "$ROOT/tests/toolchains.sh" umount || log "could not unmount everything under $CHROOT"
+  kill "$TEST_RELAY_PROC" 2>/dev/null || true
+  rm -rf "$TEST_RELAY_DIR"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 bash tests/toolchains.sh mount "$ROOT"
@@ -73,6 +82,7 @@ log "swift test (in $CHROOT, package /work/ios)"
 OUTPUT="$ROOT/build/swift/test-output.txt"
 set +e
 chroot "$CHROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+  THECAL_RELAY_URL="$THECAL_RELAY_URL" \
   /bin/bash -c 'cd /work/ios && swift --version 2>&1 | head -n 1 && swift test --disable-swift-testing 2>&1' | tee "$OUTPUT"
 rc=${PIPESTATUS[0]}
 set -e

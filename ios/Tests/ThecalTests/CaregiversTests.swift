@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+
+import Thecal
+
+/// Caregiver alerts from Swift, two app objects (the patient's phone, the caregiver's) through the
+/// real relay that `ios/run-tests.sh` starts on loopback, each with the package's
+/// `URLSessionHttpClient`: pairing both ways, a pump alarm from the simulated pump reaching the
+/// caregiver, her acknowledgement coming back, revocation; wrong codes as typed errors.
+final class CaregiversTests: ThecalTestCase {
+    private var relay: String {
+        get throws {
+            guard let url = ProcessInfo.processInfo.environment["THECAL_RELAY_URL"], !url.isEmpty else {
+                throw XCTSkip("no relay: run the tests with ios/run-tests.sh")
+            }
+            return url
+        }
+    }
+
+    private func openApp(_ name: String) async throws -> Thecal {
+        let folder = dir.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return try await Thecal.open(
+            dir: folder.path, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: MemorySecretStore()
+        )
+    }
+
+    func testAPumpAlarmReachesThePairedCaregiverAndHerAcknowledgementComesBack() async throws {
+        let relay = try relay
+        let patient = try await openApp("patient")
+        let carer = try await openApp("carer")
+        let pc = patient.caregivers(http: URLSessionHttpClient())
+        let cc = carer.caregivers(http: URLSessionHttpClient())
+
+        let invitation = try await pc.invite(relayUrl: relay)
+        XCTAssertTrue(invitation.qrText.hasPrefix("thecal:pair?v=1&relay="))
+        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
+        XCTAssertEqual(mum.role, .patient)
+        let paired = try await pc.readMailbox(waitSeconds: 0).paired
+        XCTAssertEqual(paired.count, 1)
+        let anna = try XCTUnwrap(paired.first)
+        let onPatient = try await pc.safetyNumber(id: anna)
+        let onCarer = try await cc.safetyNumber(id: mum.id)
+        XCTAssertEqual(onPatient, onCarer)
+        try await pc.rename(id: anna, name: "Anna")
+        let confirmed = try await pc.confirm(id: anna)
+        XCTAssertEqual(confirmed.state, .confirmed)
+        _ = try await cc.confirm(id: mum.id)
+
+        // The simulated pump raises an alarm; the patient's phone stores it through the link.
+        let pump = InProcessPump(seed: 12, kind: .implanted, start: Date())
+        let transport = SimPumpTransport(pump: pump)
+        let collector = Collector()
+        let link = patient.link()
+        let subscription = try await link.subscribe(listener: collector)
+        try await link.startWith(transport: transport, config: fastLink)
+        try await link.pairWith(pump)
+        try await collector.await("Connected") {
+            if case .stateChanged(state: .connected) = $0 { return true }
+            return false
+        }
+        transport.deliver(pump.raiseAlarm(kind: .motorStall))
+        try await collector.await("the alarm") { if case .alarm = $0 { return true }; return false }
+
+        let raised = try await pc.checkAlerts()
+        XCTAssertEqual(raised.count, 1)
+        let again = try await pc.checkAlerts()
+        XCTAssertTrue(again.isEmpty, "told once")
+
+        let read = try await cc.readMailbox(waitSeconds: 0)
+        XCTAssertEqual(read.alerts.count, 1)
+        let inbox = try await cc.inbox()
+        let alert = try XCTUnwrap(inbox.first)
+        XCTAssertEqual(alert.priority, .high)
+        XCTAssertEqual(alert.patient, "Mum")
+        XCTAssertTrue(alert.body.contains("motor stopped"), alert.body)
+        try await cc.acknowledge(messageId: alert.messageId)
+
+        let back = try await pc.readMailbox(waitSeconds: 0)
+        XCTAssertEqual(back.receipts, 2)
+        let deliveries = try await pc.deliveries(alertId: raised[0])
+        let delivery = try XCTUnwrap(deliveries.first)
+        XCTAssertEqual(delivery.caregiver, "Anna")
+        XCTAssertNotNil(delivery.deliveredAt)
+        XCTAssertNotNil(delivery.acknowledgedAt)
+
+        try await cc.revoke(id: mum.id)
+        let ended = try await pc.readMailbox(waitSeconds: 0)
+        XCTAssertEqual(ended.revoked, [anna])
+
+        await link.stop()
+        subscription.cancel()
+    }
+
+    func testWrongOrUsedCodesAreTypedErrors() async throws {
+        let relay = try relay
+        let host = String(relay.dropFirst("http://".count))
+        let patient = try await openApp("patient")
+        let carer = try await openApp("carer")
+        let other = try await openApp("other")
+        let pc = patient.caregivers(http: URLSessionHttpClient())
+        let cc = carer.caregivers(http: URLSessionHttpClient())
+        let oc = other.caregivers(http: URLSessionHttpClient())
+
+        do {
+            _ = try await pc.readMailbox(waitSeconds: 0)
+            XCTFail("no relay set up yet")
+        } catch CaregiverError.NotSetUp {}
+
+        let invitation = try await pc.invite(relayUrl: relay)
+        do {
+            _ = try await cc.acceptInvitation(text: "00000-00000", relayHost: host, patientName: "Mum")
+            XCTFail("no such invitation")
+        } catch CaregiverError.InvitationNotFound {}
+        do {
+            _ = try await cc.acceptInvitation(text: "12345", relayHost: host, patientName: "Mum")
+            XCTFail("not a code")
+        } catch let error as CaregiverError {
+            guard case .BadInvitation = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(error.localizedDescription.contains("10 letters and digits"), error.localizedDescription)
+        }
+        let mum = try await cc.acceptInvitation(text: invitation.code.lowercased(), relayHost: host, patientName: "Mum")
+        XCTAssertEqual(mum.state, .unconfirmed)
+        do {
+            _ = try await oc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "x")
+            XCTFail("the invitation is used")
+        } catch CaregiverError.InvitationUsed {}
+        do {
+            try await cc.acknowledge(messageId: "nothing")
+            XCTFail("no such alert")
+        } catch CaregiverError.UnknownAlert {}
+    }
+}
