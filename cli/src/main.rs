@@ -2,6 +2,7 @@
 
 mod card;
 mod card_png;
+mod caregiver;
 mod demo;
 mod forecast;
 mod frame;
@@ -39,6 +40,8 @@ enum Command {
     Sim(sim::Args),
     /// Forecast backtests against simulated patients, and their tuning.
     Forecast(forecast::Args),
+    /// Caregiver alerts through a relay: `thecal caregiver demo --relay URL [--once --json]`.
+    Caregiver(caregiver::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Frame(args) => frame::run(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Forecast(args) => forecast::run(&args),
+        Command::Caregiver(args) => caregiver::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

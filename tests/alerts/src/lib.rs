@@ -91,6 +91,23 @@ impl TestRelay {
         Self::start_in(world, dir).await
     }
 
+    /// Starts a relay on the real clock (for a client that uses the real clock too: the CLI).
+    ///
+    /// # Panics
+    /// If it cannot start (a test bed failure).
+    pub async fn start_real_time() -> Self {
+        let dir = tempfile::tempdir().expect("relay folder");
+        let mut config = Self::config(&World::new(), dir.path());
+        config.clock = Arc::new(thecal_relay::clock::SystemClock);
+        let relay = thecal_relay::Relay::open(config)
+            .await
+            .expect("the relay opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        Self::serve(relay, listener, dir, None)
+    }
+
     async fn start_in(world: &World, dir: tempfile::TempDir) -> Self {
         let relay = thecal_relay::Relay::open(Self::config(world, dir.path()))
             .await

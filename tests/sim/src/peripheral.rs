@@ -550,6 +550,12 @@ impl InProcessTransport {
         self.emit(&pump.device_id(), pump.raise_alarm(kind));
     }
 
+    /// Clears an alarm on the patient's pump and delivers its notifications.
+    pub fn clear_alarm(&self, kind: AlarmKind) {
+        let pump = self.pump();
+        self.emit(&pump.device_id(), pump.clear_alarm(kind));
+    }
+
     /// Moves the patient's pump in or out of radio range. Going out of range while connected
     /// ends the connection and reports it, as a real radio's supervision timeout does.
     pub fn set_in_range(&self, in_range: bool) {
