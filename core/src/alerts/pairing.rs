@@ -2,8 +2,9 @@
 //! as `XXXXX-XXXXX` and as a QR code; from it both phones derive the invitation's id, the key
 //! that seals the patient's bundle, and the PSK of the caregiver's hello.
 
+use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hkdf::Hkdf;
-use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use sha2::Sha256;
 use thecal_proto::{b64u, from_b64u};
 
@@ -163,24 +164,19 @@ impl std::fmt::Debug for InviteSecrets {
 }
 
 impl InviteSecrets {
-    /// Seals the patient's bundle for the relay to hand to whoever claims the invitation.
+    /// Seals the patient's bundle for the relay to hand to whoever claims the invitation
+    /// (ChaCha20-Poly1305, the key used once, so a zero nonce).
     #[must_use]
     pub fn seal_bundle(&self, bundle: &Bundle) -> Vec<u8> {
-        let mut data = bundle.to_bytes().to_vec();
-        // A 32-byte key is always a valid ChaCha20-Poly1305 key, and sealing cannot fail for a
-        // 65-byte message; an empty result would simply not open on the other side.
-        if let Ok(key) = UnboundKey::new(&CHACHA20_POLY1305, &self.bundle_key)
-            && LessSafeKey::new(key)
-                .seal_in_place_append_tag(
-                    Nonce::assume_unique_for_key([0; 12]),
-                    Aad::from(&self.invite_id),
-                    &mut data,
-                )
-                .is_ok()
-        {
-            return data;
-        }
-        Vec::new()
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.bundle_key));
+        let payload = Payload {
+            msg: &bundle.to_bytes(),
+            aad: &self.invite_id,
+        };
+        // Sealing 65 bytes cannot fail; an empty result would simply not open on the other side.
+        cipher
+            .encrypt(Nonce::from_slice(&[0; 12]), payload)
+            .unwrap_or_default()
     }
 
     /// Opens the sealed bundle the relay handed back.
@@ -188,17 +184,15 @@ impl InviteSecrets {
     /// # Errors
     /// [`AlertsError::Tampered`] (wrong code or altered), or the bundle's own errors.
     pub fn open_bundle(&self, sealed: &[u8]) -> Result<Bundle, AlertsError> {
-        let key = UnboundKey::new(&CHACHA20_POLY1305, &self.bundle_key)
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.bundle_key));
+        let payload = Payload {
+            msg: sealed,
+            aad: &self.invite_id,
+        };
+        let plain = cipher
+            .decrypt(Nonce::from_slice(&[0; 12]), payload)
             .map_err(|_| AlertsError::Tampered)?;
-        let mut data = sealed.to_vec();
-        let plain = LessSafeKey::new(key)
-            .open_in_place(
-                Nonce::assume_unique_for_key([0; 12]),
-                Aad::from(&self.invite_id),
-                &mut data,
-            )
-            .map_err(|_| AlertsError::Tampered)?;
-        Bundle::parse(plain)
+        Bundle::parse(&plain)
     }
 
     /// Opens the sealed bundle in its base64url form.

@@ -262,12 +262,6 @@ impl Thecal {
         Arc::new(Card::new(Arc::clone(&self.inner)))
     }
 
-    /// Caregiver alerts, through the app's HTTP stack `http` (the core carries none).
-    #[must_use]
-    pub fn caregivers(&self, http: Arc<dyn crate::alerts::http::HttpClient>) -> Arc<Caregivers> {
-        Arc::new(Caregivers::new(Arc::clone(&self.inner), http))
-    }
-
     /// Everything the home screen shows, computed now. Fast with years of data.
     ///
     /// # Errors
@@ -373,5 +367,15 @@ impl Thecal {
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+}
+
+// Caregiver alerts: in the apps' API with the `caregivers` feature (see core/Cargo.toml).
+#[cfg_attr(all(feature = "uniffi", feature = "caregivers"), uniffi::export)]
+impl Thecal {
+    /// Caregiver alerts, through the app's HTTP stack `http` (the core carries none).
+    #[must_use]
+    pub fn caregivers(&self, http: Arc<dyn crate::alerts::http::HttpClient>) -> Arc<Caregivers> {
+        Arc::new(Caregivers::new(Arc::clone(&self.inner), http))
     }
 }
