@@ -141,15 +141,7 @@ pub fn insert_invitation(
 /// # Errors
 /// A storage error.
 pub fn open_invitations(conn: &Connection, now: UtcDateTime) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT invite_id FROM alert_invitations
-         WHERE claimed_at_ms IS NULL AND withdrawn_at_ms IS NULL AND expires_at_ms > ?1
-         ORDER BY created_at_ms DESC",
-    )?;
-    let ids = stmt
-        .query_map([to_millis(now)], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(ids)
+    invitations(conn, now, true)
 }
 
 /// Invitations that can no longer be claimed but whose codes may still be in the key store.
@@ -160,12 +152,18 @@ pub fn finished_invitations(
     conn: &Connection,
     now: UtcDateTime,
 ) -> Result<Vec<String>, StoreError> {
+    invitations(conn, now, false)
+}
+
+/// The invitations that are (`open`) or are no longer (`!open`) claimable at `now`.
+fn invitations(conn: &Connection, now: UtcDateTime, open: bool) -> Result<Vec<String>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT invite_id FROM alert_invitations
-         WHERE claimed_at_ms IS NOT NULL OR withdrawn_at_ms IS NOT NULL OR expires_at_ms <= ?1",
+         WHERE (claimed_at_ms IS NULL AND withdrawn_at_ms IS NULL AND expires_at_ms > ?1) = ?2
+         ORDER BY created_at_ms DESC",
     )?;
     let ids = stmt
-        .query_map([to_millis(now)], |r| r.get(0))?
+        .query_map(params![to_millis(now), open], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(ids)
 }

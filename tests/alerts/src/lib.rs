@@ -99,17 +99,15 @@ impl TestRelay {
         let dir = tempfile::tempdir().expect("relay folder");
         let mut config = Self::config(&World::new(), dir.path());
         config.clock = Arc::new(thecal_relay::clock::SystemClock);
-        let relay = thecal_relay::Relay::open(config)
-            .await
-            .expect("the relay opens");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
-        Self::serve(relay, listener, dir, None)
+        Self::start_with(config, dir).await
     }
 
     async fn start_in(world: &World, dir: tempfile::TempDir) -> Self {
-        let relay = thecal_relay::Relay::open(Self::config(world, dir.path()))
+        Self::start_with(Self::config(world, dir.path()), dir).await
+    }
+
+    async fn start_with(config: thecal_relay::Config, dir: tempfile::TempDir) -> Self {
+        let relay = thecal_relay::Relay::open(config)
             .await
             .expect("the relay opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
