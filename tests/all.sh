@@ -8,6 +8,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# No incremental compilation: a test run gains little from it, and its caches take many GB of the
+# build folder that CI keeps between runs.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 LOGS=$(mktemp -d)
 failed_steps=()
 passed=0
