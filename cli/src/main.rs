@@ -1,8 +1,10 @@
 //! `thecal`: the command-line shell over the Thecal core: the same `Thecal` object the apps use.
 
+mod backup;
 mod card;
 mod card_png;
 mod demo;
+mod export;
 mod forecast;
 mod frame;
 mod keys;
@@ -39,6 +41,10 @@ enum Command {
     Sim(sim::Args),
     /// Forecast backtests against simulated patients, and their tuning.
     Forecast(forecast::Args),
+    /// The FHIR R4 export of a store, and its import into a new one.
+    Export(export::Args),
+    /// Encrypted backups of a store (age format, passphrase) and their restore.
+    Backup(backup::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +60,8 @@ fn main() -> ExitCode {
         Command::Frame(args) => frame::run(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Forecast(args) => forecast::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Backup(args) => backup::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,6 +94,15 @@ fn open(dir: &Path, tz: &str) -> Result<Arc<Thecal>, String> {
         Arc::new(keys::FileSecretStore::in_data_dir(dir)),
     ))
     .map_err(|e| e.to_string())
+}
+
+/// As [`open`], for a store that must exist already (a typo in `--db` is not a new empty
+/// store).
+fn open_existing(dir: &Path) -> Result<Arc<Thecal>, String> {
+    if !dir.join(thecal_core::store::DB_FILE).is_file() {
+        return Err(format!("no Thecal data in {}", dir.display()));
+    }
+    open(dir, "UTC")
 }
 
 /// Runs one of the API's async calls to completion (the CLI does one thing at a time).

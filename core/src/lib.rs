@@ -28,8 +28,8 @@ pub mod store;
 pub mod therapy;
 
 pub use app::{
-    Card, CardError, Diary, DiaryError, LinkError, OpenError, PumpError, PumpLink, Pumps, Recovery,
-    RecoveryError, Thecal, ThecalConfig,
+    BackupError, Card, CardError, Diary, DiaryError, Export, ExportError, LinkError, OpenError,
+    PumpError, PumpLink, Pumps, Recovery, RecoveryError, Thecal, ThecalConfig,
 };
 pub use model::UtcDateTime;
 

@@ -113,15 +113,16 @@ pub(super) fn pain_items(e: &PainEntry) -> [Option<u8>; 11] {
     ]
 }
 
-pub(super) fn unit_ucum(u: DoseUnit) -> (&'static str, &'static str) {
+/// A dose unit's word, and its UCUM code when it has one.
+pub(super) fn unit_ucum(u: DoseUnit) -> (&'static str, Option<&'static str>) {
     match u {
-        DoseUnit::Milligram => ("mg", "mg"),
-        DoseUnit::Microgram => ("µg", "ug"),
-        DoseUnit::Milliliter => ("mL", "mL"),
-        DoseUnit::Tablet => ("tablet", "{tablet}"),
-        DoseUnit::Drop => ("drop", "{drop}"),
-        DoseUnit::Patch => ("patch", "{patch}"),
-        DoseUnit::Spray => ("spray", "{spray}"),
+        DoseUnit::Milligram => ("mg", Some("mg")),
+        DoseUnit::Microgram => ("µg", Some("ug")),
+        DoseUnit::Milliliter => ("mL", Some("mL")),
+        DoseUnit::Tablet => ("tablet", None),
+        DoseUnit::Drop => ("drop", None),
+        DoseUnit::Patch => ("patch", None),
+        DoseUnit::Spray => ("spray", None),
     }
 }
 
@@ -527,6 +528,12 @@ fn pain_observation(e: &PainEntry) -> Value {
 fn medication(m: &MedicationEntry) -> Value {
     let v = &m.value;
     let (unit, ucum) = unit_ucum(v.unit);
+    // Tablets, drops, patches and sprays are counts, not UCUM units: the unit's word alone
+    // (UCUM's annotations, `{tablet}`, are ignored when units are compared).
+    let dose = match ucum {
+        Some(code) => quantity(v.dose, unit, code),
+        None => json!({ "value": v.dose, "unit": unit }),
+    };
     let mut r = object(json!({
         "text": narrative(&format!(
             "{} {} {unit} ({}), at {}.",
@@ -549,7 +556,7 @@ fn medication(m: &MedicationEntry) -> Value {
                 "coding": [own_coding("medication-route", v.route.code(), route_display(v.route))],
                 "text": route_display(v.route),
             },
-            "doseAndRate": [{ "doseQuantity": quantity(v.dose, unit, ucum) }],
+            "doseAndRate": [{ "doseQuantity": dose }],
         }],
     }));
     if let Some(reason) = &v.reason {

@@ -630,7 +630,8 @@ fn medication(r: &Value, at: &str, id: &str, now: UtcDateTime) -> Result<Medicat
         .ok_or_else(|| Error::bundle(path(&dat, "doseAndRate"), "is missing"))?;
     let qat = format!("{dat}.doseAndRate[0].doseQuantity");
     let q = get(rate, &format!("{dat}.doseAndRate[0]"), "doseQuantity")?;
-    let ucum = text(q, &qat, "code")?;
+    let code = q.get("code").and_then(Value::as_str);
+    let word = text(q, &qat, "unit")?;
     let unit = [
         DoseUnit::Milligram,
         DoseUnit::Microgram,
@@ -641,8 +642,16 @@ fn medication(r: &Value, at: &str, id: &str, now: UtcDateTime) -> Result<Medicat
         DoseUnit::Spray,
     ]
     .into_iter()
-    .find(|u| unit_ucum(*u).1 == ucum)
-    .ok_or_else(|| Error::bundle(path(&qat, "code"), "is not a unit Thecal knows"))?;
+    .find(|u| match (unit_ucum(*u), code) {
+        ((_, Some(ucum)), Some(c)) => ucum == c,
+        ((w, None), None) => w == word,
+        _ => false,
+    })
+    .ok_or_else(|| Error::bundle(path(&qat, "unit"), "is not a unit Thecal knows"))?;
+    let dose = get(q, &qat, "value")?
+        .as_f64()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| Error::bundle(path(&qat, "value"), "is not a number"))?;
     let value = MedicationInput {
         at: time(r, at, "effectiveDateTime")?,
         drug: text(
@@ -651,7 +660,7 @@ fn medication(r: &Value, at: &str, id: &str, now: UtcDateTime) -> Result<Medicat
             "text",
         )?
         .to_owned(),
-        dose: quantity_value(q, &qat, ucum)?,
+        dose,
         unit,
         route,
         breakthrough,
