@@ -25,6 +25,7 @@ APT_PACKAGES=(
   zbar-tools poppler-utils                       # card QR / report checks
   fonts-dejavu-core                              # rendering
   tzdata                                         # the time zones the core reads (model::Zone)
+  age                                            # the reference age tool decrypts our backups
   postgresql python3-venv curl                   # relay: PostgreSQL tests, schemathesis/pyhpke venv
 )
 

@@ -79,7 +79,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             println!(
                 "restored {} rows (data version {}, made {})",
-                info.total_rows, info.schema_version, info.created_at
+                info.total_rows,
+                info.schema_version,
+                info.created_at.format("%Y-%m-%d %H:%M UTC")
             );
         }
     }
