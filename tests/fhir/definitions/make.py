@@ -40,15 +40,15 @@ CODE_SYSTEMS = {
     # Thecal's own wording (docs/decisions/0007-pain-item-wording.md), not the Brief Pain
     # Inventory's.
     "pain-item": ("Optional items of a pain diary entry", [
-        ("worst", "Worst pain in the last 24 hours"),
-        ("least", "Least pain in the last 24 hours"),
-        ("average", "Pain on average"),
-        ("now", "Pain right now"),
-        ("general-activity", "Pain got in the way of general activity"),
+        ("worst", "Strongest pain of the last day"),
+        ("least", "Mildest pain of the last day"),
+        ("average", "Usual pain level"),
+        ("now", "Pain at the time of the entry"),
+        ("general-activity", "Pain got in the way of day-to-day activity"),
         ("mood", "Pain got in the way of mood"),
-        ("walking", "Pain got in the way of walking"),
-        ("normal-work", "Pain got in the way of normal work"),
-        ("relations", "Pain got in the way of relations with other people"),
+        ("walking", "Pain got in the way of getting about on foot"),
+        ("normal-work", "Pain got in the way of usual work, paid or at home"),
+        ("relations", "Pain got in the way of time with other people"),
         ("sleep", "Pain got in the way of sleep"),
         ("enjoyment", "Pain got in the way of enjoying life"),
     ]),

@@ -76,21 +76,21 @@ fn narrative(text: &str) -> Value {
 /// The displays of Thecal's own codes, and the words of the pain items (our own wording: see
 /// `docs/decisions/0007-pain-item-wording.md`).
 pub(super) const PAIN_ITEMS: [(&str, &str); 11] = [
-    ("worst", "Worst pain in the last 24 hours"),
-    ("least", "Least pain in the last 24 hours"),
-    ("average", "Pain on average"),
-    ("now", "Pain right now"),
+    ("worst", "Strongest pain of the last day"),
+    ("least", "Mildest pain of the last day"),
+    ("average", "Usual pain level"),
+    ("now", "Pain at the time of the entry"),
     (
         "general-activity",
-        "Pain got in the way of general activity",
+        "Pain got in the way of day-to-day activity",
     ),
     ("mood", "Pain got in the way of mood"),
-    ("walking", "Pain got in the way of walking"),
-    ("normal-work", "Pain got in the way of normal work"),
+    ("walking", "Pain got in the way of getting about on foot"),
     (
-        "relations",
-        "Pain got in the way of relations with other people",
+        "normal-work",
+        "Pain got in the way of usual work, paid or at home",
     ),
+    ("relations", "Pain got in the way of time with other people"),
     ("sleep", "Pain got in the way of sleep"),
     ("enjoyment", "Pain got in the way of enjoying life"),
 ];
