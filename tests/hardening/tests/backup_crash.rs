@@ -12,6 +12,8 @@
 //! sleeping) until the file being written has reached a random size, then kills.
 //! `THECAL_BACKUP_CRASH_TRIALS` (default 8) sets the number of kills of each kind.
 
+#![allow(clippy::unwrap_used)] // Test code: a failed unwrap is a failed test.
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
