@@ -248,12 +248,7 @@ fn write_backup(
     };
     let partial = partial_name(out)?;
     let result = (|| {
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&partial)
-            .map_err(|e| file_error(&e))?;
+        let file = private_file(&partial).map_err(|e| file_error(&e))?;
         let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.to_owned()));
         recipient.set_work_factor(work_factor.clamp(1, MAX_WORK_FACTOR));
         let encryptor =
@@ -323,11 +318,11 @@ pub fn restore(store: &Store, input: &Path, passphrase: &str) -> Result<BackupIn
 pub fn unpack(input: &Path, passphrase: &str, candidate: &Path) -> Result<Manifest, Error> {
     let file = File::open(input).map_err(|e| file_error(&e))?;
     let plain = decrypt(BufReader::new(file), passphrase, MAX_WORK_FACTOR)?;
-    let out = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(candidate)
-        .map_err(|e| file_error(&e))?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let out = options.open(candidate).map_err(|e| file_error(&e))?;
     let mut out = std::io::BufWriter::new(out);
     let manifest = read_payload(plain, &mut out)?;
     let out = out.into_inner().map_err(|e| file_error(e.error()))?;
@@ -592,6 +587,23 @@ fn partial_name(out: &Path) -> Result<PathBuf, Error> {
     partial.push(name);
     partial.push(".partial");
     Ok(parent(out)?.join(partial))
+}
+
+/// Creates (or empties) `path` readable and writable by the app's user only: a backup is
+/// encrypted, but whose it is stays nobody else's business.
+pub(crate) fn private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
+    // An older file of that name keeps its mode on open: narrow it.
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        path,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+    )?;
+    Ok(file)
 }
 
 /// Makes a rename durable (best effort: not every file system syncs folders).

@@ -189,8 +189,14 @@ fn a_backup_is_an_age_file_with_a_passphrase_stanza_at_the_work_factor_asked() {
         "{head}"
     );
     assert_eq!(head.lines().nth(1).unwrap().split(' ').nth(3), Some("2"));
-    // No partial file is left beside it.
+    // No partial file is left beside it, and it is the app's alone.
     assert!(!a.path().join(".b.age.partial").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }
 
 #[test]

@@ -138,7 +138,8 @@ pub fn write_bundle(conn: &Connection, now: UtcDateTime, out: &Path) -> Result<F
     partial.push(".partial");
     let partial = out.with_file_name(partial);
     let written = (|| {
-        let file = std::fs::File::create(&partial)?;
+        // Health data in clear: readable by the app's user only until it is shared.
+        let file = super::backup::private_file(&partial)?;
         let mut w = std::io::BufWriter::new(file);
         serde_json::to_writer_pretty(&mut w, &value)?;
         std::io::Write::write_all(&mut w, b"\n")?;
