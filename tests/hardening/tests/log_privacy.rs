@@ -263,7 +263,11 @@ fn a_whole_demo_run_at_trace_logs_no_health_data() {
     let bundle = files.path().join("bundle.json");
     let bundle_path = bundle.to_string_lossy().into_owned();
     block_on(export.write_fhir_bundle(bundle_path.clone())).unwrap();
-    let backup = files.path().join("thecal.age").to_string_lossy().into_owned();
+    let backup = files
+        .path()
+        .join("thecal.age")
+        .to_string_lossy()
+        .into_owned();
     block_on(export.create_backup(backup.clone(), "Zqxwv passphrase 4321".into())).unwrap();
     messages.push(
         block_on(export.restore_backup(backup, "Zqxwv wrong 4321".into()))

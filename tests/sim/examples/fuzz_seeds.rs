@@ -75,8 +75,9 @@ fn main() {
 
     let dir = seeds.join("fhir_import");
     std::fs::create_dir_all(&dir).unwrap();
-    let (bundle, _) = store.read(|c| fhir::bundle(c, now)).unwrap();
-    std::fs::write(dir.join("bundle"), serde_json::to_vec(&bundle).unwrap()).unwrap();
+    let (text, _) = store.read(|c| fhir::bundle(c, now)).unwrap();
+    std::fs::write(dir.join("bundle"), &text).unwrap();
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
     // Each kind of resource alone in a bundle (the refills with their pump and drug).
     let entries = bundle["entry"].as_array().unwrap();
     for kind in ["Device", "Observation", "MedicationStatement", "Procedure"] {

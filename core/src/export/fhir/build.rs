@@ -1,8 +1,9 @@
-//! Building the bundle from the store: pure mapping of rows to FHIR JSON.
+//! Building the bundle from the store: pure mapping of rows to FHIR JSON, written with the
+//! small writer of [`super::json`].
 
 use rusqlite::Connection;
-use serde_json::{Map, Value, json};
 
+use super::json::Json;
 use super::{
     BASE, Error, FhirSummary, INTRATHECAL_ROUTE_SNOMED, LOINC, PAIN_SCORE_LOINC, SNOMED, UCUM,
 };
@@ -25,52 +26,104 @@ pub(super) fn full_url(kind: &str, id: &str) -> String {
     )
 }
 
-fn reference(kind: &str, id: &str) -> Value {
-    json!({ "reference": full_url(kind, id) })
+/// `"key": {"reference": fullUrl of kind/id}`.
+fn reference(j: &mut Json, key: &str, kind: &str, id: &str) {
+    j.open(key);
+    j.text("reference", &full_url(kind, id));
+    j.close();
 }
 
-fn code_system(name: &str) -> String {
-    format!("{BASE}/CodeSystem/{name}")
+/// A coding (a list element).
+fn coding(j: &mut Json, system: &str, code: &str, display: &str) {
+    j.open("");
+    j.text("system", system);
+    j.text("code", code);
+    j.text("display", display);
+    j.close();
 }
 
-fn extension_url(name: &str) -> String {
-    format!("{BASE}/StructureDefinition/{name}")
+/// A CodeableConcept `key` with one coding of Thecal's code system `system`, and its text if
+/// given.
+fn own_concept(
+    j: &mut Json,
+    key: &str,
+    system: &str,
+    code: &str,
+    display: &str,
+    text: Option<&str>,
+) {
+    j.open(key);
+    j.list("coding");
+    coding(j, &format!("{BASE}/CodeSystem/{system}"), code, display);
+    j.end_list();
+    if let Some(t) = text {
+        j.text("text", t);
+    }
+    j.close();
 }
 
-fn coding(system: &str, code: &str, display: &str) -> Value {
-    json!({ "system": system, "code": code, "display": display })
-}
-
-fn own_coding(system: &str, code: &str, display: &str) -> Value {
-    coding(&code_system(system), code, display)
-}
-
-fn quantity(value: f64, unit: &str, code: &str) -> Value {
-    json!({ "value": value, "unit": unit, "system": UCUM, "code": code })
+/// A Quantity `key` in UCUM's `code`.
+fn quantity(j: &mut Json, key: &str, value: f64, unit: &str, code: &str) {
+    j.open(key);
+    j.num("value", value);
+    j.text("unit", unit);
+    j.text("system", UCUM);
+    j.text("code", code);
+    j.close();
 }
 
 /// A volume in µL as millilitres (exact: µL / 1000 has at most three decimals).
-pub(super) fn ml(ul: u32) -> Value {
-    quantity(f64::from(ul) / 1000.0, "mL", "mL")
+fn ml(j: &mut Json, key: &str, ul: u32) {
+    quantity(j, key, f64::from(ul) / 1000.0, "mL", "mL");
 }
 
-fn ext(name: &str, key: &str, value: Value) -> Value {
-    let mut m = Map::new();
-    m.insert("url".into(), Value::String(extension_url(name)));
-    m.insert(key.into(), value);
-    Value::Object(m)
+/// Opens an extension of Thecal's (a list element); its value follows, then [`Json::close`].
+fn ext(j: &mut Json, name: &str) {
+    j.open("");
+    j.text("url", &format!("{BASE}/StructureDefinition/{name}"));
+}
+
+/// An extension whose value is text of the type `key` (`valueCode`, `valueInstant`…).
+fn ext_text(j: &mut Json, name: &str, key: &str, value: &str) {
+    ext(j, name);
+    j.text(key, value);
+    j.close();
+}
+
+/// An extension whose value is a volume.
+fn ext_ml(j: &mut Json, name: &str, ul: u32) {
+    ext(j, name);
+    ml(j, "valueQuantity", ul);
+    j.close();
 }
 
 /// The human-readable text every resource carries (FHIR's `dom-6`): a short summary.
-fn narrative(text: &str) -> Value {
+fn narrative(j: &mut Json, text: &str) {
     let escaped = text
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
-    json!({
-        "status": "generated",
-        "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{escaped}</div>")
-    })
+    j.open("text");
+    j.text("status", "generated");
+    j.text(
+        "div",
+        &format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{escaped}</div>"),
+    );
+    j.close();
+}
+
+/// Opens a bundle entry and its resource (with its type and id); [`end_entry`] closes them.
+fn entry(j: &mut Json, kind: &str, id: &str) {
+    j.open("");
+    j.text("fullUrl", &full_url(kind, id));
+    j.open("resource");
+    j.text("resourceType", kind);
+    j.text("id", id);
+}
+
+fn end_entry(j: &mut Json) {
+    j.close();
+    j.close();
 }
 
 /// The displays of Thecal's own codes, and the words of the pain items (our own wording: see
@@ -152,11 +205,11 @@ pub(super) fn drug_display(d: &Drug) -> String {
     }
 }
 
-/// The whole bundle of the store at `now`, and what it holds.
+/// The whole bundle of the store at `now` as JSON text, and what it holds.
 ///
 /// # Errors
 /// A storage error, or [`Error::Store`] for a damaged row.
-pub fn bundle(conn: &Connection, now: UtcDateTime) -> Result<(Value, FhirSummary), Error> {
+pub fn bundle(conn: &Connection, now: UtcDateTime) -> Result<(String, FhirSummary), Error> {
     let pumps = crate::therapy::db::pump_rows(conn)?;
     let refills = crate::therapy::db::refill_rows(conn)?;
     let far = (
@@ -167,16 +220,28 @@ pub fn bundle(conn: &Connection, now: UtcDateTime) -> Result<(Value, FhirSummary
     let meds = diary::medications(conn, far.0, far.1).map_err(diary_error)?;
     let card = crate::card::db::load_card(conn)?.map(|(c, _)| c);
 
-    let mut entries = vec![patient(card.as_ref())];
+    let mut j = Json::default();
+    j.open("");
+    j.text("resourceType", "Bundle");
+    j.text("id", "thecal-export");
+    j.open("meta");
+    j.text("lastUpdated", &time(now));
+    j.close();
+    j.text("type", "collection");
+    j.text("timestamp", &time(now));
+    j.list("entry");
+    let mut resources = 1;
+    patient(&mut j, card.as_ref());
     let newest_pump = pumps.iter().map(|p| p.id).max();
     for p in &pumps {
         let card_device = card.as_ref().filter(|c| c.device.serial == p.info.serial);
-        entries.push(device(p, card_device));
-        entries.push(device_use(p, Some(p.id) == newest_pump));
+        device(&mut j, p, card_device);
+        device_use(&mut j, p, Some(p.id) == newest_pump);
+        resources += 2;
         if let Some(c) = card_device
-            && let Some(e) = implant(p, c)
+            && implant(&mut j, p, c)
         {
-            entries.push(e);
+            resources += 1;
         }
     }
     let newest_refill = refills
@@ -190,31 +255,27 @@ pub fn bundle(conn: &Connection, now: UtcDateTime) -> Result<(Value, FhirSummary
             .filter(|n| n.pump_id == r.pump_id && (n.at, n.id) > (r.at, r.id))
             .min_by_key(|n| (n.at, n.id))
             .map(|n| n.at);
-        entries.push(refill(r));
-        entries.push(intrathecal(r, next, Some(r.id) == newest_refill));
+        refill(&mut j, r);
+        intrathecal(&mut j, r, next, Some(r.id) == newest_refill);
+        resources += 2;
     }
     for e in &pain {
-        entries.push(pain_observation(e));
+        pain_observation(&mut j, e);
     }
     for m in &meds {
-        entries.push(medication(m));
+        medication(&mut j, m);
     }
+    j.end_list();
+    j.close();
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let summary = FhirSummary {
-        resources: u32::try_from(entries.len()).unwrap_or(u32::MAX),
-        pumps: u32::try_from(pumps.len()).unwrap_or(u32::MAX),
-        refills: u32::try_from(refills.len()).unwrap_or(u32::MAX),
-        pain_entries: u32::try_from(pain.len()).unwrap_or(u32::MAX),
-        medication_entries: u32::try_from(meds.len()).unwrap_or(u32::MAX),
+        resources: count(resources + pain.len() + meds.len()),
+        pumps: count(pumps.len()),
+        refills: count(refills.len()),
+        pain_entries: count(pain.len()),
+        medication_entries: count(meds.len()),
     };
-    let bundle = json!({
-        "resourceType": "Bundle",
-        "id": "thecal-export",
-        "meta": { "lastUpdated": time(now) },
-        "type": "collection",
-        "timestamp": time(now),
-        "entry": entries,
-    });
-    Ok((bundle, summary))
+    Ok((j.finish(), summary))
 }
 
 fn diary_error(e: diary::Error) -> Error {
@@ -226,37 +287,34 @@ fn diary_error(e: diary::Error) -> Error {
     }
 }
 
-/// One bundle entry: the resource with its `fullUrl`.
-fn entry(kind: &str, id: &str, mut resource: Map<String, Value>) -> Value {
-    resource.insert("resourceType".into(), Value::String(kind.into()));
-    resource.insert("id".into(), Value::String(id.into()));
-    // resourceType first, as FHIR's examples write it (serde_json keeps the order of insertion
-    // only with its preserve_order feature; the order has no meaning in FHIR).
-    json!({ "fullUrl": full_url(kind, id), "resource": Value::Object(resource) })
-}
-
-fn object(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
-fn patient(card: Option<&CardData>) -> Value {
-    let mut r = object(json!({
-        "text": narrative("The patient who keeps this diary."),
-    }));
+fn patient(j: &mut Json, card: Option<&CardData>) {
+    entry(j, "Patient", "patient");
+    narrative(j, "The patient who keeps this diary.");
     if let Some(c) = card {
-        r.insert("name".into(), json!([{ "text": c.patient_name }]));
+        j.list("name");
+        j.open("");
+        j.text("text", &c.patient_name);
+        j.close();
+        j.end_list();
     }
-    entry("Patient", "patient", r)
+    end_entry(j);
 }
 
 fn pump_id(p: &PumpRow) -> String {
     format!("pump-{}", p.id)
 }
 
-fn device(p: &PumpRow, card: Option<&CardData>) -> Value {
+/// A device property with a quantity.
+fn property(j: &mut Json, code: &str, display: &str, value: f64, unit: &str, ucum: &str) {
+    j.open("");
+    own_concept(j, "type", "device-property", code, display, None);
+    j.list("valueQuantity");
+    quantity(j, "", value, unit, ucum);
+    j.end_list();
+    j.close();
+}
+
+fn device(j: &mut Json, p: &PumpRow, card: Option<&CardData>) {
     let i = &p.info;
     let (kind_code, kind_display) = match i.kind {
         PumpKind::Implanted => ("implanted", "Implanted intrathecal drug pump"),
@@ -267,300 +325,424 @@ fn device(p: &PumpRow, card: Option<&CardData>) -> Value {
         ReservoirKind::Cassette => ("cassette", "Cassette"),
         ReservoirKind::Bag => ("bag", "Bag"),
     };
-    let prop = |code: &str, display: &str, value: Value| {
-        json!({
-            "type": { "coding": [own_coding("device-property", code, display)] },
-            "valueQuantity": [value],
-        })
-    };
-    let mut properties = vec![
-        prop(
-            "reservoir-capacity",
-            "Reservoir capacity",
-            ml(i.reservoir_capacity.microliters),
+    entry(j, "Device", &pump_id(p));
+    narrative(
+        j,
+        &format!(
+            "{kind_display}: {} {}, serial {}",
+            i.manufacturer, i.model, i.serial
         ),
-        json!({
-            "type": { "coding": [own_coding("device-property", "reservoir-kind", "Reservoir kind")] },
-            "valueCode": [{ "coding": [own_coding("reservoir-kind", res_code, res_display)] }],
-        }),
-    ];
-    let s = &p.settings;
-    if let Some(v) = s.low_reservoir_threshold {
-        properties.push(prop(
-            "low-reservoir-threshold",
-            "Low reservoir alarm threshold",
-            ml(v.microliters),
-        ));
-    }
-    if let Some(d) = s.eri_to_eos_days {
-        properties.push(prop(
-            "eri-to-eos",
-            "Days from elective replacement to end of service",
-            quantity(f64::from(d), "days", "d"),
-        ));
-    }
-    if let Some(pct) = s.eri_battery_percent {
-        properties.push(prop(
-            "eri-battery-level",
-            "Battery level of the elective replacement indicator",
-            quantity(f64::from(pct), "%", "%"),
-        ));
-    }
-    if let Some(d) = s.service_life_days {
-        properties.push(prop(
-            "service-life",
-            "Longest service life to elective replacement",
-            quantity(f64::from(d), "days", "d"),
-        ));
-    }
-    let mut versions = vec![json!({
-        "type": { "coding": [own_coding("device-property", "firmware-revision", "Firmware revision")] },
-        "value": i.firmware_revision,
-    })];
-    if let Some(h) = &i.hardware_revision {
-        versions.push(json!({
-            "type": { "coding": [own_coding("device-property", "hardware-revision", "Hardware revision")] },
-            "value": h,
-        }));
-    }
-    let mut r = object(json!({
-        "text": narrative(&format!("{kind_display}: {} {}, serial {}", i.manufacturer, i.model, i.serial)),
-        "status": "active",
-        "manufacturer": i.manufacturer,
-        "serialNumber": i.serial,
-        "modelNumber": i.model,
-        "deviceName": [{ "name": i.model, "type": "model-name" }],
-        "type": {
-            "coding": [own_coding("pump-kind", kind_code, kind_display)],
-            "text": kind_display,
-        },
-        "version": versions,
-        "property": properties,
-        "patient": reference("Patient", "patient"),
-    }));
+    );
     if let Some(c) = card {
         if let Some(udi) = &c.device.udi {
-            r.insert("udiCarrier".into(), json!([{ "carrierHRF": udi }]));
+            j.list("udiCarrier");
+            j.open("");
+            j.text("carrierHRF", udi);
+            j.close();
+            j.end_list();
         }
         if let Some(lot) = &c.device.lot {
-            r.insert("lotNumber".into(), json!(lot));
+            j.text("lotNumber", lot);
         }
     }
-    entry("Device", &pump_id(p), r)
+    j.text("status", "active");
+    j.text("manufacturer", &i.manufacturer);
+    j.text("serialNumber", &i.serial);
+    j.text("modelNumber", &i.model);
+    j.list("deviceName");
+    j.open("");
+    j.text("name", &i.model);
+    j.text("type", "model-name");
+    j.close();
+    j.end_list();
+    own_concept(
+        j,
+        "type",
+        "pump-kind",
+        kind_code,
+        kind_display,
+        Some(kind_display),
+    );
+    j.list("version");
+    for (code, display, value) in [
+        (
+            "firmware-revision",
+            "Firmware revision",
+            Some(&i.firmware_revision),
+        ),
+        (
+            "hardware-revision",
+            "Hardware revision",
+            i.hardware_revision.as_ref(),
+        ),
+    ] {
+        if let Some(v) = value {
+            j.open("");
+            own_concept(j, "type", "device-property", code, display, None);
+            j.text("value", v);
+            j.close();
+        }
+    }
+    j.end_list();
+    j.list("property");
+    let capacity = f64::from(i.reservoir_capacity.microliters) / 1000.0;
+    property(
+        j,
+        "reservoir-capacity",
+        "Reservoir capacity",
+        capacity,
+        "mL",
+        "mL",
+    );
+    j.open("");
+    own_concept(
+        j,
+        "type",
+        "device-property",
+        "reservoir-kind",
+        "Reservoir kind",
+        None,
+    );
+    j.list("valueCode");
+    own_concept(j, "", "reservoir-kind", res_code, res_display, None);
+    j.end_list();
+    j.close();
+    let s = &p.settings;
+    if let Some(v) = s.low_reservoir_threshold {
+        let ml = f64::from(v.microliters) / 1000.0;
+        property(
+            j,
+            "low-reservoir-threshold",
+            "Low reservoir alarm threshold",
+            ml,
+            "mL",
+            "mL",
+        );
+    }
+    if let Some(d) = s.eri_to_eos_days {
+        let display = "Days from elective replacement to end of service";
+        property(j, "eri-to-eos", display, f64::from(d), "days", "d");
+    }
+    if let Some(pct) = s.eri_battery_percent {
+        let display = "Battery level of the elective replacement indicator";
+        property(j, "eri-battery-level", display, f64::from(pct), "%", "%");
+    }
+    if let Some(d) = s.service_life_days {
+        let display = "Longest service life to elective replacement";
+        property(j, "service-life", display, f64::from(d), "days", "d");
+    }
+    j.end_list();
+    reference(j, "patient", "Patient", "patient");
+    end_entry(j);
 }
 
-fn device_use(p: &PumpRow, current: bool) -> Value {
-    let r = object(json!({
-        "text": narrative(&format!(
+fn device_use(j: &mut Json, p: &PumpRow, current: bool) {
+    entry(j, "DeviceUseStatement", &format!("pump-use-{}", p.id));
+    narrative(
+        j,
+        &format!(
             "Use of the pump with serial {} ({}).",
             p.info.serial,
-            if current { "in use" } else { "no longer in use" }
-        )),
-        "status": if current { "active" } else { "completed" },
-        "subject": reference("Patient", "patient"),
-        "device": reference("Device", &pump_id(p)),
-        "recordedOn": time(p.registered_at),
-    }));
-    entry("DeviceUseStatement", &format!("pump-use-{}", p.id), r)
+            if current {
+                "in use"
+            } else {
+                "no longer in use"
+            }
+        ),
+    );
+    j.text("status", if current { "active" } else { "completed" });
+    reference(j, "subject", "Patient", "patient");
+    j.text("recordedOn", &time(p.registered_at));
+    reference(j, "device", "Device", &pump_id(p));
+    end_entry(j);
 }
 
-fn implant(p: &PumpRow, card: &CardData) -> Option<Value> {
-    // The card's implant date is a calendar date (YYYY-MM-DD), checked when the card is saved.
-    chrono::NaiveDate::parse_from_str(&card.implant_date, "%Y-%m-%d").ok()?;
-    let r = object(json!({
-        "text": narrative(&format!("Implant of the pump on {}.", card.implant_date)),
-        "status": "completed",
-        "code": { "text": "Implantation of an intrathecal drug pump" },
-        "subject": reference("Patient", "patient"),
-        "performedDateTime": card.implant_date,
-        "focalDevice": [{ "manipulated": reference("Device", &pump_id(p)) }],
-    }));
-    Some(entry("Procedure", &format!("implant-{}", p.id), r))
+/// The implant, from the card's implant date (a calendar date, checked when the card is
+/// saved); `false` if the card's date is not one.
+fn implant(j: &mut Json, p: &PumpRow, card: &CardData) -> bool {
+    if chrono::NaiveDate::parse_from_str(&card.implant_date, "%Y-%m-%d").is_err() {
+        return false;
+    }
+    entry(j, "Procedure", &format!("implant-{}", p.id));
+    narrative(j, &format!("Implant of the pump on {}.", card.implant_date));
+    j.text("status", "completed");
+    j.open("code");
+    j.text("text", "Implantation of an intrathecal drug pump");
+    j.close();
+    reference(j, "subject", "Patient", "patient");
+    j.text("performedDateTime", &card.implant_date);
+    j.list("focalDevice");
+    j.open("");
+    reference(j, "manipulated", "Device", &pump_id(p));
+    j.close();
+    j.end_list();
+    end_entry(j);
+    true
 }
 
-fn refill(r: &RefillRow) -> Value {
-    let mut exts = vec![ext(
-        "refill-volume-after",
-        "valueQuantity",
-        ml(r.volume_after_ul),
-    )];
-    if let Some(v) = r.volume_before_ul {
-        exts.push(ext("refill-volume-before", "valueQuantity", ml(v)));
-    }
-    if let Some(v) = r.expected_before_ul {
-        exts.push(ext("refill-expected-before", "valueQuantity", ml(v)));
-    }
-    if let Some(v) = r.programmed_ul {
-        exts.push(ext("refill-programmed-volume", "valueQuantity", ml(v)));
-    }
-    if let Some(place) = &r.place {
-        exts.push(ext("refill-place", "valueCode", json!(place)));
-    }
-    exts.push(ext("refill-source", "valueCode", json!(r.source)));
-    if let Some(seq) = r.pump_sequence {
-        // A pump sequence is 32 bits unsigned, more than FHIR's `integer` holds: as text.
-        exts.push(ext(
-            "pump-history-sequence",
-            "valueString",
-            json!(seq.to_string()),
-        ));
-    }
-    if let Some(t) = r.discussed_at {
-        exts.push(ext("refill-discussed", "valueDateTime", json!(time(t))));
-    }
+fn refill(j: &mut Json, r: &RefillRow) {
+    entry(j, "Procedure", &format!("refill-{}", r.id));
     let before = r
         .volume_before_ul
         .map(|v| format!("{} mL withdrawn, ", f64::from(v) / 1000.0))
         .unwrap_or_default();
-    let res = object(json!({
-        "text": narrative(&format!(
+    narrative(
+        j,
+        &format!(
             "Refill of the pump's reservoir: {before}{} mL after.",
             f64::from(r.volume_after_ul) / 1000.0
-        )),
-        "extension": exts,
-        "status": "completed",
-        "code": { "text": "Refill of an intrathecal drug pump's reservoir" },
-        "subject": reference("Patient", "patient"),
-        "performedDateTime": time(r.at),
-        "focalDevice": [{ "manipulated": reference("Device", &format!("pump-{}", r.pump_id)) }],
-    }));
-    entry("Procedure", &format!("refill-{}", r.id), res)
+        ),
+    );
+    j.list("extension");
+    ext_ml(j, "refill-volume-after", r.volume_after_ul);
+    for (name, value) in [
+        ("refill-volume-before", r.volume_before_ul),
+        ("refill-expected-before", r.expected_before_ul),
+        ("refill-programmed-volume", r.programmed_ul),
+    ] {
+        if let Some(v) = value {
+            ext_ml(j, name, v);
+        }
+    }
+    if let Some(place) = &r.place {
+        ext_text(j, "refill-place", "valueCode", place);
+    }
+    ext_text(j, "refill-source", "valueCode", &r.source);
+    if let Some(seq) = r.pump_sequence {
+        // A pump sequence is 32 bits unsigned, more than FHIR's `integer` holds: as text.
+        ext_text(j, "pump-history-sequence", "valueString", &seq.to_string());
+    }
+    if let Some(t) = r.discussed_at {
+        ext_text(j, "refill-discussed", "valueDateTime", &time(t));
+    }
+    j.end_list();
+    j.text("status", "completed");
+    j.open("code");
+    j.text("text", "Refill of an intrathecal drug pump's reservoir");
+    j.close();
+    reference(j, "subject", "Patient", "patient");
+    j.text("performedDateTime", &time(r.at));
+    j.list("focalDevice");
+    j.open("");
+    reference(j, "manipulated", "Device", &format!("pump-{}", r.pump_id));
+    j.close();
+    j.end_list();
+    end_entry(j);
 }
 
-fn intrathecal(r: &RefillRow, until: Option<UtcDateTime>, current: bool) -> Value {
+/// The drug's concept `key`: Thecal's code for a known drug, and its name.
+fn drug_concept(j: &mut Json, key: &str, drug: Option<&Drug>, name: &str) {
+    match drug {
+        Some(d) if !matches!(d, Drug::Other { .. }) => {
+            own_concept(j, key, "intrathecal-drug", &d.code(), name, Some(name));
+        }
+        _ => {
+            j.open(key);
+            j.text("text", name);
+            j.close();
+        }
+    }
+}
+
+fn intrathecal(j: &mut Json, r: &RefillRow, until: Option<UtcDateTime>, current: bool) {
     let drug = Drug::from_code(&r.drug);
     let name = drug.as_ref().map_or_else(|| r.drug.clone(), drug_display);
-    let mut code = Map::new();
-    if let Some(d) = &drug
-        && !matches!(d, Drug::Other { .. })
-    {
-        code.insert(
-            "coding".into(),
-            json!([own_coding("intrathecal-drug", &d.code(), &name)]),
-        );
-    }
-    code.insert("text".into(), json!(name));
-    let mut period = Map::new();
-    period.insert("start".into(), json!(time(r.at)));
-    if let Some(end) = until {
-        period.insert("end".into(), json!(time(end)));
-    }
     let mg_per_ml = f64::from(r.concentration_ug_ml) / 1000.0;
-    let res = object(json!({
-        "text": narrative(&format!(
+    entry(j, "MedicationStatement", &format!("intrathecal-{}", r.id));
+    narrative(
+        j,
+        &format!(
             "{name} {mg_per_ml} mg/mL into the spinal fluid (intrathecal), {} µg a day, from this refill.",
             r.daily_dose_ug
-        )),
-        "contained": [{
-            "resourceType": "Medication",
-            "id": "drug",
-            "code": Value::Object(code.clone()),
-            "ingredient": [{
-                "itemCodeableConcept": Value::Object(code),
-                "strength": {
-                    "numerator": quantity(f64::from(r.concentration_ug_ml), "µg", "ug"),
-                    "denominator": quantity(1.0, "mL", "mL"),
-                },
-            }],
-        }],
-        "partOf": [reference("Procedure", &format!("refill-{}", r.id))],
-        "status": if current { "active" } else { "completed" },
-        "medicationReference": { "reference": "#drug" },
-        "subject": reference("Patient", "patient"),
-        "effectivePeriod": Value::Object(period),
-        "dosage": [{
-            "text": format!("{} µg a day, intrathecal", r.daily_dose_ug),
-            "route": {
-                "coding": [coding(SNOMED, INTRATHECAL_ROUTE_SNOMED, "Intrathecal route")],
-                "text": "intrathecal",
-            },
-            "doseAndRate": [{ "rateQuantity": quantity(f64::from(r.daily_dose_ug), "µg/day", "ug/d") }],
-        }],
-    }));
-    entry("MedicationStatement", &format!("intrathecal-{}", r.id), res)
+        ),
+    );
+    j.list("contained");
+    j.open("");
+    j.text("resourceType", "Medication");
+    j.text("id", "drug");
+    drug_concept(j, "code", drug.as_ref(), &name);
+    j.list("ingredient");
+    j.open("");
+    drug_concept(j, "itemCodeableConcept", drug.as_ref(), &name);
+    j.open("strength");
+    quantity(j, "numerator", f64::from(r.concentration_ug_ml), "µg", "ug");
+    quantity(j, "denominator", 1.0, "mL", "mL");
+    j.close();
+    j.close();
+    j.end_list();
+    j.close();
+    j.end_list();
+    j.list("partOf");
+    reference(j, "", "Procedure", &format!("refill-{}", r.id));
+    j.end_list();
+    j.text("status", if current { "active" } else { "completed" });
+    j.open("medicationReference");
+    j.text("reference", "#drug");
+    j.close();
+    reference(j, "subject", "Patient", "patient");
+    j.open("effectivePeriod");
+    j.text("start", &time(r.at));
+    if let Some(end) = until {
+        j.text("end", &time(end));
+    }
+    j.close();
+    j.list("dosage");
+    j.open("");
+    j.text(
+        "text",
+        &format!("{} µg a day, intrathecal", r.daily_dose_ug),
+    );
+    j.open("route");
+    j.list("coding");
+    coding(j, SNOMED, INTRATHECAL_ROUTE_SNOMED, "Intrathecal route");
+    j.end_list();
+    j.text("text", "intrathecal");
+    j.close();
+    j.list("doseAndRate");
+    j.open("");
+    quantity(
+        j,
+        "rateQuantity",
+        f64::from(r.daily_dose_ug),
+        "µg/day",
+        "ug/d",
+    );
+    j.close();
+    j.end_list();
+    j.close();
+    j.end_list();
+    end_entry(j);
 }
 
-fn pain_observation(e: &PainEntry) -> Value {
+fn pain_observation(j: &mut Json, e: &PainEntry) {
     let v = &e.value;
-    let components: Vec<Value> = PAIN_ITEMS
-        .iter()
-        .zip(pain_items(e))
-        .filter_map(|((code, display), value)| {
-            value.map(|n| {
-                json!({
-                    "code": { "coding": [own_coding("pain-item", code, display)], "text": display },
-                    "valueInteger": n,
-                })
-            })
-        })
-        .collect();
-    let mut r = object(json!({
-        "text": narrative(&format!("Pain {}/10 at {}.", v.score, time(v.at))),
-        "meta": { "lastUpdated": time(e.updated_at) },
-        "extension": [
-            ext("time-zone", "valueCode", json!(e.time_zone)),
-            ext("entry-recorded", "valueInstant", json!(time(e.created_at))),
-        ],
-        "status": "final",
-        "category": [{ "coding": [coding("http://terminology.hl7.org/CodeSystem/observation-category", "survey", "Survey")] }],
-        "code": {
-            "coding": [coding(LOINC, PAIN_SCORE_LOINC, "Pain severity - 0-10 verbal numeric rating [Score] - Reported")],
-            "text": "Pain score (0-10)",
-        },
-        "subject": reference("Patient", "patient"),
-        "effectiveDateTime": time(v.at),
-        "issued": time(e.updated_at),
-        "performer": [reference("Patient", "patient")],
-        "valueInteger": v.score,
-    }));
+    entry(j, "Observation", &format!("pain-{}", e.id));
+    narrative(j, &format!("Pain {}/10 at {}.", v.score, time(v.at)));
+    j.open("meta");
+    j.text("lastUpdated", &time(e.updated_at));
+    j.close();
+    j.list("extension");
+    ext_text(j, "time-zone", "valueCode", &e.time_zone);
+    ext_text(j, "entry-recorded", "valueInstant", &time(e.created_at));
+    j.end_list();
+    j.text("status", "final");
+    j.list("category");
+    j.open("");
+    j.list("coding");
+    let category = "http://terminology.hl7.org/CodeSystem/observation-category";
+    coding(j, category, "survey", "Survey");
+    j.end_list();
+    j.close();
+    j.end_list();
+    j.open("code");
+    j.list("coding");
+    let display = "Pain severity - 0-10 verbal numeric rating [Score] - Reported";
+    coding(j, LOINC, PAIN_SCORE_LOINC, display);
+    j.end_list();
+    j.text("text", "Pain score (0-10)");
+    j.close();
+    reference(j, "subject", "Patient", "patient");
+    j.text("effectiveDateTime", &time(v.at));
+    j.text("issued", &time(e.updated_at));
+    j.list("performer");
+    reference(j, "", "Patient", "patient");
+    j.end_list();
+    j.int("valueInteger", i64::from(v.score));
     if let Some(l) = &v.location {
-        r.insert("bodySite".into(), json!({ "text": l }));
+        j.open("bodySite");
+        j.text("text", l);
+        j.close();
     }
     if let Some(n) = &v.note {
-        r.insert("note".into(), json!([{ "text": n }]));
+        j.list("note");
+        j.open("");
+        j.text("text", n);
+        j.close();
+        j.end_list();
     }
-    if !components.is_empty() {
-        r.insert("component".into(), Value::Array(components));
+    let items = pain_items(e);
+    if items.iter().any(Option::is_some) {
+        j.list("component");
+        for ((code, display), value) in PAIN_ITEMS.iter().zip(items) {
+            if let Some(n) = value {
+                j.open("");
+                own_concept(j, "code", "pain-item", code, display, Some(display));
+                j.int("valueInteger", i64::from(n));
+                j.close();
+            }
+        }
+        j.end_list();
     }
-    entry("Observation", &format!("pain-{}", e.id), r)
+    end_entry(j);
 }
 
-fn medication(m: &MedicationEntry) -> Value {
+fn medication(j: &mut Json, m: &MedicationEntry) {
     let v = &m.value;
     let (unit, ucum) = unit_ucum(v.unit);
-    // Tablets, drops, patches and sprays are counts, not UCUM units: the unit's word alone
-    // (UCUM's annotations, `{tablet}`, are ignored when units are compared).
-    let dose = match ucum {
-        Some(code) => quantity(v.dose, unit, code),
-        None => json!({ "value": v.dose, "unit": unit }),
-    };
-    let mut r = object(json!({
-        "text": narrative(&format!(
+    entry(j, "MedicationStatement", &format!("medication-{}", m.id));
+    narrative(
+        j,
+        &format!(
             "{} {} {unit} ({}), at {}.",
             v.drug,
             v.dose,
-            if v.breakthrough { "breakthrough" } else { "scheduled" },
-            time(v.at)
-        )),
-        "meta": { "lastUpdated": time(m.updated_at) },
-        "extension": [ext("time-zone", "valueCode", json!(m.time_zone))],
-        "status": "completed",
-        "medicationCodeableConcept": { "text": v.drug },
-        "subject": reference("Patient", "patient"),
-        "effectiveDateTime": time(v.at),
-        "dateAsserted": time(m.created_at),
-        "informationSource": reference("Patient", "patient"),
-        "dosage": [{
-            "asNeededBoolean": v.breakthrough,
-            "route": {
-                "coding": [own_coding("medication-route", v.route.code(), route_display(v.route))],
-                "text": route_display(v.route),
+            if v.breakthrough {
+                "breakthrough"
+            } else {
+                "scheduled"
             },
-            "doseAndRate": [{ "doseQuantity": dose }],
-        }],
-    }));
+            time(v.at)
+        ),
+    );
+    j.open("meta");
+    j.text("lastUpdated", &time(m.updated_at));
+    j.close();
+    j.list("extension");
+    ext_text(j, "time-zone", "valueCode", &m.time_zone);
+    j.end_list();
+    j.text("status", "completed");
+    j.open("medicationCodeableConcept");
+    j.text("text", &v.drug);
+    j.close();
+    reference(j, "subject", "Patient", "patient");
+    j.text("effectiveDateTime", &time(v.at));
+    j.text("dateAsserted", &time(m.created_at));
+    reference(j, "informationSource", "Patient", "patient");
     if let Some(reason) = &v.reason {
-        r.insert("reasonCode".into(), json!([{ "text": reason }]));
+        j.list("reasonCode");
+        j.open("");
+        j.text("text", reason);
+        j.close();
+        j.end_list();
     }
-    entry("MedicationStatement", &format!("medication-{}", m.id), r)
+    j.list("dosage");
+    j.open("");
+    j.boolean("asNeededBoolean", v.breakthrough);
+    let route = route_display(v.route);
+    own_concept(
+        j,
+        "route",
+        "medication-route",
+        v.route.code(),
+        route,
+        Some(route),
+    );
+    j.list("doseAndRate");
+    j.open("");
+    // Tablets, drops, patches and sprays are counts, not UCUM units: the unit's word alone
+    // (UCUM's annotations, `{tablet}`, are ignored when units are compared).
+    match ucum {
+        Some(code) => quantity(j, "doseQuantity", v.dose, unit, code),
+        None => {
+            j.open("doseQuantity");
+            j.num("value", v.dose);
+            j.text("unit", unit);
+            j.close();
+        }
+    }
+    j.close();
+    j.end_list();
+    j.close();
+    j.end_list();
+    end_entry(j);
 }

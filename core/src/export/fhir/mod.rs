@@ -27,6 +27,7 @@
 //! whole move to a new phone is a backup's job ([`super::backup`]).
 
 mod build;
+mod json;
 mod parse;
 
 use std::path::Path;
@@ -129,7 +130,7 @@ pub struct FhirSummary {
 /// # Errors
 /// [`Error::File`], or a storage error.
 pub fn write_bundle(conn: &Connection, now: UtcDateTime, out: &Path) -> Result<FhirSummary, Error> {
-    let (value, summary) = bundle(conn, now)?;
+    let (text, summary) = bundle(conn, now)?;
     let name = out.file_name().ok_or(Error::File {
         reason: "the path names no file".into(),
     })?;
@@ -141,7 +142,7 @@ pub fn write_bundle(conn: &Connection, now: UtcDateTime, out: &Path) -> Result<F
         // Health data in clear: readable by the app's user only until it is shared.
         let file = super::backup::private_file(&partial)?;
         let mut w = std::io::BufWriter::new(file);
-        serde_json::to_writer_pretty(&mut w, &value)?;
+        std::io::Write::write_all(&mut w, text.as_bytes())?;
         std::io::Write::write_all(&mut w, b"\n")?;
         w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&partial, out)
