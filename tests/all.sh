@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, exactly as CI does:
 #   toolchains → rustfmt → layers → clippy → core alone → Rust tests (nextest) → hardening (kill -9,
-#   full disk, log privacy) → fuzz smoke → budgets (library size) → supply chain (cargo deny, SBOM)
+#   full disk, log privacy, backups killed midway) → fuzz smoke → FHIR validators (HAPI, R4 JSON
+#   schema) → backups read by the age tool → budgets (library size) → supply chain (cargo deny, SBOM)
 #   → forecast backtest → bleak against the simulated BlueZ → relay checks → Kotlin tests (Maven,
 #   JVM) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
@@ -69,6 +70,19 @@ nextest_count hardening
 step fuzz 1800 bash tests/fuzz.sh
 line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$LOGS/fuzz.log" | tail -1)
 count fuzz "$(cut -d' ' -f2 <<<"$line")" "$(cut -d' ' -f4 <<<"$line")"
+
+# The FHIR export against validators nobody here wrote: HAPI FHIR's instance validator (JVM,
+# offline, pinned) and HL7's R4 JSON schema (ajv), on a simulated year; then its import
+# (tests/fhir/validate.sh). Warm: about a minute.
+step fhir 900 bash tests/fhir/validate.sh
+line=$(grep -E '^fhir: [0-9]+ passed, [0-9]+ failed$' "$LOGS/fhir.log" | tail -1)
+count fhir "$(cut -d' ' -f2 <<<"$line")" "$(cut -d' ' -f4 <<<"$line")"
+
+# Backups opened by the reference age tool through a pseudo-terminal, and the backup commands'
+# refusals (tests/backup/age-cli.sh).
+step backup-cli 600 bash tests/backup/age-cli.sh
+line=$(grep -E '^backup-cli: [0-9]+ passed, [0-9]+ failed$' "$LOGS/backup-cli.log" | tail -1)
+count backup-cli "$(cut -d' ' -f2 <<<"$line")" "$(cut -d' ' -f4 <<<"$line")"
 
 # Budgets and the supply chain: the shipped library within 4 MB (fat LTO: minutes when cold),
 # cargo deny and the software bill of materials.

@@ -17,10 +17,14 @@ export RUSTC_BOOTSTRAP=1 # cargo-fuzz's flags on the stable toolchain
 TARGET_DIR=${THECAL_FUZZ_TARGET_DIR:-$CACHE/target-fuzz}
 # target, executions in CI, longest input (a picture of the card is larger than a frame). Warm,
 # on the project's machine: about 1 s, 4 s and 20 s (pictures are slow to read).
+# backup_reader's seeds are whole backups (a small store is ~220 KB) and fhir_import's whole
+# bundles: their inputs are larger too.
 TARGETS=(
   "decode_frame 200000 4096"
   "card_payload 50000 4096"
   "qr_image 500 200000"
+  "backup_reader 5000 300000"
+  "fhir_import 50000 65536"
 )
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

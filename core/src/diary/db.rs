@@ -69,6 +69,33 @@ impl Journaled for PainInput {
     }
 }
 
+/// Stores a pain entry from an import into a new store, under its own id, zone and times.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] for a zone this device does not know, or a storage error.
+pub fn import_pain(tx: &rusqlite::Transaction<'_>, e: &PainEntry) -> Result<(), StoreError> {
+    let zone: Zone = e
+        .time_zone
+        .parse()
+        .map_err(|_| StoreError::damaged("pain_entries.zone"))?;
+    journal::import(tx, e.id, &e.value, zone, e.created_at, e.updated_at)
+}
+
+/// Stores a medication dose from an import into a new store, under its own id, zone and times.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] for a zone this device does not know, or a storage error.
+pub fn import_medication(
+    tx: &rusqlite::Transaction<'_>,
+    e: &MedicationEntry,
+) -> Result<(), StoreError> {
+    let zone: Zone = e
+        .time_zone
+        .parse()
+        .map_err(|_| StoreError::damaged("medication_entries.zone"))?;
+    journal::import(tx, e.id, &e.value, zone, e.created_at, e.updated_at)
+}
+
 /// The newest live pain entry (by when the pain was felt), if any: one indexed row.
 ///
 /// # Errors

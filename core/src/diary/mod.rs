@@ -1,5 +1,6 @@
-//! The pain diary: 0–10 pain scores (with the optional Brief Pain Inventory items), the
-//! breakthrough / oral medication log, and their daily and weekly trends.
+//! The pain diary: 0–10 pain scores (with optional severity and "got in the way" ratings, in our
+//! own words: `docs/decisions/0007-pain-item-wording.md`), the breakthrough / oral medication
+//! log, and their daily and weekly trends.
 //!
 //! Values and their checks ([`PainInput`], [`MedicationInput`]) and trend assembly are pure; the
 //! functions here run them against the store, inside the transaction or on the connection the

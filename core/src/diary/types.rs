@@ -12,38 +12,40 @@ pub const MAX_SCORE: u8 = 10;
 /// The largest single dose accepted (a typo guard: no unit makes 100 000 plausible).
 pub const MAX_DOSE: f64 = 100_000.0;
 
-/// The Brief Pain Inventory's four severity items, each 0–10 (any may be left out).
+/// Four optional severity ratings, each 0–10 (any may be left out). The dimensions follow the
+/// Brief Pain Inventory's; the wording shown to people is Thecal's own
+/// (`docs/decisions/0007-pain-item-wording.md`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PainInventory {
-    /// Worst pain in the last 24 hours.
+    /// The strongest pain of the last day.
     pub worst: Option<u8>,
-    /// Least pain in the last 24 hours.
+    /// The mildest pain of the last day.
     pub least: Option<u8>,
-    /// Pain on average.
+    /// The usual level of pain.
     pub average: Option<u8>,
-    /// Pain right now.
+    /// The pain at the time of the entry.
     pub now: Option<u8>,
 }
 
-/// How much pain interfered, 0 (not at all) – 10 (completely), with the seven Brief Pain
-/// Inventory items (any may be left out).
+/// How much pain got in the way, 0 (not at all) – 10 (completely), in seven parts of life (any
+/// may be left out). Our own wording (`docs/decisions/0007-pain-item-wording.md`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PainInterference {
-    /// General activity.
+    /// Day-to-day activity.
     pub general_activity: Option<u8>,
     /// Mood.
     pub mood: Option<u8>,
-    /// Walking ability.
+    /// Getting about on foot.
     pub walking: Option<u8>,
-    /// Normal work (outside the home and housework).
+    /// Usual work, paid or at home.
     pub normal_work: Option<u8>,
-    /// Relations with other people.
+    /// Time with other people.
     pub relations: Option<u8>,
     /// Sleep.
     pub sleep: Option<u8>,
-    /// Enjoyment of life.
+    /// Enjoying life.
     pub enjoyment: Option<u8>,
 }
 
@@ -55,9 +57,9 @@ pub struct PainInput {
     pub at: UtcDateTime,
     /// The 0–10 numeric rating.
     pub score: u8,
-    /// Optional Brief Pain Inventory severity items.
+    /// Optional severity ratings.
     pub inventory: Option<PainInventory>,
-    /// Optional interference items.
+    /// Optional ratings of how much pain got in the way.
     pub interference: Option<PainInterference>,
     /// Where it hurts, in the patient's words.
     pub location: Option<String>,

@@ -123,6 +123,36 @@ fn insert<T: Journaled>(
     Ok(tx.last_insert_rowid())
 }
 
+/// Stores an entry read from another copy of the app's data (an import into a new store) under
+/// its own id, zone and times, as it was there. No history row is written: its history is not
+/// in what was imported.
+///
+/// # Errors
+/// A storage error (an id already taken, a value the table refuses).
+pub fn import<T: Journaled>(
+    tx: &Transaction<'_>,
+    id: i64,
+    value: &T,
+    zone: Zone,
+    created: UtcDateTime,
+    updated: UtcDateTime,
+) -> Result<(), StoreError> {
+    let (names, mut values): (Vec<&str>, Vec<Value>) = value.columns(zone).into_iter().unzip();
+    let marks: Vec<String> = (1..=values.len() + 4).map(|i| format!("?{i}")).collect();
+    values.push(Value::Text(zone.name().to_owned()));
+    values.push(Value::Integer(to_millis(created)));
+    values.push(Value::Integer(to_millis(updated)));
+    values.push(Value::Integer(id));
+    tx.prepare_cached(&format!(
+        "INSERT INTO {} ({}, zone, created_at_ms, updated_at_ms, id) VALUES ({})",
+        T::TABLE,
+        names.join(", "),
+        marks.join(", ")
+    ))?
+    .execute(params_from_iter(values))?;
+    Ok(())
+}
+
 fn update<T: Journaled>(
     tx: &Transaction<'_>,
     id: i64,

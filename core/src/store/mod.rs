@@ -10,6 +10,7 @@
 //! Functions that write take a [`rusqlite::Transaction`]; functions that read take a
 //! [`rusqlite::Connection`], so the same code serves the writer and the reader.
 
+pub mod copy;
 mod error;
 pub mod journal;
 mod secrets;

@@ -8,6 +8,7 @@ mod async_api;
 mod card;
 mod dashboard;
 mod diary;
+mod export;
 mod fixtures;
 mod link;
 mod pairing;

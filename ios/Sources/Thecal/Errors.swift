@@ -1,8 +1,9 @@
 // Errors that read well in Swift.
 //
 // Each area of the API throws its own error enum (`OpenError`, `PumpError`, `LinkError`,
-// `DiaryError`, `RecoveryError`, `CardError`, `CaregiverError`), generated from the core with the same common cases
-// first. The core exports each error's Rust `Display` text, the sentence meant for the person
+// `DiaryError`, `RecoveryError`, `CardError`, `CaregiverError`, `ExportError`, `BackupError`),
+// generated from the core with the same common cases first. The core exports each error's Rust
+// `Display` text, the sentence meant for the person
 // (what happened and what to do, never health data), as `description`. Here every error the API
 // throws or the app hands to the core conforms to `LocalizedError` and
 // `CustomStringConvertible` with that sentence, so `error.localizedDescription`, `"\(error)"`
@@ -177,9 +178,46 @@ extension CaregiverError: ThecalError {
     }
 }
 
+extension ExportError: ThecalError {
+    /// The core's sentence for the person (its Rust `Display` text).
+    public var errorDescription: String? { description }
+
+    /// The shared failure this error is, or `nil` for `FileUnavailable`, `InvalidBundle` and
+    /// `NotEmpty`.
+    public var commonFailure: CommonFailure? {
+        switch self {
+        case let .InvalidInput(field, reason): .invalidInput(field: field, reason: reason)
+        case .StorageFull: .storageFull
+        case let .StorageUnavailable(reason): .storageUnavailable(reason: reason)
+        case let .DataDamaged(what): .dataDamaged(what: what)
+        case let .Internal(context): .internalError(context: context)
+        default: nil
+        }
+    }
+}
+
 extension HttpError: LocalizedError, CustomStringConvertible {
     /// The core's sentence for the person (its Rust `Display` text).
     public var errorDescription: String? { description }
+}
+
+extension BackupError: ThecalError {
+    /// The core's sentence for the person (its Rust `Display` text).
+    public var errorDescription: String? { description }
+
+    /// The shared failure this error is, or `nil` for the backup's own cases
+    /// (`WrongPassphrase`, `NotABackup`, `BackupDamaged`, `NewerVersion`, `NewerFormat`,
+    /// `FileUnavailable`).
+    public var commonFailure: CommonFailure? {
+        switch self {
+        case let .InvalidInput(field, reason): .invalidInput(field: field, reason: reason)
+        case .StorageFull: .storageFull
+        case let .StorageUnavailable(reason): .storageUnavailable(reason: reason)
+        case let .DataDamaged(what): .dataDamaged(what: what)
+        case let .Internal(context): .internalError(context: context)
+        default: nil
+        }
+    }
 }
 
 // The errors outside the six areas: a pump frame the decoders refuse, and the errors the app's

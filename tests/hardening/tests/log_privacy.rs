@@ -257,6 +257,53 @@ fn a_whole_demo_run_at_trace_logs_no_health_data() {
     }
     messages.push(block_on(card_api.save(bad_card)).unwrap_err().to_string());
 
+    // The FHIR export and the backups: files written, refusals with canaries in their input.
+    let files = tempfile::tempdir().unwrap();
+    let export = thecal.export();
+    let bundle = files.path().join("bundle.json");
+    let bundle_path = bundle.to_string_lossy().into_owned();
+    block_on(export.write_fhir_bundle(bundle_path.clone())).unwrap();
+    let backup = files
+        .path()
+        .join("thecal.age")
+        .to_string_lossy()
+        .into_owned();
+    block_on(export.create_backup(backup.clone(), "Zqxwv passphrase 4321".into())).unwrap();
+    messages.push(
+        block_on(export.restore_backup(backup, "Zqxwv wrong 4321".into()))
+            .unwrap_err()
+            .to_string(),
+    );
+    messages.push(
+        block_on(export.import_fhir_bundle(bundle_path))
+            .unwrap_err()
+            .to_string(),
+    );
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    for e in value["entry"].as_array_mut().unwrap() {
+        if e["resource"]["resourceType"] == "Observation" {
+            e["resource"]["valueInteger"] = "Zqxwv 4321".into();
+        }
+    }
+    std::fs::write(&bundle, serde_json::to_vec(&value).unwrap()).unwrap();
+    let other = Thecal::open_with_clock(
+        &files.path().join("other"),
+        &ThecalConfig::default(),
+        Arc::new(ManualClock::new(now())),
+        MemorySecretStore::new(),
+    )
+    .unwrap();
+    messages.push(
+        block_on(
+            other
+                .export()
+                .import_fhir_bundle(bundle.to_string_lossy().into_owned()),
+        )
+        .unwrap_err()
+        .to_string(),
+    );
+
     let t0 = Instant::now();
     while events.try_recv().is_ok() && t0.elapsed() < Duration::from_secs(5) {}
     block_on(thecal.link().stop());

@@ -8,6 +8,7 @@ mod events;
 mod pumps;
 mod readings;
 mod refills;
+mod transfer;
 
 pub use battery::{battery_history, first_battery_indicator, last_battery_replaced};
 pub use events::{
@@ -19,4 +20,7 @@ pub use readings::{first_reading_since, insert_reading, latest_reading, readings
 pub use refills::{
     last_refill, mark_refill_discussed, pump_settings, record_refill, refill_log,
     refills_to_discuss, set_pump_settings,
+};
+pub use transfer::{
+    PumpRow, RefillRow, insert_pump_row, insert_refill_row, pump_rows, refill_rows,
 };

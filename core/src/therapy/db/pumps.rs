@@ -121,14 +121,14 @@ fn decode(
     })
 }
 
-fn kind_code(k: PumpKind) -> &'static str {
+pub(super) fn kind_code(k: PumpKind) -> &'static str {
     match k {
         PumpKind::Implanted => "implanted",
         PumpKind::External => "external",
     }
 }
 
-fn reservoir_code(k: ReservoirKind) -> &'static str {
+pub(super) fn reservoir_code(k: ReservoirKind) -> &'static str {
     match k {
         ReservoirKind::ImplantedChamber => "chamber",
         ReservoirKind::Cassette => "cassette",

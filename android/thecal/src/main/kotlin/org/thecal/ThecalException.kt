@@ -1,8 +1,10 @@
 package org.thecal
 
+import org.thecal.core.BackupException
 import org.thecal.core.CardException
 import org.thecal.core.CaregiverException
 import org.thecal.core.DiaryException
+import org.thecal.core.ExportException
 import org.thecal.core.LinkException
 import org.thecal.core.OpenException
 import org.thecal.core.PumpException
@@ -28,7 +30,8 @@ import org.thecal.core.TransportException
  * [message] is the sentence to show the person, in the core's own words (its Rust `Display`):
  * what happened and what to do, never health data. The generated bindings raise one sealed
  * exception per area ([OpenException], [PumpException], [LinkException], [DiaryException],
- * [RecoveryException], [CardException], [CaregiverException]) whose own `message` is a field dump; [toThecalException]
+ * [RecoveryException], [CardException], [CaregiverException], [ExportException], [BackupException])
+ * whose own `message` is a field dump; [toThecalException]
  * and [mapThecalErrors] turn them into this type, keeping the generated one as [cause].
  *
  * The mapping is written as exhaustive `when`s over the generated classes: a variant added to
@@ -101,7 +104,8 @@ sealed class ThecalException(message: String, cause: Throwable?) : Exception(mes
     class NotDeleted(message: String, cause: Throwable? = null) : ThecalException(message, cause)
 
     /**
-     * The data was written by a newer version of the app; nothing has been changed (open).
+     * The data (or the backup) was written by a newer version of the app; nothing has been
+     * changed (open, backup).
      *
      * @property found the data's schema version.
      * @property supported the newest schema version this build understands.
@@ -234,6 +238,71 @@ sealed class ThecalException(message: String, cause: Throwable?) : Exception(mes
         message: String,
         cause: Throwable? = null,
     ) : ThecalException(message, cause)
+
+    /**
+     * The export's or the backup's file cannot be read or written (export, backup).
+     *
+     * @property reason the system's reason (never data).
+     */
+    class FileUnavailable(
+        val reason: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /**
+     * The file is not a FHIR bundle Thecal can read; nothing was imported (export).
+     *
+     * @property at where in the file (a JSON path), never a value.
+     * @property reason what is wrong there.
+     */
+    class InvalidBundle(
+        val at: String,
+        val reason: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /** An import needs a new app, and this one already holds data (export). */
+    class NotEmpty(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** The passphrase does not open this backup; the data is unchanged (backup). */
+    class WrongPassphrase(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /**
+     * The file is not a Thecal backup protected by a passphrase; the data is unchanged (backup).
+     *
+     * @property what what is wrong (never data).
+     */
+    class NotABackup(
+        val what: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /**
+     * The backup is cut short or altered; nothing was restored (backup).
+     *
+     * @property what what did not check out (never data).
+     */
+    class BackupDamaged(
+        val what: String,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
+
+    /**
+     * The backup is in a newer format than this version reads; the data is unchanged (backup).
+     *
+     * @property found the backup's format version.
+     * @property supported the newest format this version reads.
+     */
+    class NewerBackupFormat(
+        val found: UInt,
+        val supported: UInt,
+        message: String,
+        cause: Throwable? = null,
+    ) : ThecalException(message, cause)
 }
 
 /**
@@ -250,6 +319,8 @@ fun Throwable.toThecalException(): ThecalException? = when (this) {
     is RecoveryException -> fromRecovery(this)
     is CardException -> fromCard(this)
     is CaregiverException -> fromCaregiver(this)
+    is ExportException -> fromExport(this)
+    is BackupException -> fromBackup(this)
     else -> null
 }
 
@@ -374,5 +445,36 @@ private fun fromCaregiver(e: CaregiverException): ThecalException {
         is CaregiverException.InvitationExpired -> ThecalException.InvitationExpired(m, e)
         is CaregiverException.UpdateNeeded -> ThecalException.UpdateNeeded(m, e)
         is CaregiverException.KeyStoreUnavailable -> ThecalException.KeyStoreUnavailable(e.reason, m, e)
+    }
+}
+
+private fun fromExport(e: ExportException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is ExportException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is ExportException.StorageFull -> ThecalException.StorageFull(m, e)
+        is ExportException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is ExportException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is ExportException.Internal -> ThecalException.Internal(e.context, m, e)
+        is ExportException.FileUnavailable -> ThecalException.FileUnavailable(e.reason, m, e)
+        is ExportException.InvalidBundle -> ThecalException.InvalidBundle(e.at, e.reason, m, e)
+        is ExportException.NotEmpty -> ThecalException.NotEmpty(m, e)
+    }
+}
+
+private fun fromBackup(e: BackupException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is BackupException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is BackupException.StorageFull -> ThecalException.StorageFull(m, e)
+        is BackupException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is BackupException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is BackupException.Internal -> ThecalException.Internal(e.context, m, e)
+        is BackupException.FileUnavailable -> ThecalException.FileUnavailable(e.reason, m, e)
+        is BackupException.WrongPassphrase -> ThecalException.WrongPassphrase(m, e)
+        is BackupException.NotABackup -> ThecalException.NotABackup(e.what, m, e)
+        is BackupException.BackupDamaged -> ThecalException.BackupDamaged(e.what, m, e)
+        is BackupException.NewerVersion -> ThecalException.NewerVersion(e.found, e.supported, m, e)
+        is BackupException.NewerFormat -> ThecalException.NewerBackupFormat(e.found, e.supported, m, e)
     }
 }
