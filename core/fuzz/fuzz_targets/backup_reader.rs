@@ -9,18 +9,11 @@
 //! - odd: as the plaintext inside (first line, manifest, database).
 #![no_main]
 
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
 use thecal_core::export::backup;
 
 /// The passphrase of the committed seeds (`seed-backup-corpus.sh`).
 const PASSPHRASE: &str = "fuzzing passphrase";
-
-fn identity() -> &'static age::scrypt::Identity {
-    static ID: OnceLock<age::scrypt::Identity> = OnceLock::new();
-    ID.get_or_init(|| backup::identity(PASSPHRASE, 4))
-}
 
 fn check_plaintext(plain: impl std::io::Read) {
     let mut db = Vec::new();
@@ -38,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if mode % 2 == 0 {
-        if let Ok(plain) = backup::decrypt_with(rest, identity()) {
+        if let Ok(plain) = backup::decrypt(rest, PASSPHRASE, 4) {
             check_plaintext(plain);
         }
     } else {

@@ -24,7 +24,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use age::secrecy::SecretString;
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
@@ -249,16 +248,12 @@ fn write_backup(
     let partial = partial_name(out)?;
     let result = (|| {
         let file = private_file(&partial).map_err(|e| file_error(&e))?;
-        let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.to_owned()));
-        recipient.set_work_factor(work_factor.clamp(1, MAX_WORK_FACTOR));
-        let encryptor =
-            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .map_err(|_| Error::File {
-                    reason: "the backup could not be encrypted".into(),
-                })?;
-        let mut writer = encryptor
-            .wrap_output(std::io::BufWriter::new(file))
-            .map_err(|e| file_error(&e))?;
+        let mut writer = super::age::encrypt(
+            std::io::BufWriter::new(file),
+            passphrase,
+            work_factor.clamp(1, MAX_WORK_FACTOR),
+        )
+        .map_err(|e| file_error(&e))?;
         let line =
             serde_json::to_string(&manifest).map_err(|_| StoreError::encoding("manifest"))?;
         writeln!(writer, "{MAGIC}{FORMAT_VERSION}").map_err(|e| file_error(&e))?;
@@ -332,70 +327,33 @@ pub fn unpack(input: &Path, passphrase: &str, candidate: &Path) -> Result<Manife
     Ok(manifest)
 }
 
-/// The identity that opens backups made with `passphrase`, accepting work factors up to
-/// `max_work_factor` (age measures this device's speed once per identity: make one per file).
-#[must_use]
-pub fn identity(passphrase: &str, max_work_factor: u8) -> age::scrypt::Identity {
-    let mut identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_owned()));
-    identity.set_max_work_factor(max_work_factor);
-    identity
-}
-
 /// Opens an age file encrypted with `passphrase` (at a work factor of at most
 /// `max_work_factor`): the reader gives its plaintext, and fails (`InvalidData`) on any altered
 /// or missing chunk.
 ///
 /// # Errors
-/// As [`decrypt_with`].
+/// [`Error::NotABackup`] for a file that is not a passphrase-protected age file, or asks for
+/// more work; [`Error::WrongPassphrase`]; [`Error::Damaged`] for a damaged header.
 pub fn decrypt<R: BufRead>(
     input: R,
     passphrase: &str,
     max_work_factor: u8,
 ) -> Result<impl Read + use<R>, Error> {
-    decrypt_with(input, &identity(passphrase, max_work_factor))
-}
-
-/// Opens an age file with `identity` (see [`identity`]).
-///
-/// # Errors
-/// [`Error::NotABackup`] for a file that is not a passphrase-protected age file, or asks for
-/// more work; [`Error::WrongPassphrase`]; [`Error::Damaged`] for a damaged header.
-pub fn decrypt_with<R: BufRead>(
-    mut input: R,
-    identity: &age::scrypt::Identity,
-) -> Result<impl Read + use<R>, Error> {
-    use age::DecryptError as D;
-    const AGE: &[u8] = b"age-encryption.org/";
-    let head = input.fill_buf().map_err(|e| file_error(&e))?;
-    if !head.starts_with(AGE) && !AGE.starts_with(head) {
-        return Err(Error::NotABackup {
-            what: "not an age file",
-        });
-    }
-    let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
-        D::Io(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => file_error(&e),
-        D::UnknownFormat => Error::NotABackup {
+    use super::age::AgeError;
+    super::age::decrypt(input, passphrase, max_work_factor).map_err(|e| match e {
+        AgeError::NotAge => Error::NotABackup {
             what: "not an age file",
         },
-        _ => Error::Damaged { what: "header" },
-    })?;
-    if !decryptor.is_scrypt() {
-        return Err(Error::NotABackup {
+        AgeError::NotPassphrase => Error::NotABackup {
             what: "not protected by a passphrase",
-        });
-    }
-    decryptor
-        .decrypt(std::iter::once(identity as &dyn age::Identity))
-        .map_err(|e| match e {
-            D::DecryptionFailed | D::KeyDecryptionFailed | D::NoMatchingKeys => {
-                Error::WrongPassphrase
-            }
-            D::ExcessiveWork { .. } => Error::NotABackup {
-                what: "asks for too much work",
-            },
-            D::Io(e) => file_error(&e),
-            _ => Error::Damaged { what: "header" },
-        })
+        },
+        AgeError::TooMuchWork(_) => Error::NotABackup {
+            what: "asks for too much work",
+        },
+        AgeError::WrongPassphrase => Error::WrongPassphrase,
+        AgeError::Header(_) => Error::Damaged { what: "header" },
+        AgeError::Io(e) => file_error(&e),
+    })
 }
 
 /// Reads a backup's plaintext: checks its first line and manifest, copies the database into

@@ -232,14 +232,9 @@ fn header_len(bytes: &[u8]) -> usize {
     eol + 1 + 16
 }
 
-thread_local! {
-    /// One identity for every try (age measures the machine's speed for each new one).
-    static IDENTITY: age::scrypt::Identity = identity(PASS, MAX_WORK_FACTOR);
-}
-
 /// Reads `bytes` as a backup with the real reader, into memory; `true` if it was accepted.
 fn accepted(bytes: &[u8]) -> bool {
-    let Ok(plain) = IDENTITY.with(|id| decrypt_with(bytes, id)) else {
+    let Ok(plain) = decrypt(bytes, PASS, MAX_WORK_FACTOR) else {
         return false;
     };
     read_payload(plain, &mut std::io::sink()).is_ok()
@@ -343,14 +338,9 @@ fn a_file_that_is_not_a_backup_is_named_so() {
 }
 
 fn encrypt(plain: &[u8]) -> Vec<u8> {
-    let mut r = age::scrypt::Recipient::new(SecretString::from(PASS.to_owned()));
-    r.set_work_factor(TEST_WORK);
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-    let mut out = vec![];
-    let mut w = enc.wrap_output(&mut out).unwrap();
+    let mut w = crate::export::age::encrypt(vec![], PASS, TEST_WORK).unwrap();
     w.write_all(plain).unwrap();
-    w.finish().unwrap();
-    out
+    w.finish().unwrap()
 }
 
 #[test]
