@@ -1,7 +1,9 @@
 //! Nothing panics across the FFI boundary: every exported call runs inside a guard that turns a
 //! panic into the area's `Internal` error (UniFFI would otherwise raise an untyped error).
 
+use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
 
 use super::errors::PublicError;
 
@@ -16,6 +18,9 @@ pub(crate) fn guard<T, E: PublicError>(
     })
 }
 
+/// What a call on the core's runtime gives back, its type erased (see [`spawn_blocking`]).
+type Output = Box<dyn Any + Send>;
+
 /// Runs blocking `f` on the core's runtime and awaits it from any executor (Kotlin coroutines,
 /// Swift tasks); a panic inside becomes `E::internal(context)`.
 pub(crate) async fn guard_blocking<T, E>(
@@ -27,9 +32,10 @@ where
     T: Send + 'static,
     E: PublicError + Send + 'static,
 {
-    match rt.spawn_blocking(move || guard(context, f)).await {
-        Ok(r) => r,
-        Err(_) => Err(E::internal(context)),
+    let job: Box<dyn FnOnce() -> Output + Send> = Box::new(move || Box::new(guard(context, f)));
+    match spawn_blocking(rt, job).await.map(|out| out.downcast()) {
+        Some(Ok(result)) => *result,
+        _ => Err(E::internal(context)),
     }
 }
 
@@ -38,20 +44,44 @@ where
 pub(crate) async fn guard_async<T, I, E>(
     rt: &tokio::runtime::Handle,
     context: &'static str,
-    f: impl std::future::Future<Output = Result<T, I>> + Send + 'static,
+    f: impl Future<Output = Result<T, I>> + Send + 'static,
 ) -> Result<T, E>
 where
     T: Send + 'static,
     I: Send + 'static,
     E: PublicError + From<I>,
 {
-    match rt.spawn(f).await {
-        Ok(r) => r.map_err(E::from),
-        Err(_) => {
+    let job: Pin<Box<dyn Future<Output = Output> + Send>> =
+        Box::pin(async move { Box::new(f.await) as Output });
+    match spawn(rt, job)
+        .await
+        .map(|out| out.downcast::<Result<T, I>>())
+    {
+        Some(Ok(result)) => (*result).map_err(E::from),
+        _ => {
             tracing::error!(context, "panic caught at the API boundary");
             Err(E::internal(context))
         }
     }
+}
+
+/// Spawns a blocking job, `None` if it panicked or the runtime stopped. Every call of the API
+/// goes through this one task type: tokio's task machinery is generic over the task, and one
+/// copy of it per call cost the phone library ~150 KB (decision 0006).
+async fn spawn_blocking(
+    rt: &tokio::runtime::Handle,
+    job: Box<dyn FnOnce() -> Output + Send>,
+) -> Option<Output> {
+    rt.spawn_blocking(job).await.ok()
+}
+
+/// Spawns a future, `None` if it panicked or the runtime stopped; one task type for all, as
+/// [`spawn_blocking`].
+async fn spawn(
+    rt: &tokio::runtime::Handle,
+    job: Pin<Box<dyn Future<Output = Output> + Send>>,
+) -> Option<Output> {
+    rt.spawn(job).await.ok()
 }
 
 #[cfg(test)]
