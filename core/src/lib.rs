@@ -31,8 +31,8 @@ pub mod therapy;
 
 pub use app::{
     BackupError, Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, Export,
-    ExportError, LinkError, OpenError,
-    PumpError, PumpLink, Pumps, Recovery, RecoveryError, Thecal, ThecalConfig,
+    ExportError, LinkError, OpenError, PumpError, PumpLink, Pumps, Recovery, RecoveryError, Thecal,
+    ThecalConfig,
 };
 pub use model::UtcDateTime;
 
