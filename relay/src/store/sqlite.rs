@@ -743,7 +743,7 @@ impl SqliteStore {
         self.write(move |t| {
             let rows: Vec<JobRow> = {
                 let mut stmt = t.prepare_cached(
-                    "SELECT j.id, j.mailbox, b.push, m.envelope, json_extract(m.notice, '$.type'), j.attempts
+                    "SELECT j.id, j.mailbox, b.push, m.envelope, m.notice, j.attempts
                      FROM push_jobs j
                      LEFT JOIN mailboxes b ON b.id = j.mailbox
                      LEFT JOIN messages m ON m.mailbox = j.mailbox AND m.id = j.item AND m.acked = 0
@@ -756,6 +756,7 @@ impl SqliteStore {
             };
             let mut jobs = Vec::new();
             for (job_id, mbx, target, envelope, notice, attempts) in rows {
+                let notice = notice.as_deref().and_then(notice_type);
                 let pending = envelope.is_some() || notice.is_some();
                 match (target, <[u8; 16]>::try_from(mbx), pending) {
                     (Some(target), Ok(mbx), true) => {
@@ -982,6 +983,14 @@ fn insert_envelope(
         )?;
     }
     Ok(PostOutcome::Created)
+}
+
+/// The `type` of a stored notice (JSON the relay wrote itself). Read here rather than with
+/// SQLite's `json_extract`: the phone library's SQLite is built without JSON (decision 0006),
+/// and the workspace builds one SQLite.
+fn notice_type(notice: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(notice).ok()?;
+    value.get("type")?.as_str().map(str::to_owned)
 }
 
 /// Puts a notice into each existing watcher mailbox (and queues pushes); returns them.
