@@ -9,6 +9,7 @@ use crate::alerts::db::{Delivery, InboxAlert, PeerRecord, PeerRole, PeerState};
 use crate::alerts::http::HttpClient;
 use crate::alerts::rules::{self, RuleSettings};
 use crate::alerts::{Session, SyncReport};
+use crate::link::Subscription;
 use crate::model::UtcDateTime;
 use thecal_proto::MailboxId;
 
@@ -107,6 +108,61 @@ impl Caregivers {
             Arc::clone(&inner.clock),
         );
         Self { inner, session }
+    }
+}
+
+/// The rules' conditions for what the store holds now (the dashboard's view of it).
+async fn conditions_now(inner: &Arc<Inner>) -> Result<Vec<rules::Condition>, CaregiverError> {
+    let (link, now, zone, freshness) = (
+        inner.link.status_snapshot(),
+        inner.now(),
+        inner.zone,
+        inner.freshness,
+    );
+    let dashboard = inner
+        .read_blocking::<_, _, CaregiverError>("reading for the alert rules", move |c| {
+            crate::dashboard::build(c, &link, now, zone, freshness).map_err(|e| match e {
+                crate::therapy::Error::Store(e) => e,
+                e => crate::store::StoreError::Unexpected {
+                    context: format!("the dashboard: {e}"),
+                },
+            })
+        })
+        .await?;
+    Ok(rules::conditions(&dashboard, now, &RuleSettings::default()))
+}
+
+/// How often the automatic alerts look again when nothing changes.
+const ALERT_TICK: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// [`Caregivers::watch_alerts`]' task: the rules after every change and every [`ALERT_TICK`].
+/// It writes only the alerts' own tables and does not bump `changes` (that would wake itself).
+/// It holds the app weakly: when the app is closed, it ends.
+async fn alert_loop(
+    inner: std::sync::Weak<Inner>,
+    session: Session,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+) {
+    loop {
+        changes.borrow_and_update();
+        let Some(app) = inner.upgrade() else { return };
+        let conditions = conditions_now(&app).await;
+        drop(app);
+        match conditions {
+            Ok(conditions) => {
+                if let Err(e) = session.evaluate(conditions).await {
+                    tracing::warn!(error = %e, "the automatic alert rules failed; trying again");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the alert rules could not read the store"),
+        }
+        if let Err(e) = session.send_pending().await {
+            tracing::info!(error = %e, "alerts queued; they go when the relay is reachable");
+        }
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { return },
+            () = tokio::time::sleep(ALERT_TICK) => {}
+        }
     }
 }
 
@@ -267,23 +323,36 @@ impl Caregivers {
     /// # Errors
     /// [`CaregiverError`].
     pub async fn check_alerts(&self) -> Result<Vec<String>, CaregiverError> {
-        let i = Arc::clone(&self.inner);
-        let session = self.session.clone();
-        let (link, now, zone, freshness) = (i.link.status_snapshot(), i.now(), i.zone, i.freshness);
-        let dashboard = i
-            .read_blocking::<_, _, CaregiverError>("reading for the alert rules", move |c| {
-                crate::dashboard::build(c, &link, now, zone, freshness).map_err(|e| match e {
-                    crate::therapy::Error::Store(e) => e,
-                    e => crate::store::StoreError::Unexpected {
-                        context: format!("the dashboard: {e}"),
-                    },
-                })
-            })
-            .await?;
-        let conditions = rules::conditions(&dashboard, now, &RuleSettings::default());
+        let (inner, session) = (Arc::clone(&self.inner), self.session.clone());
+        let conditions = conditions_now(&inner).await?;
         self.inner
             .run_async::<_, _, CaregiverError>("raising alerts", async move {
                 session.evaluate(conditions).await
+            })
+            .await
+    }
+
+    /// Raises and sends alerts by itself from now on (the patient's phone): the rules run after
+    /// every change the app stores or the link reports (readings, alarms, refills, the link
+    /// lost) and at least once a minute (for rules that hold after a time, and to retry what
+    /// the relay did not take), for as long as the app runs. Keep the returned handle;
+    /// cancelling or dropping it stops this. Errors are logged, never raised: what could not
+    /// go is kept in the outbox and tried again.
+    ///
+    /// # Errors
+    /// None today; a `CaregiverError` is kept for later checks.
+    pub async fn watch_alerts(&self) -> Result<Arc<Subscription>, CaregiverError> {
+        let (inner, session) = (Arc::clone(&self.inner), self.session.clone());
+        self.inner
+            .run_async::<_, _, CaregiverError>("watching for alerts", async move {
+                inner.follow_link();
+                let changes = inner.changes.subscribe();
+                let task = inner.runtime.handle().spawn(alert_loop(
+                    Arc::downgrade(&inner),
+                    session,
+                    changes,
+                ));
+                Ok::<_, CaregiverError>(Subscription::new(move || task.abort()))
             })
             .await
     }

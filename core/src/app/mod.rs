@@ -93,13 +93,18 @@ impl Inner {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// Keeps `listener` up to date with the dashboard (see [`crate::dashboard::watch`]).
-    fn watch_dashboard(&self, listener: Arc<dyn DashboardListener>) -> Arc<Subscription> {
+    /// Makes the link's events bump `changes` too (once; for watchers of what the link changes).
+    fn follow_link(&self) {
         self.link_changes.get_or_init(|| {
             let changes = self.changes.clone();
             self.link
                 .subscribe(&self.runtime.handle(), Arc::new(LinkChanges(changes)))
         });
+    }
+
+    /// Keeps `listener` up to date with the dashboard (see [`crate::dashboard::watch`]).
+    fn watch_dashboard(&self, listener: Arc<dyn DashboardListener>) -> Arc<Subscription> {
+        self.follow_link();
         let watch = crate::dashboard::Watch {
             store: Arc::clone(&self.store),
             link: Arc::clone(&self.link),

@@ -92,6 +92,40 @@ final class CaregiversTests: ThecalTestCase {
         subscription.cancel()
     }
 
+    func testWithTheAutomaticRulesOnAPumpAlarmGoesOutWithoutTheAppAsking() async throws {
+        let relay = try relay
+        let patient = try await openApp("patient")
+        let carer = try await openApp("carer")
+        let pc = patient.caregivers(http: URLSessionHttpClient())
+        let cc = carer.caregivers(http: URLSessionHttpClient())
+        let invitation = try await pc.invite(relayUrl: relay)
+        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
+        let anna = try XCTUnwrap(try await pc.readMailbox(waitSeconds: 0).paired.first)
+        _ = try await pc.confirm(id: anna)
+        _ = try await cc.confirm(id: mum.id)
+
+        // The app starts the rules once; from then on the core raises and sends by itself.
+        let watching = try await pc.watchAlerts()
+        let pump = InProcessPump(seed: 13, kind: .implanted, start: Date())
+        let transport = SimPumpTransport(pump: pump)
+        let link = patient.link()
+        try await link.startWith(transport: transport, config: fastLink)
+        try await link.pairWith(pump)
+        transport.deliver(pump.raiseAlarm(kind: .catheterOcclusion))
+
+        // The caregiver's phone long-polls the relay: it returns as the alert arrives.
+        let deadline = Date().addingTimeInterval(60)
+        while try await !cc.inbox().contains(where: { $0.body.contains("catheter") }) {
+            XCTAssertLessThan(Date(), deadline, "no alert came")
+            if Date() >= deadline { return }
+            _ = try await cc.readMailbox(waitSeconds: 20)
+        }
+        let alert = try XCTUnwrap(try await cc.inbox().first { $0.body.contains("catheter") })
+        XCTAssertEqual(alert.priority, .high)
+        await link.stop()
+        watching.cancel()
+    }
+
     func testWrongOrUsedCodesAreTypedErrors() async throws {
         let relay = try relay
         let host = String(relay.dropFirst("http://".count))

@@ -13,6 +13,7 @@ use thecal_core::therapy::db as therapy_db;
 use thecal_core::{CaregiverError, Thecal, ThecalConfig};
 use thecal_sim::fixtures::MemorySecretStore;
 use thecal_sim::http::ReqwestHttp;
+use thecal_sim::peripheral::{InProcessPump, InProcessTransport};
 use thecal_sim::pump::{SimConfig, SimPump};
 
 fn app(world: &World) -> (tempfile::TempDir, Arc<Thecal>) {
@@ -118,4 +119,79 @@ async fn a_pump_alarm_goes_to_the_caregiver_and_her_acknowledgement_comes_back()
     let devices = pc.paired_devices().await.unwrap();
     assert_eq!(devices[0].state, PeerState::Revoked);
     assert_eq!(pc.confirm(anna).await, Err(CaregiverError::NotPaired));
+}
+
+#[tokio::test]
+async fn the_automatic_rules_send_a_pump_alarm_as_the_link_stores_it() {
+    use std::time::Duration;
+    use thecal_core::link::{BackoffConfig, LinkConfig};
+
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let ((_p, patient), (_c, carer)) = (app(&world), app(&world));
+    let (pc, cc) = (
+        patient.caregivers(Arc::new(ReqwestHttp::new())),
+        carer.caregivers(Arc::new(ReqwestHttp::new())),
+    );
+    let invitation = pc.invite(relay.base.clone()).await.unwrap();
+    let mum = cc
+        .accept_invitation(invitation.code, Some(relay.host().into()), "Mum".into())
+        .await
+        .unwrap();
+    let anna = pc.read_mailbox(0).await.unwrap().paired[0].clone();
+    pc.confirm(anna).await.unwrap();
+    cc.confirm(mum.id).await.unwrap();
+
+    // The patient's app starts the automatic rules, and the link to its pump.
+    let watching = pc.watch_alerts().await.unwrap();
+    let pump = Arc::new(InProcessPump::from_config(SimConfig::implanted(
+        5,
+        world.now(),
+    )));
+    let transport = InProcessTransport::new(pump);
+    let fast = LinkConfig {
+        backoff: BackoffConfig {
+            initial: Duration::from_millis(1),
+            max: Duration::from_millis(8),
+        },
+        scan_timeout: Duration::from_millis(50),
+        away_backoff: None,
+    };
+    patient
+        .link()
+        .start_with(transport.clone(), fast)
+        .await
+        .unwrap();
+    let found = patient.link().discover(200).await.unwrap();
+    let device = found
+        .into_iter()
+        .find(|d| d.device_id == transport.pump().device_id())
+        .expect("the patient's pump is listed");
+    patient
+        .link()
+        .pair(device, transport.pump().serial())
+        .await
+        .unwrap();
+
+    // The pump raises an alarm; nobody calls checkAlerts: the caregiver's phone gets it.
+    transport.raise_alarm(AlarmKind::CatheterOcclusion);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(std::time::Instant::now() < deadline, "no alert came");
+        cc.read_mailbox(20).await.unwrap();
+        let inbox = cc.inbox().await.unwrap();
+        if let Some(alert) = inbox.iter().find(|a| a.body.contains("catheter")) {
+            assert_eq!(alert.priority, AlertPriority::High);
+            break;
+        }
+    }
+    // Told once, however many changes (readings, link events) came after it.
+    cc.read_mailbox(0).await.unwrap();
+    let told = cc.inbox().await.unwrap();
+    assert_eq!(
+        told.iter().filter(|a| a.body.contains("catheter")).count(),
+        1,
+        "{told:#?}"
+    );
+    watching.cancel();
 }

@@ -15,8 +15,6 @@ import org.thecal.ThecalException
 import org.thecal.UrlConnectionHttpClient
 import org.thecal.core.AlarmKind
 import org.thecal.core.AlertPriority
-import org.thecal.core.BackoffConfig
-import org.thecal.core.LinkConfig
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkState
 import org.thecal.core.PeerRole
@@ -46,11 +44,6 @@ class CaregiversTest {
         dir.toFile().deleteRecursively()
     }
 
-    private val fast = LinkConfig(
-        backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
-        scanTimeout = Duration.ofMillis(100),
-    )
-
     @Test
     fun aPumpAlarmReachesThePairedCaregiverAndHerAcknowledgementComesBack() = runBlocking<Unit> {
         openThecal(dir.resolve("patient")).use { patient ->
@@ -75,7 +68,7 @@ class CaregiversTest {
                 val collector = Collector()
                 val link = patient.link()
                 val subscription = link.subscribe(collector)
-                link.startWith(transport, fast)
+                link.startWith(transport, fastLink)
                 link.pairWith(pump)
                 collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
                 transport.deliver(pump.raiseAlarm(AlarmKind.MotorStall))
@@ -107,6 +100,40 @@ class CaregiversTest {
                 subscription.cancel()
                 subscription.close()
                 link.close()
+            }
+        }
+    }
+
+    @Test
+    fun withTheAutomaticRulesOnAPumpAlarmGoesOutWithoutTheAppAsking() = runBlocking<Unit> {
+        openThecal(dir.resolve("patient")).use { patient ->
+            openThecal(dir.resolve("carer")).use { carer ->
+                val pc = patient.caregivers(UrlConnectionHttpClient())
+                val cc = carer.caregivers(UrlConnectionHttpClient())
+                val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
+                pc.confirm(pc.readMailbox(0u).paired.single())
+                cc.confirm(mum.id)
+
+                // The app starts the rules once; from then on the core raises and sends by itself.
+                pc.watchAlerts().use { _ ->
+                    val pump = InProcessPump(12uL, PumpKind.IMPLANTED, Instant.now())
+                    val transport = SimPumpTransport(pump)
+                    val link = patient.link()
+                    link.startWith(transport, fastLink)
+                    link.pairWith(pump)
+                    transport.deliver(pump.raiseAlarm(AlarmKind.CatheterOcclusion))
+
+                    // The caregiver's phone long-polls the relay: it returns as the alert arrives.
+                    val deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos()
+                    while (cc.inbox().none { it.body.contains("catheter") }) {
+                        assertTrue("no alert came", System.nanoTime() < deadline)
+                        cc.readMailbox(20u)
+                    }
+                    val alert = cc.inbox().single { it.body.contains("catheter") }
+                    assertEquals(AlertPriority.HIGH, alert.priority)
+                    link.stop()
+                    link.close()
+                }
             }
         }
     }

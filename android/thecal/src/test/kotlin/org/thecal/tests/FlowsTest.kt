@@ -24,9 +24,7 @@ import org.junit.Before
 import org.junit.Test
 import org.thecal.activeAlarms
 import org.thecal.core.AlarmKind
-import org.thecal.core.BackoffConfig
 import org.thecal.core.Dashboard
-import org.thecal.core.LinkConfig
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkState
 import org.thecal.core.PumpKind
@@ -57,11 +55,6 @@ class FlowsTest {
 
     private val start = Instant.parse("2026-05-04T08:00:00Z")
 
-    private val fast = LinkConfig(
-        backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
-        scanTimeout = Duration.ofMillis(100),
-    )
-
     /** Generous: the machine running the tests is shared with other builds. */
     private val patience = 20.seconds
 
@@ -77,7 +70,7 @@ class FlowsTest {
                 assertEquals(LinkState.Idle, (first as LinkEvent.Snapshot).snapshot.state)
                 assertEquals(1u, link.subscriberCount())
 
-                link.startWith(transport, fast)
+                link.startWith(transport, fastLink)
                 link.pairWith(pump)
                 while (true) {
                     val e = awaitItem()
@@ -129,7 +122,7 @@ class FlowsTest {
             val pump = InProcessPump(6uL, PumpKind.IMPLANTED, start)
             link.states().test(timeout = patience) {
                 assertEquals(LinkState.Idle, awaitItem())
-                link.startWith(SimPumpTransport(pump), fast)
+                link.startWith(SimPumpTransport(pump), fastLink)
                 link.pairWith(pump)
                 var previous: LinkState = LinkState.Idle
                 while (true) {
@@ -187,7 +180,7 @@ class FlowsTest {
             thecal.activeAlarms().test(timeout = patience) {
                 assertEquals("no pump yet, no alarm", emptyList<Any>(), awaitItem())
                 assertEquals(1u, thecal.dashboardWatcherCount())
-                link.startWith(transport, fast)
+                link.startWith(transport, fastLink)
                 link.pairWith(pump)
                 // Live alarms go through the link's own queue; wait for it to be connected.
                 link.events().first { it is LinkEvent.StateChanged && it.state == LinkState.Connected ||

@@ -18,9 +18,7 @@ import org.junit.Test
 import org.thecal.core.Advertisement
 import org.thecal.core.AlarmCurrentState
 import org.thecal.core.AlarmKind
-import org.thecal.core.BackoffConfig
 import org.thecal.core.BleTransport
-import org.thecal.core.LinkConfig
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkFailure
 import org.thecal.core.LinkListener
@@ -140,11 +138,6 @@ class LinkTest {
         dir.toFile().deleteRecursively()
     }
 
-    private val fast = LinkConfig(
-        backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
-        scanTimeout = Duration.ofMillis(100),
-    )
-
     @Test
     fun liveUpdatesThroughAKotlinTransportThenLinkLostAndBack() = runBlocking {
         val start = Instant.parse("2026-05-04T08:00:00Z")
@@ -157,7 +150,7 @@ class LinkTest {
             val first = collector.events.poll(5, TimeUnit.SECONDS)
             assertTrue("the current state comes first: $first", first is LinkEvent.Snapshot)
 
-            link.startWith(transport, fast)
+            link.startWith(transport, fastLink)
             link.pairWith(pump)
             collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
             val serial = pump.serial()
@@ -203,7 +196,7 @@ class LinkTest {
             val collector = Collector()
             val link = thecal.link()
             val sub = link.subscribe(collector)
-            link.startWith(transport, fast)
+            link.startWith(transport, fastLink)
             link.pairWith(pump)
             collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
 

@@ -2,7 +2,6 @@ package org.thecal.tests
 
 import java.nio.file.Files
 import java.nio.file.Path
-import java.time.Duration
 import java.time.Instant
 import kotlinx.coroutines.runBlocking
 import org.junit.After
@@ -15,8 +14,6 @@ import org.junit.Before
 import org.junit.Test
 import org.thecal.core.AlarmCurrentState
 import org.thecal.core.AlarmKind
-import org.thecal.core.BackoffConfig
-import org.thecal.core.LinkConfig
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkException
 import org.thecal.core.LinkFailure
@@ -45,11 +42,6 @@ class PairingTest {
 
     private val start = Instant.parse("2026-05-04T08:00:00Z")
 
-    private val fast = LinkConfig(
-        backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
-        scanTimeout = Duration.ofMillis(50),
-    )
-
     private fun stranger(seed: ULong, identity: String, serial: String? = null, name: String? = null) =
         InProcessPump.stranger(seed, PumpKind.IMPLANTED, start, identity, serial, name)
 
@@ -59,7 +51,7 @@ class PairingTest {
             val collector = Collector()
             val link = thecal.link()
             val sub = link.subscribe(collector)
-            link.startWith(transport, fast)
+            link.startWith(transport, fastLink)
             try {
                 test(thecal, collector)
             } finally {

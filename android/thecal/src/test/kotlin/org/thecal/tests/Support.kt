@@ -1,12 +1,14 @@
 package org.thecal.tests
 
 import java.nio.file.Path
+import java.time.Duration
 import java.time.Instant
 import java.time.LocalDate
 import java.time.ZoneId
 import java.util.concurrent.ConcurrentHashMap
 import kotlinx.coroutines.yield
 import org.junit.Assert.assertEquals
+import org.thecal.core.BackoffConfig
 import org.thecal.core.CalendarDate
 import org.thecal.core.CardClinic
 import org.thecal.core.CardContact
@@ -17,6 +19,7 @@ import org.thecal.core.CardMri
 import org.thecal.core.Concentration
 import org.thecal.core.DailyDose
 import org.thecal.core.DeviceInfo
+import org.thecal.core.LinkConfig
 import org.thecal.core.Drug
 import org.thecal.core.MriConditions
 import org.thecal.core.MriStatus
@@ -120,4 +123,10 @@ fun sampleCard() = CardData(
         steps = listOf(MriStep.PUMP_MAY_STOP_DURING_SCAN, MriStep.INTERROGATE_PUMP_AFTER),
         protocolSource = null,
     ),
+)
+
+/** Link settings for tests: reconnect within milliseconds, short scans. */
+val fastLink = LinkConfig(
+    backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
+    scanTimeout = Duration.ofMillis(100),
 )
