@@ -371,6 +371,19 @@ pub fn due(conn: &Connection, now: UtcDateTime, limit: u32) -> Result<Vec<Outgoi
     Ok(rows)
 }
 
+/// Makes every unsent envelope due at `now`, whatever its backoff (a person is waiting).
+///
+/// # Errors
+/// A storage error.
+pub fn make_due(tx: &Transaction<'_>, now: UtcDateTime) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE alert_outbox SET next_attempt_at_ms = ?1
+         WHERE sent_at_ms IS NULL AND next_attempt_at_ms > ?1",
+    )?
+    .execute([to_millis(now)])?;
+    Ok(())
+}
+
 /// When the next unsent envelope is due, if any.
 ///
 /// # Errors
@@ -778,4 +791,17 @@ pub fn in_inbox(conn: &Connection, message_id: &str) -> Result<bool, StoreError>
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM alert_inbox WHERE message_id = ?1)")?
         .query_row([message_id], |r| r.get(0))?)
+}
+
+/// Deletes every row of the caregiver alerts' tables (the person's "delete everything").
+///
+/// # Errors
+/// A storage error.
+pub fn delete_all(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "DELETE FROM alert_deliveries; DELETE FROM alert_inbox; DELETE FROM alerts_raised;
+         DELETE FROM alert_outbox; DELETE FROM alert_invitations; DELETE FROM alert_peers;
+         DELETE FROM alert_relay;",
+    )?;
+    Ok(())
 }

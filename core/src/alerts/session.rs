@@ -65,6 +65,9 @@ pub enum Error {
     /// No invitation with this code.
     #[error("No invitation has this code. Check the code, or ask the patient to show a new one.")]
     InvitationNotFound,
+    /// The relay did not take the messages that end the pairings, so nothing was deleted.
+    #[error("The relay did not take the messages that end the pairings; nothing was deleted.")]
+    NotSent,
 }
 
 /// An invitation for a caregiver, as the patient's phone shows it.
@@ -458,6 +461,37 @@ impl Session {
         if let Err(e) = self.send_pending().await {
             tracing::info!(error = %e, "revocation queued; it goes when the relay is reachable");
         }
+        Ok(())
+    }
+
+    /// Ends every pairing and deletes everything the caregiver alerts keep, on the relay and
+    /// here: a revocation to each paired device, this device's mailbox on the relay (with what
+    /// it holds), the alerts' tables, and this device's keys in the key store. Nothing is
+    /// deleted here unless the relay took the revocations and deleted the mailbox: offline, it
+    /// fails and can be tried again. With no relay ever set up, it deletes what is here.
+    ///
+    /// # Errors
+    /// [`Error::NotSent`], [`Error::Relay`], the key store's and storage errors.
+    pub async fn delete_everything(&self) -> Result<(), Error> {
+        if let Some(base) = self.store.read(db::relay)? {
+            for p in self.store.read(db::peers)? {
+                if p.state != PeerState::Revoked {
+                    self.revoke(p.bundle.mailbox()).await?;
+                }
+            }
+            let now = self.clock.now();
+            self.store.write(|tx| db::make_due(tx, now))?;
+            self.send_pending().await?;
+            if self.store.read(|c| db::next_due(c, now))?.is_some() {
+                return Err(Error::NotSent);
+            }
+            let keys = self.keys()?;
+            self.client(&base).delete_mailbox(&keys).await?;
+        }
+        self.store.write(db::delete_all)?;
+        self.secrets
+            .delete(crate::alerts::keys::SECRET_NAME.into())
+            .map_err(AlertsError::from)?;
         Ok(())
     }
 

@@ -357,6 +357,22 @@ impl Caregivers {
             .await
     }
 
+    /// Ends every pairing and deletes everything the caregiver alerts keep, on the relay and on
+    /// this phone: each paired device is told, this phone's mailbox on the relay is deleted,
+    /// then its alerts, receipts, inbox and keys here. Offline, nothing is deleted and it fails
+    /// with `RelayUnreachable`: try again when the phone is online.
+    ///
+    /// # Errors
+    /// [`CaregiverError`].
+    pub async fn delete_everything(&self) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("deleting the caregiver alerts' data", async move {
+                session.delete_everything().await
+            })
+            .await
+    }
+
     /// How an alert raised on this phone is doing with each caregiver: delivered, seen,
     /// acknowledged, and when.
     ///

@@ -435,6 +435,9 @@ impl From<crate::alerts::session::Error> for CaregiverError {
             Error::InvitationNotFound => Self::InvitationNotFound,
             Error::InvitationUsed => Self::InvitationUsed,
             Error::InvitationExpired => Self::InvitationExpired,
+            Error::NotSent => Self::RelayUnreachable {
+                reason: "the messages ending the pairings were not taken".into(),
+            },
             Error::Relay(RelayError::Unreachable(e)) => Self::RelayUnreachable {
                 reason: e.to_string(),
             },

@@ -124,6 +124,17 @@ final class CaregiversTests: ThecalTestCase {
         XCTAssertEqual(alert.priority, .high)
         await link.stop()
         watching.cancel()
+
+        // The patient deletes everything: the caregiver is told, nothing is left here.
+        try await pc.deleteEverything()
+        let told = try await cc.readMailbox(waitSeconds: 0)
+        XCTAssertEqual(told.revoked, [mum.id])
+        let left = try await pc.pairedDevices()
+        XCTAssertTrue(left.isEmpty)
+        do {
+            _ = try await pc.readMailbox(waitSeconds: 0)
+            XCTFail("no relay is set up any more")
+        } catch CaregiverError.NotSetUp {}
     }
 
     func testWrongOrUsedCodesAreTypedErrors() async throws {

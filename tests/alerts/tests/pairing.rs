@@ -148,3 +148,34 @@ async fn either_side_can_revoke_and_a_revoked_peer_is_told() {
         Err(Error::UnknownPeer)
     );
 }
+
+#[tokio::test]
+async fn deleting_everything_tells_the_caregiver_and_leaves_nothing_here_or_on_the_relay() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let (patient, carer) = thecal_alerts_tests::paired(&world, &relay).await;
+    let patient_mailbox = patient.session.keys().unwrap().mailbox();
+
+    // Offline: refused, nothing deleted.
+    let (dir, base) = (relay.dir.path().to_owned(), relay.base.clone());
+    relay.stop_keeping_data().await;
+    assert!(matches!(
+        patient.session.delete_everything().await,
+        Err(Error::NotSent | Error::Relay(_))
+    ));
+    assert_eq!(patient.session.peers().unwrap().len(), 1);
+    assert!(patient.secrets.names().iter().any(|n| n.contains("alerts")));
+    let relay = TestRelay::restart(&world, &dir, &base).await;
+
+    patient.session.delete_everything().await.unwrap();
+    assert!(patient.session.peers().unwrap().is_empty());
+    assert!(
+        !patient.secrets.names().iter().any(|n| n.contains("alerts")),
+        "the keys are gone from the key store"
+    );
+    assert!(matches!(patient.session.sync(0).await, Err(Error::NoRelay)));
+    // The caregiver's phone is told.
+    let report = carer.session.sync(0).await.unwrap();
+    assert_eq!(report.revoked, vec![patient_mailbox]);
+    let _ = relay;
+}

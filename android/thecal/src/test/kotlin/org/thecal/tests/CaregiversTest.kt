@@ -134,6 +134,12 @@ class CaregiversTest {
                     link.stop()
                     link.close()
                 }
+
+                // The patient deletes everything: the caregiver is told, nothing is left here.
+                pc.deleteEverything()
+                assertEquals(listOf(mum.id), cc.readMailbox(0u).revoked)
+                assertTrue(pc.pairedDevices().isEmpty())
+                expectThrows<ThecalException.CaregiversNotSetUp> { mapThecalErrors { pc.readMailbox(0u) } }
             }
         }
     }
