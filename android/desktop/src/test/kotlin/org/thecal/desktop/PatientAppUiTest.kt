@@ -168,6 +168,13 @@ class PatientAppUiTest {
                         assertTrue("$what: line ${line + 1} ends at $right, past its box (${layout.size.width} px)", right <= layout.size.width + 0.5f)
                     }
                     assertTrue("$what has more lines than it may show", !layout.multiParagraph.didExceedMaxLines)
+                    // Lines break between words, never inside one ("Recover-y checklis-t").
+                    val text = layout.layoutInput.text.text
+                    for (line in 0 until layout.lineCount - 1) {
+                        val end = layout.getLineEnd(line)
+                        val broken = end in 1 until text.length && text[end - 1].isLetterOrDigit() && text[end].isLetterOrDigit()
+                        assertTrue("$what breaks a word at line ${line + 1}: \"${text.take(end).takeLast(12)}|${text.drop(end).take(12)}\"", !broken)
+                    }
                     assertTrue("$what is cut at the bottom (${layout.size.height} of ${layout.multiParagraph.height} px)", !layout.didOverflowHeight)
                 }
                 // Not cut by a parent: the part on screen is as wide and as tall as the text.

@@ -3,7 +3,6 @@ package org.thecal.ui
 import androidx.compose.foundation.background
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
@@ -21,7 +20,6 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
-import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.semantics.contentDescription
@@ -116,10 +114,11 @@ fun ThecalApp(app: PatientApp, navigator: Navigator, clockTickMs: Long = 15_000,
 
 @Composable
 private fun TitleBar(navigator: Navigator) {
-    Row(
+    // The way home above the title, not beside it: at large font sizes a long title then keeps
+    // the whole width and wraps between words.
+    Column(
         Modifier.fillMaxWidth().background(QuietBackground).padding(horizontal = 12.dp, vertical = 8.dp),
-        verticalAlignment = Alignment.CenterVertically,
-        horizontalArrangement = Arrangement.spacedBy(12.dp),
+        verticalArrangement = Arrangement.spacedBy(4.dp),
     ) {
         if (navigator.screen != Screen.Dashboard) {
             OutlinedButton(
@@ -131,7 +130,7 @@ private fun TitleBar(navigator: Navigator) {
             titleOf(navigator.screen),
             style = MaterialTheme.typography.headlineSmall,
             fontWeight = FontWeight.Bold,
-            modifier = Modifier.weight(1f).semantics { heading() },
+            modifier = Modifier.semantics { heading() },
         )
     }
 }
