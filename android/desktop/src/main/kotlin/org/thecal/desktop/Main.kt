@@ -190,7 +190,7 @@ private suspend fun capturePages(window: ComposeWindow, navigator: Navigator, ou
         ImageIO.write(image, "png", file.toFile())
         println("screenshot: $file")
         val scroll = navigator.scroll
-        if (scroll.value >= scroll.maxValue || page >= 8) break
+        if (scroll.value >= scroll.maxValue || page >= 12) break
         // A window-full less a little, so a line cut at the bottom is whole on the next page.
         scroll.scrollTo((scroll.value + (scroll.viewportSize * 0.85).toInt()).coerceAtMost(scroll.maxValue))
         page++
