@@ -1,4 +1,5 @@
-// The Android build: the `thecal` library module (a sample app joins later).
+// The Android build: the `thecal` library module and the patient app (`app`, whose screens are
+// shared with the desktop runner: ../ui).
 pluginManagement {
     repositories {
         google()
@@ -17,3 +18,4 @@ dependencyResolutionManagement {
 
 rootProject.name = "thecal-android"
 include(":thecal")
+include(":app")

@@ -4,7 +4,7 @@
 #   full disk, log privacy, backups killed midway) → fuzz smoke → FHIR validators (HAPI, R4 JSON
 #   schema) → backups read by the age tool → budgets (library size) → supply chain (cargo deny, SBOM)
 #   → forecast backtest → bleak against the simulated BlueZ → relay checks → Kotlin tests (Maven,
-#   JVM) → Swift tests (chroot)
+#   JVM) → the desktop app's Compose UI tests and screenshots (Xvfb) → Swift tests (chroot)
 # Ends with one line `total: N passed, N failed` and a non-zero exit if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -117,6 +117,12 @@ relay_checks
 step kotlin 1800 bash android/run-tests.sh
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)
 count kotlin "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
+# The patient app's Compose screens on the desktop JVM: the Compose UI tests (labels, 200 % font
+# scale, diary to dashboard, acknowledge), then the app in a window under Xvfb saving a screenshot
+# of every screen (android/run-desktop.sh). Warm: about a minute.
+step desktop 1200 bash android/run-desktop.sh --test
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/desktop.log" | tail -1)
+count desktop "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
 # The bindings the Kotlin step generated: no exported call that does I/O is synchronous.
 step async-api 60 python3 tests/async_api.py
 

@@ -5,6 +5,7 @@
 #   bash tests/toolchains.sh host       # apt packages only
 #   bash tests/toolchains.sh rust       # cargo tools (nextest, fuzz, bloat, deny, cyclonedx) into the cache
 #   bash tests/toolchains.sh kotlin     # Maven + JDK 17, and the Kotlin build's plugins and libraries
+#   bash tests/toolchains.sh desktop    # the desktop app: AWT's X11 part, Xvfb, libGL; Compose from Maven Central
 #   bash tests/toolchains.sh swift      # Debian trixie chroot with swiftlang
 #   bash tests/toolchains.sh relay      # PostgreSQL + the relay's Python venv (schemathesis, pyhpke)
 #   bash tests/toolchains.sh bleak      # Python's bleak in a venv, for the simulated BlueZ's check
@@ -64,6 +65,30 @@ kotlin() {
   log "mvn dependency:resolve dependency:resolve-plugins (into $M2)"
   # (awk: Debian's Maven 3.8 prints colour resets even in batch mode.)
   mvn -B -q -Dstyle.color=never -f "$ROOT/android/thecal/pom.xml" -Dmaven.repo.local="$M2" \
+    dependency:resolve dependency:resolve-plugins 2>&1 | awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print }'
+  exec 7>&-
+}
+
+# The patient app on the desktop (android/run-desktop.sh): a JRE with AWT's X11 part (the
+# -headless JDK has none), Xvfb for its window in CI, the libGL that skiko's native library links
+# to, zbarimg to read the ID card's QR code back from a screenshot; then Compose Multiplatform for
+# the desktop JVM and its Maven plugins (android/desktop/pom.xml) into $M2. Warm: a few seconds.
+DESKTOP_APT=(openjdk-17-jre xvfb libgl1 zbar-tools fonts-dejavu-core)
+desktop() {
+  kotlin
+  local missing=() p
+  for p in "${DESKTOP_APT[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    $(need_sudo) apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $(need_sudo) apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  exec 7>"$M2/.resolve.lock"
+  flock 7
+  log "mvn dependency:resolve dependency:resolve-plugins (desktop app, into $M2)"
+  mvn -B -q -Dstyle.color=never -f "$ROOT/android/desktop/pom.xml" -Dmaven.repo.local="$M2" \
     dependency:resolve dependency:resolve-plugins 2>&1 | awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print }'
   exec 7>&-
 }
@@ -203,13 +228,14 @@ case "${1:-all}" in
   host) host ;;
   rust) rust ;;
   kotlin) kotlin ;;
+  desktop) desktop ;;
   swift) swift ;;
   relay-python) relay_python ;;
   relay) host; relay_python ;;
   bleak) host; bleak_python ;;
   fhir) fhir ;;
-  all) host; rust; kotlin; swift; relay_python; bleak_python; fhir ;;
+  all) host; rust; kotlin; desktop; swift; relay_python; bleak_python; fhir ;;
   mount) mount_chroot "${2:?work folder}" ;;
   umount) umount_chroot ;;
-  *) echo "usage: $0 [all|host|rust|kotlin|swift|relay|relay-python|bleak|fhir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|host|rust|kotlin|desktop|swift|relay|relay-python|bleak|fhir]" >&2; exit 2 ;;
 esac
