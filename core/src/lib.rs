@@ -8,8 +8,8 @@
 //! 2. [`pump`]: the pump profile, codec and drivers.
 //! 3. [`store`]: the SQLite store, migrations, journaled entries; infrastructure only.
 //! 4. the features, each with its rules, types and tables' SQL: [`therapy`], [`link`],
-//!    [`diary`], [`recovery`], [`card`], [`alerts`] (caregiver alerts), and [`dashboard`] (which
-//!    reads several of them).
+//!    [`diary`], [`recovery`], [`card`], [`alerts`] (caregiver alerts), [`notifications`] (the
+//!    plan the phone's OS delivers) and [`dashboard`] (which read several of them).
 //! 5. [`app`]: the `Thecal` object the apps hold, its sub-APIs, the runtime, the panic guard,
 //!    and the public errors (the FFI edge).
 //!
@@ -22,14 +22,15 @@ pub mod dashboard;
 pub mod diary;
 pub mod link;
 pub mod model;
+pub mod notifications;
 pub mod pump;
 pub mod recovery;
 pub mod store;
 pub mod therapy;
 
 pub use app::{
-    Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, LinkError, OpenError,
-    PumpError, PumpLink, Pumps, Recovery, RecoveryError, Thecal, ThecalConfig,
+    Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, LinkError, Notifications,
+    OpenError, PumpError, PumpLink, Pumps, Recovery, RecoveryError, Thecal, ThecalConfig,
 };
 pub use model::UtcDateTime;
 

@@ -12,6 +12,7 @@ mod diary;
 pub mod errors;
 mod guard;
 mod link;
+mod notifications;
 mod pumps;
 mod recovery;
 mod runtime;
@@ -29,6 +30,7 @@ pub use errors::{
     CardError, CaregiverError, DiaryError, LinkError, OpenError, PumpError, RecoveryError,
 };
 pub use link::PumpLink;
+pub use notifications::Notifications;
 pub use pumps::Pumps;
 pub use recovery::Recovery;
 
@@ -260,6 +262,12 @@ impl Thecal {
     #[must_use]
     pub fn card(&self) -> Arc<Card> {
         Arc::new(Card::new(Arc::clone(&self.inner)))
+    }
+
+    /// The local notifications to schedule with the OS (reminders, refill, MRI check, battery).
+    #[must_use]
+    pub fn notifications(&self) -> Arc<Notifications> {
+        Arc::new(Notifications::new(Arc::clone(&self.inner)))
     }
 
     /// Everything the home screen shows, computed now. Fast with years of data.
