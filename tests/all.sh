@@ -103,6 +103,10 @@ relay_checks
 step kotlin 1800 bash android/run-tests.sh
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)
 count kotlin "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
+# The Android layer (BluetoothGatt transport, notification scheduling), on the bindings just made.
+step android 1800 env THECAL_SKIP_BINDINGS=1 bash android/thecal-android/run-tests.sh
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/android.log" | tail -1)
+count android "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
 # The bindings the Kotlin step generated: no exported call that does I/O is synchronous.
 step async-api 60 python3 tests/async_api.py
 
