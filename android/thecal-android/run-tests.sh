@@ -36,7 +36,7 @@ LIB_DIR=$(cat build/bindings/lib-dir)
 
 WARM_STAMP="$M2/.thecal-warm-android-$({ cat android/pom.xml android/thecal/pom.xml "$MODULE/pom.xml"; mvn -v 2>/dev/null | sed -n '1p;3p'; } | sha256sum | cut -c1-16)"
 MVN=(mvn -B -q -f android/pom.xml -pl thecal-android -am -Dmaven.repo.local="$M2" -Dthecal.lib.dir="$LIB_DIR"
-  -Dstyle.color=never "-Dtest=org.thecal.android.**" -Dsurefire.failIfNoSpecifiedTests=false)
+  -Dstyle.color=never "-Dtest=org/thecal/android/**/*Test" -Dsurefire.failIfNoSpecifiedTests=false)
 if [ -f "$WARM_STAMP" ]; then
   MVN+=(-o)
 else

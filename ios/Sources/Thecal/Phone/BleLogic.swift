@@ -59,7 +59,7 @@ public enum BleErrorMapping {
 }
 
 /// What the transport does after the link to the pump is lost.
-public enum ReconnectDecision: Sendable, Equatable {
+public enum ReconnectDecision: Equatable {
     /// Issue `connect` again at once: CoreBluetooth keeps a pending connection without a timeout
     /// and completes it when the pump is back in range, even in the background (with the
     /// `bluetooth-central` mode and state restoration).

@@ -71,8 +71,9 @@ class SchedulingTest {
     @Test
     fun afterARebootTheStoredPlanIsScheduledAgainAndAZoneChangeAsksForANewPlan() {
         NotificationScheduler(app).schedule(listOf(notice("a", 10), notice("b", 20)), now)
-        // A reboot drops every alarm.
-        ShadowAlarmManager.reset()
+        // A reboot (or a force-stop) drops every alarm.
+        val manager = app.getSystemService(AlarmManager::class.java)
+        alarms.scheduledAlarms.toList().forEach { manager.cancel(it.operation) }
         assertEquals(0, alarms.scheduledAlarms.size)
         var replans = 0
         NotificationScheduler.replan = { replans++ }

@@ -50,7 +50,7 @@ class Events : LinkListener {
         while (true) {
             val left = deadline - System.nanoTime()
             val e = queue.poll(left.coerceAtLeast(0), TimeUnit.NANOSECONDS) ?: fail("timed out waiting for $what")
-            if (match(e as LinkEvent)) return e
+            if (match(e)) return e
         }
     }
 }
