@@ -44,12 +44,24 @@ else
   flock 7
   log "online: first run of these poms with $M2"
 fi
+# The Kotlin library's target/ is shared with android/run-tests.sh: the same rule as there
+# (incremental compilation, and a clean build whenever the bindings, its sources or its pom change).
+main_key=$(cd "$ROOT" &&
+  { echo android/thecal/pom.xml; find build/bindings/kotlin android/thecal/src/main/kotlin -name '*.kt' 2>/dev/null || true; } |
+  LC_ALL=C sort | while IFS= read -r f; do printf '%s\n' "$f"; cat "$f"; done | sha256sum | cut -c1-16)
+KEY_FILE="$ROOT/android/thecal/target/.thecal-main-key"
+if [ "$(cat "$KEY_FILE" 2>/dev/null)" != "$main_key" ]; then
+  log "bindings or the Kotlin library changed: full build"
+  rm -rf "$ROOT/android/thecal/target"
+fi
+MVN+=(-Dkotlin.compiler.incremental=true)
 rm -rf "$REPORTS"
 set +e
 "${MVN[@]}" test 2>&1 | awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print; fflush() }'
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -ne 0 ] || touch "$WARM_STAMP"
+[ ! -d "$ROOT/android/thecal/target/classes" ] || echo "$main_key" > "$KEY_FILE"
 
 attr() { sed -nE "/<testsuite /{s/.*<testsuite [^>]*\b$1=\"([0-9]+)\".*/\1/p;q}" "$2"; }
 total=0 failed=0 skipped=0

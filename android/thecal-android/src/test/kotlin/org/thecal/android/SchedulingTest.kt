@@ -50,12 +50,12 @@ class SchedulingTest {
         val plan = listOf(notice("a", 10), notice("b", 20), notice("c", 30), notice("past", -5))
         assertEquals(ScheduleMode.EXACT, s.schedule(plan, now))
         assertEquals(3, alarms.scheduledAlarms.size)
-        assertEquals(now + 10 * 60_000, alarms.peekNextScheduledAlarm().triggerAtMs)
+        assertEquals(now + 10 * 60_000, alarms.peekNextScheduledAlarm()!!.triggerAtMs)
         assertEquals(ScheduleMode.EXACT, s.schedule(plan, now))
         assertEquals("no duplicates", 3, alarms.scheduledAlarms.size)
         s.schedule(listOf(notice("a", 15), notice("c", 30)), now)
         assertEquals(2, alarms.scheduledAlarms.size)
-        assertEquals(now + 15 * 60_000, alarms.peekNextScheduledAlarm().triggerAtMs)
+        assertEquals(now + 15 * 60_000, alarms.peekNextScheduledAlarm()!!.triggerAtMs)
     }
 
     @Test
@@ -73,6 +73,7 @@ class SchedulingTest {
         NotificationScheduler(app).schedule(listOf(notice("a", 10), notice("b", 20)), now)
         // A reboot (or a force-stop) drops every alarm.
         val manager = app.getSystemService(AlarmManager::class.java)
+        @Suppress("DEPRECATION") // Robolectric 4.17 has no getter for it yet
         alarms.scheduledAlarms.toList().forEach { manager.cancel(it.operation) }
         assertEquals(0, alarms.scheduledAlarms.size)
         var replans = 0
@@ -92,7 +93,8 @@ class SchedulingTest {
         val nm = app.getSystemService(NotificationManager::class.java)
         val s = NotificationScheduler(app)
         s.schedule(listOf(notice("urgent", 10, Channels.PUMP_ALARMS)), now)
-        val alarm = alarms.peekNextScheduledAlarm()
+        val alarm = alarms.peekNextScheduledAlarm()!!
+        @Suppress("DEPRECATION") // Robolectric 4.17 has no getter for it yet
         val intent = shadowOf(alarm.operation).savedIntent
         shadowOf(app).denyPermissions(Manifest.permission.POST_NOTIFICATIONS)
         NotificationReceiver().onReceive(app, intent)

@@ -13,7 +13,6 @@ import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
-import org.junit.Assert.fail
 import org.junit.Before
 import org.junit.Test
 import org.thecal.android.ble.AndroidBleTransport
@@ -49,7 +48,7 @@ class Events : LinkListener {
         val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20)
         while (true) {
             val left = deadline - System.nanoTime()
-            val e = queue.poll(left.coerceAtLeast(0), TimeUnit.NANOSECONDS) ?: fail("timed out waiting for $what")
+            val e = queue.poll(left.coerceAtLeast(0), TimeUnit.NANOSECONDS) ?: throw AssertionError("timed out waiting for $what")
             if (match(e)) return e
         }
     }
