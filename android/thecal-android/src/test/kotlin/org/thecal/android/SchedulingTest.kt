@@ -6,6 +6,8 @@ import android.app.Application
 import android.app.NotificationManager
 import android.bluetooth.BluetoothManager
 import android.content.Intent
+import android.os.UserManager
+import java.io.File
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
@@ -25,6 +27,7 @@ import org.thecal.android.notify.NotificationReceiver
 import org.thecal.android.notify.NotificationScheduler
 import org.thecal.android.notify.RescheduleReceiver
 import org.thecal.android.notify.ScheduleMode
+import org.thecal.android.storage.Storage
 
 /** The Android side under Robolectric (API 34): alarms, channels, receivers, permissions. */
 @RunWith(RobolectricTestRunner::class)
@@ -105,6 +108,21 @@ class SchedulingTest {
         assertEquals(Channels.PUMP_ALARMS, shadowOf(nm).allNotifications.first().channelId)
         assertEquals(NotificationManager.IMPORTANCE_HIGH, nm.getNotificationChannel(Channels.PUMP_ALARMS).importance)
         assertEquals(NotificationManager.IMPORTANCE_LOW, nm.getNotificationChannel(Channels.LINK).importance)
+    }
+
+    @Test
+    fun beforeTheFirstUnlockOnlyTheDeviceProtectedPlanIsUsed() {
+        NotificationScheduler(app).schedule(listOf(notice("a", 10)), now)
+        // The plan is in device-protected storage (readable in direct boot), nothing else is.
+        val dp = app.createDeviceProtectedStorageContext()
+        assertTrue(dp.getSharedPreferences("thecal.notifications", 0).getString("plan", "")!!.startsWith("a\t"))
+        // The core's folder is in credential-encrypted storage, out of Auto Backup.
+        assertEquals(File(app.noBackupFilesDir, "thecal"), Storage.dataDir(app))
+        val users = shadowOf(app.getSystemService(UserManager::class.java))
+        users.setUserUnlocked(false)
+        assertEquals(false, Storage.unlocked(app))
+        users.setUserUnlocked(true)
+        assertEquals(true, Storage.unlocked(app))
     }
 
     @Test
