@@ -1,4 +1,4 @@
-// The Android build: the `thecal` library module (a sample app joins later).
+// The Android build: the `thecal` library module and the `thecal-android` layer (a sample app joins later).
 pluginManagement {
     repositories {
         google()
@@ -17,3 +17,4 @@ dependencyResolutionManagement {
 
 rootProject.name = "thecal-android"
 include(":thecal")
+include(":thecal-android")
