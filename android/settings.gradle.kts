@@ -1,5 +1,6 @@
-// The Android build: the `thecal` library module and the patient app (`app`, whose screens are
-// shared with the desktop runner: ../ui).
+// The Android build: the `thecal` library module, the `thecal-android` layer (BLE transport,
+// notifications) and the patient app (`app`, whose screens are shared with the desktop runner:
+// ../ui).
 pluginManagement {
     repositories {
         google()
@@ -19,3 +20,4 @@ dependencyResolutionManagement {
 rootProject.name = "thecal-android"
 include(":thecal")
 include(":app")
+include(":thecal-android")

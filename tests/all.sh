@@ -117,6 +117,10 @@ relay_checks
 step kotlin 1800 bash android/run-tests.sh
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/kotlin.log" | tail -1)
 count kotlin "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
+# The Android layer (BluetoothGatt transport, notification scheduling), on the bindings just made.
+step android 1800 env THECAL_SKIP_BINDINGS=1 bash android/thecal-android/run-tests.sh
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/android.log" | tail -1)
+count android "$(cut -d' ' -f1 <<<"$line")" "$(cut -d' ' -f3 <<<"$line")"
 # The patient app's Compose screens on the desktop JVM: the Compose UI tests (labels, 200 % font
 # scale, diary to dashboard, acknowledge), then the app in a window under Xvfb saving a screenshot
 # of every screen (android/run-desktop.sh). Warm: about a minute.

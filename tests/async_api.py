@@ -14,8 +14,8 @@ import sys
 # Reviewed: each is pure (values in, values out, or in-memory state), quick, and never waits.
 PURE = {
     # Thecal: hands out sub-APIs; reads its configuration or an in-memory count.
-    "card", "caregivers", "diary", "export", "link", "pumps", "recovery", "timeZone",
-    "dashboardWatcherCount",
+    "card", "caregivers", "diary", "export", "link", "notifications", "pumps", "recovery",
+    "timeZone", "dashboardWatcherCount",
     # PumpLink: an in-memory count.
     "subscriberCount",
     # Subscription: removes a listener from memory.

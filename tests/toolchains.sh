@@ -66,6 +66,20 @@ kotlin() {
   # (awk: Debian's Maven 3.8 prints colour resets even in batch mode.)
   mvn -B -q -Dstyle.color=never -f "$ROOT/android/thecal/pom.xml" -Dmaven.repo.local="$M2" \
     dependency:resolve dependency:resolve-plugins 2>&1 | awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print }'
+  # The Android layer (android/thecal-android): Robolectric, the android-all jar it compiles
+  # against, and the instrumented one Robolectric runs offline (API 34, the newest on Java 17).
+  # Skipped when present: dependency:get asks the network even for what the repository holds.
+  local a jar
+  for a in org.robolectric:robolectric:4.17 org.robolectric:android-all:14-robolectric-10818077 \
+    org.robolectric:android-all-instrumented:14-robolectric-10818077-i7; do
+    IFS=: read -r g n v <<<"$a"
+    jar="$M2/${g//.//}/$n/$v/$n-$v.jar"
+    [ -f "$jar" ] && continue
+    log "mvn dependency:get $a"
+    mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$M2" \
+      org.apache.maven.plugins:maven-dependency-plugin:3.11.0:get -Dartifact="$a" 2>&1 |
+      awk '{ gsub(/\033\[[0-9;]*m/, ""); if (length($0)) print }'
+  done
   exec 7>&-
 }
 

@@ -9,7 +9,7 @@
 //! 3. [`store`]: the SQLite store, migrations, journaled entries; infrastructure only.
 //! 4. the features, each with its rules, types and tables' SQL: [`therapy`], [`link`],
 //!    [`diary`], [`recovery`], [`card`], [`alerts`] (caregiver alerts), [`export`] (FHIR,
-//!    backups), and [`dashboard`] (which
+//!    backups), [`notifications`] (the plan the phone's OS delivers) and [`dashboard`] (which
 //!    reads several of them).
 //! 5. [`app`]: the `Thecal` object the apps hold, its sub-APIs, the runtime, the panic guard,
 //!    and the public errors (the FFI edge).
@@ -24,6 +24,7 @@ pub mod diary;
 pub mod export;
 pub mod link;
 pub mod model;
+pub mod notifications;
 pub mod pump;
 pub mod recovery;
 pub mod store;
@@ -31,8 +32,8 @@ pub mod therapy;
 
 pub use app::{
     BackupError, Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, Export,
-    ExportError, LinkError, OpenError, PumpError, PumpLink, Pumps, Recovery, RecoveryError, Thecal,
-    ThecalConfig,
+    ExportError, LinkError, Notifications, OpenError, PumpError, PumpLink, Pumps, Recovery,
+    RecoveryError, Thecal, ThecalConfig,
 };
 pub use model::UtcDateTime;
 

@@ -11,7 +11,7 @@ use crate::export::{backup, fhir};
 use crate::model::InvalidInput;
 use crate::store::StoreError;
 use crate::store::journal::Refusal;
-use crate::{card, diary, link, recovery, therapy};
+use crate::{card, diary, link, notifications, recovery, therapy};
 
 /// The constructors every public error has: the common variants.
 pub trait PublicError: Sized {
@@ -468,6 +468,15 @@ impl From<therapy::Error> for PumpError {
             therapy::Error::Store(e) => e.into(),
             therapy::Error::Invalid(e) => e.into(),
             therapy::Error::UnknownPump => Self::PumpNotPaired,
+        }
+    }
+}
+
+impl From<notifications::Error> for PumpError {
+    fn from(e: notifications::Error) -> Self {
+        match e {
+            notifications::Error::Store(e) => e.into(),
+            notifications::Error::Invalid(e) => e.into(),
         }
     }
 }

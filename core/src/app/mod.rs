@@ -13,6 +13,7 @@ pub mod errors;
 mod export;
 mod guard;
 mod link;
+mod notifications;
 mod pumps;
 mod recovery;
 mod runtime;
@@ -32,6 +33,7 @@ pub use errors::{
 };
 pub use export::Export;
 pub use link::PumpLink;
+pub use notifications::Notifications;
 pub use pumps::Pumps;
 pub use recovery::Recovery;
 
@@ -274,6 +276,12 @@ impl Thecal {
     #[must_use]
     pub fn export(&self) -> Arc<Export> {
         Arc::new(Export::new(Arc::clone(&self.inner)))
+    }
+
+    /// The local notifications to schedule with the OS (reminders, refill, MRI check, battery).
+    #[must_use]
+    pub fn notifications(&self) -> Arc<Notifications> {
+        Arc::new(Notifications::new(Arc::clone(&self.inner)))
     }
 
     /// Everything the home screen shows, computed now. Fast with years of data.
