@@ -41,7 +41,7 @@ enum Command {
     Sim(sim::Args),
     /// Forecast backtests against simulated patients, and their tuning.
     Forecast(forecast::Args),
-    /// The FHIR R4 export of a store, and its import into a new one.
+    /// The FHIR R4 export of a store and its import into a new one; the clinician report.
     Export(export::Args),
     /// Encrypted backups of a store (age format, passphrase) and their restore.
     Backup(backup::Args),
