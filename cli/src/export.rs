@@ -108,8 +108,11 @@ pub fn run(args: &Args) -> Result<(), String> {
             println!(
                 "{} pages, {} to {}, {} bytes -> {}",
                 s.pages,
-                s.from.to_naive("from").map_or_else(|_| "?".into(), |d| d.to_string()),
-                s.to.to_naive("to").map_or_else(|_| "?".into(), |d| d.to_string()),
+                s.from
+                    .to_naive("from")
+                    .map_or_else(|_| "?".into(), |d| d.to_string()),
+                s.to.to_naive("to")
+                    .map_or_else(|_| "?".into(), |d| d.to_string()),
                 s.bytes,
                 a.out.display()
             );

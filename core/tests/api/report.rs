@@ -74,7 +74,13 @@ fn report(
     range: (Option<CalendarDate>, Option<CalendarDate>),
     lang: &str,
     paper: Paper,
-) -> Result<(std::path::PathBuf, thecal_core::export::report::ReportSummary), ExportError> {
+) -> Result<
+    (
+        std::path::PathBuf,
+        thecal_core::export::report::ReportSummary,
+    ),
+    ExportError,
+> {
     let out = f.dir.path().join(name);
     let s = block_on(f.thecal.export().write_report(
         out.to_string_lossy().into_owned(),
@@ -90,7 +96,10 @@ fn report(
 /// (to render its pages and look at them).
 fn text(pdf: &std::path::Path) -> String {
     if let Ok(dir) = std::env::var("THECAL_REPORT_DIR") {
-        let _ = std::fs::copy(pdf, std::path::Path::new(&dir).join(pdf.file_name().unwrap()));
+        let _ = std::fs::copy(
+            pdf,
+            std::path::Path::new(&dir).join(pdf.file_name().unwrap()),
+        );
     }
     let out = Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8"])
@@ -98,7 +107,11 @@ fn text(pdf: &std::path::Path) -> String {
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -136,11 +149,17 @@ fn the_report_is_searchable_text_with_the_figures_of_the_store() {
         assert!(t.contains(expected), "{expected:?} not in:\n{t}");
     }
     let pages = info(&pdf);
-    assert!(pages.contains(&format!("Pages:           {}", s.pages)), "{pages}");
+    assert!(
+        pages.contains(&format!("Pages:           {}", s.pages)),
+        "{pages}"
+    );
     assert!(pages.contains("595.28 x 841.89 pts (A4)"), "{pages}");
     assert!(t.contains(&format!("Page {} of {}", s.pages, s.pages)));
     // No false precision: volumes to a tenth of a millilitre.
-    assert!(!t.contains(".000 mL") && !regex_like_three_decimals_ml(&t), "{t}");
+    assert!(
+        !t.contains(".000 mL") && !regex_like_three_decimals_ml(&t),
+        "{t}"
+    );
 }
 
 fn regex_like_three_decimals_ml(t: &str) -> bool {
@@ -153,8 +172,16 @@ fn regex_like_three_decimals_ml(t: &str) -> bool {
 fn letter_paper_in_french_for_a_chosen_month() {
     let f = a_quarter();
     let range = (
-        Some(CalendarDate { year: 2025, month: 2, day: 1 }),
-        Some(CalendarDate { year: 2025, month: 2, day: 28 }),
+        Some(CalendarDate {
+            year: 2025,
+            month: 2,
+            day: 1,
+        }),
+        Some(CalendarDate {
+            year: 2025,
+            month: 2,
+            day: 28,
+        }),
     );
     let (pdf, s) = report(&f, "rapport.pdf", range, "fr-FR", Paper::Letter).unwrap();
     assert_eq!((s.from, s.to), (range.0.unwrap(), range.1.unwrap()));
@@ -219,24 +246,48 @@ fn bad_arguments_are_typed_errors_and_write_nothing() {
         ((None, None), "xx"),
         (
             (
-                Some(CalendarDate { year: 2025, month: 3, day: 1 }),
-                Some(CalendarDate { year: 2025, month: 2, day: 1 }),
+                Some(CalendarDate {
+                    year: 2025,
+                    month: 3,
+                    day: 1,
+                }),
+                Some(CalendarDate {
+                    year: 2025,
+                    month: 2,
+                    day: 1,
+                }),
             ),
             "en",
         ),
-        ((Some(CalendarDate { year: 2025, month: 2, day: 30 }), None), "en"),
+        (
+            (
+                Some(CalendarDate {
+                    year: 2025,
+                    month: 2,
+                    day: 30,
+                }),
+                None,
+            ),
+            "en",
+        ),
     ] {
         let e = report(&f, "bad.pdf", range, lang, Paper::A4).unwrap_err();
         assert!(matches!(e, ExportError::InvalidInput { .. }), "{e:?}");
     }
     assert!(!f.dir.path().join("bad.pdf").exists());
-    let e = block_on(f.thecal.export().write_report(
-        f.dir.path().join("no/such/folder/r.pdf").to_string_lossy().into_owned(),
-        None,
-        None,
-        "en".into(),
-        Paper::A4,
-    ))
+    let e = block_on(
+        f.thecal.export().write_report(
+            f.dir
+                .path()
+                .join("no/such/folder/r.pdf")
+                .to_string_lossy()
+                .into_owned(),
+            None,
+            None,
+            "en".into(),
+            Paper::A4,
+        ),
+    )
     .unwrap_err();
     assert!(matches!(e, ExportError::FileUnavailable { .. }), "{e:?}");
 }

@@ -9,7 +9,7 @@ use super::gather::{Note, ReportData};
 use super::layout::{Align, BODY, Column, Flow, MARGIN, SMALL};
 use super::words::Words;
 use crate::diary::{DoseUnit, TrendPeriod};
-use crate::model::{Drug, AlarmKind, AlarmPriority, BatteryIndicator, PumpKind, UtcDateTime};
+use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, Drug, PumpKind, UtcDateTime};
 use crate::recovery::{GuidanceLevel, Severity, Symptom};
 use crate::therapy::{DatePrecision, DateRange, RefillPlace, ResidualFinding};
 
@@ -17,8 +17,11 @@ use crate::therapy::{DatePrecision, DateRange, RefillPlace, ResidualFinding};
 pub(crate) fn compose(d: &ReportData, w: &Words, paper: Paper) -> Vec<Page> {
     let mut f = Flow::new(paper);
     let date = |t: UtcDateTime| t.with_timezone(&d.zone).date_naive().to_string();
-    let datetime =
-        |t: UtcDateTime| t.with_timezone(&d.zone).format("%Y-%m-%d %H:%M").to_string();
+    let datetime = |t: UtcDateTime| {
+        t.with_timezone(&d.zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
 
     // Title.
     f.y -= 6.0;
@@ -28,9 +31,17 @@ pub(crate) fn compose(d: &ReportData, w: &Words, paper: Paper) -> Vec<Page> {
     let from = d.from.to_string();
     let to = d.to.to_string();
     f.y -= 3.0;
-    f.para(&w.fmt("period", &[("from", &from), ("to", &to)]), 10.0, true, 0.0);
     f.para(
-        &w.fmt("made", &[("date", &datetime(d.now)), ("zone", d.zone.name())]),
+        &w.fmt("period", &[("from", &from), ("to", &to)]),
+        10.0,
+        true,
+        0.0,
+    );
+    f.para(
+        &w.fmt(
+            "made",
+            &[("date", &datetime(d.now)), ("zone", d.zone.name())],
+        ),
         BODY,
         false,
         0.0,
@@ -54,7 +65,10 @@ pub(crate) fn compose(d: &ReportData, w: &Words, paper: Paper) -> Vec<Page> {
         .unwrap_or_default();
     let header = format!("{}{name} · {from} – {to}", w.get("title"));
     f.finish(&header, |n, total| {
-        w.fmt("page", &[("n", &n.to_string()), ("total", &total.to_string())])
+        w.fmt(
+            "page",
+            &[("n", &n.to_string()), ("total", &total.to_string())],
+        )
     })
 }
 
@@ -102,12 +116,16 @@ fn patient(f: &mut Flow, d: &ReportData, w: &Words) {
     } else if let Some(p) = &d.pump {
         rows.push((
             w.get("f-device"),
-            format!("{} {} (firmware {})", p.manufacturer, p.model, p.firmware_revision),
+            format!(
+                "{} {} (firmware {})",
+                p.manufacturer, p.model, p.firmware_revision
+            ),
         ));
         rows.push((w.get("f-serial"), p.serial.clone()));
     }
     f.fields(&rows, 110.0);
     if d.card.is_none() {
+        f.y -= 3.0;
         f.para(&w.get("no-card"), BODY, false, 0.0);
     }
 }
@@ -155,7 +173,12 @@ fn reservoir(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime)
                 0.0,
             );
             if let Some(low) = &r.low {
-                f.para(&w.fmt("reservoir-low", &[("when", &when(w, low, d))]), BODY, false, 0.0);
+                f.para(
+                    &w.fmt("reservoir-low", &[("when", &when(w, low, d))]),
+                    BODY,
+                    false,
+                    0.0,
+                );
             }
             if let Some(empty) = &r.empty {
                 f.para(
@@ -185,14 +208,46 @@ fn reservoir(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime)
         w.get("col-dose"),
     );
     let cols = [
-        Column { title: &c_date, share: 1.1, align: Align::Left },
-        Column { title: &c_place, share: 0.8, align: Align::Left },
-        Column { title: &c_meas, share: 0.9, align: Align::Right },
-        Column { title: &c_exp, share: 0.9, align: Align::Right },
-        Column { title: &c_diff, share: 1.5, align: Align::Left },
-        Column { title: &c_after, share: 0.9, align: Align::Right },
-        Column { title: &c_drug, share: 1.7, align: Align::Left },
-        Column { title: &c_dose, share: 1.0, align: Align::Right },
+        Column {
+            title: &c_date,
+            share: 1.1,
+            align: Align::Left,
+        },
+        Column {
+            title: &c_place,
+            share: 0.8,
+            align: Align::Left,
+        },
+        Column {
+            title: &c_meas,
+            share: 0.9,
+            align: Align::Right,
+        },
+        Column {
+            title: &c_exp,
+            share: 0.9,
+            align: Align::Right,
+        },
+        Column {
+            title: &c_diff,
+            share: 1.5,
+            align: Align::Left,
+        },
+        Column {
+            title: &c_after,
+            share: 0.9,
+            align: Align::Right,
+        },
+        Column {
+            title: &c_drug,
+            share: 1.7,
+            align: Align::Left,
+        },
+        Column {
+            title: &c_dose,
+            share: 1.0,
+            align: Align::Right,
+        },
     ];
     let changed = w.get("changed");
     let rows: Vec<Vec<String>> = d
@@ -206,7 +261,21 @@ fn reservoir(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime)
                     ResidualFinding::MoreLeftThanExpected => w.get("finding-more"),
                     ResidualFinding::LessLeftThanExpected => w.get("finding-less"),
                 };
-                format!("{:+} % · {finding}", c.difference_percent)
+                // The difference in mL first: a percentage of a small programmed volume can be
+                // large without meaning much.
+                let diff_ul = i64::from(c.measured.microliters) - i64::from(c.expected.microliters);
+                let ml = w.num(diff_ul as f64 / 1000.0, 1);
+                let sign = if diff_ul > 0 { "+" } else { "" };
+                let pct = if c.difference_percent.abs() > 999 {
+                    if c.difference_percent > 0 {
+                        ">+999".to_owned()
+                    } else {
+                        "<-999".to_owned()
+                    }
+                } else {
+                    format!("{:+}", c.difference_percent)
+                };
+                format!("{sign}{ml}\u{a0}mL ({pct}\u{a0}%) · {finding}")
             });
             let mut drug = format!(
                 "{} {}",
@@ -239,8 +308,7 @@ fn reservoir(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime)
         })
         .collect();
     f.table(&cols, &rows);
-    if d
-        .refills
+    if d.refills
         .iter()
         .any(|r| r.residual_check.is_some_and(|c| c.is_flagged()))
     {
@@ -251,7 +319,11 @@ fn reservoir(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime)
 fn battery(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime) -> String) {
     f.heading(&w.get("section-battery"), 30.0);
     let (Some(l), Some(b)) = (&d.latest, &d.battery) else {
-        let id = if d.pump.is_none() { "no-pump" } else { "no-reading" };
+        let id = if d.pump.is_none() {
+            "no-pump"
+        } else {
+            "no-reading"
+        };
         f.para(&w.get(id), BODY, false, 0.0);
         return;
     };
@@ -274,12 +346,27 @@ fn battery(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime) -
         0.0,
     );
     if let Some(seen) = b.eri_seen_at {
-        f.para(&w.fmt("eri-seen", &[("date", &date(seen))]), BODY, false, 0.0);
+        f.para(
+            &w.fmt("eri-seen", &[("date", &date(seen))]),
+            BODY,
+            false,
+            0.0,
+        );
     } else if let Some(eri) = &b.eri {
-        f.para(&w.fmt("eri-forecast", &[("when", &when(w, eri, d))]), BODY, false, 0.0);
+        f.para(
+            &w.fmt("eri-forecast", &[("when", &when(w, eri, d))]),
+            BODY,
+            false,
+            0.0,
+        );
     }
     if let Some(eos) = &b.eos {
-        f.para(&w.fmt("eos-forecast", &[("when", &when(w, eos, d))]), BODY, false, 0.0);
+        f.para(
+            &w.fmt("eos-forecast", &[("when", &when(w, eos, d))]),
+            BODY,
+            false,
+            0.0,
+        );
     }
     if b.eri.is_none() && b.eri_seen_at.is_none() {
         f.para(&w.get("forecast-none"), BODY, false, 0.0);
@@ -316,11 +403,31 @@ fn alarms(f: &mut Flow, d: &ReportData, w: &Words, datetime: &dyn Fn(UtcDateTime
         w.get("col-ack"),
     );
     let cols = [
-        Column { title: &a, share: 1.3, align: Align::Left },
-        Column { title: &b, share: 2.0, align: Align::Left },
-        Column { title: &c, share: 0.8, align: Align::Left },
-        Column { title: &e, share: 1.3, align: Align::Left },
-        Column { title: &g, share: 2.0, align: Align::Left },
+        Column {
+            title: &a,
+            share: 1.3,
+            align: Align::Left,
+        },
+        Column {
+            title: &b,
+            share: 2.0,
+            align: Align::Left,
+        },
+        Column {
+            title: &c,
+            share: 0.8,
+            align: Align::Left,
+        },
+        Column {
+            title: &e,
+            share: 1.3,
+            align: Align::Left,
+        },
+        Column {
+            title: &g,
+            share: 2.0,
+            align: Align::Left,
+        },
     ];
     let rows: Vec<Vec<String>> = d
         .alarms
@@ -406,13 +513,7 @@ fn pain(f: &mut Flow, d: &ReportData, w: &Words) {
         return;
     };
     let total_days = (d.to - d.from).num_days() + 1;
-    // Days with a score: from the daily buckets, or (weekly) counted as the weeks' sum of days
-    // is not known, so the daily figure is only given for daily charts.
-    let days_with = if weekly {
-        None
-    } else {
-        Some(d.trend.buckets.iter().filter(|b| b.pain.is_some()).count())
-    };
+    let days_with = Some(d.days_with_pain);
     let summary = w.fmt(
         "pain-summary",
         &[
@@ -430,7 +531,11 @@ fn pain(f: &mut Flow, d: &ReportData, w: &Words) {
     f.para(&summary, BODY, false, 0.0);
     f.y -= 4.0;
     f.para(
-        &w.get(if weekly { "pain-chart-week" } else { "pain-chart-day" }),
+        &w.get(if weekly {
+            "pain-chart-week"
+        } else {
+            "pain-chart-day"
+        }),
         BODY,
         true,
         0.0,
@@ -459,22 +564,47 @@ fn pain(f: &mut Flow, d: &ReportData, w: &Words) {
         f,
         &[
             (
-                Op::Line { points: Vec::new(), pen: super::doc::Pen::solid(0.0, 1.1) },
+                Op::Line {
+                    points: Vec::new(),
+                    pen: super::doc::Pen::solid(0.0, 1.1),
+                },
                 w.get("legend-mean"),
             ),
             (
-                Op::Rect { x: 0.0, y: 0.0, w: 14.0, h: 7.0, fill: Some(0.78), outline: None, hatch: false },
+                Op::Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    w: 14.0,
+                    h: 7.0,
+                    fill: Some(0.78),
+                    outline: None,
+                    hatch: false,
+                },
                 w.get("legend-band"),
             ),
             (
-                Op::Rect { x: 0.0, y: 0.0, w: 0.0, h: 0.0, fill: None, outline: None, hatch: false },
+                Op::Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    w: 0.0,
+                    h: 0.0,
+                    fill: None,
+                    outline: None,
+                    hatch: false,
+                },
                 w.get("legend-gap"),
             ),
         ],
     );
     f.y -= 6.0;
+    // The title stays with its chart.
+    f.ensure(100.0);
     f.para(
-        &w.get(if weekly { "bt-chart-week" } else { "bt-chart-day" }),
+        &w.get(if weekly {
+            "bt-chart-week"
+        } else {
+            "bt-chart-day"
+        }),
         BODY,
         true,
         0.0,
@@ -528,7 +658,11 @@ fn medication(f: &mut Flow, d: &ReportData, w: &Words) {
         return;
     }
     f.para(
-        &w.get(if weekly { "med-chart-week" } else { "med-chart-day" }),
+        &w.get(if weekly {
+            "med-chart-week"
+        } else {
+            "med-chart-day"
+        }),
         BODY,
         true,
         0.0,
@@ -539,7 +673,10 @@ fn medication(f: &mut Flow, d: &ReportData, w: &Words) {
         .iter()
         .map(|b| {
             let doses: u32 = b.medication.iter().map(|m| m.doses).sum();
-            (b.breakthrough_doses, doses.saturating_sub(b.breakthrough_doses))
+            (
+                b.breakthrough_doses,
+                doses.saturating_sub(b.breakthrough_doses),
+            )
         })
         .collect();
     let frame = chart_frame(f, 80.0);
@@ -553,7 +690,15 @@ fn medication(f: &mut Flow, d: &ReportData, w: &Words) {
         f,
         &[
             (
-                Op::Rect { x: 0.0, y: 0.0, w: 14.0, h: 7.0, fill: Some(0.25), outline: None, hatch: false },
+                Op::Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    w: 14.0,
+                    h: 7.0,
+                    fill: Some(0.25),
+                    outline: None,
+                    hatch: false,
+                },
                 w.get("legend-bt"),
             ),
             (
@@ -562,7 +707,7 @@ fn medication(f: &mut Flow, d: &ReportData, w: &Words) {
                     y: 0.0,
                     w: 14.0,
                     h: 7.0,
-                    fill: Some(1.0),
+                    fill: Some(0.8),
                     outline: Some(super::doc::Pen::solid(0.0, 0.4)),
                     hatch: true,
                 },
@@ -581,12 +726,36 @@ fn medication(f: &mut Flow, d: &ReportData, w: &Words) {
         w.get("col-per-day"),
     );
     let cols = [
-        Column { title: &a, share: 2.4, align: Align::Left },
-        Column { title: &b, share: 0.8, align: Align::Left },
-        Column { title: &c, share: 1.0, align: Align::Right },
-        Column { title: &e, share: 0.8, align: Align::Right },
-        Column { title: &g, share: 1.0, align: Align::Right },
-        Column { title: &h, share: 1.1, align: Align::Right },
+        Column {
+            title: &a,
+            share: 2.4,
+            align: Align::Left,
+        },
+        Column {
+            title: &b,
+            share: 0.8,
+            align: Align::Left,
+        },
+        Column {
+            title: &c,
+            share: 1.0,
+            align: Align::Right,
+        },
+        Column {
+            title: &e,
+            share: 0.8,
+            align: Align::Right,
+        },
+        Column {
+            title: &g,
+            share: 1.0,
+            align: Align::Right,
+        },
+        Column {
+            title: &h,
+            share: 1.1,
+            align: Align::Right,
+        },
     ];
     let rows: Vec<Vec<String>> = d
         .summary
@@ -641,10 +810,26 @@ fn symptoms(f: &mut Flow, d: &ReportData, w: &Words, datetime: &dyn Fn(UtcDateTi
         w.get("col-advice"),
     );
     let cols = [
-        Column { title: &a, share: 1.3, align: Align::Left },
-        Column { title: &b, share: 2.2, align: Align::Left },
-        Column { title: &c, share: 1.0, align: Align::Left },
-        Column { title: &e, share: 1.4, align: Align::Left },
+        Column {
+            title: &a,
+            share: 1.3,
+            align: Align::Left,
+        },
+        Column {
+            title: &b,
+            share: 2.2,
+            align: Align::Left,
+        },
+        Column {
+            title: &c,
+            share: 1.0,
+            align: Align::Left,
+        },
+        Column {
+            title: &e,
+            share: 1.4,
+            align: Align::Left,
+        },
     ];
     let rows: Vec<Vec<String>> = d
         .symptoms

@@ -101,6 +101,7 @@ pub(crate) struct Page {
 
 impl Page {
     /// The page's text, line by line from the top (for the tests and the snapshot).
+    #[cfg(test)]
     pub(crate) fn text_lines(&self) -> Vec<String> {
         let mut items: Vec<(f32, f32, &str)> = self
             .ops

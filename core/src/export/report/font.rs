@@ -56,7 +56,8 @@ mod tests {
 
     #[test]
     fn every_language_of_the_report_is_covered_and_the_rest_is_replaced() {
-        for c in "AZaz09éèêëàâçôûùïîœŒñÑãõáíóúüÜßÄÖäöł€–—“”‘’…≤≥±×µ°·".chars() {
+        for c in "AZaz09éèêëàâçôûùïîœŒñÑãõáíóúüÜßÄÖäöł€–—“”‘’…≤≥±×µ°·".chars()
+        {
             assert_ne!(glyph(c), glyph('\u{fffd}'), "{c}");
         }
         assert_eq!(glyph('日'), glyph('\u{fffd}'));

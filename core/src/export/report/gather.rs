@@ -43,6 +43,8 @@ pub(crate) struct ReportData {
     pub trend: Trend,
     /// The whole range's totals.
     pub summary: TrendBucket,
+    /// Local days with at least one pain score.
+    pub days_with_pain: usize,
     pub symptoms: Vec<SymptomEntry>,
     pub notes: Vec<Note>,
 }
@@ -124,7 +126,8 @@ pub(crate) fn gather(
             .map_or(to, local)
             .min(to),
     };
-    let (first, last) = diary::range_days(CalendarDate::from_naive(from), CalendarDate::from_naive(to))?;
+    let (first, last) =
+        diary::range_days(CalendarDate::from_naive(from), CalendarDate::from_naive(to))?;
     let within = |t: UtcDateTime| (from..=to).contains(&local(t));
 
     let period = if last - first >= DAILY_CHART_MAX_DAYS {
@@ -135,6 +138,18 @@ pub(crate) fn gather(
     let (cfrom, cto) = (CalendarDate::from_naive(from), CalendarDate::from_naive(to));
     let trend = diary::trend(conn, cfrom, cto, period).map_err(diary_error)?;
     let summary = diary::summary(conn, cfrom, cto).map_err(diary_error)?;
+    let daily = if period == TrendPeriod::Day {
+        None
+    } else {
+        Some(diary::trend(conn, cfrom, cto, TrendPeriod::Day).map_err(diary_error)?)
+    };
+    let days_with_pain = daily
+        .as_ref()
+        .unwrap_or(&trend)
+        .buckets
+        .iter()
+        .filter(|b| b.pain.is_some())
+        .count();
 
     refills.retain(|r| within(r.at));
     refills.sort_by_key(|r| (r.at, r.id));
@@ -195,6 +210,7 @@ pub(crate) fn gather(
         alarms,
         trend,
         summary,
+        days_with_pain,
         symptoms,
         notes,
     })

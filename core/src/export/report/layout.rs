@@ -169,7 +169,11 @@ impl Flow {
 
     /// A table; rows are shaded in turn, and the header is repeated after a page break.
     pub(crate) fn table(&mut self, columns: &[Column<'_>], rows: &[Vec<String>]) {
-        let total: f32 = columns.iter().map(|c| c.share).sum::<f32>().max(f32::EPSILON);
+        let total: f32 = columns
+            .iter()
+            .map(|c| c.share)
+            .sum::<f32>()
+            .max(f32::EPSILON);
         let width = self.width();
         let widths: Vec<f32> = columns.iter().map(|c| c.share / total * width).collect();
         let pad = 3.0;
@@ -198,7 +202,13 @@ impl Flow {
                         Align::Left => x + pad,
                         Align::Right => x + w - pad - font::width(l, SMALL),
                     };
-                    f.text(tx, top - 2.0 - lead * (i as f32 + 1.0) + 2.0, SMALL, true, l);
+                    f.text(
+                        tx,
+                        top - 2.0 - lead * (i as f32 + 1.0) + 2.0,
+                        SMALL,
+                        true,
+                        l,
+                    );
                 }
                 x += w;
             }

@@ -98,7 +98,10 @@ pub fn render(
 ) -> Result<(Vec<u8>, ReportSummary), Error> {
     let language = language(lang)?;
     let words = words::Words::new(language).ok_or_else(|| {
-        Error::Invalid(InvalidInput::new("lang", "is not a language the report is written in"))
+        Error::Invalid(InvalidInput::new(
+            "lang",
+            "is not a language the report is written in",
+        ))
     })?;
     let data = gather::gather(conn, now, zone, range.0, range.1)?;
     let pages = compose::compose(&data, &words, paper);

@@ -189,7 +189,10 @@ fn draw(page: &Page, used: &mut BTreeSet<u16>) -> Vec<u8> {
                     c.set_fill_gray(*g).rect(*x, *y, *w, *h).fill_nonzero();
                 }
                 if *hatch && *w > 0.0 && *h > 0.0 {
-                    c.save_state().rect(*x, *y, *w, *h).clip_nonzero().end_path();
+                    c.save_state()
+                        .rect(*x, *y, *w, *h)
+                        .clip_nonzero()
+                        .end_path();
                     pen(&mut c, Pen::solid(0.0, 0.5));
                     let mut d = -*h;
                     while d < *w {

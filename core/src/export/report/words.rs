@@ -97,10 +97,12 @@ impl Words {
         s.replace('.', &self.decimal.to_string())
     }
 
-    /// A volume in µL as millilitres to one decimal (a residual read off a syringe is good to a
-    /// few tenths of a millilitre), with its unit.
+    /// A volume in µL as millilitres to one decimal, always shown (a residual read off a
+    /// syringe is good to a few tenths of a millilitre; a column of volumes lines up), with its
+    /// unit.
     pub(crate) fn ml(&self, microliters: u32) -> String {
-        format!("{}\u{a0}mL", self.num(f64::from(microliters) / 1000.0, 1))
+        let tenths = format!("{:.1}", f64::from(microliters) / 1000.0);
+        format!("{}\u{a0}mL", tenths.replace('.', &self.decimal.to_string()))
     }
 
     /// An intrathecal daily dose: mg with up to three decimals from 1 mg, else whole µg.
