@@ -44,7 +44,7 @@ enum Command {
     Forecast(forecast::Args),
     /// Caregiver alerts through a relay: `thecal caregiver demo --relay URL [--once --json]`.
     Caregiver(caregiver::Args),
-    /// The FHIR R4 export of a store, and its import into a new one.
+    /// The FHIR R4 export of a store and its import into a new one; the clinician report.
     Export(export::Args),
     /// Encrypted backups of a store (age format, passphrase) and their restore.
     Backup(backup::Args),

@@ -7,7 +7,7 @@
 //! carry health data. The detail of an unexpected failure is logged where it happens (without
 //! data) and the person sees only what they can act on.
 
-use crate::export::{backup, fhir};
+use crate::export::{backup, fhir, report};
 use crate::model::InvalidInput;
 use crate::store::StoreError;
 use crate::store::journal::Refusal;
@@ -342,7 +342,7 @@ public_error! {
 }
 
 public_error! {
-    /// Why a FHIR export or import failed. Never carries health data.
+    /// Why a FHIR export or import, or a clinician report, failed. Never carries health data.
     pub enum ExportError {
         /// The file cannot be read or written (a missing file, no permission, a full disk).
         #[error("The file cannot be used ({reason}). Choose another place or file and try again.")]
@@ -540,6 +540,16 @@ impl From<fhir::Error> for ExportError {
             fhir::Error::File { reason } => Self::FileUnavailable { reason },
             fhir::Error::Bundle { at, reason } => Self::InvalidBundle { at, reason },
             fhir::Error::NotEmpty => Self::NotEmpty,
+        }
+    }
+}
+
+impl From<report::Error> for ExportError {
+    fn from(e: report::Error) -> Self {
+        match e {
+            report::Error::Store(e) => e.into(),
+            report::Error::Invalid(e) => e.into(),
+            report::Error::File { reason } => Self::FileUnavailable { reason },
         }
     }
 }

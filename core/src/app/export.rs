@@ -8,6 +8,8 @@ use std::sync::Arc;
 use super::{BackupError, ExportError, Inner};
 use crate::export::backup::{self, BackupInfo, PHONE_WORK_FACTOR};
 use crate::export::fhir::{self, FhirSummary};
+use crate::export::report::{self, Paper, ReportSummary};
+use crate::model::CalendarDate;
 
 /// The FHIR export and import, and the backups. Get it from `Thecal::export()`.
 #[derive(Debug)]
@@ -34,6 +36,29 @@ impl Export {
         self.inner
             .read_blocking("writing the FHIR export", move |c| {
                 fhir::write_bundle(c, now, &PathBuf::from(path))
+            })
+            .await
+    }
+
+    /// Writes the clinician report (PDF) of the local days `from..=to` (each `None`: from the
+    /// first thing recorded, to today) in the language `lang` (`en`, `es`, `fr`, `de`, `it`,
+    /// `pt`) on `paper` into the file at `path`, replaced whole once written.
+    ///
+    /// # Errors
+    /// [`ExportError::InvalidInput`] on `from`, `to` or `lang`,
+    /// [`ExportError::FileUnavailable`], or a storage error.
+    pub async fn write_report(
+        &self,
+        path: String,
+        from: Option<CalendarDate>,
+        to: Option<CalendarDate>,
+        lang: String,
+        paper: Paper,
+    ) -> Result<ReportSummary, ExportError> {
+        let (now, zone) = (self.inner.now(), self.inner.zone);
+        self.inner
+            .read_blocking("writing the clinician report", move |c| {
+                report::write_report(c, now, zone, (from, to), &lang, paper, &PathBuf::from(path))
             })
             .await
     }

@@ -6,7 +6,9 @@
 //! - [`fhir`]: the pump, its implant and refills, the intrathecal drug, the pain scores and the
 //!   medication log as a FHIR R4 `Bundle` for the clinic's systems, and its import into a new
 //!   store.
+//! - [`report`]: the clinician report, a PDF with the trends, refills, forecasts and alarms.
 
 pub mod age;
 pub mod backup;
 pub mod fhir;
+pub mod report;

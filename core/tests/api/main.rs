@@ -13,6 +13,7 @@ mod fixtures;
 mod link;
 mod pairing;
 mod recovery;
+mod report;
 
 /// Runs an async call of the API to completion on a runtime of the test's own (the API's futures
 /// run on any executor).

@@ -59,6 +59,25 @@ final class ExportTests: ThecalTestCase {
         }
     }
 
+    func testTheClinicianReportIsAPdfAndABadLanguageIsATypedError() async throws {
+        let source = try await seeded("source")
+        let file = dir.appendingPathComponent("thecal-report.pdf")
+        let made = try await source.export().writeReport(path: file.path, from: nil, to: nil, lang: "fr", paper: .a4)
+        let data = try Data(contentsOf: file)
+        XCTAssertEqual(String(decoding: data.prefix(5), as: UTF8.self), "%PDF-")
+        XCTAssertGreaterThan(data.count, 20_000, "a report with its font is not trivial")
+        XCTAssertEqual(made.bytes, UInt64(data.count))
+        XCTAssertGreaterThanOrEqual(made.pages, 1)
+        do {
+            _ = try await source.export().writeReport(path: dir.appendingPathComponent("ar.pdf").path, from: nil,
+                                                      to: nil, lang: "ar", paper: .a4)
+            XCTFail("Arabic is not a language the report is written in")
+        } catch let error as ExportError {
+            guard case .InvalidInput(let field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "lang")
+        }
+    }
+
     func testABackupRestoresAndAWrongPassphraseIsATypedError() async throws {
         let source = try await seeded("source")
         let file = dir.appendingPathComponent("thecal-backup.age")

@@ -18,6 +18,7 @@ import org.thecal.core.BackupException
 import org.thecal.core.DoseUnit
 import org.thecal.core.ExportException
 import org.thecal.core.MedicationInput
+import org.thecal.core.Paper
 import org.thecal.core.PainInput
 import org.thecal.core.Route
 import org.thecal.core.Thecal
@@ -85,6 +86,24 @@ class ExportTest {
             fail("a file in a missing folder cannot be written")
         } catch (e: ExportException.FileUnavailable) {
             assertTrue(e.toString().contains("cannot be used"))
+        }
+    }
+
+    @Test
+    fun theClinicianReportIsAPdfAndABadLanguageIsATypedError() = runBlocking {
+        val source = seeded("source")
+        val file = dir.resolve("thecal-report.pdf")
+        val made = source.export().writeReport(file.toString(), null, null, "de", Paper.LETTER)
+        val bytes = Files.readAllBytes(file)
+        assertTrue(String(bytes, 0, 5, Charsets.US_ASCII) == "%PDF-")
+        assertTrue("a report with its font is not trivial", bytes.size > 20_000)
+        assertEquals(bytes.size.toULong(), made.bytes)
+        assertTrue(made.pages >= 1u)
+        try {
+            source.export().writeReport(dir.resolve("ar.pdf").toString(), null, null, "ar", Paper.A4)
+            fail("Arabic is not a language the report is written in")
+        } catch (e: ExportException.InvalidInput) {
+            assertEquals("lang", e.field)
         }
     }
 
