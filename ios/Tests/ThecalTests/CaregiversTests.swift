@@ -100,7 +100,8 @@ final class CaregiversTests: ThecalTestCase {
         let cc = carer.caregivers(http: URLSessionHttpClient())
         let invitation = try await pc.invite(relayUrl: relay)
         let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
-        let anna = try XCTUnwrap(try await pc.readMailbox(waitSeconds: 0).paired.first)
+        let hello = try await pc.readMailbox(waitSeconds: 0)
+        let anna = try XCTUnwrap(hello.paired.first)
         _ = try await pc.confirm(id: anna)
         _ = try await cc.confirm(id: mum.id)
 
@@ -115,12 +116,15 @@ final class CaregiversTests: ThecalTestCase {
 
         // The caregiver's phone long-polls the relay: it returns as the alert arrives.
         let deadline = Date().addingTimeInterval(60)
-        while try await !cc.inbox().contains(where: { $0.body.contains("catheter") }) {
+        while true {
+            let inbox = try await cc.inbox()
+            if inbox.contains(where: { $0.body.contains("catheter") }) { break }
             XCTAssertLessThan(Date(), deadline, "no alert came")
             if Date() >= deadline { return }
             _ = try await cc.readMailbox(waitSeconds: 20)
         }
-        let alert = try XCTUnwrap(try await cc.inbox().first { $0.body.contains("catheter") })
+        let inbox = try await cc.inbox()
+        let alert = try XCTUnwrap(inbox.first { $0.body.contains("catheter") })
         XCTAssertEqual(alert.priority, .high)
         await link.stop()
         watching.cancel()
