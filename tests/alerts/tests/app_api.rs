@@ -28,15 +28,29 @@ fn app(world: &World) -> (tempfile::TempDir, Arc<Thecal>) {
     (dir, thecal)
 }
 
-#[tokio::test]
-async fn a_pump_alarm_goes_to_the_caregiver_and_her_acknowledgement_comes_back() {
-    let world = World::new();
-    let relay = TestRelay::start(&world).await;
-    let ((_p, patient), (_c, carer)) = (app(&world), app(&world));
+/// The patient's app and the caregiver's, each with its caregiver alerts over the real HTTP stack
+/// (the folders live as long as the returned guards).
+type Apps = (
+    ([tempfile::TempDir; 2], Arc<Thecal>),
+    Arc<Thecal>,
+    Arc<thecal_core::Caregivers>,
+    Arc<thecal_core::Caregivers>,
+);
+
+fn two_apps(world: &World) -> Apps {
+    let ((p, patient), (c, carer)) = (app(world), app(world));
     let (pc, cc) = (
         patient.caregivers(Arc::new(ReqwestHttp::new())),
         carer.caregivers(Arc::new(ReqwestHttp::new())),
     );
+    (([p, c], carer), patient, pc, cc)
+}
+
+#[tokio::test]
+async fn a_pump_alarm_goes_to_the_caregiver_and_her_acknowledgement_comes_back() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let (_dirs, patient, pc, cc) = two_apps(&world);
     assert_eq!(pc.read_mailbox(0).await, Err(CaregiverError::NotSetUp));
 
     let invitation = pc.invite(relay.base.clone()).await.unwrap();
@@ -128,11 +142,7 @@ async fn the_automatic_rules_send_a_pump_alarm_as_the_link_stores_it() {
 
     let world = World::new();
     let relay = TestRelay::start(&world).await;
-    let ((_p, patient), (_c, carer)) = (app(&world), app(&world));
-    let (pc, cc) = (
-        patient.caregivers(Arc::new(ReqwestHttp::new())),
-        carer.caregivers(Arc::new(ReqwestHttp::new())),
-    );
+    let (_dirs, patient, pc, cc) = two_apps(&world);
     let invitation = pc.invite(relay.base.clone()).await.unwrap();
     let mum = cc
         .accept_invitation(invitation.code, Some(relay.host().into()), "Mum".into())

@@ -35,6 +35,24 @@ fn text(x: f32, y: f32, s: &str) -> Op {
 }
 
 /// The x of bucket `i` of `n` (its centre).
+/// A horizontal grid line at height `y` for the value `v`, labelled on the left (solid at 0).
+fn grid_line(ops: &mut Vec<Op>, f: Frame, y: f32, v: u32) {
+    ops.push(Op::Line {
+        points: vec![(f.x, y), (f.x + f.w, y)],
+        pen: if v == 0 {
+            Pen::solid(0.0, 0.6)
+        } else {
+            Pen::dashed(0.65, 0.4, 1.5, 2.0)
+        },
+    });
+    let label = v.to_string();
+    ops.push(text(
+        f.x - 4.0 - font::width(&label, SMALL - 0.5),
+        y - 2.5,
+        &label,
+    ));
+}
+
 fn x_of(f: Frame, i: usize, n: usize) -> f32 {
     let step = f.w / n.max(1) as f32;
     f.x + step * (i as f32 + 0.5)
@@ -82,22 +100,9 @@ pub(crate) fn pain(f: Frame, points: &[Option<PainPoint>]) -> Vec<Op> {
         };
         f.y + (v as f32) / 10.0 * f.h
     };
-    for v in (0..=10).step_by(2) {
+    for v in (0..=10u32).step_by(2) {
         let y = y_of(f64::from(v));
-        ops.push(Op::Line {
-            points: vec![(f.x, y), (f.x + f.w, y)],
-            pen: if v == 0 {
-                Pen::solid(0.0, 0.6)
-            } else {
-                Pen::dashed(0.65, 0.4, 1.5, 2.0)
-            },
-        });
-        let label = v.to_string();
-        ops.push(text(
-            f.x - 4.0 - font::width(&label, SMALL - 0.5),
-            y - 2.5,
-            &label,
-        ));
+        grid_line(&mut ops, f, y, v);
     }
     let n = points.len();
     let step = f.w / n.max(1) as f32;
@@ -208,20 +213,7 @@ pub(crate) fn bars(f: Frame, values: &[(u32, u32)]) -> Vec<Op> {
             continue;
         }
         let y = y_of(v);
-        ops.push(Op::Line {
-            points: vec![(f.x, y), (f.x + f.w, y)],
-            pen: if v == 0 {
-                Pen::solid(0.0, 0.6)
-            } else {
-                Pen::dashed(0.65, 0.4, 1.5, 2.0)
-            },
-        });
-        let label = v.to_string();
-        ops.push(text(
-            f.x - 4.0 - font::width(&label, SMALL - 0.5),
-            y - 2.5,
-            &label,
-        ));
+        grid_line(&mut ops, f, y, v);
     }
     let step = f.w / n.max(1) as f32;
     // Narrow buckets touch (an area), so a long range does not shimmer into stripes.

@@ -173,20 +173,10 @@ fn reservoir(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime)
                 0.0,
             );
             if let Some(low) = &r.low {
-                f.para(
-                    &w.fmt("reservoir-low", &[("when", &when(w, low, d))]),
-                    BODY,
-                    false,
-                    0.0,
-                );
+                f.body(&w.fmt("reservoir-low", &[("when", &when(w, low, d))]));
             }
             if let Some(empty) = &r.empty {
-                f.para(
-                    &w.fmt("reservoir-empty", &[("when", &when(w, empty, d))]),
-                    BODY,
-                    false,
-                    0.0,
-                );
+                f.body(&w.fmt("reservoir-empty", &[("when", &when(w, empty, d))]));
             }
         }
         _ if d.pump.is_none() => f.para(&w.get("no-pump"), BODY, false, 0.0),
@@ -346,27 +336,12 @@ fn battery(f: &mut Flow, d: &ReportData, w: &Words, date: &dyn Fn(UtcDateTime) -
         0.0,
     );
     if let Some(seen) = b.eri_seen_at {
-        f.para(
-            &w.fmt("eri-seen", &[("date", &date(seen))]),
-            BODY,
-            false,
-            0.0,
-        );
+        f.body(&w.fmt("eri-seen", &[("date", &date(seen))]));
     } else if let Some(eri) = &b.eri {
-        f.para(
-            &w.fmt("eri-forecast", &[("when", &when(w, eri, d))]),
-            BODY,
-            false,
-            0.0,
-        );
+        f.body(&w.fmt("eri-forecast", &[("when", &when(w, eri, d))]));
     }
     if let Some(eos) = &b.eos {
-        f.para(
-            &w.fmt("eos-forecast", &[("when", &when(w, eos, d))]),
-            BODY,
-            false,
-            0.0,
-        );
+        f.body(&w.fmt("eos-forecast", &[("when", &when(w, eos, d))]));
     }
     if b.eri.is_none() && b.eri_seen_at.is_none() {
         f.para(&w.get("forecast-none"), BODY, false, 0.0);

@@ -130,6 +130,11 @@ impl Flow {
         }
     }
 
+    /// A paragraph of body text.
+    pub(crate) fn body(&mut self, text: &str) {
+        self.para(text, BODY, false, 0.0);
+    }
+
     /// A section heading with a rule under it, kept with `keep` points of what follows.
     pub(crate) fn heading(&mut self, text: &str, keep: f32) {
         self.ensure(40.0 + keep);
