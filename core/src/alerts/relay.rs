@@ -211,7 +211,17 @@ impl RelayClient {
             keys.mailbox()
         );
         let r = self
-            .call(keys, "GET", &path, Vec::new(), None, &[200])
+            .send(
+                keys,
+                Request {
+                    method: "GET",
+                    path: &path,
+                    body: Vec::new(),
+                    content_type: None,
+                    ok: &[200],
+                    wait_s,
+                },
+            )
             .await?;
         parse_items(&r.body)
     }
@@ -322,6 +332,27 @@ impl RelayClient {
         content_type: Option<&str>,
         ok: &[u16],
     ) -> Result<HttpResponse, RelayError> {
+        let request = Request {
+            method,
+            path,
+            body,
+            content_type,
+            ok,
+            wait_s: 0,
+        };
+        self.send(keys, request).await
+    }
+
+    /// Sends a signed request; a long poll (`wait_s` > 0) gets that much more time to answer.
+    async fn send(&self, keys: &DeviceKeys, r: Request<'_>) -> Result<HttpResponse, RelayError> {
+        let Request {
+            method,
+            path,
+            body,
+            content_type,
+            ok,
+            wait_s,
+        } = r;
         let mut retried = false;
         loop {
             let signed = signing::sign(keys, method, path, &body, self.now())?;
@@ -339,10 +370,6 @@ impl RelayClient {
                     value: ct.into(),
                 });
             }
-            let wait_ms = path
-                .split_once("wait=")
-                .and_then(|(_, w)| w.split('&').next()?.parse::<u32>().ok())
-                .map_or(0, |w| w * 1000);
             let response = self
                 .http
                 .send(HttpRequest {
@@ -350,7 +377,7 @@ impl RelayClient {
                     url: format!("{}{path}", self.base),
                     headers,
                     body: body.clone(),
-                    timeout_ms: TIMEOUT_MS + wait_ms,
+                    timeout_ms: TIMEOUT_MS + wait_s.saturating_mul(1000),
                 })
                 .await?;
             if ok.contains(&response.status) {
@@ -455,6 +482,18 @@ fn parse_items(body: &[u8]) -> Result<Vec<Item>, RelayError> {
             (None, None) => Err(bad("an item with neither envelope nor notice")),
         })
         .collect()
+}
+
+/// One request to the relay, before it is signed.
+struct Request<'a> {
+    method: &'a str,
+    path: &'a str,
+    body: Vec<u8>,
+    content_type: Option<&'a str>,
+    /// The statuses that mean success.
+    ok: &'a [u16],
+    /// How long the relay may hold the request open (a long poll), seconds.
+    wait_s: u32,
 }
 
 #[cfg(test)]
