@@ -106,12 +106,7 @@ pub enum Error {
 
 fn file_error(e: &std::io::Error) -> Error {
     Error::File {
-        reason: match e.kind() {
-            std::io::ErrorKind::NotFound => "the file does not exist".into(),
-            std::io::ErrorKind::PermissionDenied => "the app may not use this file".into(),
-            std::io::ErrorKind::StorageFull => "the phone's storage is full".into(),
-            _ => e.to_string(),
-        },
+        reason: super::file::reason(e, "the file does not exist"),
     }
 }
 
@@ -247,7 +242,7 @@ fn write_backup(
     };
     let partial = partial_name(out)?;
     let result = (|| {
-        let file = private_file(&partial).map_err(|e| file_error(&e))?;
+        let file = super::file::private_file(&partial).map_err(|e| file_error(&e))?;
         let mut writer = super::age::encrypt(
             std::io::BufWriter::new(file),
             passphrase,
@@ -538,30 +533,10 @@ fn parent(path: &Path) -> Result<PathBuf, Error> {
 
 /// `out`'s temporary name while it is written: `.NAME.partial` beside it.
 fn partial_name(out: &Path) -> Result<PathBuf, Error> {
-    let name = out.file_name().ok_or(Error::File {
+    parent(out)?;
+    super::file::partial_path(out).ok_or(Error::File {
         reason: "the backup's path names no file".into(),
-    })?;
-    let mut partial = std::ffi::OsString::from(".");
-    partial.push(name);
-    partial.push(".partial");
-    Ok(parent(out)?.join(partial))
-}
-
-/// Creates (or empties) `path` readable and writable by the app's user only: a backup is
-/// encrypted, but whose it is stays nobody else's business.
-pub(crate) fn private_file(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(path)?;
-    // An older file of that name keeps its mode on open: narrow it.
-    #[cfg(unix)]
-    std::fs::set_permissions(
-        path,
-        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
-    )?;
-    Ok(file)
+    })
 }
 
 /// Makes a rename durable (best effort: not every file system syncs folders).

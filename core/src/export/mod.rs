@@ -11,4 +11,5 @@
 pub mod age;
 pub mod backup;
 pub mod fhir;
+mod file;
 pub mod report;

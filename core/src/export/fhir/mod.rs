@@ -99,12 +99,7 @@ impl Error {
 
 fn file_error(e: &std::io::Error) -> Error {
     Error::File {
-        reason: match e.kind() {
-            std::io::ErrorKind::NotFound => "the file does not exist".into(),
-            std::io::ErrorKind::PermissionDenied => "the app may not use this file".into(),
-            std::io::ErrorKind::StorageFull => "the phone's storage is full".into(),
-            _ => e.to_string(),
-        },
+        reason: super::file::reason(e, "the file does not exist"),
     }
 }
 
@@ -130,27 +125,13 @@ pub struct FhirSummary {
 /// # Errors
 /// [`Error::File`], or a storage error.
 pub fn write_bundle(conn: &Connection, now: UtcDateTime, out: &Path) -> Result<FhirSummary, Error> {
-    let (text, summary) = bundle(conn, now)?;
-    let name = out.file_name().ok_or(Error::File {
+    let (mut text, summary) = bundle(conn, now)?;
+    text.push('\n');
+    let partial = super::file::partial_path(out).ok_or(Error::File {
         reason: "the path names no file".into(),
     })?;
-    let mut partial = std::ffi::OsString::from(".");
-    partial.push(name);
-    partial.push(".partial");
-    let partial = out.with_file_name(partial);
-    let written = (|| {
-        // Health data in clear: readable by the app's user only until it is shared.
-        let file = super::backup::private_file(&partial)?;
-        let mut w = std::io::BufWriter::new(file);
-        std::io::Write::write_all(&mut w, text.as_bytes())?;
-        std::io::Write::write_all(&mut w, b"\n")?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&partial, out)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&partial);
-        file_error(&e)
-    })?;
+    // Health data in clear: readable by the app's user only until it is shared.
+    super::file::write_private(out, &partial, text.as_bytes()).map_err(|e| file_error(&e))?;
     Ok(summary)
 }
 

@@ -131,31 +131,11 @@ pub fn write_report(
     out: &Path,
 ) -> Result<ReportSummary, Error> {
     let (bytes, summary) = render(conn, now, zone, range, lang, paper)?;
-    let file_error = |e: &std::io::Error| Error::File {
-        reason: match e.kind() {
-            std::io::ErrorKind::NotFound => "the folder does not exist".into(),
-            std::io::ErrorKind::PermissionDenied => "the app may not use this file".into(),
-            std::io::ErrorKind::StorageFull => "the phone's storage is full".into(),
-            _ => e.to_string(),
-        },
-    };
-    let name = out.file_name().ok_or(Error::File {
+    let partial = super::file::partial_path(out).ok_or(Error::File {
         reason: "the path names no file".into(),
     })?;
-    let mut partial = std::ffi::OsString::from(".");
-    partial.push(name);
-    partial.push(".partial");
-    let partial = out.with_file_name(partial);
-    let written = (|| {
-        let file = super::backup::private_file(&partial)?;
-        let mut w = std::io::BufWriter::new(file);
-        std::io::Write::write_all(&mut w, &bytes)?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&partial, out)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&partial);
-        file_error(&e)
+    super::file::write_private(out, &partial, &bytes).map_err(|e| Error::File {
+        reason: super::file::reason(&e, "the folder does not exist"),
     })?;
     Ok(summary)
 }
