@@ -113,22 +113,8 @@ impl Caregivers {
 
 /// The rules' conditions for what the store holds now (the dashboard's view of it).
 async fn conditions_now(inner: &Arc<Inner>) -> Result<Vec<rules::Condition>, CaregiverError> {
-    let (link, now, zone, freshness) = (
-        inner.link.status_snapshot(),
-        inner.now(),
-        inner.zone,
-        inner.freshness,
-    );
-    let dashboard = inner
-        .read_blocking::<_, _, CaregiverError>("reading for the alert rules", move |c| {
-            crate::dashboard::build(c, &link, now, zone, freshness).map_err(|e| match e {
-                crate::therapy::Error::Store(e) => e,
-                e => crate::store::StoreError::Unexpected {
-                    context: format!("the dashboard: {e}"),
-                },
-            })
-        })
-        .await?;
+    let now = inner.now();
+    let dashboard = inner.dashboard_at::<CaregiverError>(now).await?;
     Ok(rules::conditions(&dashboard, now, &RuleSettings::default()))
 }
 

@@ -472,6 +472,15 @@ impl From<therapy::Error> for PumpError {
     }
 }
 
+impl From<therapy::Error> for CaregiverError {
+    fn from(e: therapy::Error) -> Self {
+        match e {
+            therapy::Error::Store(e) => e.into(),
+            e => Self::internal(&format!("the dashboard: {e}")),
+        }
+    }
+}
+
 impl From<notifications::Error> for PumpError {
     fn from(e: notifications::Error) -> Self {
         match e {

@@ -157,6 +157,20 @@ impl Inner {
         out
     }
 
+    /// Everything the home screen shows at `now`, from the store and the link's state, off the
+    /// caller's thread.
+    async fn dashboard_at<E>(self: &Arc<Self>, now: UtcDateTime) -> Result<Dashboard, E>
+    where
+        E: From<crate::therapy::Error> + PublicError + Send + 'static,
+    {
+        let link = self.link.status_snapshot();
+        let (zone, freshness) = (self.zone, self.freshness);
+        self.read_blocking("building the dashboard", move |c| {
+            crate::dashboard::build(c, &link, now, zone, freshness)
+        })
+        .await
+    }
+
     /// As [`Inner::read`], off the caller's thread on the core's runtime.
     async fn read_blocking<T, I, E>(
         self: &Arc<Self>,
@@ -289,13 +303,7 @@ impl Thecal {
     /// # Errors
     /// A storage error.
     pub async fn dashboard(&self) -> Result<Dashboard, PumpError> {
-        let i = &self.inner;
-        let link = i.link.status_snapshot();
-        let (now, zone, freshness) = (i.now(), i.zone, i.freshness);
-        i.read_blocking("building the dashboard", move |c| {
-            crate::dashboard::build(c, &link, now, zone, freshness)
-        })
-        .await
+        self.inner.dashboard_at(self.inner.now()).await
     }
 
     /// Keeps `listener` up to date with the dashboard: it receives it at once, then again
