@@ -259,7 +259,9 @@ pub(crate) fn read_header(input: &mut impl BufRead) -> Result<Header, AgeError> 
         return Err(AgeError::NotAge);
     }
     let mut stanzas = Vec::new();
-    let mut line = next_line(input, &mut covered)?;
+    // Lines read so far (the first one included), against MAX_LINES.
+    let mut lines = 1;
+    let mut line = next_line(input, &mut covered, &mut lines)?;
     loop {
         if let Some(args) = line.strip_prefix(b"-> ") {
             let args = args
@@ -272,7 +274,7 @@ pub(crate) fn read_header(input: &mut impl BufRead) -> Result<Header, AgeError> 
                 .ok_or(AgeError::Header("stanza arguments"))?;
             let mut text = Vec::new();
             loop {
-                let body = next_line(input, &mut covered)?;
+                let body = next_line(input, &mut covered, &mut lines)?;
                 if body.len() > 64 {
                     return Err(AgeError::Header("stanza body line too long"));
                 }
@@ -286,10 +288,7 @@ pub(crate) fn read_header(input: &mut impl BufRead) -> Result<Header, AgeError> 
                 .decode(&text)
                 .map_err(|_| AgeError::Header("stanza body"))?;
             stanzas.push(Stanza { args, body });
-            if stanzas.len() > MAX_LINES {
-                return Err(AgeError::Header("too many stanzas"));
-            }
-            line = next_line(input, &mut covered)?;
+            line = next_line(input, &mut covered, &mut lines)?;
         } else if let Some(mac) = line.strip_prefix(b"--- ") {
             let mac: [u8; 32] = B64
                 .decode(mac)
@@ -314,10 +313,15 @@ pub(crate) fn read_header(input: &mut impl BufRead) -> Result<Header, AgeError> 
 }
 
 /// The next header line (without its `\n`); the end of the file here is a damaged header.
-fn next_line(input: &mut impl BufRead, covered: &mut Vec<u8>) -> Result<Vec<u8>, AgeError> {
-    if covered.iter().filter(|&&b| b == b'\n').count() > MAX_LINES {
+fn next_line(
+    input: &mut impl BufRead,
+    covered: &mut Vec<u8>,
+    lines: &mut usize,
+) -> Result<Vec<u8>, AgeError> {
+    if *lines > MAX_LINES {
         return Err(AgeError::Header("too long"));
     }
+    *lines += 1;
     read_line(input, covered)?.ok_or(AgeError::Header("cut short"))
 }
 
