@@ -3,6 +3,7 @@
 the layer rules of docs/architecture.md:
 
   model     uses nothing of the crate
+  l10n      (the words, in every language) uses nothing of the crate
   pump      uses only model
   store     uses only model
   features  (therapy, link, diary, recovery, card, dashboard, alerts, export, notifications)
@@ -22,7 +23,7 @@ import re
 import sys
 import tempfile
 
-LOWER = {"model": set(), "pump": {"model"}, "store": {"model"}}
+LOWER = {"model": set(), "l10n": set(), "pump": {"model"}, "store": {"model"}}
 FEATURES = {"therapy", "link", "diary", "recovery", "card", "dashboard", "alerts", "export",
             "notifications"}
 TOP = "app"

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use thecal_core::Card;
 use thecal_core::card::{
-    CardFormat, CardLanguage, CardLayout, FollowUpAction, MriStatus, VerifyResult, VerifyStatus,
+    CardFormat, CardLayout, FollowUpAction, Language, MriStatus, VerifyResult, VerifyStatus,
 };
 
 use crate::open;
@@ -194,12 +194,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
 }
 
-fn print_follow_up(
-    card: &Arc<Card>,
-    action: FollowUpAction,
-    lang: CardLanguage,
-    at: DateTime<Utc>,
-) {
+fn print_follow_up(card: &Arc<Card>, action: FollowUpAction, lang: Language, at: DateTime<Utc>) {
     let text = card.follow_up_text(action, lang);
     println!("{} ({}): {}", text.title, at.format("%Y-%m-%d"), text.body);
 }
@@ -304,10 +299,10 @@ fn print_result(r: &VerifyResult) {
     }
 }
 
-fn parse_languages(list: &str) -> Result<Vec<CardLanguage>, String> {
+fn parse_languages(list: &str) -> Result<Vec<Language>, String> {
     list.split(',')
         .map(|code| {
-            CardLanguage::from_code(code.trim()).ok_or_else(|| {
+            Language::from_code(code.trim()).ok_or_else(|| {
                 format!("unknown language {code:?}: use en, es, fr, de, it, pt or ar")
             })
         })

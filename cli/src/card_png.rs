@@ -135,7 +135,7 @@ mod tests {
 
     use chrono::TimeZone;
     use thecal_core::card::render::svg;
-    use thecal_core::card::{CardFormat, CardLanguage, CardLayout, CardView, VerifyStatus};
+    use thecal_core::card::{CardFormat, CardLayout, CardView, Language, VerifyStatus};
     use thecal_core::model::ManualClock;
     use thecal_core::{Thecal, ThecalConfig};
     use thecal_sim::fixtures::sample_card;
@@ -161,7 +161,7 @@ mod tests {
     }
 
     fn english_view(thecal: &Thecal) -> Vec<CardView> {
-        crate::block_on(thecal.card().views(vec![CardLanguage::English])).unwrap()
+        crate::block_on(thecal.card().views(vec![Language::English])).unwrap()
     }
 
     #[test]
@@ -209,7 +209,7 @@ mod tests {
         let card = thecal.card();
         let key = crate::block_on(card.create_clinic_key("Clinic".into())).unwrap();
         crate::block_on(card.issue(key.key_id, 30)).unwrap();
-        for lang in [CardLanguage::English, CardLanguage::Arabic] {
+        for lang in [Language::English, Language::Arabic] {
             for layout in [CardLayout::Card, CardLayout::Phone] {
                 let svg =
                     crate::block_on(card.render(vec![lang], CardFormat::Svg, layout)).unwrap();

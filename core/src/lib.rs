@@ -4,7 +4,8 @@
 //! pump. Written once, exposed to Kotlin and Swift through UniFFI (see `bindings/`).
 //!
 //! Layers, bottom to top (a module only uses the layers below it; `tests/layers.py` checks it):
-//! 1. [`model`]: domain types and shared basics; uses nothing of the crate.
+//! 1. [`model`]: domain types and shared basics; [`l10n`]: every word shown, in seven
+//!    languages, with the review state of safety texts. Neither uses anything of the crate.
 //! 2. [`pump`]: the pump profile, codec and drivers.
 //! 3. [`store`]: the SQLite store, migrations, journaled entries; infrastructure only.
 //! 4. the features, each with its rules, types and tables' SQL: [`therapy`], [`link`],
@@ -22,6 +23,7 @@ pub mod card;
 pub mod dashboard;
 pub mod diary;
 pub mod export;
+pub mod l10n;
 pub mod link;
 pub mod model;
 pub mod notifications;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::{CardError, Inner};
 use crate::card::{
-    self, CardData, CardFormat, CardLanguage, CardLayout, CardView, ClinicKey, FollowUpAction,
-    MriScan, ReminderText, SignedCard, VerifyResult,
+    self, CardData, CardFormat, CardLayout, CardView, ClinicKey, FollowUpAction, Language, MriScan,
+    ReminderText, SignedCard, VerifyResult,
 };
 use crate::model::UtcDateTime;
 
@@ -132,7 +132,7 @@ impl Card {
     ///
     /// # Errors
     /// [`CardError::NoCard`], [`CardError::InvalidInput`] for no language, or a storage error.
-    pub async fn views(&self, languages: Vec<CardLanguage>) -> Result<Vec<CardView>, CardError> {
+    pub async fn views(&self, languages: Vec<Language>) -> Result<Vec<CardView>, CardError> {
         let zone = self.inner.zone;
         self.inner
             .read_blocking("preparing the ID card", move |c| {
@@ -149,7 +149,7 @@ impl Card {
     /// storage error.
     pub async fn render(
         &self,
-        languages: Vec<CardLanguage>,
+        languages: Vec<Language>,
         format: CardFormat,
         layout: CardLayout,
     ) -> Result<Vec<u8>, CardError> {
@@ -213,7 +213,7 @@ impl Card {
 
     /// The reminder for `action` in `language`, for the app's notification.
     #[must_use]
-    pub fn follow_up_text(&self, action: FollowUpAction, language: CardLanguage) -> ReminderText {
+    pub fn follow_up_text(&self, action: FollowUpAction, language: Language) -> ReminderText {
         card::actions::follow_up_text(action, language)
     }
 }

@@ -41,10 +41,12 @@ use self::errors::PublicError;
 use self::guard::{guard, guard_async, guard_blocking};
 use self::runtime::LazyRuntime;
 use crate::dashboard::{Dashboard, DashboardListener};
+use crate::l10n::{Domain, Language, LanguageSetting, Texts};
 use crate::link::{FreshnessConfig, LinkEvent, LinkListener, ListenerError, Subscription};
+use crate::model::{AlarmKind, AlarmPriority};
 use crate::model::{Clock, SystemClock, UtcDateTime, Zone, parse_time_zone};
 use crate::store::{SecretStore, Store, StoreError};
-use crate::therapy::{DateRange, describe_range};
+use crate::therapy::{AlarmText, DateRange, alarm_text, describe_range};
 
 /// What the app tells the core when it opens it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +74,8 @@ struct Inner {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
     zone: Zone,
+    /// The language texts are shown in (the phone's, from [`Thecal::set_languages`]).
+    language: Arc<LanguageSetting>,
     freshness: FreshnessConfig,
     link: Arc<crate::link::Link>,
     secrets: Arc<dyn SecretStore>,
@@ -113,6 +117,7 @@ impl Inner {
             clock: Arc::clone(&self.clock),
             zone: self.zone,
             freshness: self.freshness,
+            language: Arc::clone(&self.language),
             changes: self.changes.subscribe(),
         };
         let inner = crate::dashboard::watch(&self.runtime.handle(), watch, listener);
@@ -164,9 +169,9 @@ impl Inner {
         E: From<crate::therapy::Error> + PublicError + Send + 'static,
     {
         let link = self.link.status_snapshot();
-        let (zone, freshness) = (self.zone, self.freshness);
+        let (zone, freshness, language) = (self.zone, self.freshness, self.language.get());
         self.read_blocking("building the dashboard", move |c| {
-            crate::dashboard::build(c, &link, now, zone, freshness)
+            crate::dashboard::build(c, &link, now, zone, freshness, language)
         })
         .await
     }
@@ -340,7 +345,33 @@ impl Thecal {
     /// March)", "around March 2030 (between January and May 2030)").
     #[must_use]
     pub fn describe_date_range(&self, range: DateRange) -> String {
-        describe_range(&range, self.inner.now(), self.inner.zone)
+        let t = Texts::or_english(self.inner.language.get(), Domain::Dashboard);
+        describe_range(&range, self.inner.now(), self.inner.zone, &t)
+    }
+
+    /// Sets the language of every text the core words (alarms, forecasts, recovery guidance,
+    /// notifications) from the phone's preferred locales, most preferred first (Android's
+    /// `LocaleList`, iOS's `Locale.preferredLanguages`): the first one Thecal speaks, else
+    /// English. Returns the language chosen. Call it at start and when the phone's language
+    /// changes; the dashboard's watchers follow at their next update.
+    pub fn set_languages(&self, preferred: Vec<String>) -> Language {
+        let language = Language::negotiate(&preferred);
+        self.inner.language.set(language);
+        self.inner.changed();
+        language
+    }
+
+    /// The language texts are shown in now.
+    #[must_use]
+    pub fn language(&self) -> Language {
+        self.inner.language.get()
+    }
+
+    /// An alarm in words (name, priority, what to do) in the current language, as the
+    /// dashboard's alarms carry it; for a notification raised from a live event.
+    #[must_use]
+    pub fn alarm_text(&self, kind: AlarmKind, priority: AlarmPriority) -> AlarmText {
+        alarm_text(kind, priority, self.inner.language.get())
     }
 }
 
@@ -381,6 +412,7 @@ impl Thecal {
                 store,
                 clock,
                 zone,
+                language: Arc::new(LanguageSetting::new(Language::English)),
                 freshness: config.freshness.unwrap_or_default(),
                 link,
                 secrets,

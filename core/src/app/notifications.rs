@@ -37,10 +37,10 @@ impl Notifications {
         until: UtcDateTime,
         device_zone: String,
     ) -> Result<Vec<PlannedNotification>, PumpError> {
-        let now = self.inner.now();
+        let (now, language) = (self.inner.now(), self.inner.language.get());
         self.inner
             .read_blocking("planning notifications", move |c| {
-                notifications::plan_from_store(c, from, until, &device_zone, now)
+                notifications::plan_from_store(c, from, until, &device_zone, now, language)
             })
             .await
     }

@@ -37,8 +37,9 @@ impl Recovery {
         drug: Drug,
     ) -> Result<RecoveryPlan, RecoveryError> {
         let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        let language = i.language.get();
         i.write_blocking("starting the recovery plan", move |tx| {
-            recovery::start_plan(tx, implant_date, &drug, now, zone)
+            recovery::start_plan(tx, implant_date, &drug, now, zone, language)
         })
         .await
     }
@@ -49,8 +50,9 @@ impl Recovery {
     /// A storage error.
     pub async fn plan(&self) -> Result<Option<RecoveryPlan>, RecoveryError> {
         let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        let language = i.language.get();
         i.read_blocking("reading the recovery plan", move |c| {
-            recovery::plan(c, now, zone)
+            recovery::plan(c, now, zone, language)
         })
         .await
     }
@@ -66,8 +68,9 @@ impl Recovery {
         author: Author,
     ) -> Result<RecoveryPlan, RecoveryError> {
         let (i, now, zone) = (&self.inner, self.inner.now(), self.inner.zone);
+        let language = i.language.get();
         i.write_blocking("ticking a checklist item", move |tx| {
-            recovery::set_item_done(tx, &key, done, author, now, zone)
+            recovery::set_item_done(tx, &key, done, author, now, zone, language)
         })
         .await
     }
@@ -160,6 +163,7 @@ impl Recovery {
             recovery::log_symptom(tx, input, zone, now, author)
         })
         .await
+        .map(|e| self.in_language(e))
     }
 
     /// Changes a symptom entry; the earlier values stay in its history.
@@ -178,6 +182,7 @@ impl Recovery {
                 recovery::edit_symptom(tx, id, input, now, author)
             })
             .await
+            .map(|e| self.in_language(e))
     }
 
     /// Deletes a symptom entry; it can be restored for 30 days.
@@ -209,6 +214,7 @@ impl Recovery {
                 recovery::restore_symptom(tx, id, now, author)
             })
             .await
+            .map(|e| self.in_language(e))
     }
 
     /// Symptoms noticed in `[from, to)`, oldest first, each with what to do about it.
@@ -223,6 +229,7 @@ impl Recovery {
         self.inner
             .read_blocking("reading symptoms", move |c| recovery::symptoms(c, from, to))
             .await
+            .map(|entries| entries.into_iter().map(|e| self.in_language(e)).collect())
     }
 
     /// Every version of a symptom entry, oldest first.
@@ -253,18 +260,27 @@ impl Recovery {
     /// What to do about `symptom` at `severity` (without logging it).
     #[must_use]
     pub fn assess(&self, symptom: Symptom, severity: Severity) -> SymptomGuidance {
-        recovery::assess(symptom, severity)
+        recovery::assess(symptom, severity, self.inner.language.get())
     }
 
     /// The warning signs that mean "call your clinic now" or "call emergency services".
     #[must_use]
     pub fn red_flags(&self) -> Vec<RedFlag> {
-        recovery::red_flags()
+        recovery::red_flags(self.inner.language.get())
     }
 
     /// The withdrawal signs of `drug` (the drug in the pump) and what to do about them.
     #[must_use]
     pub fn withdrawal_guidance(&self, drug: Drug) -> WithdrawalGuidance {
-        recovery::withdrawal(&drug)
+        recovery::withdrawal(&drug, self.inner.language.get())
+    }
+}
+
+impl Recovery {
+    /// `entry` with its guidance in the current language (the store words it in English).
+    fn in_language(&self, mut entry: SymptomEntry) -> SymptomEntry {
+        let v = &entry.value;
+        entry.guidance = recovery::assess(v.symptom, v.severity, self.inner.language.get());
+        entry
     }
 }

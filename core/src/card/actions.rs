@@ -7,12 +7,12 @@ use rusqlite::{Connection, Transaction};
 
 use super::data::CardData;
 use super::keys::{self, KeyId, key_id_of};
-use super::l10n::{CardLanguage, Localizer};
 use super::payload::{self, VerifyResult};
 use super::records::{CardFormat, ClinicKey, FollowUpAction, MriScan, ReminderText, SignedCard};
 use super::render::{self, CardLayout};
 use super::view::{self, CardView, SignatureInfo};
 use super::{Error, db};
+use crate::l10n::{Domain, Language, Texts};
 use crate::model::{FUTURE_TOLERANCE, UtcDateTime, Zone};
 use crate::store::SecretStore;
 
@@ -160,7 +160,7 @@ pub fn verify(conn: &Connection, text: &str, now: UtcDateTime) -> Result<VerifyR
 
 fn prepare(
     conn: &Connection,
-    languages: &[CardLanguage],
+    languages: &[Language],
     zone: Zone,
 ) -> Result<(Vec<CardView>, Option<String>), Error> {
     if languages.is_empty() || languages.len() > 2 {
@@ -189,7 +189,7 @@ fn prepare(
 /// [`Error::NoCard`], [`Error::Invalid`] for no language, or a storage error.
 pub fn views(
     conn: &Connection,
-    languages: &[CardLanguage],
+    languages: &[Language],
     zone: Zone,
 ) -> Result<Vec<CardView>, Error> {
     Ok(prepare(conn, languages, zone)?.0)
@@ -202,7 +202,7 @@ pub fn views(
 /// [`Error::NoCard`], [`Error::Invalid`], [`Error::Rendering`], or a storage error.
 pub fn render(
     conn: &Connection,
-    languages: &[CardLanguage],
+    languages: &[Language],
     format: CardFormat,
     layout: CardLayout,
     zone: Zone,
@@ -265,8 +265,8 @@ pub fn mark_pump_checked(
 
 /// The reminder for `action` in `language`, for the app's notification.
 #[must_use]
-pub fn follow_up_text(action: FollowUpAction, language: CardLanguage) -> ReminderText {
-    let l = Localizer::new(language);
+pub fn follow_up_text(action: FollowUpAction, language: Language) -> ReminderText {
+    let l = Texts::or_english(language, Domain::Card);
     ReminderText {
         title: l.get("follow-up-title"),
         body: l.get(match action {

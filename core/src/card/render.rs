@@ -483,11 +483,11 @@ fn esc(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::card::data::tests::sample;
-    use crate::card::l10n::CardLanguage;
     use crate::card::view::build;
+    use crate::l10n::Language;
     use crate::model::Zone;
 
-    fn views(langs: &[CardLanguage]) -> Vec<CardView> {
+    fn views(langs: &[Language]) -> Vec<CardView> {
         langs
             .iter()
             .map(|l| build(&sample(), None, *l, Zone::UTC))
@@ -497,7 +497,7 @@ mod tests {
     #[test]
     fn text_has_both_languages_and_the_payload() {
         let t = text(
-            &views(&[CardLanguage::French, CardLanguage::English]),
+            &views(&[Language::French, Language::English]),
             Some("THECAL1:ABC"),
         );
         assert!(t.contains("Dispositif médical implanté"));
@@ -505,7 +505,9 @@ mod tests {
         assert!(
             t.contains("IRM\u{a0}: pour les manipulateurs et les radiologues [MR Conditional]")
         );
-        assert!(t.contains("  • La pompe peut s'arrêter pendant l'examen"));
+        // Unreviewed safety texts in French: shown in English, with the note in French.
+        assert!(t.contains("  • The pump may stop during the scan"), "{t}");
+        assert!(t.contains("Pas encore vérifié dans votre langue (Français)"));
         assert!(t.trim_end().ends_with("THECAL1:ABC"));
     }
 
@@ -514,8 +516,8 @@ mod tests {
         let mut c = sample();
         c.patient_name = "A <b> & \"C\"".into();
         let v = vec![
-            build(&c, None, CardLanguage::English, Zone::UTC),
-            build(&c, None, CardLanguage::Arabic, Zone::UTC),
+            build(&c, None, Language::English, Zone::UTC),
+            build(&c, None, Language::Arabic, Zone::UTC),
         ];
         let s = svg(&v, Some("THECAL1:ABC"), CardLayout::Card).unwrap();
         assert!(s.contains("A &lt;b&gt; &amp; &quot;C&quot;"));
@@ -562,11 +564,7 @@ mod tests {
     fn a_payload_too_long_for_a_qr_code_is_a_rendering_error() {
         let long = "A".repeat(5000);
         assert!(matches!(
-            svg(
-                &views(&[CardLanguage::English]),
-                Some(&long),
-                CardLayout::Phone
-            ),
+            svg(&views(&[Language::English]), Some(&long), CardLayout::Phone),
             Err(Error::Rendering { .. })
         ));
     }

@@ -2,7 +2,7 @@
 //! draws. Only what the card data supports is said.
 
 use super::data::{CardData, MriStatus, MriStep};
-use super::l10n::{CardLanguage, Localizer};
+use crate::l10n::{Domain, FluentValue, Language, Texts};
 use crate::model::{PumpKind, UtcDateTime, Zone};
 
 /// The card in one language, ready to draw.
@@ -10,7 +10,7 @@ use crate::model::{PumpKind, UtcDateTime, Zone};
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CardView {
     /// The language of the text.
-    pub language: CardLanguage,
+    pub language: Language,
     /// Whether to lay it out right to left.
     pub right_to_left: bool,
     /// The language's own name (for a language switcher).
@@ -97,7 +97,7 @@ pub(crate) struct SignatureInfo {
     pub key_id: String,
 }
 
-fn field(l: &Localizer, label: &str, text: &str) -> CardRow {
+fn field(l: &Texts, label: &str, text: &str) -> CardRow {
     CardRow {
         label: Some(l.get(label)),
         text: l.isolate(text),
@@ -113,10 +113,10 @@ fn sentence(text: String) -> CardRow {
 pub(crate) fn build(
     data: &CardData,
     signature: Option<&SignatureInfo>,
-    language: CardLanguage,
+    language: Language,
     tz: Zone,
 ) -> CardView {
-    let l = Localizer::new(language);
+    let l = Texts::or_english(language, Domain::Card);
     let date = |t: UtcDateTime| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
     let mut sections = Vec::with_capacity(7);
 
@@ -165,10 +165,10 @@ pub(crate) fn build(
             sentence(l.format(
                 "medication-line",
                 &[
-                    ("drug", &drug.name),
+                    ("drug", drug.name.as_str().into()),
                     (
                         "amount",
-                        &l.decimal(drug.concentration.micrograms_per_milliliter),
+                        decimal(&l, drug.concentration.micrograms_per_milliliter).into(),
                     ),
                 ],
             ))
@@ -197,13 +197,15 @@ pub(crate) fn build(
         PumpKind::Implanted => "airport-implanted",
         PumpKind::External => "airport-external",
     };
+    let mut safe = Safety::new(&l);
+    let airport = vec![
+        sentence(safe.text(airport_id, &[])),
+        sentence(safe.text("airport-request", &[])),
+    ];
     sections.push(section(
         CardSectionKind::Airport,
         l.get("section-airport"),
-        vec![
-            sentence(l.get(airport_id)),
-            sentence(l.get("airport-request")),
-        ],
+        safe.finish(airport),
     ));
 
     let verify = match signature {
@@ -247,8 +249,9 @@ fn kind_id(kind: PumpKind) -> &'static str {
     }
 }
 
-fn mri_section(data: &CardData, l: &Localizer) -> CardSection {
+fn mri_section(data: &CardData, l: &Texts) -> CardSection {
     let mri = &data.mri;
+    let mut safe = Safety::new(l);
     let mut rows = vec![];
     let (mark, text) = match &mri.status {
         MriStatus::Safe => (MriMark::Safe, "MR Safe"),
@@ -256,27 +259,29 @@ fn mri_section(data: &CardData, l: &Localizer) -> CardSection {
         MriStatus::Conditional { .. } => (MriMark::Conditional, "MR Conditional"),
     };
     match &mri.status {
-        MriStatus::Safe => rows.push(sentence(l.get("mri-safe"))),
-        MriStatus::Unsafe => rows.push(sentence(l.get("mri-unsafe"))),
+        MriStatus::Safe => rows.push(sentence(safe.text("mri-safe", &[]))),
+        MriStatus::Unsafe => rows.push(sentence(safe.text("mri-unsafe", &[]))),
         MriStatus::Conditional { conditions: c } => {
-            rows.push(sentence(l.get("mri-conditional")));
+            rows.push(sentence(safe.text("mri-conditional", &[])));
             let fields: Vec<String> = c
                 .static_field_mt
                 .iter()
                 // Each value its own isolate, so "1.5 T" stays whole between the words of a
                 // right-to-left language; a no-break space keeps a number with its unit.
-                .map(|&mt| l.isolate(&format!("{}\u{a0}T", l.decimal(mt))))
+                .map(|&mt| l.isolate(&format!("{}\u{a0}T", decimal(l, mt))))
                 .collect();
             let values = join_or(&fields, &l.get("list-or"));
-            rows.push(sentence(l.format("mri-field", &[("values", &values)])));
-            rows.push(sentence(l.format(
-                "mri-gradient",
-                &[("value", &l.decimal(c.max_spatial_gradient_mt_per_m))],
-            )));
-            rows.push(sentence(l.format(
-                "mri-sar",
-                &[("value", &l.decimal(c.max_whole_body_sar_mw_per_kg))],
-            )));
+            rows.push(sentence(
+                safe.text("mri-field", &[("values", values.as_str().into())]),
+            ));
+            let gradient = decimal(l, c.max_spatial_gradient_mt_per_m);
+            rows.push(sentence(
+                safe.text("mri-gradient", &[("value", gradient.as_str().into())]),
+            ));
+            let sar = decimal(l, c.max_whole_body_sar_mw_per_kg);
+            rows.push(sentence(
+                safe.text("mri-sar", &[("value", sar.as_str().into())]),
+            ));
             if !mri.steps.is_empty() {
                 // A subheading: a label with no value.
                 rows.push(CardRow {
@@ -286,13 +291,13 @@ fn mri_section(data: &CardData, l: &Localizer) -> CardSection {
                 for s in &mri.steps {
                     rows.push(CardRow {
                         label: Some("•".into()),
-                        text: l.get(step_id(*s)),
+                        text: safe.text(step_id(*s), &[]),
                     });
                 }
             }
             rows.push(sentence(match &mri.protocol_source {
-                Some(src) => l.format("mri-protocol", &[("source", src)]),
-                None => l.get("mri-protocol-ask-clinic"),
+                Some(src) => safe.text("mri-protocol", &[("source", src.as_str().into())]),
+                None => safe.text("mri-protocol-ask-clinic", &[]),
             }));
         }
     }
@@ -303,8 +308,46 @@ fn mri_section(data: &CardData, l: &Localizer) -> CardSection {
             text: text.into(),
             mri: mark,
         }),
-        rows,
+        rows: safe.finish(rows),
     }
+}
+
+/// The safety texts of one section (MRI, airport), each shown only as a clinician reviewed it
+/// (`l10n::Texts::safety`): a text in English inside another language is kept whole as an
+/// isolate, and the section ends with the note saying it is not reviewed, once.
+struct Safety<'a> {
+    l: &'a Texts,
+    note: Option<String>,
+}
+
+impl<'a> Safety<'a> {
+    fn new(l: &'a Texts) -> Self {
+        Self { l, note: None }
+    }
+
+    fn text(&mut self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let shown = self.l.safety(id, args);
+        if shown.note.is_some() {
+            self.note = shown.note;
+        }
+        if shown.language == self.l.language() {
+            shown.text
+        } else {
+            self.l.isolate(&shown.text)
+        }
+    }
+
+    fn finish(self, mut rows: Vec<CardRow>) -> Vec<CardRow> {
+        if let Some(note) = self.note {
+            rows.push(sentence(note));
+        }
+        rows
+    }
+}
+
+/// A value given in thousandths (1500 → "1.5" or "1,5").
+fn decimal(l: &Texts, thousandths: u32) -> String {
+    l.number(f64::from(thousandths) / 1000.0, 3)
 }
 
 pub(crate) fn step_id(s: MriStep) -> &'static str {
@@ -330,7 +373,7 @@ mod tests {
     use super::*;
     use crate::card::data::MriConditions;
     use crate::card::data::tests::sample;
-    use crate::card::l10n::ALL_LANGUAGES;
+    use crate::l10n::ALL_LANGUAGES;
     use chrono::TimeZone;
 
     fn sig() -> SignatureInfo {
@@ -362,7 +405,7 @@ mod tests {
         let v = build(
             &sample(),
             Some(&sig()),
-            CardLanguage::English,
+            Language::English,
             Zone::get("Europe/Paris").unwrap(),
         );
         let t = all_text(&v);
@@ -403,7 +446,7 @@ mod tests {
         c.mri.status = MriStatus::Unsafe;
         c.mri.steps.clear();
         c.mri.protocol_source = None;
-        let v = build(&c, None, CardLanguage::English, Zone::UTC);
+        let v = build(&c, None, Language::English, Zone::UTC);
         let t = all_text(&v);
         assert!(t.contains("MR Unsafe: this device must not enter the MR environment"));
         assert!(!t.contains("Static magnetic field"));
@@ -422,10 +465,17 @@ mod tests {
                 max_whole_body_sar_mw_per_kg: 1_500,
             },
         };
-        let t = all_text(&build(&c, None, CardLanguage::German, Zone::UTC));
-        assert!(t.contains("Statisches Magnetfeld: nur 1,5\u{a0}T"), "{t}");
-        assert!(t.contains("Maximaler räumlicher Feldgradient: 2,5\u{a0}T/m"));
-        assert!(t.contains("Maximale Ganzkörper-SAR: 1,5\u{a0}W/kg"));
+        c.drugs[0].concentration.micrograms_per_milliliter = 2_500; // 2.5 mg/mL
+        let t = all_text(&build(&c, None, Language::German, Zone::UTC));
+        assert!(t.contains("Morphine: 2,5"), "{t}");
+        // The MRI conditions are safety texts no clinician has reviewed in German yet: shown
+        // in English, with the reader's numbers and a note in German.
+        assert!(t.contains("Static magnetic field: 1,5\u{a0}T only"), "{t}");
+        assert!(t.contains("Maximum spatial field gradient: 2,5\u{a0}T/m"));
+        assert!(t.contains("Maximum whole-body SAR: 1,5\u{a0}W/kg"));
+        assert!(
+            t.contains("Noch nicht in Ihrer Sprache (Deutsch) geprüft: auf Englisch angezeigt.")
+        );
     }
 
     #[test]
@@ -433,7 +483,7 @@ mod tests {
         for lang in ALL_LANGUAGES {
             let v = build(&sample(), Some(&sig()), lang, Zone::UTC);
             assert_eq!(v.sections.len(), 7);
-            assert_eq!(v.right_to_left, lang == CardLanguage::Arabic);
+            assert_eq!(v.right_to_left, lang == Language::Arabic);
             let t = all_text(&v);
             // A missing message would show its id.
             assert!(

@@ -6,12 +6,13 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use crate::diary::{PainEntry, TrendBucket, TrendPeriod, assemble, range_days};
+use crate::l10n::{Domain, Language, Texts};
 use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness};
 use crate::model::{CalendarDate, DeviceInfo, UtcDateTime, Zone, local_day};
 use crate::recovery::DueReminder;
 use crate::therapy::{
-    self, AlarmRecord, BatteryForecast, DateRange, RefillRecord, ReservoirForecast,
-    current_forecasts, describe_range,
+    self, AlarmRecord, AlarmText, BatteryForecast, DateRange, RefillRecord, ReservoirForecast,
+    alarm_text, current_forecasts, describe_range,
 };
 use crate::{diary, recovery};
 
@@ -33,6 +34,8 @@ pub struct AlarmView {
     pub alarm: AlarmRecord,
     /// Whether it is known to be still active.
     pub current: AlarmCurrentState,
+    /// Its name, priority and what to do, in the reader's language.
+    pub words: AlarmText,
 }
 
 /// The key dates in words, in the patient's time zone, each at the precision its range supports
@@ -107,6 +110,7 @@ pub fn build(
     now: UtcDateTime,
     tz: Zone,
     freshness_config: FreshnessConfig,
+    language: Language,
 ) -> Result<Dashboard, therapy::Error> {
     let pump = match &link.pump {
         Some(p) => Some(p.clone()),
@@ -180,6 +184,7 @@ pub fn build(
     d.alarms = therapy::db::open_alarms(conn, serial)?
         .into_iter()
         .map(|alarm| AlarmView {
+            words: alarm_text(alarm.kind, alarm.priority, language),
             alarm,
             current: if known {
                 AlarmCurrentState::Active
@@ -188,7 +193,8 @@ pub fn build(
             },
         })
         .collect();
-    let say = |r: Option<DateRange>| r.map(|r| describe_range(&r, now, tz));
+    let t = Texts::or_english(language, Domain::Dashboard);
+    let say = |r: Option<DateRange>| r.map(|r| describe_range(&r, now, tz, &t));
     d.dates = KeyDates {
         reservoir_low: say(d.reservoir.as_ref().and_then(|r| r.low)),
         reservoir_empty: say(d.reservoir.as_ref().and_then(|r| r.empty)),
@@ -197,7 +203,7 @@ pub fn build(
         last_refill: d
             .last_refill
             .as_ref()
-            .map(|r| describe_range(&DateRange::exact(r.at), now, tz)),
+            .map(|r| describe_range(&DateRange::exact(r.at), now, tz, &t)),
     };
     Ok(d)
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch as signal};
 
 use super::{Dashboard, build};
+use crate::l10n::LanguageSetting;
 use crate::link::{FreshnessConfig, Link, ListenerError, Subscription};
 use crate::model::{Clock, Zone};
 use crate::store::Store;
@@ -41,6 +42,8 @@ pub struct Watch {
     pub zone: Zone,
     /// The staleness thresholds.
     pub freshness: FreshnessConfig,
+    /// The language the app shows now.
+    pub language: Arc<LanguageSetting>,
     /// Bumped by every write of the app and every event of the link.
     pub changes: signal::Receiver<u64>,
 }
@@ -49,7 +52,11 @@ impl Watch {
     fn dashboard(&self) -> Option<Dashboard> {
         let link = self.link.status_snapshot();
         let (now, zone, freshness) = (self.clock.now(), self.zone, self.freshness);
-        match self.store.read(|c| build(c, &link, now, zone, freshness)) {
+        let language = self.language.get();
+        match self
+            .store
+            .read(|c| build(c, &link, now, zone, freshness, language))
+        {
             Ok(d) => Some(d),
             Err(e) => {
                 tracing::warn!(error = %e, "could not build the dashboard for a watcher");

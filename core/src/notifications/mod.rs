@@ -17,6 +17,7 @@ use rusqlite::Connection;
 
 pub use rules::{PlanInputs, plan};
 
+use crate::l10n::Language;
 use crate::model::{InvalidInput, UtcDateTime, parse_time_zone};
 use crate::store::StoreError;
 use crate::{card, recovery, therapy};
@@ -117,7 +118,7 @@ impl From<card::Error> for Error {
 }
 
 /// The plan for `(from, until]` with the device in `device_zone`, from what the store holds
-/// at `now`.
+/// at `now`, worded in `language`.
 ///
 /// # Errors
 /// [`Error::Invalid`] on `device_zone` or a window that is empty or longer than
@@ -128,6 +129,7 @@ pub fn plan_from_store(
     until: UtcDateTime,
     device_zone: &str,
     now: UtcDateTime,
+    language: Language,
 ) -> Result<Vec<PlannedNotification>, Error> {
     let zone = parse_time_zone("device_zone", device_zone)?;
     if until <= from {
@@ -154,6 +156,7 @@ pub fn plan_from_store(
         refill_cycle: None,
         reservoir: None,
         battery: None,
+        language,
     };
     let pump = therapy::db::all_pumps(conn)?.pop();
     let mut forecasts = None;

@@ -21,6 +21,7 @@ use chrono::{Days, Duration, NaiveDate};
 
 use super::{NotificationImportance as Imp, NotificationKind as Kind, PlannedNotification};
 use crate::card::MriScan;
+use crate::l10n::{Domain, Language, Texts};
 use crate::model::{UtcDateTime, Zone};
 use crate::recovery::{self, Reminder, reminders::occurrence};
 use crate::therapy::{BatteryForecast, ReservoirForecast};
@@ -43,6 +44,8 @@ pub struct PlanInputs<'a> {
     pub reservoir: Option<&'a ReservoirForecast>,
     /// The battery forecast.
     pub battery: Option<&'a BatteryForecast>,
+    /// The language of the titles and bodies.
+    pub language: Language,
 }
 
 /// Days before the earliest likely end of service on which the countdown fires.
@@ -68,6 +71,7 @@ pub fn plan(
     until: UtcDateTime,
     zone: Zone,
 ) -> Vec<PlannedNotification> {
+    let t = Texts::or_english(inputs.language, Domain::Notifications);
     let mut out = Vec::new();
     let mut push = |n: PlannedNotification| {
         if n.fire_at > from && n.fire_at <= until {
@@ -81,13 +85,9 @@ pub fn plan(
             .find(|r| r.id == due.reminder_id)
             .and_then(|r| r.item.as_ref());
         let (kind, importance, body) = if item.is_some() {
-            (
-                Kind::Appointment,
-                Imp::High,
-                "Part of your recovery plan. Open Thecal for what to bring and what to ask.",
-            )
+            (Kind::Appointment, Imp::High, "reminder-plan-body")
         } else {
-            (Kind::Reminder, Imp::Normal, "Open Thecal to mark it done.")
+            (Kind::Reminder, Imp::Normal, "reminder-own-body")
         };
         push(PlannedNotification {
             id: format!(
@@ -101,7 +101,7 @@ pub fn plan(
             importance,
             fire_at: due.fire_at,
             title: due.title,
-            body: body.into(),
+            body: t.get(body),
         });
     }
     for scan in inputs.mri_checks {
@@ -119,8 +119,8 @@ pub fn plan(
                 kind: Kind::MriPumpCheck,
                 importance: Imp::Urgent,
                 fire_at: at,
-                title: "Have your pump checked after your MRI".into(),
-                body: "Your MRI is done. Call your clinic to have the pump checked, then record it in Thecal.".into(),
+                title: t.get("mri-check-title"),
+                body: t.get("mri-check-body"),
             });
         }
     }
@@ -131,15 +131,13 @@ pub fn plan(
             let low_day = low.earliest.with_timezone(&zone).date_naive();
             if !r.is_low {
                 let book = on(low_day, REFILL_BOOKING_DAYS, LATE_MORNING, zone);
-                push_opt(&mut push, book, |at| {
-                    PlannedNotification {
+                push_opt(&mut push, book, |at| PlannedNotification {
                     id: format!("refill-book-{serial}-{cycle}"),
                     kind: Kind::RefillBooking,
                     importance: Imp::High,
                     fire_at: at,
-                    title: "Book your pump refill".into(),
-                    body: "Your pump's reservoir gets low in about two weeks. Book the refill visit with your clinic now.".into(),
-                }
+                    title: t.get("refill-book-title"),
+                    body: t.get("refill-book-body"),
                 });
             }
             push_opt(&mut push, on(low_day, 0, MORNING, zone), |at| {
@@ -148,8 +146,8 @@ pub fn plan(
                     kind: Kind::RefillDue,
                     importance: Imp::High,
                     fire_at: at,
-                    title: "Your pump refill is due".into(),
-                    body: "The reservoir may be at its low level from today. Make sure your refill visit is booked.".into(),
+                    title: t.get("refill-due-title"),
+                    body: t.get("refill-due-body"),
                 }
             });
         }
@@ -158,25 +156,19 @@ pub fn plan(
             push_opt(
                 &mut push,
                 on(day, EMPTY_WARNING_DAYS, MORNING, zone),
-                |at| {
-                    PlannedNotification {
+                |at| PlannedNotification {
                     id: format!("reservoir-empty-{serial}-{cycle}"),
                     kind: Kind::ReservoirEmpty,
                     importance: Imp::Urgent,
                     fire_at: at,
-                    title: "Your pump may run empty within days".into(),
-                    body: "Call your clinic today for a refill: when the reservoir is empty the medicine stops, and withdrawal can follow.".into(),
-                }
+                    title: t.get("reservoir-empty-title"),
+                    body: safety_body(&t, "reservoir-empty-body"),
                 },
             );
         }
     }
     if let Some(b) = inputs.battery {
-        let what = if b.replaceable {
-            "Change the pump's battery"
-        } else {
-            "Pump replacement"
-        };
+        let what = if b.replaceable { "battery" } else { "pump" };
         if let Some(eos) = b.eos {
             let day = eos.earliest.with_timezone(&zone).date_naive();
             for days in EOS_COUNTDOWN_DAYS {
@@ -191,12 +183,8 @@ pub fn plan(
                         kind: Kind::EndOfService,
                         importance,
                         fire_at: at,
-                        title: if days == 0 {
-                            format!("{what}: the battery may stop today")
-                        } else {
-                            format!("{what}: the battery may stop in {days} days")
-                        },
-                        body: "When the battery stops, so does the medicine. Make sure your clinic has planned the replacement.".into(),
+                        title: t.format(&format!("eos-title-{what}"), &[("days", days.into())]),
+                        body: t.get("eos-body"),
                     }
                 });
             }
@@ -209,8 +197,8 @@ pub fn plan(
                         kind: Kind::BatteryReplacement,
                         importance: Imp::Normal,
                         fire_at: at,
-                        title: format!("{what}: time to plan it"),
-                        body: "The pump's battery is forecast to need replacing in the coming months. Talk to your clinic at your next visit.".into(),
+                        title: t.get(&format!("eri-title-{what}")),
+                        body: t.get("eri-body"),
                     }
                 });
             }
@@ -220,6 +208,16 @@ pub fn plan(
     let mut seen = HashSet::new();
     out.retain(|n| seen.insert(n.id.clone()));
     out
+}
+
+/// A safety body as a clinician reviewed it: the text, then the note when it is not reviewed
+/// in the reader's language (a notification has no room for more).
+fn safety_body(t: &Texts, id: &str) -> String {
+    let shown = t.safety(id, &[]);
+    match shown.note {
+        Some(note) => format!("{}\n{note}", shown.text),
+        None => shown.text,
+    }
 }
 
 /// `minute_of_day` on the local date `days` before `day`, in `zone`.
@@ -330,6 +328,7 @@ mod tests {
             refill_cycle: Some(42),
             reservoir,
             battery,
+            language: Language::English,
         }
     }
 

@@ -11,6 +11,7 @@ use super::{
     LocalTime, Reminder, ReminderInput, ReminderZone, Severity, Symptom, SymptomEntry,
     SymptomInput, assess,
 };
+use crate::l10n::Language;
 use crate::model::{
     Author, CalendarDate, UtcDateTime, Zone, date_of_day, day_number, from_millis, to_millis,
 };
@@ -307,7 +308,8 @@ fn symptom_row(r: &Row<'_>) -> rusqlite::Result<Result<SymptomEntry, StoreError>
     Ok(Ok(SymptomEntry {
         id: r.get(0)?,
         time_zone: r.get(2)?,
-        guidance: assess(symptom, severity),
+        // In English here; the app shows it in the reader's language (`app::recovery`).
+        guidance: assess(symptom, severity, Language::English),
         value: SymptomInput {
             at,
             symptom,

@@ -1,12 +1,15 @@
-//! The guidance texts (checklist, symptom levels, red flags, withdrawal signs), read from
-//! `guidance.json`: the one place for every word the recovery module shows (not yet reviewed by
-//! a clinician; the file says so).
+//! The recovery module's guidance: its structure (checklist days, symptom levels, red-flag
+//! levels, withdrawal groups) from `guidance.json`, its words from the Fluent files
+//! (`core/locales/<lang>/recovery.ftl`). The red flags, withdrawal signs, levels and symptom
+//! advice are safety texts: shown only as a clinician reviewed them (`l10n::Texts::safety`); no
+//! clinician has reviewed them yet, and every one says so.
 
 use std::sync::LazyLock;
 
 use serde::Deserialize;
 
 use super::{GuidanceLevel, RedFlag, Severity, Symptom, SymptomGuidance, WithdrawalGuidance};
+use crate::l10n::{Domain, Language, Reviewed, Texts};
 use crate::model::Drug;
 
 /// The guidance file, compiled in.
@@ -14,25 +17,15 @@ const GUIDANCE_JSON: &str = include_str!("guidance.json");
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Guidance {
-    pub levels: Levels,
     pub checklist: Vec<ChecklistTemplate>,
-    pub symptoms: Vec<SymptomText>,
-    pub red_flags: Vec<RedFlagText>,
-    pub withdrawal: Vec<WithdrawalText>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct Levels {
-    pub routine: String,
-    pub call_clinic: String,
-    pub emergency: String,
+    pub symptoms: Vec<SymptomLevels>,
+    pub red_flags: Vec<RedFlagLevel>,
+    pub withdrawal: Vec<WithdrawalGroup>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ChecklistTemplate {
     pub key: String,
-    pub title: String,
-    pub detail: String,
     pub from_day: u16,
     pub to_day: u16,
     pub reminder: Option<ReminderTemplate>,
@@ -43,16 +36,13 @@ pub(crate) struct ReminderTemplate {
     pub day: u16,
     /// `HH:MM`, 24-hour local time.
     pub time: String,
-    pub title: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct SymptomText {
+pub(crate) struct SymptomLevels {
     pub code: String,
-    pub label: String,
     /// The level for mild, moderate and severe.
     pub levels: [LevelCode; 3],
-    pub advice: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -74,20 +64,19 @@ impl From<LevelCode> for GuidanceLevel {
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct RedFlagText {
-    pub sign: String,
+pub(crate) struct RedFlagLevel {
+    pub key: String,
     pub level: LevelCode,
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct WithdrawalText {
+pub(crate) struct WithdrawalGroup {
     pub group: String,
     pub drugs: Vec<String>,
-    pub when: String,
-    pub signs: Vec<String>,
-    pub instruction: String,
-    pub emergency_signs: Vec<String>,
-    pub emergency_instruction: String,
+    /// How many signs (`withdrawal-<group>-sign-1`…).
+    pub signs: u8,
+    /// How many emergency signs (`withdrawal-<group>-emergency-sign-1`…).
+    pub emergency_signs: u8,
 }
 
 /// The parsed guidance. The file is compiled in and checked by the tests below, so it cannot
@@ -106,71 +95,118 @@ pub(crate) fn parse_hhmm(s: &str) -> Option<u16> {
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
-impl Guidance {
-    fn level_text(&self, level: GuidanceLevel) -> &str {
-        match level {
-            GuidanceLevel::Routine => &self.levels.routine,
-            GuidanceLevel::CallClinic => &self.levels.call_clinic,
-            GuidanceLevel::Emergency => &self.levels.emergency,
-        }
-    }
+/// The recovery words in `language`.
+pub(crate) fn texts(language: Language) -> Texts {
+    Texts::or_english(language, Domain::Recovery)
+}
 
-    fn symptom(&self, s: Symptom) -> Option<&SymptomText> {
+/// The safety texts of one answer, and the one note to show with them.
+struct Safety<'a> {
+    t: &'a Texts,
+    note: Option<String>,
+}
+
+impl Safety<'_> {
+    fn text(&mut self, id: &str) -> String {
+        let Reviewed { text, note, .. } = self.t.safety(id, &[]);
+        if note.is_some() {
+            self.note = note;
+        }
+        text
+    }
+}
+
+fn level_id(level: GuidanceLevel) -> &'static str {
+    match level {
+        GuidanceLevel::Routine => "level-routine",
+        GuidanceLevel::CallClinic => "level-call_clinic",
+        GuidanceLevel::Emergency => "level-emergency",
+    }
+}
+
+impl Guidance {
+    fn symptom(&self, s: Symptom) -> Option<&SymptomLevels> {
         self.symptoms.iter().find(|t| t.code == s.code())
     }
 
-    /// What to do about `symptom` at `severity`.
-    pub(crate) fn assess(&self, symptom: Symptom, severity: Severity) -> SymptomGuidance {
-        let Some(t) = self.symptom(symptom) else {
-            // Unreachable with a checked file; the conservative answer if it ever happened.
-            return SymptomGuidance {
-                level: GuidanceLevel::CallClinic,
-                label: symptom.code().to_owned(),
-                instruction: self.levels.call_clinic.clone(),
-            };
-        };
-        let level: GuidanceLevel = t.levels[severity as usize].into();
+    /// What to do about `symptom` at `severity`, in `language`.
+    pub(crate) fn assess(
+        &self,
+        symptom: Symptom,
+        severity: Severity,
+        language: Language,
+    ) -> SymptomGuidance {
+        let t = texts(language);
+        let mut safe = Safety { t: &t, note: None };
+        // Unreachable with a checked file; the conservative answer if it ever happened.
+        let level = self
+            .symptom(symptom)
+            .map_or(GuidanceLevel::CallClinic, |s| {
+                s.levels[severity as usize].into()
+            });
+        let advice = safe.text(&format!("symptom-{}-advice", symptom.code()));
+        let what = safe.text(level_id(level));
         SymptomGuidance {
             level,
-            label: t.label.clone(),
-            instruction: format!("{} {}", t.advice, self.level_text(level)),
+            label: t.get(&format!("symptom-{}", symptom.code())),
+            instruction: format!("{advice} {what}"),
+            note: safe.note,
         }
     }
 
-    pub(crate) fn red_flags(&self) -> Vec<RedFlag> {
+    /// The red flags, in `language`.
+    pub(crate) fn red_flags(&self, language: Language) -> Vec<RedFlag> {
+        let t = texts(language);
         self.red_flags
             .iter()
-            .map(|f| RedFlag {
-                sign: f.sign.clone(),
-                level: f.level.into(),
-                instruction: self.level_text(f.level.into()).to_owned(),
+            .map(|f| {
+                let mut safe = Safety { t: &t, note: None };
+                RedFlag {
+                    sign: safe.text(&format!("red-flag-{}", f.key)),
+                    level: f.level.into(),
+                    instruction: safe.text(level_id(f.level.into())),
+                    note: safe.note,
+                }
             })
             .collect()
     }
 
-    pub(crate) fn withdrawal(&self, drug: &Drug) -> WithdrawalGuidance {
+    /// The withdrawal signs of `drug`, in `language`.
+    pub(crate) fn withdrawal(&self, drug: &Drug, language: Language) -> WithdrawalGuidance {
         let code = drug.code();
-        let t = self
+        let group = self
             .withdrawal
             .iter()
             .find(|w| w.drugs.contains(&code))
             .or_else(|| self.withdrawal.iter().find(|w| w.group == "other"));
-        match t {
-            Some(t) => WithdrawalGuidance {
-                group: t.group.clone(),
-                when: t.when.clone(),
-                signs: t.signs.clone(),
-                instruction: t.instruction.clone(),
-                emergency_signs: t.emergency_signs.clone(),
-                emergency_instruction: t.emergency_instruction.clone(),
-            },
+        let t = texts(language);
+        let mut safe = Safety { t: &t, note: None };
+        match group {
+            Some(w) => {
+                let g = &w.group;
+                WithdrawalGuidance {
+                    group: g.clone(),
+                    when: safe.text(&format!("withdrawal-{g}-when")),
+                    signs: (1..=w.signs)
+                        .map(|n| safe.text(&format!("withdrawal-{g}-sign-{n}")))
+                        .collect(),
+                    instruction: safe.text(&format!("withdrawal-{g}-instruction")),
+                    emergency_signs: (1..=w.emergency_signs)
+                        .map(|n| safe.text(&format!("withdrawal-{g}-emergency-sign-{n}")))
+                        .collect(),
+                    emergency_instruction: safe
+                        .text(&format!("withdrawal-{g}-emergency-instruction")),
+                    note: safe.note,
+                }
+            }
             None => WithdrawalGuidance {
                 group: "other".into(),
                 when: String::new(),
                 signs: Vec::new(),
-                instruction: self.levels.call_clinic.clone(),
+                instruction: safe.text("level-call_clinic"),
                 emergency_signs: Vec::new(),
-                emergency_instruction: self.levels.emergency.clone(),
+                emergency_instruction: safe.text("level-emergency"),
+                note: safe.note,
             },
         }
     }
@@ -197,40 +233,73 @@ mod tests {
     }
 
     #[test]
-    fn the_file_parses_and_every_text_is_well_formed() {
+    fn the_file_parses_and_every_text_is_well_formed_in_every_language() {
         let g: Guidance = serde_json::from_str(GUIDANCE_JSON).unwrap();
-        full_sentence(&g.levels.routine, "levels.routine");
-        full_sentence(&g.levels.call_clinic, "levels.call_clinic");
-        full_sentence(&g.levels.emergency, "levels.emergency");
-        assert!(g.levels.call_clinic.contains("Call your clinic now"));
-        assert!(g.levels.emergency.contains("Call emergency services now"));
-        for c in &g.checklist {
-            sentence(&c.title, &c.key);
-            full_sentence(&c.detail, &c.key);
-            assert!(c.from_day <= c.to_day, "{}", c.key);
-            if let Some(r) = &c.reminder {
-                assert!(parse_hhmm(&r.time).is_some(), "{}: time", c.key);
-                assert!((c.from_day..=c.to_day).contains(&r.day), "{}", c.key);
-                full_sentence(&r.title, &c.key);
+        for lang in crate::l10n::ALL_LANGUAGES {
+            // Case and full stops are English rules; every language gets the rest.
+            let en = lang == Language::English;
+            let t = texts(lang);
+            let text = |id: String| {
+                assert!(t.has(&id), "{lang:?}: {id} missing");
+                let s = t.get(&id);
+                let what = format!("{lang:?} {id}");
+                if en {
+                    sentence(&s, &what);
+                } else {
+                    assert!(!s.trim().is_empty() && s.len() < 600, "{what}");
+                }
+                (s, what)
+            };
+            let full = |id: String| {
+                let (s, what) = text(id);
+                if en {
+                    full_sentence(&s, &what);
+                }
+                s
+            };
+            for l in ["routine", "call_clinic", "emergency"] {
+                full(format!("level-{l}"));
+            }
+            for c in &g.checklist {
+                text(format!("checklist-{}-title", c.key));
+                full(format!("checklist-{}-detail", c.key));
+                assert!(c.from_day <= c.to_day, "{}", c.key);
+                if let Some(r) = &c.reminder {
+                    assert!(parse_hhmm(&r.time).is_some(), "{}: time", c.key);
+                    assert!((c.from_day..=c.to_day).contains(&r.day), "{}", c.key);
+                    full(format!("checklist-{}-reminder", c.key));
+                }
+            }
+            for s in &g.symptoms {
+                text(format!("symptom-{}", s.code));
+                full(format!("symptom-{}-advice", s.code));
+            }
+            for f in &g.red_flags {
+                text(format!("red-flag-{}", f.key));
+            }
+            for w in &g.withdrawal {
+                let gr = &w.group;
+                full(format!("withdrawal-{gr}-when"));
+                full(format!("withdrawal-{gr}-instruction"));
+                let emergency = full(format!("withdrawal-{gr}-emergency-instruction"));
+                assert!(w.signs > 0, "{gr}");
+                for n in 1..=w.signs {
+                    text(format!("withdrawal-{gr}-sign-{n}"));
+                }
+                for n in 1..=w.emergency_signs {
+                    text(format!("withdrawal-{gr}-emergency-sign-{n}"));
+                }
+                if en {
+                    assert!(emergency.contains("emergency services"));
+                }
             }
         }
-        for s in &g.symptoms {
-            sentence(&s.label, &s.code);
-            full_sentence(&s.advice, &s.code);
-        }
-        for f in &g.red_flags {
-            sentence(&f.sign, "red flag");
-        }
-        for w in &g.withdrawal {
-            full_sentence(&w.when, &w.group);
-            full_sentence(&w.instruction, &w.group);
-            full_sentence(&w.emergency_instruction, &w.group);
-            assert!(!w.signs.is_empty(), "{}", w.group);
-            for s in w.signs.iter().chain(&w.emergency_signs) {
-                sentence(s, &w.group);
-            }
-            assert!(w.emergency_instruction.contains("emergency services"));
-        }
+        let en = texts(Language::English);
+        assert!(en.get("level-call_clinic").contains("Call your clinic now"));
+        assert!(
+            en.get("level-emergency")
+                .contains("Call emergency services now")
+        );
     }
 
     #[test]
@@ -294,15 +363,20 @@ mod tests {
             Symptom::Bleeding,
         ] {
             for sev in [Severity::Mild, Severity::Moderate, Severity::Severe] {
-                assert_eq!(g.assess(s, sev).level, GuidanceLevel::CallClinic, "{s:?}");
+                assert_eq!(
+                    g.assess(s, sev, Language::English).level,
+                    GuidanceLevel::CallClinic,
+                    "{s:?}"
+                );
             }
         }
         assert_eq!(
-            g.assess(Symptom::Headache, Severity::Severe).level,
+            g.assess(Symptom::Headache, Severity::Severe, Language::English)
+                .level,
             GuidanceLevel::CallClinic
         );
         for s in [Symptom::UnusualDrowsiness, Symptom::SlowedBreathing] {
-            let a = g.assess(s, Severity::Mild);
+            let a = g.assess(s, Severity::Mild, Language::English);
             assert_eq!(a.level, GuidanceLevel::Emergency);
             assert!(a.instruction.contains("Call emergency services now"));
         }
@@ -313,19 +387,22 @@ mod tests {
             Symptom::Swelling,
             Symptom::Tenderness,
         ] {
-            assert_eq!(g.assess(s, Severity::Mild).level, GuidanceLevel::Routine);
             assert_eq!(
-                g.assess(s, Severity::Severe).level,
+                g.assess(s, Severity::Mild, Language::English).level,
+                GuidanceLevel::Routine
+            );
+            assert_eq!(
+                g.assess(s, Severity::Severe, Language::English).level,
                 GuidanceLevel::CallClinic
             );
         }
         // No symptom is ever milder when more severe.
         for s in Symptom::ALL {
-            let l = |sev| g.assess(s, sev).level;
+            let l = |sev| g.assess(s, sev, Language::English).level;
             assert!(l(Severity::Mild) <= l(Severity::Moderate));
             assert!(l(Severity::Moderate) <= l(Severity::Severe));
         }
-        let flags = g.red_flags();
+        let flags = g.red_flags(Language::English);
         assert_eq!(
             flags
                 .iter()
@@ -339,7 +416,7 @@ mod tests {
     #[test]
     fn every_pump_drug_has_withdrawal_guidance() {
         let g = &*GUIDANCE;
-        let morphine = g.withdrawal(&Drug::Morphine);
+        let morphine = g.withdrawal(&Drug::Morphine, Language::English);
         assert_eq!(morphine.group, "opioid");
         assert!(morphine.signs.iter().any(|s| s.contains("Sweating")));
         assert!(morphine.signs.iter().any(|s| s.contains("Agitation")));
@@ -349,7 +426,7 @@ mod tests {
                 .iter()
                 .any(|s| s.contains("pain coming back"))
         );
-        let baclofen = g.withdrawal(&Drug::Baclofen);
+        let baclofen = g.withdrawal(&Drug::Baclofen, Language::English);
         assert!(baclofen.signs.iter().any(|s| s.contains("Itching")));
         assert!(baclofen.signs.iter().any(|s| s.contains("stiffness")));
         for d in [
@@ -360,11 +437,14 @@ mod tests {
             Drug::Bupivacaine,
             Drug::Clonidine,
         ] {
-            assert_ne!(g.withdrawal(&d).group, "other", "{d:?}");
+            assert_ne!(g.withdrawal(&d, Language::English).group, "other", "{d:?}");
         }
-        let other = g.withdrawal(&Drug::Other {
-            name: "morphine + clonidine".into(),
-        });
+        let other = g.withdrawal(
+            &Drug::Other {
+                name: "morphine + clonidine".into(),
+            },
+            Language::English,
+        );
         assert_eq!(other.group, "other");
         assert!(other.instruction.contains("call your clinic now"));
     }

@@ -28,6 +28,7 @@ pub use types::{
     SymptomRevision, WithdrawalGuidance,
 };
 
+use crate::l10n::Language;
 use crate::model::{Drug, InvalidInput};
 use crate::store::StoreError;
 use crate::store::journal::Refusal;
@@ -58,20 +59,21 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-/// What to do about `symptom` at `severity`, from the guidance.
+/// What to do about `symptom` at `severity`, from the guidance, in `language`.
 #[must_use]
-pub fn assess(symptom: Symptom, severity: Severity) -> SymptomGuidance {
-    guidance::GUIDANCE.assess(symptom, severity)
+pub fn assess(symptom: Symptom, severity: Severity, language: Language) -> SymptomGuidance {
+    guidance::GUIDANCE.assess(symptom, severity, language)
 }
 
-/// The warning signs that mean "call your clinic now" or "call emergency services".
+/// The warning signs that mean "call your clinic now" or "call emergency services", in
+/// `language`.
 #[must_use]
-pub fn red_flags() -> Vec<RedFlag> {
-    guidance::GUIDANCE.red_flags()
+pub fn red_flags(language: Language) -> Vec<RedFlag> {
+    guidance::GUIDANCE.red_flags(language)
 }
 
-/// The withdrawal signs of `drug` (the drug in the pump) and what to do.
+/// The withdrawal signs of `drug` (the drug in the pump) and what to do, in `language`.
 #[must_use]
-pub fn withdrawal(drug: &Drug) -> WithdrawalGuidance {
-    guidance::GUIDANCE.withdrawal(drug)
+pub fn withdrawal(drug: &Drug, language: Language) -> WithdrawalGuidance {
+    guidance::GUIDANCE.withdrawal(drug, language)
 }

@@ -6,12 +6,13 @@ use chrono::Duration;
 use rusqlite::{Connection, Transaction};
 
 use super::db::{self, PlanRow};
-use super::guidance::{GUIDANCE, parse_hhmm};
+use super::guidance::{GUIDANCE, parse_hhmm, texts};
 use super::reminders::{self, MAX_WINDOW_DAYS, fired_day};
 use super::{
     ChecklistItem, DueReminder, Error, LocalTime, RecoveryPlan, Reminder, ReminderInput,
     ReminderZone,
 };
+use crate::l10n::Language;
 use crate::model::{
     Author, CalendarDate, Drug, InvalidInput, UtcDateTime, Zone, check_text, date_of_day,
     day_number, local_day, parse_time_zone,
@@ -59,6 +60,7 @@ pub fn plan(
     conn: &Connection,
     now: UtcDateTime,
     zone: Zone,
+    language: Language,
 ) -> Result<Option<RecoveryPlan>, Error> {
     let Some(row) = db::recovery_plan(conn)? else {
         return Ok(None);
@@ -71,6 +73,7 @@ pub fn plan(
             .map(CalendarDate::from_naive)
             .ok_or_else(damaged)
     };
+    let t = texts(language);
     let items = GUIDANCE
         .checklist
         .iter()
@@ -78,8 +81,8 @@ pub fn plan(
             let tick = ticks.iter().find(|(k, _, _)| *k == c.key);
             Ok(ChecklistItem {
                 key: c.key.clone(),
-                title: c.title.clone(),
-                detail: c.detail.clone(),
+                title: t.get(&format!("checklist-{}-title", c.key)),
+                detail: t.get(&format!("checklist-{}-detail", c.key)),
                 from_date: date(c.from_day)?,
                 to_date: date(c.to_day)?,
                 done_at: tick.map(|t| t.1),
@@ -96,8 +99,13 @@ pub fn plan(
     }))
 }
 
-fn plan_now(conn: &Connection, now: UtcDateTime, zone: Zone) -> Result<RecoveryPlan, Error> {
-    plan(conn, now, zone)?.ok_or(Error::NoPlan)
+fn plan_now(
+    conn: &Connection,
+    now: UtcDateTime,
+    zone: Zone,
+    language: Language,
+) -> Result<RecoveryPlan, Error> {
+    plan(conn, now, zone, language)?.ok_or(Error::NoPlan)
 }
 
 /// Starts the recovery plan from the implant date (in `zone`), for a pump holding `drug`.
@@ -113,6 +121,7 @@ pub fn start_plan(
     drug: &Drug,
     now: UtcDateTime,
     zone: Zone,
+    language: Language,
 ) -> Result<RecoveryPlan, Error> {
     let implant_day = day_number(implant_date.to_naive("implant_date")?);
     if (implant_day - local_day(now, zone)).abs() > PLAN_WINDOW_DAYS {
@@ -131,6 +140,7 @@ pub fn start_plan(
         },
         now,
     )?;
+    let t = texts(language);
     for c in &GUIDANCE.checklist {
         let Some(r) = &c.reminder else { continue };
         let minute = parse_hhmm(&r.time).unwrap_or(9 * 60);
@@ -138,7 +148,7 @@ pub fn start_plan(
             .map(CalendarDate::from_naive)
             .ok_or_else(|| StoreError::damaged("recovery_plan"))?;
         let input = ReminderInput {
-            title: r.title.clone(),
+            title: t.get(&format!("checklist-{}-reminder", c.key)),
             time: LocalTime::from_minute_of_day(minute),
             first_date: date,
             last_date: date,
@@ -146,7 +156,7 @@ pub fn start_plan(
         };
         db::insert_reminder(tx, Some(&c.key), &input, now)?;
     }
-    plan_now(tx, now, zone)
+    plan_now(tx, now, zone, language)
 }
 
 /// Ticks (`done`) or unticks checklist item `key`; returns the updated plan.
@@ -160,6 +170,7 @@ pub fn set_item_done(
     author: Author,
     now: UtcDateTime,
     zone: Zone,
+    language: Language,
 ) -> Result<RecoveryPlan, Error> {
     if !GUIDANCE.checklist.iter().any(|c| c.key == key) {
         return Err(Error::UnknownItem);
@@ -168,7 +179,7 @@ pub fn set_item_done(
         return Err(Error::NoPlan);
     }
     db::set_tick(tx, key, done.then_some((now, author)))?;
-    plan_now(tx, now, zone)
+    plan_now(tx, now, zone, language)
 }
 
 /// Adds a reminder (e.g. each antibiotic time).

@@ -171,6 +171,9 @@ pub struct SymptomGuidance {
     pub label: String,
     /// What to do, in plain words.
     pub instruction: String,
+    /// Shown with the advice while it is not a clinician-reviewed text in the reader's language
+    /// ("Not yet reviewed in your language: shown in English."); `None` once it is.
+    pub note: Option<String>,
 }
 
 /// A stored symptom with what to do about it.
@@ -201,6 +204,9 @@ pub struct RedFlag {
     pub level: GuidanceLevel,
     /// What to do.
     pub instruction: String,
+    /// Shown with the sign while it is not a clinician-reviewed text in the reader's language;
+    /// `None` once it is.
+    pub note: Option<String>,
 }
 
 /// The withdrawal signs of the drug in the pump, for when it stops, runs empty or the catheter
@@ -220,6 +226,9 @@ pub struct WithdrawalGuidance {
     pub emergency_signs: Vec<String>,
     /// What to do about those.
     pub emergency_instruction: String,
+    /// Shown with the signs while they are not clinician-reviewed texts in the reader's
+    /// language; `None` once they are.
+    pub note: Option<String>,
 }
 
 /// A time of day on the wall clock (24-hour).

@@ -5,6 +5,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
+use crate::l10n::Texts;
 use crate::model::{UtcDateTime, Zone};
 
 /// The probability, in percent, that the true date falls inside a forecast's range.
@@ -128,101 +129,84 @@ impl DateRange {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn month_name(d: NaiveDate) -> &'static str {
-    MONTHS[d.month0() as usize]
-}
-
-fn day_month(d: NaiveDate) -> String {
-    format!("{} {}", d.day(), month_name(d))
-}
-
-fn day_month_year(d: NaiveDate) -> String {
-    format!("{} {} {}", d.day(), month_name(d), d.year())
-}
-
-fn month_year(d: NaiveDate) -> String {
-    format!("{} {}", month_name(d), d.year())
-}
-
 /// "between 10 and 14 March", "between 28 February and 3 March", "between 30 December 2026 and
-/// 3 January 2027".
-fn day_span(a: NaiveDate, b: NaiveDate) -> String {
-    if a.year() != b.year() {
-        format!("between {} and {}", day_month_year(a), day_month_year(b))
+/// 3 January 2027", in the words of `t`.
+fn day_span(t: &Texts, a: NaiveDate, b: NaiveDate) -> String {
+    let from = if a.year() != b.year() {
+        t.date(a)
     } else if a.month() != b.month() {
-        format!("between {} and {}", day_month(a), day_month(b))
+        t.day_month(a)
     } else {
-        format!("between {} and {}", a.day(), day_month(b))
-    }
+        t.day(a)
+    };
+    let to = if a.year() != b.year() {
+        t.date(b)
+    } else {
+        t.day_month(b)
+    };
+    between(t, "forecast-between", from, to)
 }
 
 /// "between January and May 2030", "between November 2029 and February 2030".
-fn month_span(a: NaiveDate, b: NaiveDate) -> String {
-    if a.year() != b.year() {
-        format!("between {} and {}", month_year(a), month_year(b))
+fn month_span(t: &Texts, a: NaiveDate, b: NaiveDate) -> String {
+    let from = if a.year() == b.year() {
+        t.month(a.month())
     } else {
-        format!("between {} and {}", month_name(a), month_year(b))
-    }
+        t.month_year(a)
+    };
+    between(t, "forecast-between-months", from, t.month_year(b))
 }
 
-/// The forecast in words, at the precision its range supports, in the patient's zone: "on 12
-/// March 2027", "around 12 March 2027 (between 10 and 14 March)", "in the week of 8 March 2027
-/// (between 1 and 22 March)", "around March 2030 (between January and May 2030)"; "today" and
-/// "tomorrow" when the whole range is.
+fn between(t: &Texts, id: &str, from: String, to: String) -> String {
+    t.format(id, &[("from", from.into()), ("to", to.into())])
+}
+
+/// The forecast in words, at the precision its range supports, in the patient's zone and
+/// language (`t`, the dashboard's words): "on 12 March 2027", "around 12 March 2027 (between
+/// 10 and 14 March)", "in the week of 8 March 2027 (between 1 and 22 March)", "around March
+/// 2030 (between January and May 2030)"; "today" and "tomorrow" when the whole range is.
 #[must_use]
-pub fn describe_range(r: &DateRange, now: UtcDateTime, tz: Zone) -> String {
-    let local = |t: UtcDateTime| t.with_timezone(&tz).date_naive();
+pub fn describe_range(r: &DateRange, now: UtcDateTime, tz: Zone, t: &Texts) -> String {
+    let local = |at: UtcDateTime| at.with_timezone(&tz).date_naive();
     let (today, expected, earliest, latest) = (
         local(now),
         local(r.expected),
         local(r.earliest),
         local(r.latest),
     );
+    let around = |id: &str, date: String, span: String| {
+        t.format(id, &[("date", date.into()), ("span", span.into())])
+    };
     if earliest == latest {
         return match (latest - today).num_days() {
-            0 => "today".to_owned(),
-            1 => "tomorrow".to_owned(),
-            _ => format!("on {}", day_month_year(expected)),
+            0 => t.get("forecast-today"),
+            1 => t.get("forecast-tomorrow"),
+            _ => t.format("forecast-on", &[("date", t.date(expected).into())]),
         };
     }
     match r.precision {
-        DatePrecision::Day => format!(
-            "around {} ({})",
-            day_month_year(expected),
-            day_span(earliest, latest)
+        DatePrecision::Day => around(
+            "forecast-around",
+            t.date(expected),
+            day_span(t, earliest, latest),
         ),
         DatePrecision::Week => {
             let monday =
                 expected - chrono::Days::new(u64::from(expected.weekday().num_days_from_monday()));
-            format!(
-                "in the week of {} ({})",
-                day_month_year(monday),
-                day_span(earliest, latest)
+            around(
+                "forecast-week-of",
+                t.date(monday),
+                day_span(t, earliest, latest),
             )
         }
         DatePrecision::Month => {
             if (earliest.year(), earliest.month()) == (latest.year(), latest.month()) {
-                format!("in {}", month_year(expected))
+                t.format("forecast-in", &[("date", t.month_year(expected).into())])
             } else {
-                format!(
-                    "around {} ({})",
-                    month_year(expected),
-                    month_span(earliest, latest)
+                around(
+                    "forecast-around-month",
+                    t.month_year(expected),
+                    month_span(t, earliest, latest),
                 )
             }
         }
@@ -233,6 +217,12 @@ pub fn describe_range(r: &DateRange, now: UtcDateTime, tz: Zone) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    use crate::l10n::{Domain, Language};
+
+    fn en() -> Texts {
+        Texts::or_english(Language::English, Domain::Dashboard)
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> UtcDateTime {
         chrono::Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
@@ -292,7 +282,7 @@ mod tests {
     fn dates_are_said_at_the_precision_the_range_supports() {
         let now = at(2027, 1, 1, 12);
         let tz = Zone::get("Europe/London").unwrap();
-        let say = |e, a, b| describe_range(&DateRange::new(now, e, a, b), now, tz);
+        let say = |e, a, b| describe_range(&DateRange::new(now, e, a, b), now, tz, &en());
         assert_eq!(
             say(
                 at(2027, 3, 12, 12),
@@ -318,12 +308,55 @@ mod tests {
             "around January 2030 (between November 2029 and March 2030)"
         );
         assert_eq!(
-            describe_range(&DateRange::exact(at(2027, 1, 2, 9)), now, tz),
+            describe_range(&DateRange::exact(at(2027, 1, 2, 9)), now, tz, &en()),
             "tomorrow"
         );
         assert_eq!(
-            describe_range(&DateRange::exact(at(2027, 2, 2, 9)), now, tz),
+            describe_range(&DateRange::exact(at(2027, 2, 2, 9)), now, tz, &en()),
             "on 2 February 2027"
+        );
+    }
+
+    #[test]
+    fn dates_are_said_in_the_readers_language() {
+        let now = at(2027, 1, 1, 12);
+        let tz = Zone::get("Europe/Paris").unwrap();
+        let say = |lang, e, a, b| {
+            let t = Texts::or_english(lang, Domain::Dashboard);
+            describe_range(&DateRange::new(now, e, a, b), now, tz, &t)
+        };
+        let day = (
+            at(2027, 3, 12, 12),
+            at(2027, 3, 10, 12),
+            at(2027, 3, 14, 12),
+        );
+        let month = (at(2030, 3, 15, 0), at(2030, 1, 14, 0), at(2030, 5, 15, 0));
+        assert_eq!(
+            say(Language::French, day.0, day.1, day.2),
+            "vers le 12 mars 2027 (entre le 10 et le 14 mars)"
+        );
+        assert_eq!(
+            say(Language::French, month.0, month.1, month.2),
+            "vers mars 2030 (entre janvier et mai 2030)"
+        );
+        assert_eq!(
+            say(Language::German, day.0, day.1, day.2),
+            "um den 12. März 2027 (zwischen dem 10. und dem 14. März)"
+        );
+        assert_eq!(
+            say(Language::Spanish, month.0, month.1, month.2),
+            "hacia marzo de 2030 (entre enero y mayo de 2030)"
+        );
+        // Arabic: every date a bidi isolate, so its numbers keep their order.
+        let ar = say(Language::Arabic, day.0, day.1, day.2);
+        assert!(
+            ar.contains("مارس") && ar.contains("\u{2068}2027\u{2069}"),
+            "{ar}"
+        );
+        let t = Texts::or_english(Language::German, Domain::Dashboard);
+        assert_eq!(
+            describe_range(&DateRange::exact(at(2027, 1, 2, 9)), now, tz, &t),
+            "morgen"
         );
     }
 
@@ -334,11 +367,11 @@ mod tests {
         let e = at(2026, 12, 31, 23) + Duration::minutes(30);
         let r = DateRange::new(now, e, e - Duration::days(1), e + Duration::days(1));
         assert_eq!(
-            describe_range(&r, now, Zone::get("Europe/Paris").unwrap()),
+            describe_range(&r, now, Zone::get("Europe/Paris").unwrap(), &en()),
             "around 1 January 2027 (between 31 December 2026 and 2 January 2027)"
         );
         assert_eq!(
-            describe_range(&r, now, Zone::get("America/New_York").unwrap()),
+            describe_range(&r, now, Zone::get("America/New_York").unwrap(), &en()),
             "around 31 December 2026 (between 30 December 2026 and 1 January 2027)"
         );
     }

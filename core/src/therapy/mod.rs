@@ -5,6 +5,7 @@
 //! The forecasts ([`forecast_reservoir`], [`forecast_battery`]) are pure: values in, values out.
 //! [`current_forecasts`] reads what they need from the store.
 
+mod alarm_words;
 mod battery;
 pub mod db;
 mod error;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use alarm_words::{AlarmText, alarm_text};
 pub use battery::{
     BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning,
     IMPLANT_DATE_SLACK_DAYS, IMPLANTED_BATTERY, SPREAD_NODES, forecast_battery, load_clock,

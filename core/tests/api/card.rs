@@ -27,11 +27,7 @@ fn save_sign_verify_and_render() {
     let card = thecal.card();
     assert_eq!(block_on(card.get()).unwrap(), None);
     assert_eq!(
-        block_on(card.render(
-            vec![CardLanguage::English],
-            CardFormat::Text,
-            CardLayout::Card
-        )),
+        block_on(card.render(vec![Language::English], CardFormat::Text, CardLayout::Card)),
         Err(CardError::NoCard)
     );
     block_on(card.save(sample())).unwrap();
@@ -51,7 +47,7 @@ fn save_sign_verify_and_render() {
 
     let text = String::from_utf8(
         block_on(card.render(
-            vec![CardLanguage::French, CardLanguage::English],
+            vec![Language::French, Language::English],
             CardFormat::Text,
             CardLayout::Card,
         ))
@@ -62,12 +58,7 @@ fn save_sign_verify_and_render() {
     assert!(text.contains("Patient identification card"));
     assert!(text.contains(&signed.text));
     let svg = String::from_utf8(
-        block_on(card.render(
-            vec![CardLanguage::Arabic],
-            CardFormat::Svg,
-            CardLayout::Phone,
-        ))
-        .unwrap(),
+        block_on(card.render(vec![Language::Arabic], CardFormat::Svg, CardLayout::Phone)).unwrap(),
     )
     .unwrap();
     assert!(svg.starts_with("<?xml") && svg.contains("جهاز طبي مزروع"));
@@ -94,12 +85,7 @@ fn changing_the_card_drops_the_old_signature() {
     block_on(card.save(c)).unwrap();
     assert_eq!(block_on(card.signed()).unwrap(), None);
     let text = String::from_utf8(
-        block_on(card.render(
-            vec![CardLanguage::English],
-            CardFormat::Text,
-            CardLayout::Card,
-        ))
-        .unwrap(),
+        block_on(card.render(vec![Language::English], CardFormat::Text, CardLayout::Card)).unwrap(),
     )
     .unwrap();
     assert!(text.contains("Not yet signed by the clinic."));
@@ -184,7 +170,7 @@ fn an_mri_scan_leaves_the_pump_check_pending_until_done() {
         block_on(card.pending_mri_follow_ups()).unwrap(),
         vec![scan.clone()]
     );
-    let words = card.follow_up_text(FollowUpAction::InterrogatePump, CardLanguage::Spanish);
+    let words = card.follow_up_text(FollowUpAction::InterrogatePump, Language::Spanish);
     assert_eq!(words.title, "Después de su RM");
     assert!(words.body.contains("interrogue la bomba"));
 

@@ -8,11 +8,16 @@ use chrono::{Duration, TimeZone, Utc};
 
 use thecal_core::Thecal;
 use thecal_core::dashboard::*;
+use thecal_core::l10n::{Domain, Language, Texts};
 use thecal_core::link::{Freshness, LinkState};
 use thecal_core::model::{UtcDateTime, Zone, local_date};
 use thecal_core::store::Store;
 use thecal_core::therapy::db::insert_event;
 use thecal_core::therapy::{DateRange, describe_range};
+
+fn english() -> Texts {
+    Texts::or_english(Language::English, Domain::Dashboard)
+}
 use thecal_sim::{SimConfig, SimPump};
 
 fn start() -> UtcDateTime {
@@ -88,7 +93,8 @@ fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disc
         d.last_refill.as_ref().map(|r| describe_range(
             &DateRange::exact(r.at),
             now,
-            Zone::get("Europe/Paris").unwrap()
+            Zone::get("Europe/Paris").unwrap(),
+            &english(),
         ))
     );
     let occlusion = d
@@ -144,7 +150,8 @@ fn the_dashboards_key_dates_follow_the_configured_zone() {
         Some(describe_range(
             &low,
             now,
-            Zone::get("Europe/Paris").unwrap()
+            Zone::get("Europe/Paris").unwrap(),
+            &english(),
         ))
     );
     assert_eq!(
@@ -152,7 +159,8 @@ fn the_dashboards_key_dates_follow_the_configured_zone() {
         Some(describe_range(
             &low,
             now,
-            Zone::get("Pacific/Auckland").unwrap()
+            Zone::get("Pacific/Auckland").unwrap(),
+            &english(),
         ))
     );
     assert_eq!(

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::TimeZone;
-use thecal_core::card::{CardFormat, CardLanguage, CardLayout};
+use thecal_core::card::{CardFormat, CardLayout, Language};
 use thecal_core::model::{CalendarDate, ManualClock, UtcDateTime};
 use thecal_core::store::{DB_FILE, SecretStore};
 use thecal_core::{Thecal, ThecalConfig};
@@ -126,7 +126,7 @@ fn every_released_schema_opens_and_reads_back_through_the_api() {
         if let Some(card) = card {
             assert_eq!(card, thecal_sim::fixtures::sample_card());
             let text = block_on(thecal.card().render(
-                vec![CardLanguage::English],
+                vec![Language::English],
                 CardFormat::Text,
                 CardLayout::Card,
             ))

@@ -38,6 +38,7 @@ fn conditions(store: &Arc<Store>, world: &World) -> Vec<rules::Condition> {
                 now,
                 Zone::UTC,
                 FreshnessConfig::default(),
+                thecal_core::l10n::Language::English,
             )
         })
         .expect("the dashboard");

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
-use thecal_core::card::{CardDrug, CardFormat, CardLanguage, CardLayout};
+use thecal_core::card::{CardDrug, CardFormat, CardLayout, Language};
 use thecal_core::diary::{DoseUnit, MedicationInput, PainInput, Route};
 use thecal_core::link::LinkEvent;
 use thecal_core::model::{
@@ -233,7 +233,7 @@ fn a_whole_demo_run_at_trace_logs_no_health_data() {
     let signed = block_on(card_api.issue(key.key_id, 30)).unwrap();
     for format in [CardFormat::Text, CardFormat::Svg] {
         block_on(card_api.render(
-            vec![CardLanguage::English, CardLanguage::French],
+            vec![Language::English, Language::French],
             format,
             CardLayout::Card,
         ))

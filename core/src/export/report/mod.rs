@@ -32,7 +32,7 @@ use rusqlite::Connection;
 pub use doc::Paper;
 pub use words::REPORT_LANGUAGES;
 
-use crate::card::CardLanguage;
+use crate::l10n::Language;
 use crate::model::{CalendarDate, InvalidInput, UtcDateTime, Zone};
 use crate::store::StoreError;
 
@@ -71,8 +71,8 @@ pub struct ReportSummary {
 ///
 /// # Errors
 /// [`InvalidInput`] on `lang` for any other.
-pub fn language(code: &str) -> Result<CardLanguage, InvalidInput> {
-    CardLanguage::from_code(code)
+pub fn language(code: &str) -> Result<Language, InvalidInput> {
+    Language::from_code(code)
         .filter(|l| REPORT_LANGUAGES.contains(l))
         .ok_or_else(|| {
             InvalidInput::new(

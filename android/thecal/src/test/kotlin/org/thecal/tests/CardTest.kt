@@ -16,7 +16,7 @@ import org.junit.Test
 import org.thecal.core.Card
 import org.thecal.core.CardException
 import org.thecal.core.CardFormat
-import org.thecal.core.CardLanguage
+import org.thecal.core.Language
 import org.thecal.core.CardLayout
 import org.thecal.core.CardSectionKind
 import org.thecal.core.FollowUpAction
@@ -74,20 +74,20 @@ class CardTest {
         card.save(sampleCard())
         val key = card.createClinicKey("Demo Pain Clinic")
         val signed = card.issue(key.keyId, 30u)
-        val langs = listOf(CardLanguage.FRENCH, CardLanguage.ENGLISH)
+        val langs = listOf(Language.FRENCH, Language.ENGLISH)
         val text = String(card.render(langs, CardFormat.TEXT, CardLayout.CARD), Charsets.UTF_8)
         assertTrue(text.contains("Carte de porteur d'implant"))
         assertTrue(text.contains("may set off metal detectors, like a pacemaker"))
         assertTrue(text.contains(signed.text))
-        val svg = card.render(listOf(CardLanguage.ARABIC), CardFormat.SVG, CardLayout.PHONE)
+        val svg = card.render(listOf(Language.ARABIC), CardFormat.SVG, CardLayout.PHONE)
         val svgText = String(svg, Charsets.UTF_8)
         assertTrue(svgText.startsWith("<?xml"))
         assertTrue(svgText.contains("lang=\"ar\""))
         // The same card gives the same bytes.
-        assertArrayEquals(svg, card.render(listOf(CardLanguage.ARABIC), CardFormat.SVG, CardLayout.PHONE))
+        assertArrayEquals(svg, card.render(listOf(Language.ARABIC), CardFormat.SVG, CardLayout.PHONE))
         // The phone library draws no PNG: the app renders the SVG or the views itself.
         assertEquals(listOf("TEXT", "SVG"), CardFormat.values().map { it.name })
-        val views = card.views(listOf(CardLanguage.ARABIC))
+        val views = card.views(listOf(Language.ARABIC))
         assertTrue(views[0].rightToLeft)
         val mri = views[0].sections.first { it.kind == CardSectionKind.MRI }
         assertEquals(MriMark.CONDITIONAL, mri.badge?.mri)
@@ -102,7 +102,7 @@ class CardTest {
         assertEquals("clinic.phone", e.field)
         assertNull(card.get())
         expectThrows<CardException.NoCard> {
-            card.render(listOf(CardLanguage.ENGLISH), CardFormat.TEXT, CardLayout.CARD)
+            card.render(listOf(Language.ENGLISH), CardFormat.TEXT, CardLayout.CARD)
         }
     }
 
@@ -112,7 +112,7 @@ class CardTest {
         val scan = card.logMriScan(Instant.now().minusSeconds(3600))
         assertEquals(FollowUpAction.INTERROGATE_PUMP, scan.followUp)
         assertEquals(listOf(scan), card.pendingMriFollowUps())
-        val words = card.followUpText(FollowUpAction.INTERROGATE_PUMP, CardLanguage.GERMAN)
+        val words = card.followUpText(FollowUpAction.INTERROGATE_PUMP, Language.GERMAN)
         assertEquals("Nach Ihrer MRT", words.title)
         assertTrue(words.body.contains("abfragen"))
         assertTrue(card.markPumpChecked(scan.id))

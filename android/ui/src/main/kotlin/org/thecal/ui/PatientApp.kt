@@ -10,7 +10,7 @@ import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.flow.stateIn
 import org.thecal.ThecalException
 import org.thecal.core.Author
-import org.thecal.core.CardLanguage
+import org.thecal.core.Language
 import org.thecal.core.CardView
 import org.thecal.core.Dashboard
 import org.thecal.core.Drug
@@ -111,7 +111,7 @@ class PatientApp(private val thecal: Thecal, scope: CoroutineScope) {
     suspend fun card(): CardState = try {
         mapThecalErrors {
             thecal.card().use { card ->
-                val view = card.views(listOf(CardLanguage.ENGLISH)).firstOrNull()
+                val view = card.views(listOf(Language.ENGLISH)).firstOrNull()
                 val signed = card.signed()
                 CardState(view, signed?.text, signed?.expiresAt, null)
             }

@@ -1,0 +1,42 @@
+# Thecal: die Alarme der Pumpe, ihre Namen und was zu tun ist (Deutsch, aus dem Englischen übersetzt).
+# Der Rat ist eine Sicherheitsmeldung (.written, .review: docs/localisation.md). Die Signaltöne der
+# Pumpe selbst und die Klinik gehen vor: Die App ist ein zweiter Kanal.
+priority-high = Hoch
+priority-medium = Mittel
+priority-low = Niedrig
+alarm-reservoir_low = Reservoir niedrig
+alarm-reservoir_low-advice = Vereinbaren Sie bald einen Termin zum Auffüllen in Ihrer Klinik.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-reservoir_empty = Reservoir leer
+alarm-reservoir_empty-advice = Rufen Sie jetzt Ihre Klinik an: Wenn das Reservoir leer ist, stoppt das Medikament, und es kann zu einem Entzug kommen.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eri = Batterie: Zeit, den Austausch zu planen
+alarm-battery_eri-advice = Die Batterie ist bald erschöpft. Sprechen Sie bald mit Ihrer Klinik, um den Austausch zu planen.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eos = Batterie leer: Die Pumpe hat gestoppt
+alarm-battery_eos-advice = Die Pumpe gibt kein Medikament mehr ab. Rufen Sie jetzt Ihre Klinik an und achten Sie auf Entzugszeichen.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-catheter_occlusion = Problem mit dem Katheter
+alarm-catheter_occlusion-advice = Das Medikament erreicht Ihre Wirbelsäule möglicherweise nicht. Rufen Sie jetzt Ihre Klinik an und achten Sie auf Entzugszeichen.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-motor_stall = Pumpenmotor gestoppt
+alarm-motor_stall-advice = Die Pumpe gibt möglicherweise kein Medikament ab. Rufen Sie jetzt Ihre Klinik an und achten Sie auf Entzugszeichen.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-clock_error = Uhr der Pumpe muss gestellt werden
+alarm-clock_error-advice = Sagen Sie es Ihrer Klinik beim nächsten Termin; rufen Sie früher an, wenn die Pumpe zusätzlich einen anderen Alarm gibt.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-pump_fault = Pumpenfehler
+alarm-pump_fault-advice = Rufen Sie jetzt Ihre Klinik an und sagen Sie, dass Ihre Pumpe einen Fehler gemeldet hat.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-unrecognised = Pumpenalarm { $code }
+alarm-unrecognised-advice = Diese App kennt diesen Alarm nicht. Rufen Sie Ihre Klinik an und nennen Sie den Code.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

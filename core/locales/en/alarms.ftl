@@ -1,0 +1,42 @@
+# Thecal: the pump's alarms, their names and what to do (English, the source language). The
+# advice is a safety message (.written, .review: docs/localisation.md). The pump's own tones and
+# the clinic come first: the app is a second channel.
+priority-high = High
+priority-medium = Medium
+priority-low = Low
+alarm-reservoir_low = Reservoir low
+alarm-reservoir_low-advice = Book a refill with your clinic soon.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-reservoir_empty = Reservoir empty
+alarm-reservoir_empty-advice = Call your clinic now: when the reservoir is empty the medicine stops, and withdrawal can follow.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-battery_eri = Battery: time to plan the replacement
+alarm-battery_eri-advice = The battery is near its end. Talk to your clinic soon to plan the replacement.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-battery_eos = Battery empty: the pump has stopped
+alarm-battery_eos-advice = The pump no longer delivers medicine. Call your clinic now, and watch for withdrawal signs.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-catheter_occlusion = Catheter problem
+alarm-catheter_occlusion-advice = The medicine may not be reaching your spine. Call your clinic now, and watch for withdrawal signs.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-motor_stall = Pump motor stopped
+alarm-motor_stall-advice = The pump may not be delivering medicine. Call your clinic now, and watch for withdrawal signs.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-clock_error = Pump clock needs setting
+alarm-clock_error-advice = Tell your clinic at your next visit; call them sooner if the pump also sounds another alarm.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-pump_fault = Pump fault
+alarm-pump_fault-advice = Call your clinic now and tell them your pump reported a fault.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed
+alarm-unrecognised = Pump alarm { $code }
+alarm-unrecognised-advice = This app does not know this alarm. Call your clinic and tell them the code.
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed

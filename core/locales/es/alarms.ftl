@@ -1,0 +1,42 @@
+# Thecal: las alarmas de la bomba, sus nombres y qué hacer (español, traducido del inglés). El
+# consejo es un mensaje de seguridad (.written, .review: docs/localisation.md). Los tonos de la
+# propia bomba y el centro van primero: la aplicación es un segundo canal.
+priority-high = Alta
+priority-medium = Media
+priority-low = Baja
+alarm-reservoir_low = Reservorio bajo
+alarm-reservoir_low-advice = Pida pronto cita en su centro para el rellenado.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-reservoir_empty = Reservorio vacío
+alarm-reservoir_empty-advice = Llame a su centro ahora: cuando el reservorio está vacío, el medicamento se detiene y puede aparecer un síndrome de abstinencia.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eri = Batería: es hora de planificar la sustitución
+alarm-battery_eri-advice = La batería está cerca de su fin. Hable pronto con su centro para planificar la sustitución.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eos = Batería agotada: la bomba se ha detenido
+alarm-battery_eos-advice = La bomba ya no administra medicamento. Llame a su centro ahora y esté atento a los signos de abstinencia.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-catheter_occlusion = Problema en el catéter
+alarm-catheter_occlusion-advice = Puede que el medicamento no esté llegando a su columna. Llame a su centro ahora y esté atento a los signos de abstinencia.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-motor_stall = Motor de la bomba detenido
+alarm-motor_stall-advice = Puede que la bomba no esté administrando medicamento. Llame a su centro ahora y esté atento a los signos de abstinencia.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-clock_error = Hay que ajustar el reloj de la bomba
+alarm-clock_error-advice = Dígaselo a su centro en su próxima visita; llame antes si la bomba también emite otra alarma.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-pump_fault = Fallo de la bomba
+alarm-pump_fault-advice = Llame a su centro ahora y dígales que su bomba ha indicado un fallo.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-unrecognised = Alarma de la bomba { $code }
+alarm-unrecognised-advice = Esta aplicación no conoce esta alarma. Llame a su centro y dígales el código.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

@@ -1,0 +1,42 @@
+# Thecal : les alarmes de la pompe, leur nom et que faire (français, traduit de l'anglais). Le
+# conseil est un message de sécurité (.written, .review : docs/localisation.md). Les signaux sonores
+# de la pompe et le centre passent en premier : l'application n'est qu'un second canal.
+priority-high = Haute
+priority-medium = Moyenne
+priority-low = Basse
+alarm-reservoir_low = Réservoir bas
+alarm-reservoir_low-advice = Prenez bientôt rendez-vous avec votre centre pour un remplissage.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-reservoir_empty = Réservoir vide
+alarm-reservoir_empty-advice = Appelez votre centre maintenant : quand le réservoir est vide, le médicament s'arrête, et un sevrage peut survenir.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eri = Pile : il est temps de prévoir le remplacement
+alarm-battery_eri-advice = La pile arrive en fin de vie. Parlez-en bientôt à votre centre pour prévoir le remplacement.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eos = Pile vide : la pompe s'est arrêtée
+alarm-battery_eos-advice = La pompe ne délivre plus de médicament. Appelez votre centre maintenant, et surveillez les signes de sevrage.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-catheter_occlusion = Problème de cathéter
+alarm-catheter_occlusion-advice = Le médicament n'atteint peut-être plus votre colonne vertébrale. Appelez votre centre maintenant, et surveillez les signes de sevrage.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-motor_stall = Moteur de la pompe arrêté
+alarm-motor_stall-advice = La pompe ne délivre peut-être plus de médicament. Appelez votre centre maintenant, et surveillez les signes de sevrage.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-clock_error = Horloge de la pompe à régler
+alarm-clock_error-advice = Signalez-le à votre centre lors de votre prochaine visite ; appelez-le plus tôt si la pompe émet aussi une autre alarme.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-pump_fault = Défaut de la pompe
+alarm-pump_fault-advice = Appelez votre centre maintenant et dites-lui que votre pompe a signalé un défaut.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-unrecognised = Alarme de la pompe { $code }
+alarm-unrecognised-advice = Cette application ne connaît pas cette alarme. Appelez votre centre et donnez-lui le code.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

@@ -1,0 +1,42 @@
+# Thecal: gli allarmi della pompa, i loro nomi e cosa fare (italiano, tradotto dall'inglese). Il
+# consiglio è un messaggio di sicurezza (.written, .review: docs/localisation.md). I segnali acustici
+# della pompa e il centro vengono prima: l'app è un secondo canale.
+priority-high = Alta
+priority-medium = Media
+priority-low = Bassa
+alarm-reservoir_low = Serbatoio basso
+alarm-reservoir_low-advice = Prenoti presto una ricarica presso il suo centro.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-reservoir_empty = Serbatoio vuoto
+alarm-reservoir_empty-advice = Chiami subito il suo centro: quando il serbatoio è vuoto il farmaco si interrompe e può comparire una crisi di astinenza.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eri = Batteria: è ora di programmare la sostituzione
+alarm-battery_eri-advice = La batteria è quasi esaurita. Ne parli presto con il suo centro per programmare la sostituzione.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eos = Batteria esaurita: la pompa si è fermata
+alarm-battery_eos-advice = La pompa non eroga più il farmaco. Chiami subito il suo centro e faccia attenzione ai segni di astinenza.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-catheter_occlusion = Problema al catetere
+alarm-catheter_occlusion-advice = Il farmaco potrebbe non arrivare alla colonna vertebrale. Chiami subito il suo centro e faccia attenzione ai segni di astinenza.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-motor_stall = Motore della pompa fermo
+alarm-motor_stall-advice = La pompa potrebbe non erogare il farmaco. Chiami subito il suo centro e faccia attenzione ai segni di astinenza.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-clock_error = Orologio della pompa da regolare
+alarm-clock_error-advice = Lo dica al suo centro alla prossima visita; chiami prima se la pompa emette anche un altro allarme.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-pump_fault = Guasto della pompa
+alarm-pump_fault-advice = Chiami subito il suo centro e dica che la pompa ha segnalato un guasto.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-unrecognised = Allarme della pompa { $code }
+alarm-unrecognised-advice = Questa app non conosce questo allarme. Chiami il suo centro e comunichi il codice.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

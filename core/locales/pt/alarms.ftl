@@ -1,0 +1,42 @@
+# Thecal: os alarmes da bomba, os seus nomes e o que fazer (português europeu, traduzido do inglês).
+# O conselho é uma mensagem de segurança (.written, .review: docs/localisation.md). Os sinais sonoros
+# da própria bomba e o centro vêm primeiro: a aplicação é um segundo canal.
+priority-high = Alta
+priority-medium = Média
+priority-low = Baixa
+alarm-reservoir_low = Reservatório baixo
+alarm-reservoir_low-advice = Marque em breve um enchimento com o seu centro.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-reservoir_empty = Reservatório vazio
+alarm-reservoir_empty-advice = Ligue já para o seu centro: quando o reservatório está vazio, o medicamento para e pode surgir uma síndrome de abstinência.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eri = Bateria: altura de planear a substituição
+alarm-battery_eri-advice = A bateria está perto do fim. Fale em breve com o seu centro para planear a substituição.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-battery_eos = Bateria esgotada: a bomba parou
+alarm-battery_eos-advice = A bomba já não administra medicamento. Ligue já para o seu centro e esteja atento aos sinais de abstinência.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-catheter_occlusion = Problema no cateter
+alarm-catheter_occlusion-advice = O medicamento pode não estar a chegar à sua coluna. Ligue já para o seu centro e esteja atento aos sinais de abstinência.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-motor_stall = Motor da bomba parado
+alarm-motor_stall-advice = A bomba pode não estar a administrar medicamento. Ligue já para o seu centro e esteja atento aos sinais de abstinência.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-clock_error = É preciso acertar o relógio da bomba
+alarm-clock_error-advice = Informe o seu centro na próxima consulta; ligue mais cedo se a bomba também der outro alarme.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-pump_fault = Avaria da bomba
+alarm-pump_fault-advice = Ligue já para o seu centro e diga que a sua bomba indicou uma avaria.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
+alarm-unrecognised = Alarme da bomba { $code }
+alarm-unrecognised-advice = Esta aplicação não conhece este alarme. Ligue para o seu centro e indique o código.
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed
