@@ -19,18 +19,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
 use thecal_bluez_sim::{BluezSim, PrivateBus, PumpPeripheral, SIM_PASSKEY};
 use thecal_core::dashboard::{AlarmCurrentState, Dashboard};
+use thecal_core::l10n::Language;
 use thecal_core::link::{
     BackoffConfig, BtleplugTransport, CONNECTED_RADIO_DUTY_PERMILLE, Freshness, LinkConfig,
     LinkEvent, LinkFailure, LinkListener, LinkState, ListenerError, RadioUsage,
 };
 use thecal_core::model::{
-    AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime, Zone, local_date,
+    AlarmKind, AlarmPriority, BatteryIndicator, Clock, PumpKind, UtcDateTime, Zone,
 };
 use thecal_core::store::Store;
-use thecal_core::therapy::{ForecastConfidence, ResidualCheck, ResidualFinding};
+use thecal_core::therapy::{ForecastConfidence, ResidualCheck, ResidualFinding, alarm_text};
 use thecal_core::{Thecal, ThecalConfig};
 use thecal_sim::InProcessPump;
 use thecal_sim::pump::sim_time;
+
+mod words;
+
+use words::Words;
 
 /// Where the demo keeps its data unless told otherwise: `$XDG_STATE_HOME/thecal/demo`, else
 /// `~/.local/state/thecal/demo`, else the system's temporary folder.
@@ -75,6 +80,10 @@ pub struct Args {
     /// in its Device Information from another BLE identity; the link must ignore them all.
     #[arg(long, default_value_t = 0)]
     strangers: u8,
+    /// The language of the dashboard: en, es, fr, de, it, pt or ar (right to left); default:
+    /// the system's (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English.
+    #[arg(long)]
+    lang: Option<String>,
 }
 
 /// The pump kind on the command line.
@@ -106,24 +115,33 @@ struct Feed {
 }
 
 #[derive(Debug)]
-struct FeedListener(Arc<Feed>, Arc<DemoClock>);
+struct FeedListener(Arc<Feed>, Arc<DemoClock>, Language);
 
 impl LinkListener for FeedListener {
     fn on_event(&self, event: LinkEvent) -> Result<(), ListenerError> {
+        let w = Words::new(self.2);
         let line = match event {
-            LinkEvent::StateChanged { state } => {
-                Some((format!("link: {}", state_text(&state)), Color::Gray))
-            }
+            LinkEvent::StateChanged { state } => Some((
+                w.labelled("link-label", &state_text(&state, w)),
+                Color::Gray,
+            )),
             LinkEvent::PumpIdentified { info } => Some((
-                format!("pump identified: {} {}", info.model, info.serial),
+                w.fmt(
+                    "event-pump-identified",
+                    &[
+                        ("model", info.model.as_str().into()),
+                        ("serial", info.serial.as_str().into()),
+                    ],
+                ),
                 Color::Gray,
             )),
             LinkEvent::Alarm { alarm } => Some((
-                format!(
-                    "alarm #{} {:?}: {}",
-                    alarm.sequence,
-                    alarm.state,
-                    alarm_text(alarm.kind)
+                w.fmt(
+                    "event-alarm",
+                    &[(
+                        "alarm",
+                        alarm_text(alarm.kind, alarm.priority, self.2).name.into(),
+                    )],
                 ),
                 priority_color(alarm.priority),
             )),
@@ -148,20 +166,22 @@ impl LinkListener for FeedListener {
                     .store(true, std::sync::atomic::Ordering::SeqCst);
                 None
             }
-            LinkEvent::LinkLost { .. } => {
-                Some(("link lost: reconnecting on its own".into(), Color::Yellow))
-            }
+            LinkEvent::LinkLost { .. } => Some((w.get("event-link-lost"), Color::Yellow)),
             LinkEvent::Failed { failure } => Some((failure.to_string(), Color::Magenta)),
             LinkEvent::Paired { pump } => Some((
-                format!(
-                    "paired: {} {} ({})",
-                    pump.model, pump.serial, pump.ble_identity
+                w.fmt(
+                    "event-paired",
+                    &[
+                        ("model", pump.model.as_str().into()),
+                        ("serial", pump.serial.as_str().into()),
+                    ],
                 ),
                 Color::Gray,
             )),
-            LinkEvent::Unpaired { serial, .. } => {
-                Some((format!("unpaired: {serial}"), Color::Gray))
-            }
+            LinkEvent::Unpaired { serial, .. } => Some((
+                w.fmt("event-unpaired", &[("serial", serial.as_str().into())]),
+                Color::Gray,
+            )),
             LinkEvent::Snapshot { .. } | LinkEvent::Reading { .. } => None,
         };
         if let Some((text, color)) = line {
@@ -258,16 +278,17 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
     let secrets = Arc::new(crate::keys::FileSecretStore::in_data_dir(&dir));
     let thecal = Thecal::open_with_clock(&dir, &config, clock.clone(), secrets)
         .map_err(|e| e.to_string())?;
+    let language = thecal.set_languages(requested_languages(args.lang.as_deref())?);
     let transport = rt
         .block_on(BtleplugTransport::new())
         .map_err(|e| e.to_string())?;
     let feed = Arc::new(Feed::default());
     let _subscription = rt
-        .block_on(
-            thecal
-                .link()
-                .subscribe(Arc::new(FeedListener(feed.clone(), clock.clone()))),
-        )
+        .block_on(thecal.link().subscribe(Arc::new(FeedListener(
+            feed.clone(),
+            clock.clone(),
+            language,
+        ))))
         .map_err(|e| e.to_string())?;
     let link_config = LinkConfig {
         backoff: BackoffConfig {
@@ -328,6 +349,24 @@ async fn pair(thecal: &Thecal, object_name: &str, serial: &str) -> Result<(), St
         .map_err(|e| format!("could not pair the pump: {e}"))
 }
 
+/// The languages to ask for: `--lang` (refused if Thecal does not speak it), else the system's
+/// locale variables, most specific first.
+fn requested_languages(lang: Option<&str>) -> Result<Vec<String>, String> {
+    if let Some(lang) = lang {
+        return match Language::from_code(lang) {
+            Some(l) => Ok(vec![l.code().to_owned()]),
+            None => Err(format!(
+                "no such language: {lang} (Thecal speaks en, es, fr, de, it, pt and ar)"
+            )),
+        };
+    }
+    Ok(["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .filter(|v| !v.is_empty() && v != "C" && v != "POSIX")
+        .collect())
+}
+
 fn once(
     thecal: &Thecal,
     feed: &Feed,
@@ -370,7 +409,7 @@ fn once(
         if Instant::now() > deadline {
             return Err(format!(
                 "the pump did not connect within 60 s (link: {})",
-                state_text(&d.link_state)
+                state_text(&d.link_state, Words::new(Language::English))
             ));
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -398,7 +437,8 @@ fn interactive(
         };
         let radio = rt.block_on(thecal.link().radio_usage()).unwrap_or_default();
         let radio_per_hour = radio_window.push(radio);
-        if let Err(e) = terminal.draw(|f| draw(f, &d, radio_per_hour, feed, tz, &message)) {
+        let w = Words::new(thecal.language());
+        if let Err(e) = terminal.draw(|f| draw(f, &d, radio_per_hour, feed, tz, &message, w)) {
             break Err(e.to_string());
         }
         match event::poll(Duration::from_millis(250)) {
@@ -439,7 +479,7 @@ fn interactive(
                     Some(a) => match rt.block_on(thecal.pumps().acknowledge_alarm(a.alarm.id)) {
                         Ok(_) => format!(
                             "acknowledged in the app: {} (never sent to the pump)",
-                            alarm_text(a.alarm.kind)
+                            a.words.name
                         ),
                         Err(e) => e.to_string(),
                     },
@@ -501,144 +541,206 @@ fn draw(
     feed: &Feed,
     tz: Zone,
     message: &str,
+    w: Words,
 ) {
     let [header, gauges, alarms, events, footer] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(9),
-        Constraint::Min(5),
+        Constraint::Min(7),
         Constraint::Length(8),
         Constraint::Length(1),
     ])
     .areas(f.area());
-    draw_header(f, header, d, radio_per_hour, tz);
-    let [left, right] =
+    draw_header(f, header, d, radio_per_hour, tz, w);
+    let [first, second] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(gauges);
-    draw_reservoir(f, left, d, tz);
-    draw_battery(f, right, d);
-    draw_alarms(f, alarms, d, tz);
-    draw_events(f, events, feed, tz);
+    // Reading order: the reservoir first, at the right in a right-to-left language.
+    let (reservoir, battery) = if w.language().is_rtl() {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    draw_reservoir(f, reservoir, d, tz, w);
+    draw_battery(f, battery, d, w);
+    draw_alarms(f, alarms, d, tz, w);
+    draw_events(f, events, feed, tz, w);
     f.render_widget(
         Paragraph::new(message.to_owned()).style(Style::new().fg(Color::DarkGray)),
         footer,
     );
 }
 
-fn draw_header(f: &mut Frame<'_>, area: Rect, d: &Dashboard, radio_per_hour: u64, tz: Zone) {
+fn block(w: Words, title_id: &str) -> Block<'static> {
+    Block::new()
+        .borders(Borders::ALL)
+        .title(Line::from(w.title(title_id)).alignment(w.alignment()))
+}
+
+/// A local time as "12 March 14:05".
+fn day_time(t: UtcDateTime, tz: Zone, w: Words) -> String {
+    let local = t.with_timezone(&tz);
+    format!(
+        "{} {}",
+        w.texts().day_month(local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
+fn draw_header(
+    f: &mut Frame<'_>,
+    area: Rect,
+    d: &Dashboard,
+    radio_per_hour: u64,
+    tz: Zone,
+    w: Words,
+) {
     let pump = d.pump.as_ref().map_or_else(
-        || "no pump paired yet".to_owned(),
-        |p| format!("{} {} · serial {}", p.manufacturer, p.model, p.serial),
+        || w.get("pump-none"),
+        |p| {
+            w.fmt(
+                "pump-line",
+                &[
+                    ("manufacturer", p.manufacturer.as_str().into()),
+                    ("model", p.model.as_str().into()),
+                    ("serial", p.serial.as_str().into()),
+                ],
+            )
+        },
     );
     let (fresh, color) = match d.freshness {
-        Freshness::Fresh => ("fresh", Color::Green),
-        Freshness::Updating => ("updating…", Color::Yellow),
-        Freshness::Stale => ("STALE", Color::Yellow),
-        Freshness::VeryStale => ("VERY STALE", Color::Red),
-        Freshness::NoData => ("no data yet", Color::Gray),
+        Freshness::Fresh => ("freshness-fresh", Color::Green),
+        Freshness::Updating => ("freshness-updating", Color::Yellow),
+        Freshness::Stale => ("freshness-stale", Color::Yellow),
+        Freshness::VeryStale => ("freshness-very-stale", Color::Red),
+        Freshness::NoData => ("freshness-no-data", Color::Gray),
     };
-    let age = d.last_reading_age.map_or_else(|| "—".into(), human_age);
+    let age = d
+        .last_reading_age
+        .map_or_else(|| "—".into(), |a| human_age_in(a, w));
     let link_color = if d.link_state == LinkState::Connected {
         Color::Green
     } else {
         Color::Yellow
     };
+    let dot = || Span::raw("  ·  ");
+    let link_label = w.label_parts("link-label");
     let lines = vec![
-        Line::from(vec![Span::styled(
+        w.line(vec![Span::styled(
             pump,
             Style::new().add_modifier(Modifier::BOLD),
         )]),
-        Line::from(vec![
-            Span::raw("Link: "),
-            Span::styled(state_text(&d.link_state), Style::new().fg(link_color)),
-            Span::raw(format!("  via {}", d.transport.as_deref().unwrap_or("—"))),
-            Span::raw(format!("  ·  rejected frames {}", d.frames_rejected)),
-            Span::raw(format!(
-                "  ·  radio on {:.1} s/h (last minute)",
-                radio_per_hour as f64 / 1000.0
+        w.line(vec![
+            Span::raw(link_label.0),
+            Span::styled(state_text(&d.link_state, w), Style::new().fg(link_color)),
+            Span::raw(link_label.1),
+            dot(),
+            Span::raw(w.fmt(
+                "link-via",
+                &[("transport", d.transport.as_deref().unwrap_or("—").into())],
+            )),
+            dot(),
+            Span::raw(w.fmt("link-rejected", &[("count", d.frames_rejected.into())])),
+            dot(),
+            Span::raw(w.fmt(
+                "link-radio",
+                &[(
+                    "seconds",
+                    w.texts().fixed(radio_per_hour as f64 / 1000.0, 1).into(),
+                )],
             )),
         ]),
-        Line::from(vec![
-            Span::raw(format!("Last reading {age} ago · ")),
-            Span::styled(fresh, Style::new().fg(color)),
-            Span::raw(format!(
-                "  ·  now {} ({})",
-                d.generated_at
-                    .with_timezone(&tz)
-                    .format("%a %d %b %Y %H:%M"),
-                tz.name()
+        w.line(vec![
+            Span::raw(w.fmt("last-reading", &[("age", age.into())])),
+            Span::raw(" · "),
+            Span::styled(w.get(fresh), Style::new().fg(color)),
+            dot(),
+            Span::raw(w.fmt(
+                "now",
+                &[(
+                    "time",
+                    format!("{} ({})", day_time(d.generated_at, tz, w), tz.name()).into(),
+                )],
             )),
         ]),
     ];
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::new()
-                .borders(Borders::ALL)
-                .title(" Thecal · simulated pump "),
-        ),
-        area,
-    );
+    f.render_widget(Paragraph::new(lines).block(block(w, "app-title")), area);
 }
 
-fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: Zone) {
-    let block = Block::new().borders(Borders::ALL).title(" Reservoir ");
+fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: Zone, w: Words) {
+    let block = block(w, "section-reservoir");
     let Some(r) = &d.reservoir else {
-        f.render_widget(Paragraph::new("No reading yet.").block(block), area);
+        f.render_widget(
+            Paragraph::new(w.text_line(&w.get("no-reading"))).block(block),
+            area,
+        );
         return;
     };
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [gauge, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let color = if r.is_low { Color::Red } else { Color::Cyan };
+    let t = w.texts();
     f.render_widget(
         Gauge::default()
             .gauge_style(Style::new().fg(color))
             .ratio((r.percent / 100.0).clamp(0.0, 1.0))
-            .label(format!(
-                "{:.1} of {:.0} mL ({:.0} %)",
-                r.volume.milliliters(),
-                r.capacity.milliliters(),
-                r.percent
-            )),
+            .label(w.vis(&w.fmt(
+                "reservoir-gauge",
+                &[
+                    ("volume", t.fixed(r.volume.milliliters(), 1).into()),
+                    ("capacity", t.number(r.capacity.milliliters(), 0).into()),
+                    ("percent", t.number(r.percent, 0).into()),
+                ],
+            ))),
         gauge,
     );
     let say = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
+    let uses = r
+        .daily_volume
+        .map_or_else(|| "—".into(), |v| t.fixed(v.milliliters(), 2));
+    let low_label = w.label_parts("low");
     let mut lines = vec![
-        Line::from(format!(
-            "Uses {} a day",
-            r.daily_volume
-                .map_or_else(|| "—".into(), |v| format!("{:.2} mL", v.milliliters()))
-        )),
-        Line::from(vec![
-            Span::raw("Low: "),
+        w.text_line(&w.fmt("uses-per-day", &[("volume", uses.into())])),
+        w.line(vec![
+            Span::raw(low_label.0),
             Span::styled(
                 if r.is_low {
-                    "NOW: book a refill".into()
+                    w.get("low-now")
                 } else {
                     say(&d.dates.reservoir_low)
                 },
                 Style::new().fg(if r.is_low { Color::Red } else { Color::White }),
             ),
+            Span::raw(low_label.1),
         ]),
-        Line::from(format!("Empty: {}", say(&d.dates.reservoir_empty))),
+        w.text_line(&w.labelled("empty", &say(&d.dates.reservoir_empty))),
     ];
     if let Some(check) = d.refills_to_discuss.first().and_then(|r| r.residual_check) {
-        lines.push(Line::from(Span::styled(
-            format!("⚑ {}", refill_check_words(&check)),
+        lines.push(w.line(vec![Span::styled(
+            format!("⚑ {}", refill_check_words(&check, w)),
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        )));
+        )]));
     }
     if let Some(refill) = &d.last_refill {
-        let flag = if refill.drug_changed || refill.concentration_changed {
-            "  ⚑ drug/strength changed"
-        } else {
-            ""
-        };
-        lines.push(Line::from(format!(
-            "Last refill {}: {:?} {}, {}{flag}",
-            local_date(refill.at, tz),
-            refill.drug,
-            refill.concentration,
-            refill.daily_dose
-        )));
+        let mut spans = vec![Span::raw(w.fmt(
+            "last-refill",
+            &[
+                (
+                    "date",
+                    t.date(refill.at.with_timezone(&tz).date_naive()).into(),
+                ),
+                ("drug", format!("{:?}", refill.drug).into()),
+                ("concentration", refill.concentration.to_string().into()),
+                (
+                    "dose",
+                    w.dose_per_day(refill.daily_dose.micrograms_per_day).into(),
+                ),
+            ],
+        ))];
+        if refill.drug_changed || refill.concentration_changed {
+            spans.push(Span::raw(format!("  ⚑ {}", w.get("drug-changed"))));
+        }
+        lines.push(w.line(spans));
     }
     f.render_widget(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
@@ -646,10 +748,13 @@ fn draw_reservoir(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: Zone) {
     );
 }
 
-fn draw_battery(f: &mut Frame<'_>, area: Rect, d: &Dashboard) {
-    let block = Block::new().borders(Borders::ALL).title(" Battery ");
+fn draw_battery(f: &mut Frame<'_>, area: Rect, d: &Dashboard, w: Words) {
+    let block = block(w, "section-battery");
     let Some(b) = &d.battery else {
-        f.render_widget(Paragraph::new("No reading yet.").block(block), area);
+        f.render_widget(
+            Paragraph::new(w.text_line(&w.get("no-reading"))).block(block),
+            area,
+        );
         return;
     };
     let inner = block.inner(area);
@@ -667,32 +772,29 @@ fn draw_battery(f: &mut Frame<'_>, area: Rect, d: &Dashboard) {
             .label(format!("{} %", b.percent)),
         gauge,
     );
-    let say = |s: &Option<String>| s.clone().unwrap_or_else(|| "not enough history yet".into());
+    let say = |s: &Option<String>| s.clone().unwrap_or_else(|| w.get("not-enough-history"));
     let what = if b.replaceable {
-        "Replace battery"
+        "replace-battery"
     } else {
-        "Plan pump replacement"
+        "plan-pump-replacement"
     };
     let sureness = match b.eri.map(|r| r.confidence) {
-        Some(ForecastConfidence::High) if b.eri_seen_at.is_none() => " (high confidence)",
-        Some(ForecastConfidence::Low) => " (a rough estimate)",
-        _ => "",
+        Some(ForecastConfidence::High) if b.eri_seen_at.is_none() => {
+            format!(" {}", w.get("confidence-high"))
+        }
+        Some(ForecastConfidence::Low) => format!(" {}", w.get("confidence-low")),
+        _ => String::new(),
     };
-    let mut lines = vec![Line::from(format!(
-        "{what}: {}{sureness}",
-        say(&d.dates.battery_eri)
-    ))];
+    let mut lines =
+        vec![w.text_line(&w.labelled(what, &format!("{}{sureness}", say(&d.dates.battery_eri))))];
     if !b.replaceable {
-        lines.push(Line::from(format!(
-            "Infusion stops: {}",
-            say(&d.dates.battery_eos)
-        )));
+        lines.push(w.text_line(&w.labelled("infusion-stops", &say(&d.dates.battery_eos))));
     }
     if let Some(days) = b.days_to_eos {
-        lines.push(Line::from(Span::styled(
-            format!("ERI reached: {days} days left before infusion stops"),
+        lines.push(w.line(vec![Span::styled(
+            w.fmt("eri-reached", &[("days", days.into())]),
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        )));
+        )]));
     }
     f.render_widget(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
@@ -701,64 +803,114 @@ fn draw_battery(f: &mut Frame<'_>, area: Rect, d: &Dashboard) {
 }
 
 /// A flagged refill in words a patient can act on.
-fn refill_check_words(check: &ResidualCheck) -> String {
-    let how_much = check.difference_percent.unsigned_abs();
+fn refill_check_words(check: &ResidualCheck, w: Words) -> String {
+    let percent = check.difference_percent.unsigned_abs();
     match check.finding {
-        ResidualFinding::MoreLeftThanExpected => format!(
-            "At the last refill {how_much} % more was left than the pump expected: less drug may have reached you. Talk to your clinic."
-        ),
-        ResidualFinding::LessLeftThanExpected => format!(
-            "At the last refill {how_much} % less was left than the pump expected: more drug may have reached you. Talk to your clinic."
-        ),
-        ResidualFinding::AsExpected => "The last refill was as expected.".into(),
+        ResidualFinding::MoreLeftThanExpected => {
+            w.fmt("refill-more-left", &[("percent", percent.into())])
+        }
+        ResidualFinding::LessLeftThanExpected => {
+            w.fmt("refill-less-left", &[("percent", percent.into())])
+        }
+        ResidualFinding::AsExpected => w.get("refill-as-expected"),
     }
 }
 
-fn draw_alarms(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: Zone) {
+fn draw_alarms(f: &mut Frame<'_>, area: Rect, d: &Dashboard, tz: Zone, w: Words) {
+    let cell = |text: String, style: Style| {
+        Cell::from(Line::from(w.vis(&text)).alignment(w.alignment())).style(style)
+    };
     let rows: Vec<Row<'_>> = d
         .alarms
         .iter()
         .map(|a| {
             let color = priority_color(a.alarm.priority);
-            Row::new(vec![
-                Cell::from(format!("{:?}", a.alarm.priority).to_uppercase())
-                    .style(Style::new().fg(color).add_modifier(Modifier::BOLD)),
-                Cell::from(alarm_text(a.alarm.kind)),
-                Cell::from(a.alarm.raised_at.map_or_else(
-                    || "—".into(),
-                    |t| t.with_timezone(&tz).format("%d %b %H:%M").to_string(),
-                )),
-                Cell::from(match a.current {
-                    AlarmCurrentState::Active => "active",
-                    AlarmCurrentState::Unknown => "unknown (link down)",
-                }),
-                Cell::from(if a.alarm.app_acknowledged_at.is_some() {
-                    "acknowledged"
-                } else {
-                    ""
-                }),
-            ])
+            Row::new(w.columns(vec![
+                cell(
+                    a.words.priority.to_uppercase(),
+                    Style::new().fg(color).add_modifier(Modifier::BOLD),
+                ),
+                cell(a.words.name.clone(), Style::new()),
+                cell(
+                    a.alarm
+                        .raised_at
+                        .map_or_else(|| "—".into(), |t| day_time(t, tz, w)),
+                    Style::new(),
+                ),
+                cell(
+                    w.get(match a.current {
+                        AlarmCurrentState::Active => "alarm-active",
+                        AlarmCurrentState::Unknown => "alarm-unknown",
+                    }),
+                    Style::new(),
+                ),
+                cell(
+                    if a.alarm.app_acknowledged_at.is_some() {
+                        w.get("alarm-acknowledged")
+                    } else {
+                        String::new()
+                    },
+                    Style::new(),
+                ),
+            ]))
         })
         .collect();
-    let title = format!(" Alarms ({}) ", d.alarms.len());
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(7),
-            Constraint::Min(24),
-            Constraint::Length(13),
-            Constraint::Length(20),
-            Constraint::Length(13),
-        ],
-    )
-    .header(
-        Row::new(vec!["", "alarm", "raised", "state", ""]).style(Style::new().fg(Color::DarkGray)),
-    )
-    .block(Block::new().borders(Borders::ALL).title(title));
-    f.render_widget(table, area);
+    let title = w.fmt("section-alarms", &[("count", d.alarms.len().into())]);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(Line::from(format!(" {} ", w.vis(&title))).alignment(w.alignment()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    // What to do about the most urgent alarm, under the table: its advice and, while no
+    // clinician has reviewed it in this language, the note saying so.
+    let advice: Vec<Line<'_>> = d
+        .alarms
+        .iter()
+        .max_by_key(|a| a.alarm.priority)
+        .map(|a| {
+            let mut lines = vec![w.line(vec![Span::styled(
+                format!("⚑ {}", w.label_value(&a.words.name, &a.words.advice)),
+                Style::new()
+                    .fg(priority_color(a.alarm.priority))
+                    .add_modifier(Modifier::BOLD),
+            )])];
+            if let Some(note) = &a.words.note {
+                lines.push(w.line(vec![Span::styled(
+                    note.clone(),
+                    Style::new().fg(Color::DarkGray),
+                )]));
+            }
+            lines
+        })
+        .unwrap_or_default();
+    let [table_area, advice_area] = Layout::vertical([
+        Constraint::Min(2),
+        Constraint::Length(u16::try_from(advice.len() * 2).unwrap_or(4)),
+    ])
+    .areas(inner);
+    let widths = w.columns(vec![
+        Constraint::Length(9),
+        Constraint::Min(24),
+        Constraint::Length(16),
+        Constraint::Length(22),
+        Constraint::Length(13),
+    ]);
+    let header = Row::new(w.columns(vec![
+        cell(String::new(), Style::new()),
+        cell(w.get("column-alarm"), Style::new()),
+        cell(w.get("column-raised"), Style::new()),
+        cell(w.get("column-state"), Style::new()),
+        cell(String::new(), Style::new()),
+    ]))
+    .style(Style::new().fg(Color::DarkGray));
+    f.render_widget(Table::new(rows, widths).header(header), table_area);
+    f.render_widget(
+        Paragraph::new(advice).wrap(ratatui::widgets::Wrap { trim: true }),
+        advice_area,
+    );
 }
 
-fn draw_events(f: &mut Frame<'_>, area: Rect, feed: &Feed, tz: Zone) {
+fn draw_events(f: &mut Frame<'_>, area: Rect, feed: &Feed, tz: Zone, w: Words) {
     let lines: Vec<Line<'_>> = feed
         .lines
         .lock()
@@ -766,9 +918,9 @@ fn draw_events(f: &mut Frame<'_>, area: Rect, feed: &Feed, tz: Zone) {
         .iter()
         .take(usize::from(area.height.saturating_sub(2)))
         .map(|(t, text, color)| {
-            Line::from(vec![
+            w.line(vec![
                 Span::styled(
-                    t.with_timezone(&tz).format("%d %b %H:%M  ").to_string(),
+                    format!("{}  ", day_time(*t, tz, w)),
                     Style::new().fg(Color::DarkGray),
                 ),
                 Span::styled(text.clone(), Style::new().fg(*color)),
@@ -776,40 +928,39 @@ fn draw_events(f: &mut Frame<'_>, area: Rect, feed: &Feed, tz: Zone) {
         })
         .collect();
     f.render_widget(
-        Paragraph::new(lines).block(Block::new().borders(Borders::ALL).title(" Live events ")),
+        Paragraph::new(lines).block(block(w, "section-events")),
         area,
     );
 }
 
-fn state_text(state: &LinkState) -> String {
+fn state_text(state: &LinkState, w: Words) -> String {
     match state {
-        LinkState::Idle => "idle".into(),
-        LinkState::Scanning => "scanning".into(),
-        LinkState::Connecting => "connecting".into(),
-        LinkState::Connected => "Connected".into(),
-        LinkState::Reconnecting {
-            attempt,
-            retry_in_ms,
-        } => format!("reconnecting (try {attempt}, next in {retry_in_ms} ms)"),
-        LinkState::NotPaired => "no pump paired".into(),
-        LinkState::Failed {
-            failure,
-            retry_in_ms,
-        } => format!("{} (next try in {retry_in_ms} ms)", failure_text(failure)),
-        LinkState::Stopped => "stopped".into(),
+        LinkState::Idle => w.get("link-idle"),
+        LinkState::Scanning => w.get("link-scanning"),
+        LinkState::Connecting => w.get("link-connecting"),
+        LinkState::Connected => w.get("link-connected"),
+        LinkState::Reconnecting { attempt, .. } => {
+            w.fmt("link-reconnecting", &[("attempt", (*attempt).into())])
+        }
+        LinkState::NotPaired => w.get("link-not-paired"),
+        LinkState::Failed { failure, .. } => w.fmt(
+            "link-failed",
+            &[("failure", failure_text(failure, w).into())],
+        ),
+        LinkState::Stopped => w.get("link-stopped"),
     }
 }
 
-fn failure_text(f: &LinkFailure) -> String {
-    match f {
-        LinkFailure::BluetoothOff => "Bluetooth off".into(),
-        LinkFailure::PermissionDenied => "Bluetooth not permitted".into(),
-        LinkFailure::PumpNotFound { .. } => "your pump is out of range".into(),
-        LinkFailure::PairingRefused => "pairing refused".into(),
-        LinkFailure::PumpMismatch { what } => format!("a pump whose {what} does not match"),
-        LinkFailure::StorageFailed { .. } => "cannot save (storage)".into(),
-        LinkFailure::Internal { .. } => "internal error, restarting".into(),
-    }
+fn failure_text(f: &LinkFailure, w: Words) -> String {
+    w.get(match f {
+        LinkFailure::BluetoothOff => "failure-bluetooth-off",
+        LinkFailure::PermissionDenied => "failure-permission",
+        LinkFailure::PumpNotFound { .. } => "failure-out-of-range",
+        LinkFailure::PairingRefused => "failure-pairing-refused",
+        LinkFailure::PumpMismatch { .. } => "failure-mismatch",
+        LinkFailure::StorageFailed { .. } => "failure-storage",
+        LinkFailure::Internal { .. } => "failure-internal",
+    })
 }
 
 fn priority_color(p: AlarmPriority) -> Color {
@@ -820,29 +971,22 @@ fn priority_color(p: AlarmPriority) -> Color {
     }
 }
 
-fn alarm_text(kind: AlarmKind) -> String {
-    match kind {
-        AlarmKind::ReservoirLow => "Reservoir low: book a refill".into(),
-        AlarmKind::ReservoirEmpty => "Reservoir empty: call your clinic now".into(),
-        AlarmKind::BatteryElectiveReplacement => "Battery: plan the replacement".into(),
-        AlarmKind::BatteryEndOfService => "Battery end of service: infusion stopped".into(),
-        AlarmKind::CatheterOcclusion => "Catheter problem: call your clinic now".into(),
-        AlarmKind::MotorStall => "Pump motor stopped: call your clinic now".into(),
-        AlarmKind::ClockError => "Pump clock needs setting".into(),
-        AlarmKind::PumpFault => "Pump fault: call your clinic now".into(),
-        AlarmKind::Unrecognised { code } => format!("Pump alarm {code:#06x}: call your clinic"),
-    }
+/// An age at the precision a person reads, in the demo's language: "42 s", "30 min", "5 h",
+/// "9 days".
+fn human_age_in(d: Duration, w: Words) -> String {
+    let s = d.as_secs();
+    let (id, n) = match s {
+        0..=89 => ("age-seconds", s),
+        90..=5_399 => ("age-minutes", (s + 30) / 60),
+        5_400..=172_799 => ("age-hours", (s + 1_800) / 3_600),
+        _ => ("age-days", (s + 43_200) / 86_400),
+    };
+    w.fmt(id, &[("n", n.into())])
 }
 
-/// An age at the precision a person reads: "42 s", "30 min", "5 h", "9 days".
+/// An age at the precision a person reads, in English: "42 s", "30 min", "5 h", "9 days".
 pub(crate) fn human_age(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=89 => format!("{s} s"),
-        90..=5_399 => format!("{} min", (s + 30) / 60),
-        5_400..=172_799 => format!("{} h", (s + 1_800) / 3_600),
-        _ => format!("{} days", (s + 43_200) / 86_400),
-    }
+    human_age_in(d, Words::new(Language::English))
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ link-rejected = إطارات مرفوضة { $count }
 link-radio = الراديو يعمل { $seconds } s/h (آخر دقيقة)
 last-reading = آخر قراءة منذ { $age }
 now = الآن { $time }
-age-seconds = { $n } s
-age-minutes = { $n } min
-age-hours = { $n } h
+age-seconds = { $n } ث
+age-minutes = { $n } د
+age-hours = { $n } س
 age-days = { $n ->
     [zero] { $n } يوم
     [one] { $n } يوم
@@ -77,6 +77,11 @@ failure-storage = تعذّر الحفظ (التخزين)
 failure-internal = خطأ داخلي، جارٍ إعادة التشغيل
 event-alarm = إنذار: { $alarm }
 event-link-lost = انقطع الاتصال: تتم إعادة الاتصال تلقائيًا
+label-value = { $label }: { $value }
+dose-per-day = { $dose } يوميًا
+event-pump-identified = تم التعرف على المضخة: { $model } { $serial }
+event-paired = تم الاقتران: { $model } { $serial }
+event-unpaired = أُلغي الاقتران: { $serial }
 # التواريخ المتوقعة، بالدقة التي يسمح بها نطاقها بنسبة 80 %.
 forecast-today = اليوم
 forecast-tomorrow = غدًا

@@ -69,6 +69,11 @@ failure-storage = cannot save (storage)
 failure-internal = internal error, restarting
 event-alarm = alarm: { $alarm }
 event-link-lost = link lost: reconnecting on its own
+label-value = { $label }: { $value }
+dose-per-day = { $dose }/day
+event-pump-identified = pump identified: { $model } { $serial }
+event-paired = paired: { $model } { $serial }
+event-unpaired = unpaired: { $serial }
 # Forecast dates, at the precision their 80 % range supports: a day ("around 12 March 2027
 # (between 10 and 14 March)") or a month ("around March 2030 (between January and May 2030)").
 forecast-today = today

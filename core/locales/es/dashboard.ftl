@@ -69,6 +69,11 @@ failure-storage = no se puede guardar (almacenamiento)
 failure-internal = error interno, reiniciando
 event-alarm = alarma: { $alarm }
 event-link-lost = conexión perdida: se reconecta sola
+label-value = { $label }: { $value }
+dose-per-day = { $dose }/día
+event-pump-identified = bomba identificada: { $model } { $serial }
+event-paired = vinculada: { $model } { $serial }
+event-unpaired = desvinculada: { $serial }
 # Fechas previstas, con la precisión que permite su intervalo del 80 %.
 forecast-today = hoy
 forecast-tomorrow = mañana

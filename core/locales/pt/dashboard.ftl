@@ -69,6 +69,11 @@ failure-storage = não é possível guardar (armazenamento)
 failure-internal = erro interno, a reiniciar
 event-alarm = alarme: { $alarm }
 event-link-lost = ligação perdida: a religar automaticamente
+label-value = { $label }: { $value }
+dose-per-day = { $dose }/dia
+event-pump-identified = bomba identificada: { $model } { $serial }
+event-paired = emparelhada: { $model } { $serial }
+event-unpaired = desemparelhada: { $serial }
 # Datas previstas, com a precisão que o seu intervalo de 80 % permite.
 forecast-today = hoje
 forecast-tomorrow = amanhã

@@ -313,8 +313,7 @@ fn mri_section(data: &CardData, l: &Texts) -> CardSection {
 }
 
 /// The safety texts of one section (MRI, airport), each shown only as a clinician reviewed it
-/// (`l10n::Texts::safety`): a text in English inside another language is kept whole as an
-/// isolate, and the section ends with the note saying it is not reviewed, once.
+/// (`l10n::Texts::safety`), and the section ends with the note saying it is not reviewed, once.
 struct Safety<'a> {
     l: &'a Texts,
     note: Option<String>,
@@ -330,11 +329,7 @@ impl<'a> Safety<'a> {
         if shown.note.is_some() {
             self.note = shown.note;
         }
-        if shown.language == self.l.language() {
-            shown.text
-        } else {
-            self.l.isolate(&shown.text)
-        }
+        shown.text
     }
 
     fn finish(self, mut rows: Vec<CardRow>) -> Vec<CardRow> {

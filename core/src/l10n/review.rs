@@ -32,7 +32,7 @@ pub enum Review {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Reviewed {
-    /// The text.
+    /// The text (in a right-to-left reader's language, an English text is a bidi isolate).
     pub text: String,
     /// The language the text is in (English when the translation is not reviewed yet).
     pub language: Language,
@@ -115,8 +115,9 @@ impl Texts {
         if !source_reviewed {
             notes.push(self.get("review-note-unreviewed"));
         }
+        // Kept whole inside right-to-left text (its full stop stays at its end).
         Reviewed {
-            text: english.format(id, args),
+            text: self.isolate(&english.format(id, args)),
             language: Language::English,
             note: (!notes.is_empty()).then(|| notes.join(" ")),
         }
