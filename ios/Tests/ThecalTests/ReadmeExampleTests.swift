@@ -15,6 +15,7 @@ func homeScreen(
     let thecal = try await Thecal.open(
         dir: dataDir, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: secrets
     )
+    thecal.applyPhoneLanguage()  // texts in the phone's language; followPhoneLanguage() keeps up
     let link = thecal.link()
     try await link.start(transport: transport)
     guard let pump = pick(try await link.discover(timeoutMs: 5_000)) else { throw CancellationError() }

@@ -2,6 +2,7 @@ package org.thecal.tests
 
 import java.nio.file.Files
 import java.time.Instant
+import java.util.Locale
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.cancelAndJoin
@@ -31,6 +32,7 @@ import org.thecal.sim.InProcessPump
 /** Opens Thecal (one per app), with its keys in the platform key store, and starts the pump link. */
 suspend fun startThecal(dataDir: String, keyStore: SecretStore, transport: BleTransport): Thecal {
     val thecal = Thecal.open(dataDir, ThecalConfig(timeZone = "Europe/Paris"), keyStore)
+    thecal.setLanguages(listOf(Locale.getDefault().toLanguageTag())) // Android: PhoneLanguage.follow(context, thecal)
     thecal.link().use { it.start(transport) } // the link runs on; this handle is released
     return thecal
 }
