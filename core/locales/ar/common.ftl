@@ -16,6 +16,7 @@ month-10 = أكتوبر
 month-11 = نوفمبر
 month-12 = ديسمبر
 # يوم من الشهر وحده، كما يُكتب قبل الشهر ("بين 10 و14 مارس").
+label-value = { $label }: { $value }
 date-day = { $day }
 date-day-month = { $day } { $month }
 date-day-month-year = { $day } { $month } { $year }

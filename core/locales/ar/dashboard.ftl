@@ -77,7 +77,6 @@ failure-storage = تعذّر الحفظ (التخزين)
 failure-internal = خطأ داخلي، جارٍ إعادة التشغيل
 event-alarm = إنذار: { $alarm }
 event-link-lost = انقطع الاتصال: تتم إعادة الاتصال تلقائيًا
-label-value = { $label }: { $value }
 dose-per-day = { $dose } يوميًا
 event-pump-identified = تم التعرف على المضخة: { $model } { $serial }
 event-paired = تم الاقتران: { $model } { $serial }

@@ -16,6 +16,7 @@ month-10 = Oktober
 month-11 = November
 month-12 = Dezember
 # Ein Tag des Monats allein, wie er vor einem Monat steht („zwischen 10. und 14. März“).
+label-value = { $label }: { $value }
 date-day = { $day }.
 date-day-month = { $day }. { $month }
 date-day-month-year = { $day }. { $month } { $year }

@@ -69,7 +69,6 @@ failure-storage = Speichern nicht möglich (Speicher)
 failure-internal = interner Fehler, Neustart
 event-alarm = Alarm: { $alarm }
 event-link-lost = Verbindung verloren: verbindet sich selbst neu
-label-value = { $label }: { $value }
 dose-per-day = { $dose }/Tag
 event-pump-identified = Pumpe erkannt: { $model } { $serial }
 event-paired = gekoppelt: { $model } { $serial }

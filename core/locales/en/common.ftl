@@ -16,6 +16,8 @@ month-10 = October
 month-11 = November
 month-12 = December
 # A day of the month alone, as written before a month ("between 10 and 14 March").
+# A label and its value ("Serial number: SIM-0001"), with the language's spacing.
+label-value = { $label }: { $value }
 date-day = { $day }
 date-day-month = { $day } { $month }
 date-day-month-year = { $day } { $month } { $year }

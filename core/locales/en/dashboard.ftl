@@ -69,7 +69,6 @@ failure-storage = cannot save (storage)
 failure-internal = internal error, restarting
 event-alarm = alarm: { $alarm }
 event-link-lost = link lost: reconnecting on its own
-label-value = { $label }: { $value }
 dose-per-day = { $dose }/day
 event-pump-identified = pump identified: { $model } { $serial }
 event-paired = paired: { $model } { $serial }

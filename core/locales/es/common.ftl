@@ -16,6 +16,7 @@ month-10 = octubre
 month-11 = noviembre
 month-12 = diciembre
 # Un día del mes solo, como se escribe delante de un mes ("entre 10 y 14 de marzo").
+label-value = { $label }: { $value }
 date-day = { $day }
 date-day-month = { $day } de { $month }
 date-day-month-year = { $day } de { $month } de { $year }

@@ -69,7 +69,6 @@ failure-storage = no se puede guardar (almacenamiento)
 failure-internal = error interno, reiniciando
 event-alarm = alarma: { $alarm }
 event-link-lost = conexión perdida: se reconecta sola
-label-value = { $label }: { $value }
 dose-per-day = { $dose }/día
 event-pump-identified = bomba identificada: { $model } { $serial }
 event-paired = vinculada: { $model } { $serial }

@@ -16,6 +16,7 @@ month-10 = octobre
 month-11 = novembre
 month-12 = décembre
 # Un jour du mois seul, tel qu'écrit avant un mois (« entre 10 et 14 mars »). Le 1 s'écrit « 1er ».
+label-value = { $label } : { $value }
 date-day = { $day ->
     [1] { $day }er
    *[other] { $day }

@@ -69,7 +69,6 @@ failure-storage = enregistrement impossible (stockage)
 failure-internal = erreur interne, redémarrage
 event-alarm = alarme : { $alarm }
 event-link-lost = liaison perdue : reconnexion automatique
-label-value = { $label } : { $value }
 dose-per-day = { $dose }/jour
 event-pump-identified = pompe identifiée : { $model } { $serial }
 event-paired = appairée : { $model } { $serial }

@@ -16,6 +16,7 @@ month-10 = ottobre
 month-11 = novembre
 month-12 = dicembre
 # Un giorno del mese da solo, come scritto prima di un mese ("tra 10 e 14 marzo").
+label-value = { $label }: { $value }
 date-day = { $day }
 date-day-month = { $day } { $month }
 date-day-month-year = { $day } { $month } { $year }

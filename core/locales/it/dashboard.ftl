@@ -69,7 +69,6 @@ failure-storage = impossibile salvare (memoria)
 failure-internal = errore interno, riavvio
 event-alarm = allarme: { $alarm }
 event-link-lost = collegamento perso: si riconnette da solo
-label-value = { $label }: { $value }
 dose-per-day = { $dose }/giorno
 event-pump-identified = pompa identificata: { $model } { $serial }
 event-paired = associata: { $model } { $serial }

@@ -16,6 +16,7 @@ month-10 = outubro
 month-11 = novembro
 month-12 = dezembro
 # Um dia do mês sozinho, como se escreve antes de um mês ("entre 10 e 14 de março").
+label-value = { $label }: { $value }
 date-day = { $day }
 date-day-month = { $day } de { $month }
 date-day-month-year = { $day } de { $month } de { $year }

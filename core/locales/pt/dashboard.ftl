@@ -69,7 +69,6 @@ failure-storage = não é possível guardar (armazenamento)
 failure-internal = erro interno, a reiniciar
 event-alarm = alarme: { $alarm }
 event-link-lost = ligação perdida: a religar automaticamente
-label-value = { $label }: { $value }
 dose-per-day = { $dose }/dia
 event-pump-identified = bomba identificada: { $model } { $serial }
 event-paired = emparelhada: { $model } { $serial }

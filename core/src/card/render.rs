@@ -5,6 +5,7 @@ use qrcode::{EcLevel, QrCode};
 
 use super::Error;
 use super::view::{CardView, MriMark};
+use crate::l10n::{Domain, Texts};
 
 /// The size the card is drawn for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +36,10 @@ pub fn text(views: &[CardView], payload: Option<&str>) -> String {
             for r in &s.rows {
                 match &r.label {
                     Some(l) if l == "•" => out.push_str(&format!("  • {}\n", r.text)),
-                    Some(l) if r.text.is_empty() => out.push_str(&format!("  {l}:\n")),
-                    Some(l) => out.push_str(&format!("  {l}: {}\n", r.text)),
+                    Some(l) if r.text.is_empty() => {
+                        out.push_str(&format!("  {}\n", label_prefix(v, l).trim_end()));
+                    }
+                    Some(l) => out.push_str(&format!("  {}{}\n", label_prefix(v, l), r.text)),
                     None => out.push_str(&format!("  {}\n", r.text)),
                 }
             }
@@ -167,7 +170,7 @@ fn draw_view(out: &mut String, v: &CardView, m: &Metrics, mut y: f32) -> f32 {
             let first_prefix = match label {
                 Some("•") | None => String::new(),
                 Some(l) if r.text.is_empty() => l.to_owned(),
-                Some(l) => format!("{l}: "),
+                Some(l) => label_prefix(v, l),
             };
             let lines = wrap_with_prefix(&first_prefix, &r.text, content - indent, m.font);
             for (i, text_line) in lines.iter().enumerate() {
@@ -477,6 +480,18 @@ fn esc(s: &str) -> String {
         }
     }
     out
+}
+
+/// "Label: " in the card's language, with its spacing ("Émise le\u{a0}: "), before a value.
+fn label_prefix(v: &CardView, label: &str) -> String {
+    if v.right_to_left {
+        // Arabic writes "label: value" too; the message would wrap the parts in isolates.
+        return format!("{label}: ");
+    }
+    Texts::or_english(v.language, Domain::Card).format(
+        "label-value",
+        &[("label", label.into()), ("value", "".into())],
+    )
 }
 
 #[cfg(test)]

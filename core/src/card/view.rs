@@ -2,7 +2,7 @@
 //! draws. Only what the card data supports is said.
 
 use super::data::{CardData, MriStatus, MriStep};
-use crate::l10n::{Domain, FluentValue, Language, Texts};
+use crate::l10n::{Domain, FluentValue, Language, Review, Texts};
 use crate::model::{PumpKind, UtcDateTime, Zone};
 
 /// The card in one language, ready to draw.
@@ -252,6 +252,9 @@ fn kind_id(kind: PumpKind) -> &'static str {
 fn mri_section(data: &CardData, l: &Texts) -> CardSection {
     let mri = &data.mri;
     let mut safe = Safety::new(l);
+    // The conditions' values in the language their sentence is shown in (English until a
+    // clinician reviews the reader's: "1.5 T or 3 T", not "1,5 T ou 3 T" inside English).
+    let v = safe.texts_for("mri-field");
     let mut rows = vec![];
     let (mark, text) = match &mri.status {
         MriStatus::Safe => (MriMark::Safe, "MR Safe"),
@@ -268,17 +271,17 @@ fn mri_section(data: &CardData, l: &Texts) -> CardSection {
                 .iter()
                 // Each value its own isolate, so "1.5 T" stays whole between the words of a
                 // right-to-left language; a no-break space keeps a number with its unit.
-                .map(|&mt| l.isolate(&format!("{}\u{a0}T", decimal(l, mt))))
+                .map(|&mt| l.isolate(&format!("{}\u{a0}T", decimal(&v, mt))))
                 .collect();
-            let values = join_or(&fields, &l.get("list-or"));
+            let values = join_or(&fields, &v.get("list-or"));
             rows.push(sentence(
                 safe.text("mri-field", &[("values", values.as_str().into())]),
             ));
-            let gradient = decimal(l, c.max_spatial_gradient_mt_per_m);
+            let gradient = decimal(&v, c.max_spatial_gradient_mt_per_m);
             rows.push(sentence(
                 safe.text("mri-gradient", &[("value", gradient.as_str().into())]),
             ));
-            let sar = decimal(l, c.max_whole_body_sar_mw_per_kg);
+            let sar = decimal(&v, c.max_whole_body_sar_mw_per_kg);
             rows.push(sentence(
                 safe.text("mri-sar", &[("value", sar.as_str().into())]),
             ));
@@ -322,6 +325,14 @@ struct Safety<'a> {
 impl<'a> Safety<'a> {
     fn new(l: &'a Texts) -> Self {
         Self { l, note: None }
+    }
+
+    /// The words `id` is shown in: the reader's once reviewed there, else English's.
+    fn texts_for(&self, id: &str) -> Texts {
+        match self.l.review(id) {
+            Review::NotReviewed { .. } => Texts::or_english(Language::English, Domain::Card),
+            Review::Reviewed { .. } | Review::NotSafety => *self.l,
+        }
     }
 
     fn text(&mut self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
@@ -464,10 +475,10 @@ mod tests {
         let t = all_text(&build(&c, None, Language::German, Zone::UTC));
         assert!(t.contains("Morphine: 2,5"), "{t}");
         // The MRI conditions are safety texts no clinician has reviewed in German yet: shown
-        // in English, with the reader's numbers and a note in German.
-        assert!(t.contains("Static magnetic field: 1,5\u{a0}T only"), "{t}");
-        assert!(t.contains("Maximum spatial field gradient: 2,5\u{a0}T/m"));
-        assert!(t.contains("Maximum whole-body SAR: 1,5\u{a0}W/kg"));
+        // in English, numbers included, with a note in German.
+        assert!(t.contains("Static magnetic field: 1.5\u{a0}T only"), "{t}");
+        assert!(t.contains("Maximum spatial field gradient: 2.5\u{a0}T/m"));
+        assert!(t.contains("Maximum whole-body SAR: 1.5\u{a0}W/kg"));
         assert!(
             t.contains("Noch nicht in Ihrer Sprache (Deutsch) geprüft: auf Englisch angezeigt.")
         );
