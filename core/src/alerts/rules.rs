@@ -9,6 +9,7 @@ use chrono::Duration;
 
 use super::messages::{AlertCategory, AlertPriority};
 use crate::dashboard::Dashboard;
+use crate::l10n::{Domain, Language, Texts};
 use crate::link::LinkState;
 use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, UtcDateTime};
 
@@ -54,7 +55,13 @@ pub struct Condition {
 
 /// The conditions that hold in `d` at `now`.
 #[must_use]
-pub fn conditions(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> Vec<Condition> {
+pub fn conditions(
+    d: &Dashboard,
+    now: UtcDateTime,
+    settings: &RuleSettings,
+    language: Language,
+) -> Vec<Condition> {
+    let t = Texts::or_english(language, Domain::Alerts);
     let mut out = Vec::new();
     for view in &d.alarms {
         let a = &view.alarm;
@@ -67,8 +74,8 @@ pub fn conditions(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> V
             key: format!("pump_alarm:{}", a.id),
             category: AlertCategory::PumpAlarm,
             priority,
-            title: "Pump alarm".into(),
-            body: alarm_text(a.kind).into(),
+            title: t.get("pump-alarm-title"),
+            body: alarm_text(&t, a.kind),
         });
     }
     if let Some(r) = &d.reservoir {
@@ -80,10 +87,10 @@ pub fn conditions(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> V
                 key: format!("refill_due:{}", low.expected.date_naive()),
                 category: AlertCategory::RefillDue,
                 priority: AlertPriority::Medium,
-                title: "Refill due soon".into(),
+                title: t.get("refill-due-title"),
                 body: d.dates.reservoir_low.as_ref().map_or_else(
-                    || "The pump's reservoir will need a refill soon.".into(),
-                    |when| format!("The pump's reservoir will be low {when}. Check that a refill is booked."),
+                    || t.get("refill-due-body"),
+                    |when| t.format("refill-due-body-when", &[("when", when.as_str().into())]),
                 ),
             });
         }
@@ -92,8 +99,8 @@ pub fn conditions(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> V
                 key: "reservoir_low".into(),
                 category: AlertCategory::ReservoirLow,
                 priority: AlertPriority::High,
-                title: "Reservoir low".into(),
-                body: "The pump's reservoir is low. A refill is needed now.".into(),
+                title: t.get("reservoir-low-title"),
+                body: t.get("reservoir-low-body"),
             });
         }
     }
@@ -103,15 +110,15 @@ pub fn conditions(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> V
                 key: "battery_eos".into(),
                 category: AlertCategory::BatteryReplacement,
                 priority: AlertPriority::High,
-                title: "Pump battery empty".into(),
-                body: "The pump's battery has reached its end: the pump may have stopped. Call the clinic now.".into(),
+                title: t.get("battery-eos-title"),
+                body: t.safety("battery-eos-body", &[]).with_note(),
             }),
             BatteryIndicator::ElectiveReplacement => out.push(Condition {
                 key: "battery_eri".into(),
                 category: AlertCategory::BatteryReplacement,
                 priority: AlertPriority::Medium,
-                title: "Pump replacement needed".into(),
-                body: "The pump says its battery needs replacing. The clinic should plan the replacement.".into(),
+                title: t.get("battery-eri-title"),
+                body: t.get("battery-eri-body"),
             }),
             BatteryIndicator::Normal => {
                 let months = i64::from(settings.battery_months_before);
@@ -122,10 +129,15 @@ pub fn conditions(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> V
                         key: format!("battery_forecast:{}", eri.expected.format("%Y-%m")),
                         category: AlertCategory::BatteryLow,
                         priority: AlertPriority::Low,
-                        title: "Pump replacement coming".into(),
+                        title: t.get("battery-forecast-title"),
                         body: d.dates.battery_eri.as_ref().map_or_else(
-                            || "The pump's battery will need replacing in the coming months.".into(),
-                            |when| format!("The pump's battery is forecast to need replacing {when}."),
+                            || t.get("battery-forecast-body"),
+                            |when| {
+                                t.format(
+                                    "battery-forecast-body-when",
+                                    &[("when", when.as_str().into())],
+                                )
+                            },
                         ),
                     });
                 }
@@ -141,41 +153,21 @@ pub fn conditions(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> V
             key: format!("link_lost:{}", lost.timestamp()),
             category: AlertCategory::LinkLost,
             priority: AlertPriority::Medium,
-            title: "No news from the pump".into(),
-            body: format!(
-                "The patient's phone has not reached the pump for more than {} minutes.",
-                settings.link_lost_minutes
+            title: t.get("link-lost-title"),
+            body: t.format(
+                "link-lost-body",
+                &[("minutes", settings.link_lost_minutes.into())],
             ),
         });
     }
     out
 }
 
-/// What a caregiver is told about a pump alarm.
-fn alarm_text(kind: AlarmKind) -> &'static str {
-    match kind {
-        AlarmKind::ReservoirLow => "The pump says its reservoir is low: a refill is needed soon.",
-        AlarmKind::ReservoirEmpty => {
-            "The pump says its reservoir is empty: infusion may stop. Call the clinic now."
-        }
-        AlarmKind::BatteryElectiveReplacement => {
-            "The pump says its battery needs replacing: the clinic should plan it."
-        }
-        AlarmKind::BatteryEndOfService => {
-            "The pump's battery has reached its end: infusion may have stopped. Call the clinic now."
-        }
-        AlarmKind::CatheterOcclusion => {
-            "The pump reports a possible blocked catheter. Call the clinic now."
-        }
-        AlarmKind::MotorStall => {
-            "The pump's motor stopped: infusion may have stopped. Call the clinic now."
-        }
-        AlarmKind::ClockError => {
-            "The pump's clock is wrong: dose timing may be off. Call the clinic."
-        }
-        AlarmKind::PumpFault => "The pump found an internal fault. Call the clinic now.",
-        AlarmKind::Unrecognised { .. } => {
-            "The pump raised an alarm this app does not know. Call the clinic."
-        }
-    }
+/// What a caregiver is told about a pump alarm: a safety text (`l10n::Texts::safety`).
+fn alarm_text(t: &Texts, kind: AlarmKind) -> String {
+    let code = match kind {
+        AlarmKind::Unrecognised { .. } => "unrecognised".to_owned(),
+        known => known.text_code(),
+    };
+    t.safety(&format!("alert-alarm-{code}"), &[]).with_note()
 }

@@ -115,7 +115,12 @@ impl Caregivers {
 async fn conditions_now(inner: &Arc<Inner>) -> Result<Vec<rules::Condition>, CaregiverError> {
     let now = inner.now();
     let dashboard = inner.dashboard_at::<CaregiverError>(now).await?;
-    Ok(rules::conditions(&dashboard, now, &RuleSettings::default()))
+    Ok(rules::conditions(
+        &dashboard,
+        now,
+        &RuleSettings::default(),
+        inner.language.get(),
+    ))
 }
 
 /// How often the automatic alerts look again when nothing changes.

@@ -46,16 +46,19 @@ pub enum Domain {
     Notifications,
     /// The home screen: link, reservoir, battery, forecast dates.
     Dashboard,
+    /// What caregivers are told.
+    Alerts,
 }
 
 /// Every domain.
-pub const ALL_DOMAINS: [Domain; 6] = [
+pub const ALL_DOMAINS: [Domain; 7] = [
     Domain::Card,
     Domain::Report,
     Domain::Recovery,
     Domain::Alarms,
     Domain::Notifications,
     Domain::Dashboard,
+    Domain::Alerts,
 ];
 
 impl Domain {
@@ -73,6 +76,7 @@ impl Domain {
             Self::Alarms => "alarms",
             Self::Notifications => "notifications",
             Self::Dashboard => "dashboard",
+            Self::Alerts => "alerts",
         }
     }
 }
@@ -97,8 +101,7 @@ fn bundle(language: Language, domain: Domain) -> Option<&'static Bundle> {
             bundle.set_use_isolating(language.is_rtl());
             for t in [source::text_common(language), text] {
                 // A file with errors keeps its good messages; the tests make sure there are none.
-                let resource =
-                    FluentResource::try_new(t.to_owned()).unwrap_or_else(|(partial, _)| partial);
+                let resource = FluentResource::try_new(t).unwrap_or_else(|(partial, _)| partial);
                 let _ = bundle.add_resource(resource);
             }
             Some(bundle)

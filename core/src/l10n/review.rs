@@ -41,6 +41,18 @@ pub struct Reviewed {
     pub note: Option<String>,
 }
 
+impl Reviewed {
+    /// The text, then the note on a line of its own when there is one: for a notification or
+    /// an alert, which have no other place for it.
+    #[must_use]
+    pub fn with_note(self) -> String {
+        match self.note {
+            Some(note) => format!("{}\n{note}", self.text),
+            None => self.text,
+        }
+    }
+}
+
 const REVIEWED_BY: &str = "reviewed by ";
 
 impl Texts {

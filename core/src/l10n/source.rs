@@ -1,27 +1,43 @@
-//! The Fluent files, compiled in so every text works offline.
+//! The Fluent files, compiled in so every text works offline: stored deflated, without their
+//! comments (`core/build.rs`), and inflated the first time a bundle needs one.
 
 use super::{Domain, Language};
+
+macro_rules! packed {
+    ($lang:tt, $file:tt) => {
+        Some(
+            include_bytes!(concat!(
+                env!("OUT_DIR"),
+                "/locales/",
+                $lang,
+                "/",
+                $file,
+                ".ftl.z"
+            ))
+            .as_slice(),
+        )
+    };
+}
 
 macro_rules! files {
     ($lang:tt) => {
         [
-            Some(include_str!(concat!("../../locales/", $lang, "/card.ftl"))),
+            packed!($lang, "card"),
             files!(@report $lang),
-            Some(include_str!(concat!("../../locales/", $lang, "/recovery.ftl"))),
-            Some(include_str!(concat!("../../locales/", $lang, "/alarms.ftl"))),
-            Some(include_str!(concat!("../../locales/", $lang, "/notifications.ftl"))),
-            Some(include_str!(concat!("../../locales/", $lang, "/dashboard.ftl"))),
+            packed!($lang, "recovery"),
+            packed!($lang, "alarms"),
+            packed!($lang, "notifications"),
+            packed!($lang, "dashboard"),
+            packed!($lang, "alerts"),
         ]
     };
     (@report "ar") => { None };
-    (@report $lang:tt) => {
-        Some(include_str!(concat!("../../locales/", $lang, "/report.ftl")))
-    };
+    (@report $lang:tt) => { packed!($lang, "report") };
 }
 
 /// Per language (in [`super::ALL_LANGUAGES`]' order), the file of each domain (in
 /// [`super::ALL_DOMAINS`]' order).
-static FILES: [[Option<&str>; 6]; 7] = [
+static FILES: [[Option<&[u8]>; super::ALL_DOMAINS.len()]; super::ALL_LANGUAGES.len()] = [
     files!("en"),
     files!("es"),
     files!("fr"),
@@ -31,22 +47,37 @@ static FILES: [[Option<&str>; 6]; 7] = [
     files!("ar"),
 ];
 
-static COMMON: [&str; 7] = [
-    include_str!("../../locales/en/common.ftl"),
-    include_str!("../../locales/es/common.ftl"),
-    include_str!("../../locales/fr/common.ftl"),
-    include_str!("../../locales/de/common.ftl"),
-    include_str!("../../locales/it/common.ftl"),
-    include_str!("../../locales/pt/common.ftl"),
-    include_str!("../../locales/ar/common.ftl"),
+static COMMON: [&[u8]; super::ALL_LANGUAGES.len()] = [
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/en/common.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/es/common.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/fr/common.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/de/common.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/it/common.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/pt/common.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/ar/common.ftl.z")),
 ];
 
 /// The file of `domain` in `language`, if it is written in it.
-pub(crate) fn text(language: Language, domain: Domain) -> Option<&'static str> {
-    FILES[language.index()][domain.index()]
+pub(crate) fn text(language: Language, domain: Domain) -> Option<String> {
+    FILES[language.index()][domain.index()].map(unpack)
 }
 
 /// The words every domain shares (numbers, dates, review notes).
-pub(crate) fn text_common(language: Language) -> &'static str {
-    COMMON[language.index()]
+pub(crate) fn text_common(language: Language) -> String {
+    unpack(COMMON[language.index()])
+}
+
+/// A packed file as text; empty if it could not be read (then every message shows its id and
+/// logs an error; the tests read every file through here).
+fn unpack(packed: &[u8]) -> String {
+    match miniz_oxide::inflate::decompress_to_vec(packed)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    {
+        Some(text) => text,
+        None => {
+            tracing::error!("a packed language file could not be read");
+            String::new()
+        }
+    }
 }

@@ -68,8 +68,9 @@ fn inline_vars(i: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>) {
     }
 }
 
-/// Every (language, file name, text) there is: `common` and each domain.
-fn files() -> Vec<(Language, &'static str, &'static str)> {
+/// Every (language, file name, text) there is, as the library reads it: `common` and each
+/// domain.
+fn files() -> Vec<(Language, &'static str, String)> {
     let mut out = Vec::new();
     for lang in ALL_LANGUAGES {
         out.push((lang, "common", source::text_common(lang)));
@@ -87,13 +88,13 @@ fn every_message_exists_in_every_language_with_the_same_variables_and_review_fie
     let english: BTreeMap<&str, Vec<(String, Shape)>> = files()
         .into_iter()
         .filter(|(l, ..)| *l == Language::English)
-        .map(|(_, name, text)| (name, messages(text, &format!("en/{name}"))))
+        .map(|(_, name, text)| (name, messages(&text, &format!("en/{name}"))))
         .collect();
     assert_eq!(english.len(), 1 + ALL_DOMAINS.len());
     let mut checked = 0;
     for (lang, name, text) in files() {
         let what = format!("{}/{name}.ftl", lang.code());
-        let m = messages(text, &what);
+        let m = messages(&text, &what);
         let reference = &english[name];
         let ids: Vec<&String> = m.iter().map(|(id, _)| id).collect();
         let ref_ids: Vec<&String> = reference.iter().map(|(id, _)| id).collect();
@@ -122,7 +123,7 @@ fn every_message_formats_without_errors_and_shows_each_variable() {
             *ALL_DOMAINS.iter().find(|d| d.name() == name).unwrap()
         };
         let t = Texts::new(lang, domain).unwrap();
-        for (id, shape) in messages(text, name) {
+        for (id, shape) in messages(&text, name) {
             let pattern = t.bundle.get_message(&id).and_then(|m| m.value()).unwrap();
             // Numbers for selectors, so every plural variant is reached across 0..=3 and 11.
             for n in [0, 1, 2, 3, 11] {
@@ -162,7 +163,7 @@ fn no_safety_message_is_shown_unreviewed_in_any_language() {
             let Some(t) = Texts::new(lang, d) else {
                 continue;
             };
-            let english = messages(source::text(Language::English, d).unwrap(), d.name());
+            let english = messages(&source::text(Language::English, d).unwrap(), d.name());
             for (id, shape) in english {
                 let review = t.review(&id);
                 assert_eq!(

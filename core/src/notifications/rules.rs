@@ -162,7 +162,7 @@ pub fn plan(
                     importance: Imp::Urgent,
                     fire_at: at,
                     title: t.get("reservoir-empty-title"),
-                    body: safety_body(&t, "reservoir-empty-body"),
+                    body: t.safety("reservoir-empty-body", &[]).with_note(),
                 },
             );
         }
@@ -208,16 +208,6 @@ pub fn plan(
     let mut seen = HashSet::new();
     out.retain(|n| seen.insert(n.id.clone()));
     out
-}
-
-/// A safety body as a clinician reviewed it: the text, then the note when it is not reviewed
-/// in the reader's language (a notification has no room for more).
-fn safety_body(t: &Texts, id: &str) -> String {
-    let shown = t.safety(id, &[]);
-    match shown.note {
-        Some(note) => format!("{}\n{note}", shown.text),
-        None => shown.text,
-    }
 }
 
 /// `minute_of_day` on the local date `days` before `day`, in `zone`.

@@ -42,7 +42,12 @@ fn conditions(store: &Arc<Store>, world: &World) -> Vec<rules::Condition> {
             )
         })
         .expect("the dashboard");
-    rules::conditions(&d, now, &RuleSettings::default())
+    rules::conditions(
+        &d,
+        now,
+        &RuleSettings::default(),
+        thecal_core::l10n::Language::English,
+    )
 }
 
 #[tokio::test]
