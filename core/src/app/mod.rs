@@ -367,6 +367,25 @@ impl Thecal {
         self.inner.language.get()
     }
 
+    /// A home-screen text by its key in `core/locales/<lang>/dashboard.ftl` (`section-reservoir`,
+    /// `last-reading`…), with its arguments, in the current language: the words the apps'
+    /// screens share with the terminal demo. An argument that is a whole number is passed as a
+    /// number (so plurals follow the language); an unknown key comes back as itself.
+    #[must_use]
+    pub fn text(&self, key: String, args: std::collections::HashMap<String, String>) -> String {
+        let t = Texts::or_english(self.inner.language.get(), Domain::Dashboard);
+        let args: Vec<(&str, crate::l10n::FluentValue<'_>)> = args
+            .iter()
+            .map(|(k, v)| {
+                let value = v
+                    .parse::<i64>()
+                    .map_or_else(|_| v.as_str().into(), Into::into);
+                (k.as_str(), value)
+            })
+            .collect();
+        t.format(&key, &args)
+    }
+
     /// An alarm in words (name, priority, what to do) in the current language, as the
     /// dashboard's alarms carry it; for a notification raised from a live event.
     #[must_use]

@@ -14,11 +14,11 @@ use thecal_core::model::{UtcDateTime, Zone, local_date};
 use thecal_core::store::Store;
 use thecal_core::therapy::db::insert_event;
 use thecal_core::therapy::{DateRange, describe_range};
+use thecal_sim::{SimConfig, SimPump};
 
 fn english() -> Texts {
     Texts::or_english(Language::English, Domain::Dashboard)
 }
-use thecal_sim::{SimConfig, SimPump};
 
 fn start() -> UtcDateTime {
     Utc.with_ymd_and_hms(2024, 1, 15, 8, 0, 0).unwrap()
@@ -111,6 +111,70 @@ fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disc
         d.alarms[0].alarm.priority,
         thecal_core::model::AlarmPriority::High
     );
+}
+
+#[test]
+fn the_home_screen_speaks_the_phones_language() {
+    let now = start() + Duration::days(400);
+    let (_d, thecal) = open_at(now, "Europe/Berlin");
+    let mut sim = SimPump::new(SimConfig::implanted(19, start()));
+    seed(thecal.store(), &mut sim, 400);
+    sim.inject(thecal_sim::SimFault::RaiseAlarm(
+        thecal_core::model::AlarmKind::CatheterOcclusion,
+    ));
+    let e = sim.history().last().cloned().unwrap();
+    thecal
+        .store()
+        .write(|tx| insert_event(tx, &sim.config().serial, &e, now))
+        .unwrap();
+    let english_day = block_on(thecal.dashboard()).unwrap();
+
+    assert_eq!(
+        thecal.set_languages(vec!["de-AT".into(), "en".into()]),
+        Language::German
+    );
+    let d = block_on(thecal.dashboard()).unwrap();
+    // The same forecast, in German words.
+    let german = Texts::or_english(Language::German, Domain::Dashboard);
+    let tz = Zone::get("Europe/Berlin").unwrap();
+    let empty = d.reservoir.as_ref().and_then(|r| r.empty).unwrap();
+    assert_eq!(
+        d.dates.reservoir_empty,
+        Some(describe_range(&empty, now, tz, &german))
+    );
+    assert_ne!(d.dates.reservoir_empty, english_day.dates.reservoir_empty);
+    let alarm = d
+        .alarms
+        .iter()
+        .find(|a| a.alarm.kind == thecal_core::model::AlarmKind::CatheterOcclusion)
+        .unwrap();
+    assert_eq!(alarm.words.name, "Problem mit dem Katheter");
+    // Its advice: no clinician has reviewed the German yet, so the English with a German note.
+    assert!(
+        alarm
+            .words
+            .advice
+            .starts_with("The medicine may not be reaching")
+    );
+    assert!(alarm.words.note.as_deref().unwrap().contains("Deutsch"));
+
+    // The screens' own words by key, with arguments; plurals follow the language.
+    let text = |key: &str, args: &[(&str, &str)]| {
+        thecal.text(
+            key.into(),
+            args.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    };
+    assert_eq!(text("section-reservoir", &[]), "Reservoir");
+    assert_eq!(text("age-days", &[("n", "1")]), "1 Tag");
+    assert_eq!(text("age-days", &[("n", "3")]), "3 Tage");
+    assert_eq!(text("no-such-key", &[]), "no-such-key");
+
+    assert_eq!(thecal.set_languages(vec![]), Language::English);
+    assert_eq!(text("section-reservoir", &[]), "Reservoir");
+    assert_eq!(text("age-days", &[("n", "1")]), "1 day");
 }
 
 #[test]
