@@ -402,8 +402,8 @@ impl Thecal {
     }
 }
 
-// Caregiver alerts: in the apps' API with the `caregivers` feature (see core/Cargo.toml).
-#[cfg_attr(all(feature = "uniffi", feature = "caregivers"), uniffi::export)]
+// Caregiver alerts.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Thecal {
     /// Caregiver alerts, through the app's HTTP stack `http` (the core carries none).
     #[must_use]
