@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::digest;
+use sha2::{Digest as _, Sha256};
 use std::fmt;
 
 /// Envelope format version (first byte of every envelope).
@@ -38,13 +38,11 @@ pub fn from_b64u_array<const N: usize>(text: &str) -> Option<[u8; N]> {
 /// SHA-256 of the concatenation of `parts`.
 #[must_use]
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut ctx = digest::Context::new(&digest::SHA256);
+    let mut ctx = Sha256::new();
     for p in parts {
         ctx.update(p);
     }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    out
+    ctx.finalize().into()
 }
 
 /// A mailbox id: `SHA-256("thecal/v1/mailbox" || ed25519_public)[0..16]`.

@@ -2,9 +2,9 @@
 //! that opens and authenticates envelopes. The private halves live in the platform's key store
 //! ([`SecretStore`]); the database only ever holds public bundles.
 
+use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use hpke::kem::{Kem as _, X25519HkdfSha256};
 use hpke::{Deserializable as _, Serializable as _};
-use ring::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
 use thecal_proto::{MailboxId, b64u, from_b64u, sha256};
 
 use super::{AlertsError, random};
@@ -93,9 +93,10 @@ impl Bundle {
     /// Checks a signature made by this device's Ed25519 key.
     #[must_use]
     pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
-        UnparsedPublicKey::new(&ED25519, &self.signing)
-            .verify(message, signature)
-            .is_ok()
+        let Ok(key) = VerifyingKey::from_bytes(&self.signing) else {
+            return false;
+        };
+        Signature::from_slice(signature).is_ok_and(|s| key.verify(message, &s).is_ok())
     }
 
     pub(crate) fn hpke_key(&self) -> Result<PublicKey, AlertsError> {
@@ -131,7 +132,7 @@ pub fn safety_number(a: &Bundle, b: &Bundle) -> String {
 /// A device's private keys, loaded from the platform's key store.
 pub struct DeviceKeys {
     seed: [u8; 32],
-    signing: Ed25519KeyPair,
+    signing: SigningKey,
     hpke_private: PrivateKey,
     bundle: Bundle,
 }
@@ -149,13 +150,12 @@ impl DeviceKeys {
             what: "device key",
             reason: reason.into(),
         };
-        let signing = Ed25519KeyPair::from_seed_unchecked(&ed25519_seed)
-            .map_err(|_| malformed("not an Ed25519 seed"))?;
+        // Every 32 bytes are an Ed25519 seed (RFC 8032 §5.1.5).
+        let signing = SigningKey::from_bytes(&ed25519_seed);
         let hpke_private =
             PrivateKey::from_bytes(&x25519_private).map_err(|_| malformed("not an X25519 key"))?;
         let hpke_public = X25519HkdfSha256::sk_to_pk(&hpke_private);
-        let mut public = [0u8; 32];
-        public.copy_from_slice(signing.public_key().as_ref());
+        let public = signing.verifying_key().to_bytes();
         let mut hpke = [0u8; 32];
         hpke.copy_from_slice(&hpke_public.to_bytes());
         Ok(Self {
@@ -248,9 +248,7 @@ impl DeviceKeys {
     /// Signs `message` with the Ed25519 key.
     #[must_use]
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        out.copy_from_slice(self.signing.sign(message).as_ref());
-        out
+        self.signing.sign(message).to_bytes()
     }
 
     pub(crate) fn hpke_private(&self) -> &PrivateKey {

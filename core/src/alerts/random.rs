@@ -1,17 +1,14 @@
-//! Randomness for HPKE: the bytes come from the operating system through `ring` (a failure is a
-//! typed error, never a panic) and are handed to the HPKE crate as a one-shot generator.
+//! Randomness for HPKE: the bytes come from the operating system through `getrandom` (a failure
+//! is a typed error, never a panic) and are handed to the HPKE crate as a one-shot generator.
 
 use rand_core::{CryptoRng, RngCore};
-use ring::rand::{SecureRandom as _, SystemRandom};
 
 use super::AlertsError;
 
 /// `N` random bytes from the operating system.
 pub(crate) fn bytes<const N: usize>() -> Result<[u8; N], AlertsError> {
     let mut out = [0u8; N];
-    SystemRandom::new()
-        .fill(&mut out)
-        .map_err(|_| AlertsError::NoRandomness)?;
+    getrandom::getrandom(&mut out).map_err(|_| AlertsError::NoRandomness)?;
     Ok(out)
 }
 

@@ -161,7 +161,7 @@ fn device(id: &str) -> Result<MailboxId, CaregiverError> {
     MailboxId::parse(id).ok_or(CaregiverError::NotPaired)
 }
 
-#[cfg_attr(all(feature = "uniffi", feature = "caregivers"), uniffi::export)]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Caregivers {
     /// Shows a new invitation (the patient's phone) on the relay at `relay_url`
     /// (`https://relay.example.org`): a code and a QR code, valid for 10 minutes and once.

@@ -2,8 +2,10 @@
 //! panic into the area's `Internal` error (UniFFI would otherwise raise an untyped error).
 
 use std::any::Any;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use super::errors::PublicError;
 
@@ -18,70 +20,77 @@ pub(crate) fn guard<T, E: PublicError>(
     })
 }
 
-/// What a call on the core's runtime gives back, its type erased (see [`spawn_blocking`]).
+/// What a call on the core's runtime gives back, its type erased (see [`Call`]).
 type Output = Box<dyn Any + Send>;
 
-/// Runs blocking `f` on the core's runtime and awaits it from any executor (Kotlin coroutines,
-/// Swift tasks); a panic inside becomes `E::internal(context)`.
-pub(crate) async fn guard_blocking<T, E>(
+/// A guarded call running on the core's runtime, awaited from any executor (Kotlin coroutines,
+/// Swift tasks). Every call of the API is this one kind of task (tokio's task machinery is
+/// generic over the task, and one copy of it per call cost the phone library ~150 KB) and a
+/// plain future around it: only taking the result out is generic, not a chain of `async fn`
+/// state machines per call (decision 0006).
+#[must_use = "a call's result is known only by awaiting it"]
+pub(crate) struct Call<T, E> {
+    task: tokio::task::JoinHandle<Output>,
+    context: &'static str,
+    result: PhantomData<fn() -> Result<T, E>>,
+}
+
+impl<T: 'static, E: PublicError + 'static> Future for Call<T, E> {
+    type Output = Result<T, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
+        let context = self.context;
+        Pin::new(&mut self.task).poll(cx).map(|out| {
+            match out.map(|o| o.downcast::<Result<T, E>>()) {
+                Ok(Ok(result)) => *result,
+                // A panic outside the guard, or the runtime stopped.
+                _ => {
+                    tracing::error!(context, "a call on the core's runtime did not finish");
+                    Err(E::internal(context))
+                }
+            }
+        })
+    }
+}
+
+/// Runs blocking `f` on the core's runtime's blocking threads; a panic inside becomes
+/// `E::internal(context)`.
+pub(crate) fn guard_blocking<T, E>(
     rt: &tokio::runtime::Handle,
     context: &'static str,
     f: impl FnOnce() -> Result<T, E> + Send + 'static,
-) -> Result<T, E>
+) -> Call<T, E>
 where
     T: Send + 'static,
     E: PublicError + Send + 'static,
 {
     let job: Box<dyn FnOnce() -> Output + Send> = Box::new(move || Box::new(guard(context, f)));
-    match spawn_blocking(rt, job).await.map(|out| out.downcast()) {
-        Some(Ok(result)) => *result,
-        _ => Err(E::internal(context)),
+    Call {
+        task: rt.spawn_blocking(job),
+        context,
+        result: PhantomData,
     }
 }
 
-/// Runs the future `f` on the core's runtime (where the link's I/O lives) and awaits it from any
-/// executor; a panic inside becomes `E::internal(context)`, and `f`'s error is mapped to `E`.
-pub(crate) async fn guard_async<T, I, E>(
+/// Runs the future `f` on the core's runtime (where the link's I/O lives); a panic inside
+/// becomes `E::internal(context)`, and `f`'s error is mapped to `E`.
+pub(crate) fn guard_async<T, I, E>(
     rt: &tokio::runtime::Handle,
     context: &'static str,
     f: impl Future<Output = Result<T, I>> + Send + 'static,
-) -> Result<T, E>
+) -> Call<T, E>
 where
     T: Send + 'static,
     I: Send + 'static,
-    E: PublicError + From<I>,
+    E: PublicError + From<I> + Send + 'static,
 {
     let job: Pin<Box<dyn Future<Output = Output> + Send>> =
-        Box::pin(async move { Box::new(f.await) as Output });
-    match spawn(rt, job)
-        .await
-        .map(|out| out.downcast::<Result<T, I>>())
-    {
-        Some(Ok(result)) => (*result).map_err(E::from),
-        _ => {
-            tracing::error!(context, "panic caught at the API boundary");
-            Err(E::internal(context))
-        }
+        Box::pin(async move { Box::new(f.await.map_err(E::from)) as Output });
+    Call {
+        task: rt.spawn(job),
+        context,
+        result: PhantomData,
     }
-}
-
-/// Spawns a blocking job, `None` if it panicked or the runtime stopped. Every call of the API
-/// goes through this one task type: tokio's task machinery is generic over the task, and one
-/// copy of it per call cost the phone library ~150 KB (decision 0006).
-async fn spawn_blocking(
-    rt: &tokio::runtime::Handle,
-    job: Box<dyn FnOnce() -> Output + Send>,
-) -> Option<Output> {
-    rt.spawn_blocking(job).await.ok()
-}
-
-/// Spawns a future, `None` if it panicked or the runtime stopped; one task type for all, as
-/// [`spawn_blocking`].
-async fn spawn(
-    rt: &tokio::runtime::Handle,
-    job: Pin<Box<dyn Future<Output = Output> + Send>>,
-) -> Option<Output> {
-    rt.spawn(job).await.ok()
 }
 
 #[cfg(test)]

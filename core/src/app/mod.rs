@@ -38,7 +38,7 @@ pub use pumps::Pumps;
 pub use recovery::Recovery;
 
 use self::errors::PublicError;
-use self::guard::{guard, guard_async, guard_blocking};
+use self::guard::{Call, guard, guard_async, guard_blocking};
 use self::runtime::LazyRuntime;
 use crate::dashboard::{Dashboard, DashboardListener};
 use crate::l10n::{Domain, Language, LanguageSetting, Texts};
@@ -132,39 +132,42 @@ impl Inner {
     /// Runs blocking `f` off the caller's thread on the core's runtime, guarded: a panic becomes
     /// the area's `Internal` error. Every call of the apps' API that touches the disk, the
     /// network or the radio goes through it, so none blocks the caller's thread.
-    async fn run_blocking<T, E>(
+    fn run_blocking<T, E>(
         self: &Arc<Self>,
         context: &'static str,
         f: impl FnOnce(&Self) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
+    ) -> Call<T, E>
     where
         T: Send + 'static,
         E: PublicError + Send + 'static,
     {
         let inner = Arc::clone(self);
-        guard_blocking(&self.runtime.handle(), context, move || f(&inner)).await
+        guard_blocking(&self.runtime.handle(), context, move || f(&inner))
     }
 
     /// Runs the future `f` on the core's runtime, guarded: a panic becomes the area's `Internal`
-    /// error, `f`'s error is mapped to the area's.
-    async fn run_async<T, I, E>(
-        &self,
+    /// error, `f`'s error is mapped to the area's; dashboard watchers are told when it ends.
+    fn run_async<T, I, E>(
+        self: &Arc<Self>,
         context: &'static str,
         f: impl std::future::Future<Output = Result<T, I>> + Send + 'static,
-    ) -> Result<T, E>
+    ) -> Call<T, E>
     where
         T: Send + 'static,
         I: Send + 'static,
-        E: PublicError + From<I>,
+        E: PublicError + From<I> + Send + 'static,
     {
-        let out = guard_async(&self.runtime.handle(), context, f).await;
-        self.changed();
-        out
+        let inner = Arc::clone(self);
+        guard_async(&self.runtime.handle(), context, async move {
+            let out = f.await;
+            inner.changed();
+            out
+        })
     }
 
     /// Everything the home screen shows at `now`, from the store and the link's state, off the
     /// caller's thread.
-    async fn dashboard_at<E>(self: &Arc<Self>, now: UtcDateTime) -> Result<Dashboard, E>
+    fn dashboard_at<E>(self: &Arc<Self>, now: UtcDateTime) -> Call<Dashboard, E>
     where
         E: From<crate::therapy::Error> + PublicError + Send + 'static,
     {
@@ -173,42 +176,41 @@ impl Inner {
         self.read_blocking("building the dashboard", move |c| {
             crate::dashboard::build(c, &link, now, zone, freshness, language)
         })
-        .await
     }
 
     /// As [`Inner::read`], off the caller's thread on the core's runtime.
-    async fn read_blocking<T, I, E>(
+    fn read_blocking<T, I, E>(
         self: &Arc<Self>,
         context: &'static str,
         f: impl FnOnce(&Connection) -> Result<T, I> + Send + 'static,
-    ) -> Result<T, E>
+    ) -> Call<T, E>
     where
         T: Send + 'static,
         I: From<StoreError>,
         E: From<I> + PublicError + Send + 'static,
     {
         self.run_blocking(context, move |i| i.store.read(f).map_err(E::from))
-            .await
     }
 
-    /// As [`Inner::write`], off the caller's thread on the core's runtime.
-    async fn write_blocking<T, I, E>(
+    /// As [`Inner::write`], off the caller's thread on the core's runtime; dashboard watchers
+    /// are told once the write is committed.
+    fn write_blocking<T, I, E>(
         self: &Arc<Self>,
         context: &'static str,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, I> + Send + 'static,
-    ) -> Result<T, E>
+    ) -> Call<T, E>
     where
         T: Send + 'static,
         I: From<StoreError>,
         E: From<I> + PublicError + Send + 'static,
     {
-        let out = self
-            .run_blocking(context, move |i| i.store.write(f).map_err(E::from))
-            .await;
-        if out.is_ok() {
-            self.changed();
-        }
-        out
+        self.run_blocking(context, move |i| {
+            let out = i.store.write(f).map_err(E::from);
+            if out.is_ok() {
+                i.changed();
+            }
+            out
+        })
     }
 }
 
@@ -451,8 +453,8 @@ impl Thecal {
     }
 }
 
-// Caregiver alerts: in the apps' API with the `caregivers` feature (see core/Cargo.toml).
-#[cfg_attr(all(feature = "uniffi", feature = "caregivers"), uniffi::export)]
+// Caregiver alerts.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Thecal {
     /// Caregiver alerts, through the app's HTTP stack `http` (the core carries none).
     #[must_use]

@@ -1,12 +1,12 @@
-//! Clinic signing keys (Ed25519, via ring) and their short ids.
+//! Clinic signing keys (Ed25519, via ed25519-dalek) and their short ids.
 //!
 //! A clinic key pair is made once by the clinic's tool; its public key is handed to every app
 //! that should trust the clinic's cards (as 64 hex characters). Its private key lives in the
 //! platform's key store ([`SecretStore`]: Android Keystore, iOS Keychain, the CLI's key files),
 //! under [`secret_name`], never in the database.
 
-use ring::rand::SystemRandom;
-use ring::signature::{Ed25519KeyPair, KeyPair};
+use ed25519_dalek::SigningKey;
+use sha2::{Digest as _, Sha256};
 
 use super::Error;
 use crate::store::{SecretStore, Store};
@@ -37,22 +37,68 @@ impl KeyId {
 /// The id of `public_key`.
 #[must_use]
 pub fn key_id_of(public_key: &[u8]) -> KeyId {
-    let digest = ring::digest::digest(&ring::digest::SHA256, public_key);
+    let digest = Sha256::digest(public_key);
     let mut id = [0; 8];
-    id.copy_from_slice(&digest.as_ref()[..8]);
+    id.copy_from_slice(&digest[..8]);
     KeyId(id)
 }
 
-/// A new clinic key pair, as PKCS#8 bytes.
+/// The DER of an Ed25519 private key in PKCS#8 v2 (RFC 5958 `OneAsymmetricKey`, RFC 8410's
+/// algorithm id), as the clinic's tool has always written it (ring's layout): this prefix, the
+/// 32-byte seed, [`PKCS8_V2_MIDDLE`], the 32-byte public key.
+const PKCS8_V2_PREFIX: [u8; 16] = [
+    0x30, 0x51, // SEQUENCE, 81 bytes
+    0x02, 0x01, 0x01, // version 1 (v2: with the public key)
+    0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, // AlgorithmIdentifier { id-Ed25519 }
+    0x04, 0x22, 0x04, 0x20, // privateKey: OCTET STRING { OCTET STRING, 32 bytes }
+];
+/// Between the seed and the public key in PKCS#8 v2: `publicKey [1] IMPLICIT BIT STRING`, 33
+/// bytes, the first saying no bits are unused.
+const PKCS8_V2_MIDDLE: [u8; 3] = [0x81, 0x21, 0x00];
+/// PKCS#8 v1 (no public key): this prefix and the 32-byte seed.
+const PKCS8_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/// A new clinic key pair, as PKCS#8 (v2) bytes.
 ///
 /// # Errors
 /// [`Error::Internal`] if the system's random source fails.
 pub fn generate_pkcs8() -> Result<Vec<u8>, Error> {
-    Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-        .map(|d| d.as_ref().to_vec())
-        .map_err(|_| Error::Internal {
-            context: "making a clinic key".into(),
-        })
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|_| Error::Internal {
+        context: "making a clinic key".into(),
+    })?;
+    Ok(pkcs8_of_seed(&seed))
+}
+
+/// The PKCS#8 v2 bytes of the key pair with `seed`.
+#[must_use]
+pub fn pkcs8_of_seed(seed: &[u8; 32]) -> Vec<u8> {
+    let public = SigningKey::from_bytes(seed).verifying_key().to_bytes();
+    [&PKCS8_V2_PREFIX[..], seed, &PKCS8_V2_MIDDLE, &public].concat()
+}
+
+/// The key pair of the PKCS#8 bytes `pkcs8`: v2 (with the public key, which must match the
+/// seed) or v1.
+///
+/// # Errors
+/// [`Error::Internal`] for damaged key bytes.
+pub(crate) fn signing_key_of(pkcs8: &[u8]) -> Result<SigningKey, Error> {
+    let damaged = || Error::Internal {
+        context: "reading a clinic key".into(),
+    };
+    let (prefix, rest) = pkcs8.split_at_checked(16).ok_or_else(damaged)?;
+    let (seed, rest) = rest.split_at_checked(32).ok_or_else(damaged)?;
+    let seed = <[u8; 32]>::try_from(seed).map_err(|_| damaged())?;
+    let key = SigningKey::from_bytes(&seed);
+    let fits = if prefix == PKCS8_V2_PREFIX {
+        rest.strip_prefix(&PKCS8_V2_MIDDLE[..])
+            .is_some_and(|public| public == key.verifying_key().as_bytes())
+    } else {
+        prefix == PKCS8_V1_PREFIX && rest.is_empty()
+    };
+    if fits { Ok(key) } else { Err(damaged()) }
 }
 
 /// The public key of the PKCS#8 key pair `pkcs8`.
@@ -60,12 +106,7 @@ pub fn generate_pkcs8() -> Result<Vec<u8>, Error> {
 /// # Errors
 /// [`Error::Internal`] for damaged key bytes.
 pub fn public_key_of(pkcs8: &[u8]) -> Result<[u8; 32], Error> {
-    Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
-        .ok()
-        .and_then(|p| <[u8; 32]>::try_from(p.public_key().as_ref()).ok())
-        .ok_or_else(|| Error::Internal {
-            context: "reading a clinic key".into(),
-        })
+    signing_key_of(pkcs8).map(|k| k.verifying_key().to_bytes())
 }
 
 /// Parses a public key given as 64 hex characters.
@@ -155,5 +196,68 @@ mod tests {
         assert!(public_key_of(b"not a key").is_err());
         // SHA-256("") starts e3b0c442 98fc1c14.
         assert_eq!(key_id_of(b"").to_hex(), "e3b0c44298fc1c14");
+    }
+
+    /// RFC 8032 §7.1, test 1: the seed's public key and its signature of the empty message.
+    #[test]
+    fn rfc_8032_test_1() {
+        use ed25519_dalek::Signer as _;
+        let seed = hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+            .unwrap();
+        let key = signing_key_of(&pkcs8_of_seed(&seed.try_into().unwrap())).unwrap();
+        assert_eq!(
+            to_hex(key.verifying_key().as_bytes()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
+        assert_eq!(
+            to_hex(&key.sign(b"").to_bytes()),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        );
+    }
+
+    /// Keys saved by earlier versions (made by ring: PKCS#8 v2, and v1 in old databases) still
+    /// load, ring reads the keys made now, and both sign alike.
+    #[test]
+    fn pkcs8_as_ring_reads_and_writes_it() {
+        use ed25519_dalek::Signer as _;
+        use ring::signature::{Ed25519KeyPair, KeyPair as _};
+        let theirs = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(theirs.as_ref()).unwrap();
+        assert_eq!(
+            public_key_of(theirs.as_ref()).unwrap().as_slice(),
+            pair.public_key().as_ref()
+        );
+        let key = signing_key_of(theirs.as_ref()).unwrap();
+        assert_eq!(
+            key.sign(b"card").to_bytes().as_slice(),
+            pair.sign(b"card").as_ref()
+        );
+
+        let ours = generate_pkcs8().unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(&ours).unwrap();
+        assert_eq!(
+            pair.public_key().as_ref(),
+            public_key_of(&ours).unwrap().as_slice()
+        );
+
+        // v1: the seed alone (the legacy rows of the schema 7 fixture).
+        let v1 = [&PKCS8_V1_PREFIX[..], &[7; 32]].concat();
+        let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&v1).unwrap();
+        assert_eq!(
+            pair.public_key().as_ref(),
+            public_key_of(&v1).unwrap().as_slice()
+        );
+        assert_eq!(
+            public_key_of(&v1).unwrap(),
+            public_key_of(&pkcs8_of_seed(&[7; 32])).unwrap()
+        );
+
+        // Damaged: a public key that is not the seed's, a byte short, a byte too many.
+        let mut wrong = pkcs8_of_seed(&[7; 32]);
+        *wrong.last_mut().unwrap() ^= 1;
+        assert!(public_key_of(&wrong).is_err());
+        assert!(public_key_of(&ours[..ours.len() - 1]).is_err());
+        assert!(public_key_of(&[&ours[..], &[0]].concat()).is_err());
+        assert!(public_key_of(&v1[..47]).is_err());
     }
 }

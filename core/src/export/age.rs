@@ -239,10 +239,8 @@ fn chunk_nonce(counter: u64, last: bool) -> Nonce {
 }
 
 fn random<const N: usize>() -> io::Result<[u8; N]> {
-    use ring::rand::SecureRandom as _;
     let mut out = [0u8; N];
-    ring::rand::SystemRandom::new()
-        .fill(&mut out)
+    getrandom::getrandom(&mut out)
         .map_err(|_| io::Error::other("the system gives no randomness"))?;
     Ok(out)
 }

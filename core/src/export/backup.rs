@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::model::{InvalidInput, UtcDateTime};
 use crate::store::{Store, StoreError, copy, schema_version};
@@ -393,7 +394,7 @@ pub fn read_payload(plain: impl Read, out: &mut impl Write) -> Result<Manifest, 
             supported: schema_version(),
         });
     }
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut hash = Sha256::new();
     let mut left = manifest.database_bytes;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -417,7 +418,7 @@ pub fn read_payload(plain: impl Read, out: &mut impl Write) -> Result<Manifest, 
             what: "database size",
         });
     }
-    if to_hex(hash.finish().as_ref()) != manifest.database_sha256 {
+    if to_hex(&hash.finalize()) != manifest.database_sha256 {
         return Err(Error::Damaged {
             what: "database checksum",
         });
@@ -495,7 +496,7 @@ fn stream_error(e: &std::io::Error) -> Error {
 
 fn hash_file(path: &Path) -> Result<(u64, String), Error> {
     let mut f = File::open(path).map_err(|e| file_error(&e))?;
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut hash = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
@@ -506,7 +507,7 @@ fn hash_file(path: &Path) -> Result<(u64, String), Error> {
         hash.update(&buf[..n]);
         total += n as u64;
     }
-    Ok((total, to_hex(hash.finish().as_ref())))
+    Ok((total, to_hex(&hash.finalize())))
 }
 
 fn to_hex(bytes: &[u8]) -> String {

@@ -154,16 +154,26 @@ impl Store {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        let (mut f, mut out) = (Some(f), None);
+        self.write_erased(&mut |tx| {
+            out = f.take().map(|f| f(tx));
+            matches!(out, Some(Ok(_)))
+        })?;
+        out.unwrap_or_else(|| Err(not_run().into()))
+    }
+
+    /// [`Store::write`] for any `f` (one copy of the transaction's code for every caller):
+    /// commits if `f` says so.
+    fn write_erased(&self, f: &mut dyn FnMut(&Transaction<'_>) -> bool) -> Result<(), StoreError> {
         if self.simulate_full.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(StoreError::Full.into());
+            return Err(StoreError::Full);
         }
         let mut conn = lock(&self.writer);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
-        Ok(out)
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if f(&tx) {
+            tx.commit()?;
+        }
+        Ok(())
     }
 
     /// Runs `f` for reading: on the reader connection if it is open; else on the writer if no
@@ -177,6 +187,17 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, E>,
     ) -> Result<T, E> {
+        let (mut f, mut out) = (Some(f), None);
+        self.read_erased(&mut |c| {
+            out = f.take().map(|f| f(c));
+            matches!(out, Some(Ok(_)))
+        })?;
+        out.unwrap_or_else(|| Err(not_run().into()))
+    }
+
+    /// [`Store::read`] for any `f` (one copy of the connection's choice for every caller); `f`
+    /// says whether it succeeded.
+    fn read_erased(&self, f: &mut dyn FnMut(&Connection) -> bool) -> Result<(), StoreError> {
         if self.reader.get().is_none()
             && let Ok(writer) = self.writer.try_lock()
         {
@@ -187,12 +208,22 @@ impl Store {
             let _ = self.reader.set(Mutex::new(reader));
         }
         match self.reader.get() {
-            Some(reader) => f(&lock(reader)),
+            Some(reader) => {
+                f(&lock(reader));
+                Ok(())
+            }
             None => Err(StoreError::Unexpected {
                 context: "opening the reader".into(),
-            }
-            .into()),
+            }),
         }
+    }
+}
+
+/// What [`Store::read`] and [`Store::write`] answer if their function was not run (never: the
+/// erased calls run it exactly once unless they fail first).
+fn not_run() -> StoreError {
+    StoreError::Unexpected {
+        context: "a storage call did not run".into(),
     }
 }
 
@@ -241,24 +272,20 @@ impl<'a> ReadOnlyWriter<'a> {
         Ok(Self { conn })
     }
 
-    /// Runs the read, then checks that it wrote nothing.
-    fn read<T, E: From<StoreError>>(
-        self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let out = f(&self.conn)?;
+    /// Runs the read, then checks that it wrote nothing (if it succeeded: a failed read's error
+    /// is the caller's).
+    fn read(self, f: &mut dyn FnMut(&Connection) -> bool) -> Result<(), StoreError> {
+        if !f(&self.conn) {
+            return Ok(());
+        }
         // Any write statement, even one that changed no row, makes it a write transaction.
-        let state = self
-            .conn
-            .transaction_state(Some(rusqlite::MAIN_DB))
-            .map_err(StoreError::from)?;
+        let state = self.conn.transaction_state(Some(rusqlite::MAIN_DB))?;
         if state == rusqlite::TransactionState::Write {
             return Err(StoreError::Unexpected {
                 context: "a read tried to write; nothing was kept".into(),
-            }
-            .into());
+            });
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -89,8 +89,8 @@ fn outcome(v: &Vector) -> String {
     if reader.read_to_end(&mut plain).is_err() {
         return "payload failure".into();
     }
-    let digest = ring::digest::digest(&ring::digest::SHA256, &plain);
-    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&plain);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(Some(hex), v.payload_sha256, "{}: the plaintext", v.name);
     "success".into()
 }
