@@ -103,8 +103,12 @@ pub fn current_forecasts(
         implanted_at: None,
         now,
     };
+    // Once ERI is seen, the forecast is a countdown from it: no history needed.
+    let countdown = eri_seen.is_some() && latest.battery.indicator != BatteryIndicator::Normal;
     // An implanted pump's history is fitted when it is stored: project the stored fit.
-    let stored = if settings.eri_battery_percent.is_some() && !model.replaceable {
+    let stored = if countdown {
+        None
+    } else if settings.eri_battery_percent.is_some() && !model.replaceable {
         db::battery_fit(conn, serial, &IMPLANTED_BATTERY)?
     } else {
         None
@@ -124,7 +128,7 @@ pub fn current_forecasts(
         )
     } else {
         // No fit stored (a replaceable battery, or rows stored since): the whole history.
-        let points = if settings.eri_battery_percent.is_some() {
+        let points = if settings.eri_battery_percent.is_some() && !countdown {
             db::battery_history(conn, serial, since)?
         } else {
             Vec::new()

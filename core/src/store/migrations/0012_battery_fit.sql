@@ -25,6 +25,9 @@ CREATE TABLE battery_fit (
            AND (load_to_eri IS NULL) = (var_ln_load IS NULL))
 ) STRICT;
 
+-- The first day a pump showed a battery indicator (ERI, EOS), found without reading every day.
+CREATE INDEX battery_daily_indicator ON battery_daily (pump_id, indicator, day);
+
 CREATE TRIGGER battery_fit_after_insert AFTER INSERT ON battery_daily BEGIN
     DELETE FROM battery_fit WHERE pump_id = NEW.pump_id;
 END;

@@ -98,7 +98,10 @@ pub fn first_battery_indicator(
     // The day it was first seen comes from the daily summary; the moment from that day's readings.
     let day: Option<i64> = conn
         .prepare_cached(
-            "SELECT MIN(b.day) FROM battery_daily b JOIN pumps p ON p.id = b.pump_id
+            // Without the index (migration 0012), SQLite walks every day of the pump looking
+            // for the first with the indicator, which it has not when it was never seen.
+            "SELECT MIN(b.day) FROM battery_daily b INDEXED BY battery_daily_indicator
+             JOIN pumps p ON p.id = b.pump_id
              WHERE p.serial = ?1 AND b.indicator = ?2 AND b.at_ms >= ?3",
         )?
         .query_row(
