@@ -193,9 +193,9 @@ pub fn forecast_battery(
     model: BatteryModel,
     tuning: &BatteryTuning,
 ) -> BatteryForecast {
-    let (mut f, to_eos) = match seen_or_start(inputs, model) {
-        Ok(seen) => return seen,
-        Err(start) => start,
+    let (mut f, to_eos) = match start(inputs, model) {
+        Start::Seen(countdown) => return countdown,
+        Start::Ahead(f, to_eos) => (f, to_eos),
     };
     let mut points = inputs.points.to_vec();
     points.sort_by_key(|p| p.at);
@@ -239,9 +239,9 @@ pub fn forecast_battery_from_fit(
     model: BatteryModel,
     tuning: &BatteryTuning,
 ) -> BatteryForecast {
-    let (mut f, to_eos) = match seen_or_start(inputs, model) {
-        Ok(seen) => return seen,
-        Err(start) => start,
+    let (mut f, to_eos) = match start(inputs, model) {
+        Start::Seen(countdown) => return countdown,
+        Start::Ahead(f, to_eos) => (f, to_eos),
     };
     let first_dose = first_recent_dose.and_then(|p| dosed(&p));
     let eri = project(
@@ -255,12 +255,15 @@ pub fn forecast_battery_from_fit(
     f
 }
 
-/// The forecast once ERI has been seen (`Ok`), or the forecast without dates yet and the time
-/// from ERI to EOS (`Err`).
-fn seen_or_start(
-    inputs: &BatteryInputs<'_>,
-    model: BatteryModel,
-) -> Result<BatteryForecast, (BatteryForecast, Option<Duration>)> {
+/// Where a forecast starts.
+enum Start {
+    /// ERI has been seen: the countdown to EOS, complete.
+    Seen(BatteryForecast),
+    /// The forecast without dates yet, and the time from ERI to EOS.
+    Ahead(BatteryForecast, Option<Duration>),
+}
+
+fn start(inputs: &BatteryInputs<'_>, model: BatteryModel) -> Start {
     let mut f = BatteryForecast {
         percent: inputs.percent,
         indicator: inputs.indicator,
@@ -281,9 +284,9 @@ fn seen_or_start(
             f.eos = Some(DateRange::exact(eos));
             f.days_to_eos = Some((eos - inputs.now).num_days());
         }
-        return Ok(f);
+        return Start::Seen(f);
     }
-    Err((f, to_eos))
+    Start::Ahead(f, to_eos)
 }
 
 fn with_eri(f: &mut BatteryForecast, eri: Option<DateRange>, to_eos: Option<Duration>) {
