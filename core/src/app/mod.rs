@@ -137,7 +137,7 @@ impl Inner {
         E: PublicError + Send + 'static,
     {
         let inner = Arc::clone(self);
-        guard_blocking(&self.runtime.blocking_handle(), context, move || f(&inner)).await
+        guard_blocking(&self.runtime.handle(), context, move || f(&inner)).await
     }
 
     /// Runs the future `f` on the core's runtime, guarded: a panic becomes the area's `Internal`
@@ -243,9 +243,7 @@ impl Thecal {
         // (the first dashboard) reuse: through the bindings a fresh thread per call costs an app
         // about a millisecond more each time.
         let runtime = LazyRuntime::default();
-        let rt = guard("opening Thecal", || {
-            Ok::<_, OpenError>(runtime.blocking_handle())
-        })?;
+        let rt = guard("opening Thecal", || Ok::<_, OpenError>(runtime.handle()))?;
         guard_blocking(&rt, "opening Thecal", move || {
             Self::open_on(
                 Path::new(&dir),
