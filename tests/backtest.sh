@@ -14,7 +14,7 @@ else
   patients=${THECAL_BACKTEST_PATIENTS:-100} profile=()
 fi
 cargo build --locked -q "${profile[@]}" -p thecal-cli
-bin=target/$([ ${#profile[@]} -gt 0 ] && echo release || echo debug)/thecal
+bin=${CARGO_TARGET_DIR:-target}/$([ ${#profile[@]} -gt 0 ] && echo release || echo debug)/thecal
 status=0
 "$bin" forecast backtest --patients "$patients" --json --check --chart "$out/calibration.svg" \
   > "$out/report.json" || status=$?

@@ -190,8 +190,9 @@ pub(crate) fn write_history(
         store
             .write(|tx| {
                 for r in &readings {
-                    db::insert_reading(tx, &serial, r)?;
+                    db::insert_reading_deferring_fit(tx, &serial, r)?;
                 }
+                db::refresh_battery_fit(tx, &serial)?;
                 for e in &events {
                     db::insert_event(tx, &serial, e, t)?;
                 }

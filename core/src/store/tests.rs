@@ -266,6 +266,7 @@ mod upgrades {
         (9, include_bytes!("fixtures/schema-v9.sqlite3")),
         (10, include_bytes!("fixtures/schema-v10.sqlite3")),
         (11, include_bytes!("fixtures/schema-v11.sqlite3")),
+        (12, include_bytes!("fixtures/schema-v12.sqlite3")),
     ];
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {

@@ -99,6 +99,30 @@ pub const IMPLANT_DATE_SLACK_DAYS: i64 = 30;
 pub const SPREAD_NODES: usize = 8;
 
 impl BatteryTuning {
+    /// Names what a [`BatteryFit`] made with these constants depends on (the fit's own version,
+    /// the load clock's worth of a millilitre, the gauge curve, the shortest history), so that a
+    /// stored fit made by other constants is never used: a hash of their exact values.
+    #[must_use]
+    pub fn fit_key(&self) -> i64 {
+        /// Changed whenever [`BatteryFit::of`] computes anything differently.
+        const FIT_VERSION: u64 = 1;
+        // FNV-1a, 64 bits, over the values' bits: the same on every platform and build.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let words = [
+            FIT_VERSION,
+            self.days_per_ml.to_bits(),
+            self.min_history_days.to_bits(),
+        ]
+        .into_iter()
+        .chain(self.gauge.iter().map(|g| g.to_bits()));
+        for w in words {
+            for b in w.to_le_bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        i64::from_le_bytes(h.to_le_bytes())
+    }
+
     /// The standard deviation of log(true / forecast time left) that the fit does not explain,
     /// `years` ahead.
     #[must_use]
@@ -162,13 +186,84 @@ pub struct BatteryInputs<'a> {
     pub now: UtcDateTime,
 }
 
-/// Forecasts ERI and EOS.
+/// Forecasts ERI and EOS from the whole daily history (`inputs.points`).
 #[must_use]
 pub fn forecast_battery(
     inputs: &BatteryInputs<'_>,
     model: BatteryModel,
     tuning: &BatteryTuning,
 ) -> BatteryForecast {
+    let (mut f, to_eos) = match start(inputs, model) {
+        Start::Seen(countdown) => return countdown,
+        Start::Ahead(f, to_eos) => (f, to_eos),
+    };
+    let mut points = inputs.points.to_vec();
+    points.sort_by_key(|p| p.at);
+    let eri = if model.replaceable {
+        let (Some(first), Some(last)) = (points.first(), points.last()) else {
+            return f;
+        };
+        if days_between(first.at, last.at) < tuning.min_history_days || points.len() < 3 {
+            return f;
+        }
+        linear_eri(&points, model.eri_percent, inputs.now)
+    } else {
+        let Some(fit) = BatteryFit::of(&points, tuning) else {
+            return f;
+        };
+        let first_dose = points
+            .iter()
+            .filter(|p| in_growth_window(p.at, inputs.now))
+            .find_map(dosed);
+        project(
+            &fit,
+            first_dose,
+            inputs.now,
+            tuning,
+            service_end(inputs, model),
+        )
+    };
+    with_eri(&mut f, eri, to_eos);
+    f
+}
+
+/// Forecasts ERI and EOS of an implanted pump from the fit of its daily history stored with it
+/// ([`BatteryFit`]), giving exactly what [`forecast_battery`] gives from the same history.
+/// `inputs.points` is not read: `first_recent_dose` is the oldest point of that history with a
+/// volume above 0 within [`GROWTH_WINDOW_DAYS`] before `inputs.now` (the dose's growth).
+#[must_use]
+pub fn forecast_battery_from_fit(
+    inputs: &BatteryInputs<'_>,
+    fit: &BatteryFit,
+    first_recent_dose: Option<BatteryPoint>,
+    model: BatteryModel,
+    tuning: &BatteryTuning,
+) -> BatteryForecast {
+    let (mut f, to_eos) = match start(inputs, model) {
+        Start::Seen(countdown) => return countdown,
+        Start::Ahead(f, to_eos) => (f, to_eos),
+    };
+    let first_dose = first_recent_dose.and_then(|p| dosed(&p));
+    let eri = project(
+        fit,
+        first_dose,
+        inputs.now,
+        tuning,
+        service_end(inputs, model),
+    );
+    with_eri(&mut f, eri, to_eos);
+    f
+}
+
+/// Where a forecast starts.
+enum Start {
+    /// ERI has been seen: the countdown to EOS, complete.
+    Seen(BatteryForecast),
+    /// The forecast without dates yet, and the time from ERI to EOS.
+    Ahead(BatteryForecast, Option<Duration>),
+}
+
+fn start(inputs: &BatteryInputs<'_>, model: BatteryModel) -> Start {
     let mut f = BatteryForecast {
         percent: inputs.percent,
         indicator: inputs.indicator,
@@ -189,30 +284,100 @@ pub fn forecast_battery(
             f.eos = Some(DateRange::exact(eos));
             f.days_to_eos = Some((eos - inputs.now).num_days());
         }
-        return f;
+        return Start::Seen(f);
     }
-    let mut points = inputs.points.to_vec();
-    points.sort_by_key(|p| p.at);
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
-        return f;
-    };
-    if days_between(first.at, last.at) < tuning.min_history_days || points.len() < 3 {
-        return f;
-    }
-    let eri = if model.replaceable {
-        linear_eri(&points, model.eri_percent, inputs.now)
-    } else {
-        let cap = inputs
-            .implanted_at
-            .zip(model.service_life.and_then(|d| Duration::from_std(d).ok()))
-            .map(|(at, life)| at + life);
-        load_clock_eri(&points, inputs.now, tuning, cap)
-    };
+    Start::Ahead(f, to_eos)
+}
+
+fn with_eri(f: &mut BatteryForecast, eri: Option<DateRange>, to_eos: Option<Duration>) {
     f.eri = eri;
     if let (Some(eri), Some(to_eos)) = (eri, to_eos) {
         f.eos = Some(eri.shifted(to_eos));
     }
-    f
+}
+
+/// When the model's service life ends, counted from the implant.
+fn service_end(inputs: &BatteryInputs<'_>, model: BatteryModel) -> Option<UtcDateTime> {
+    inputs
+        .implanted_at
+        .zip(model.service_life.and_then(|d| Duration::from_std(d).ok()))
+        .map(|(at, life)| at + life)
+}
+
+/// How far back the patient's own dose history counts for the dose's growth, days.
+pub const GROWTH_WINDOW_DAYS: i32 = 730;
+
+/// Whether a point at `at` is within [`GROWTH_WINDOW_DAYS`] before `now` (or after it).
+#[must_use]
+pub fn in_growth_window(at: UtcDateTime, now: UtcDateTime) -> bool {
+    days_between(at, now) <= f64::from(GROWTH_WINDOW_DAYS)
+}
+
+/// The point's time and programmed mL/day, when it has a volume above 0.
+fn dosed(p: &BatteryPoint) -> Option<(UtcDateTime, f64)> {
+    p.daily_volume
+        .map(|v| (p.at, v.milliliters()))
+        .filter(|(_, q)| *q > 0.0)
+}
+
+/// What the load-clock forecast of an implanted pump takes from the pump's daily battery history:
+/// the fit of its cell and where the load clock stood at the newest point. It depends on the
+/// history and the tuning only, never on the time it is made, so it can be computed when a day's
+/// point is stored and projected to any later moment ([`forecast_battery_from_fit`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatteryFit {
+    /// How many daily points the history has.
+    pub points: u32,
+    /// The oldest point's time and level (a level of 99 % or more: a new battery).
+    pub first_at: UtcDateTime,
+    /// The oldest point's level, %.
+    pub first_percent: u8,
+    /// The newest point's time.
+    pub last_at: UtcDateTime,
+    /// The load clock at the newest point, load-days since the oldest.
+    pub last_load: f64,
+    /// The programmed mL/day the clock runs on after the newest point.
+    pub flow: f64,
+    /// The newest point with a volume above 0 (for the dose's growth).
+    pub last_dose: Option<BatteryPoint>,
+    /// The cell's fit, when the history is long enough for one.
+    pub cell: Option<CellFit>,
+}
+
+/// The load this pump's cell takes to ERI, from the least-squares fit of its readings to the
+/// class's gauge curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellFit {
+    /// Λ: the load to ERI, load-days.
+    pub load_to_eri: f64,
+    /// The load used before the oldest point (0 when the history starts with a new battery).
+    pub load_before: f64,
+    /// The fit's own variance of ln Λ.
+    pub var_ln_load: f64,
+}
+
+impl BatteryFit {
+    /// The fit of a daily history sorted by time; `None` when it is empty.
+    #[must_use]
+    pub fn of(points: &[BatteryPoint], t: &BatteryTuning) -> Option<Self> {
+        let (first, last) = (points.first()?, points.last()?);
+        let (loads, last_load, flow) = load_clock(points, last.at, t.days_per_ml);
+        let enough = days_between(first.at, last.at) >= t.min_history_days && points.len() >= 3;
+        Some(Self {
+            points: u32::try_from(points.len()).unwrap_or(u32::MAX),
+            first_at: first.at,
+            first_percent: first.percent,
+            last_at: last.at,
+            last_load,
+            flow,
+            last_dose: points.iter().rev().find(|p| dosed(p).is_some()).copied(),
+            cell: if enough {
+                fit_cell(points, &loads, last_load, t)
+            } else {
+                None
+            },
+        })
+    }
 }
 
 fn days_between(a: UtcDateTime, b: UtcDateTime) -> f64 {
@@ -266,16 +431,16 @@ pub fn load_clock(points: &[BatteryPoint], now: UtcDateTime, k: f64) -> (Vec<f64
     (loads, now_load, flow)
 }
 
-/// ERI of an implanted pump by the load clock (see the module's notes).
-fn load_clock_eri(
+/// The cell's fit (see the module's notes) to the points sorted by time, their loads, and the
+/// load at the newest point (the search starts just above it: the cell has not reached ERI).
+fn fit_cell(
     points: &[BatteryPoint],
-    now: UtcDateTime,
+    loads: &[f64],
+    last_load: f64,
     t: &BatteryTuning,
-    cap: Option<UtcDateTime>,
-) -> Option<DateRange> {
+) -> Option<CellFit> {
     // Thin long histories: a few hundred points carry all the shape there is.
     let step = points.len().div_ceil(400).max(1);
-    let (loads, now_load, flow) = load_clock(points, now, t.days_per_ml);
     let sample: Vec<(f64, f64)> = loads
         .iter()
         .zip(points)
@@ -298,8 +463,8 @@ fn load_clock_eri(
             .map(|(l, r)| (r - gauge(t, (off + l) / lambda)).powi(2))
             .sum::<f64>()
     };
-    let lo = (now_load.max(1.0) * 1.001).ln();
-    let hi = (now_load.max(1.0) * 200.0).ln().max(lo + 1.0);
+    let lo = (last_load.max(1.0) * 1.001).ln();
+    let hi = (last_load.max(1.0) * 200.0).ln().max(lo + 1.0);
     let grid = 240;
     let (mut best, mut best_x) = (f64::INFINITY, lo);
     for i in 0..=grid {
@@ -332,9 +497,34 @@ fn load_clock_eri(
     } else {
         1.0
     };
-    let remaining = lambda - offset(lambda) - now_load;
-    let growth = dose_growth(points, now, t);
-    let days_left = days_for_load(remaining.max(0.0), flow, t.days_per_ml, growth);
+    Some(CellFit {
+        load_to_eri: lambda,
+        load_before: offset(lambda),
+        var_ln_load: var_ln_lambda,
+    })
+}
+
+/// ERI of an implanted pump by the load clock, from the fit run on to `now`: the load left, run
+/// at the programmed dose growing as doses have grown (`first_dose`: the oldest dosed point in
+/// the growth window, the newest is the fit's), and its range, ended by the service life `cap`.
+fn project(
+    fit: &BatteryFit,
+    first_dose: Option<(UtcDateTime, f64)>,
+    now: UtcDateTime,
+    t: &BatteryTuning,
+    cap: Option<UtcDateTime>,
+) -> Option<DateRange> {
+    let cell = fit.cell?;
+    let (lambda, var_ln_lambda) = (cell.load_to_eri, cell.var_ln_load);
+    let now_load =
+        fit.last_load + days_between(fit.last_at, now).max(0.0) * (1.0 + t.days_per_ml * fit.flow);
+    let remaining = lambda - cell.load_before - now_load;
+    let last_dose = fit
+        .last_dose
+        .filter(|p| in_growth_window(p.at, now))
+        .and_then(|p| dosed(&p));
+    let growth = dose_growth(first_dose.zip(last_dose), t);
+    let days_left = days_for_load(remaining.max(0.0), fit.flow, t.days_per_ml, growth);
     let central = days_left * t.bias.exp();
     let fit_rel = if remaining > 0.0 {
         var_ln_lambda.sqrt() * lambda / remaining
@@ -362,15 +552,10 @@ fn load_clock_eri(
 }
 
 /// How fast this patient's dose grows per year (log scale): the class's prior, moved towards
-/// the patient's own history of the last two years by how long it is.
-fn dose_growth(points: &[BatteryPoint], now: UtcDateTime, t: &BatteryTuning) -> f64 {
-    let recent: Vec<(UtcDateTime, f64)> = points
-        .iter()
-        .filter(|p| days_between(p.at, now) <= 730.0)
-        .filter_map(|p| p.daily_volume.map(|v| (p.at, v.milliliters())))
-        .filter(|(_, q)| *q > 0.0)
-        .collect();
-    let (Some(&(t0, q0)), Some(&(t1, q1))) = (recent.first(), recent.last()) else {
+/// the patient's own history of the last two years (its oldest and newest dosed points) by how
+/// long it is.
+fn dose_growth(ends: Option<((UtcDateTime, f64), (UtcDateTime, f64))>, t: &BatteryTuning) -> f64 {
+    let Some(((t0, q0), (t1, q1))) = ends else {
         return t.growth_per_year;
     };
     let years = days_between(t0, t1) / 365.25;

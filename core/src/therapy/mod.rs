@@ -20,8 +20,9 @@ use rusqlite::Connection;
 
 pub use alarm_words::{AlarmText, alarm_text};
 pub use battery::{
-    BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning,
-    IMPLANT_DATE_SLACK_DAYS, IMPLANTED_BATTERY, SPREAD_NODES, forecast_battery, load_clock,
+    BatteryFit, BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning, CellFit,
+    GROWTH_WINDOW_DAYS, IMPLANT_DATE_SLACK_DAYS, IMPLANTED_BATTERY, SPREAD_NODES, forecast_battery,
+    forecast_battery_from_fit, in_growth_window, load_clock,
 };
 pub use error::Error;
 pub use forecast::{
@@ -96,27 +97,57 @@ pub fn current_forecasts(
             .service_life_days
             .map(|d| Duration::from_secs(u64::from(d) * 86_400)),
     };
-    let points = if settings.eri_battery_percent.is_some() {
-        db::battery_history(conn, serial, since)?
-    } else {
-        Vec::new()
+    let inputs = |points| BatteryInputs {
+        points,
+        percent: latest.battery.percent,
+        indicator: latest.battery.indicator,
+        eri_seen_at: eri_seen,
+        implanted_at: None,
+        now,
     };
-    // A history that starts with a new battery starts at the implant.
-    let implanted_at = points
-        .first()
-        .filter(|p| p.percent >= 99 && !model.replaceable)
-        .map(|p| p.at);
-    let battery = forecast_battery(
-        &BatteryInputs {
-            points: &points,
-            percent: latest.battery.percent,
-            indicator: latest.battery.indicator,
-            eri_seen_at: eri_seen,
-            implanted_at,
-            now,
-        },
-        model,
-        &IMPLANTED_BATTERY,
-    );
+    // Once ERI is seen, the forecast is a countdown from it: no history needed.
+    let countdown = eri_seen.is_some() && latest.battery.indicator != BatteryIndicator::Normal;
+    // An implanted pump's history is fitted when it is stored: project the stored fit.
+    let stored = if countdown {
+        None
+    } else if settings.eri_battery_percent.is_some() && !model.replaceable {
+        db::battery_fit(conn, serial, &IMPLANTED_BATTERY)?
+    } else {
+        None
+    };
+    let battery = if let Some(fit) = stored {
+        let first_dose = db::first_recent_dose(conn, serial, now)?;
+        forecast_battery_from_fit(
+            &BatteryInputs {
+                // A history that starts with a new battery starts at the implant.
+                implanted_at: (fit.first_percent >= 99).then_some(fit.first_at),
+                ..inputs(&[])
+            },
+            &fit,
+            first_dose,
+            model,
+            &IMPLANTED_BATTERY,
+        )
+    } else {
+        // No fit stored (a replaceable battery, or rows stored since): the whole history.
+        let points = if settings.eri_battery_percent.is_some() && !countdown {
+            db::battery_history(conn, serial, since)?
+        } else {
+            Vec::new()
+        };
+        // A history that starts with a new battery starts at the implant.
+        let implanted_at = points
+            .first()
+            .filter(|p| p.percent >= 99 && !model.replaceable)
+            .map(|p| p.at);
+        forecast_battery(
+            &BatteryInputs {
+                implanted_at,
+                ..inputs(&points)
+            },
+            model,
+            &IMPLANTED_BATTERY,
+        )
+    };
     Ok((reservoir, battery))
 }

@@ -283,7 +283,7 @@ pub struct Day<'a> {
     pub sim: &'a SimPump,
     /// How many refills the app has seen so far.
     pub refills: usize,
-    tx: &'a rusqlite::Connection,
+    tx: &'a rusqlite::Transaction<'a>,
     info: &'a DeviceInfo,
 }
 
@@ -293,6 +293,8 @@ impl Day<'_> {
     /// # Errors
     /// A store failure.
     pub fn forecasts(&self) -> Result<(ReservoirForecast, BatteryForecast), therapy::Error> {
+        // What the app's write of this reading would have stored with it.
+        therapy::db::refresh_battery_fit(self.tx, &self.info.serial)?;
         forecasts_from(self.tx, self.info, self.reading, self.at)
     }
 }
@@ -383,7 +385,9 @@ impl PatientApp {
                     let t = moment(start, *day);
                     sim.advance_to(t);
                     let reading = sim.status_reading();
-                    therapy::db::insert_reading(tx, &info.serial, &reading)?;
+                    // The fit is stored when a forecast is asked for (`Day::forecasts`), as the
+                    // app's reading would have stored it: fitting every day would be slow.
+                    therapy::db::insert_reading_deferring_fit(tx, &info.serial, &reading)?;
                     let new: Vec<HistoryEvent> = sim
                         .history()
                         .filter(|e| e.sequence > *seen)

@@ -144,7 +144,8 @@ impl PumpYears {
 
 /// Writes the life of `sim` into `store` as the link would: the pump's identity and its model's
 /// settings, then a reading every `step` from `from` for `days` days with every history event
-/// (each day in one transaction). Returns the time of the last reading.
+/// (each day in one transaction, the battery fit stored at its end). Returns the time of the
+/// last reading.
 ///
 /// # Errors
 /// A storage error.
@@ -178,7 +179,7 @@ pub fn seed_sim(
             for _ in 0..per_day {
                 t += step;
                 sim.advance_to(t);
-                therapy::db::insert_reading(tx, &serial, &sim.status_reading())?;
+                therapy::db::insert_reading_deferring_fit(tx, &serial, &sim.status_reading())?;
                 let new: Vec<HistoryEvent> = sim
                     .history()
                     .filter(|e| e.sequence > seen)
@@ -189,7 +190,8 @@ pub fn seed_sim(
                     therapy::db::insert_event(tx, &serial, &e, t)?;
                 }
             }
-            Ok::<_, therapy::Error>(())
+            // The day's battery fit, once for its readings.
+            therapy::db::refresh_battery_fit(tx, &serial)
         })?;
     }
     Ok(t)

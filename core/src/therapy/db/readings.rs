@@ -10,8 +10,9 @@ use crate::model::{
 use crate::store::StoreError;
 use crate::therapy::Error;
 
-/// Stores `reading` for the pump with `serial`. Returns `false` if the same reading (same pump,
-/// same time) was already stored: a replayed reading is stored once.
+/// Stores `reading` for the pump with `serial`, with the day's battery summary and the battery
+/// fit made from it. Returns `false` if the same reading (same pump, same time) was already
+/// stored: a replayed reading is stored once.
 ///
 /// # Errors
 /// [`Error::UnknownPump`], [`Error::Invalid`], or a storage error.
@@ -20,8 +21,31 @@ pub fn insert_reading(
     serial: &str,
     reading: &StatusReading,
 ) -> Result<bool, Error> {
+    insert(tx, serial, reading, true)
+}
+
+/// As [`insert_reading`], but leaves the battery fit to be made later: for writers that store
+/// many readings in one transaction, which call [`super::refresh_battery_fit`] once at its end
+/// (until then, a forecast computes the fit from the daily rows).
+///
+/// # Errors
+/// As [`insert_reading`].
+pub fn insert_reading_deferring_fit(
+    tx: &Transaction<'_>,
+    serial: &str,
+    reading: &StatusReading,
+) -> Result<bool, Error> {
+    insert(tx, serial, reading, false)
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    serial: &str,
+    reading: &StatusReading,
+    fit: bool,
+) -> Result<bool, Error> {
     reading.validate()?;
-    let (pump_id, _) = pump_by_serial(tx, serial)?.ok_or(Error::UnknownPump)?;
+    let (pump_id, info) = pump_by_serial(tx, serial)?.ok_or(Error::UnknownPump)?;
     let n = tx
         .prepare_cached(
             "INSERT INTO readings (pump_id, taken_at_ms, pump_clock_ms, reservoir_ul, capacity_ul,
@@ -45,6 +69,9 @@ pub fn insert_reading(
         ])?;
     if n == 1 {
         super::battery::note_battery(tx, pump_id, reading)?;
+        if fit {
+            super::battery::store_battery_fit(tx, pump_id, &info)?;
+        }
     }
     Ok(n == 1)
 }
