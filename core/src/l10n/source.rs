@@ -1,74 +1,49 @@
-//! The Fluent files, compiled in so every text works offline: stored deflated, without their
-//! comments (`core/build.rs`), and inflated the first time a bundle needs one.
+//! The Fluent files, compiled in so every text works offline: stored without their comments,
+//! each language's files deflated together (`core/build.rs`), and a language inflated the first
+//! time one of its texts is needed.
 
-use super::{Domain, Language};
+use std::sync::OnceLock;
 
-macro_rules! packed {
-    ($lang:tt, $file:tt) => {
-        Some(
-            include_bytes!(concat!(
-                env!("OUT_DIR"),
-                "/locales/",
-                $lang,
-                "/",
-                $file,
-                ".ftl.z"
-            ))
-            .as_slice(),
-        )
-    };
-}
+use super::{ALL_DOMAINS, ALL_LANGUAGES, Domain, Language};
 
-macro_rules! files {
-    ($lang:tt) => {
-        [
-            packed!($lang, "card"),
-            files!(@report $lang),
-            packed!($lang, "recovery"),
-            packed!($lang, "alarms"),
-            packed!($lang, "notifications"),
-            packed!($lang, "dashboard"),
-            packed!($lang, "alerts"),
-        ]
-    };
-    (@report "ar") => { None };
-    (@report $lang:tt) => { packed!($lang, "report") };
-}
-
-/// Per language (in [`super::ALL_LANGUAGES`]' order), the file of each domain (in
-/// [`super::ALL_DOMAINS`]' order).
-static FILES: [[Option<&[u8]>; super::ALL_DOMAINS.len()]; super::ALL_LANGUAGES.len()] = [
-    files!("en"),
-    files!("es"),
-    files!("fr"),
-    files!("de"),
-    files!("it"),
-    files!("pt"),
-    files!("ar"),
+/// Each language's packed files, in [`ALL_LANGUAGES`]' order.
+static PACKED: [&[u8]; ALL_LANGUAGES.len()] = [
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/en.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/es.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/fr.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/de.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/it.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/pt.ftl.z")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/locales/ar.ftl.z")),
 ];
 
-static COMMON: [&[u8]; super::ALL_LANGUAGES.len()] = [
-    include_bytes!(concat!(env!("OUT_DIR"), "/locales/en/common.ftl.z")),
-    include_bytes!(concat!(env!("OUT_DIR"), "/locales/es/common.ftl.z")),
-    include_bytes!(concat!(env!("OUT_DIR"), "/locales/fr/common.ftl.z")),
-    include_bytes!(concat!(env!("OUT_DIR"), "/locales/de/common.ftl.z")),
-    include_bytes!(concat!(env!("OUT_DIR"), "/locales/it/common.ftl.z")),
-    include_bytes!(concat!(env!("OUT_DIR"), "/locales/pt/common.ftl.z")),
-    include_bytes!(concat!(env!("OUT_DIR"), "/locales/ar/common.ftl.z")),
-];
+/// The files of a language, inflated once: `common`, then each domain in [`ALL_DOMAINS`]'
+/// order (the order of `FILES` in `core/build.rs`), separated by NUL; an empty one is missing.
+static TEXTS: [OnceLock<String>; ALL_LANGUAGES.len()] =
+    [const { OnceLock::new() }; ALL_LANGUAGES.len()];
+
+fn part(language: Language, index: usize) -> &'static str {
+    TEXTS[language.index()]
+        .get_or_init(|| unpack(PACKED[language.index()]))
+        .split('\0')
+        .nth(index)
+        .unwrap_or_default()
+}
 
 /// The file of `domain` in `language`, if it is written in it.
 pub(crate) fn text(language: Language, domain: Domain) -> Option<String> {
-    FILES[language.index()][domain.index()].map(unpack)
+    debug_assert_eq!(ALL_DOMAINS[domain.index()], domain);
+    let t = part(language, 1 + domain.index());
+    (!t.is_empty()).then(|| t.to_owned())
 }
 
 /// The words every domain shares (numbers, dates, review notes).
 pub(crate) fn text_common(language: Language) -> String {
-    unpack(COMMON[language.index()])
+    part(language, 0).to_owned()
 }
 
-/// A packed file as text; empty if it could not be read (then every message shows its id and
-/// logs an error; the tests read every file through here).
+/// A packed language as text; empty if it could not be read (then every message shows its id
+/// and logs an error; the tests read every file through here).
 fn unpack(packed: &[u8]) -> String {
     match miniz_oxide::inflate::decompress_to_vec(packed)
         .ok()
