@@ -106,7 +106,7 @@ pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> 
         .map(|(k, _)| k.clone())
         .collect();
     out.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
-    out.sort();
+    out.sort_unstable();
     out
 }
 

@@ -1,99 +1,240 @@
 //! The recovery module's guidance: its structure (checklist days, symptom levels, red-flag
-//! levels, withdrawal groups) from `guidance.json`, its words from the Fluent files
-//! (`core/locales/<lang>/recovery.ftl`). The red flags, withdrawal signs, levels and symptom
-//! advice are safety texts: shown only as a clinician reviewed them (`l10n::Texts::safety`); no
-//! clinician has reviewed them yet, and every one says so.
-
-use std::sync::LazyLock;
-
-use serde::Deserialize;
+//! levels, withdrawal groups) in the tables below, its words in the Fluent files
+//! (`core/locales/<lang>/recovery.ftl`, under ids made from these keys). The red flags,
+//! withdrawal signs, levels and symptom advice are safety texts: shown only as a clinician
+//! reviewed them (`l10n::Texts::safety`); no clinician has reviewed them yet, and every one says
+//! so. Facts from the product brief and common, conservative after-care advice; checklist days
+//! count from the implant day (day 0) in the patient's time zone.
 
 use super::{GuidanceLevel, RedFlag, Severity, Symptom, SymptomGuidance, WithdrawalGuidance};
 use crate::l10n::{Domain, Language, Reviewed, Texts};
 use crate::model::Drug;
 
-/// The guidance file, compiled in.
-const GUIDANCE_JSON: &str = include_str!("guidance.json");
+use GuidanceLevel::{CallClinic as Clinic, Emergency, Routine};
 
-#[derive(Debug, Deserialize)]
 pub(crate) struct Guidance {
-    pub checklist: Vec<ChecklistTemplate>,
-    pub symptoms: Vec<SymptomLevels>,
-    pub red_flags: Vec<RedFlagLevel>,
-    pub withdrawal: Vec<WithdrawalGroup>,
+    pub checklist: &'static [ChecklistTemplate],
+    pub symptoms: &'static [SymptomLevels],
+    pub red_flags: &'static [RedFlagLevel],
+    pub withdrawal: &'static [WithdrawalGroup],
 }
 
-#[derive(Debug, Deserialize)]
+/// An item of the checklist: its key, the days it applies to, and its reminder if it has one.
 pub(crate) struct ChecklistTemplate {
-    pub key: String,
+    pub key: &'static str,
     pub from_day: u16,
     pub to_day: u16,
     pub reminder: Option<ReminderTemplate>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A reminder the plan sets: on which day, at which minute of the local day.
 pub(crate) struct ReminderTemplate {
     pub day: u16,
-    /// `HH:MM`, 24-hour local time.
-    pub time: String,
+    pub minute: u16,
 }
 
-#[derive(Debug, Deserialize)]
+/// A symptom's level when mild, moderate and severe.
 pub(crate) struct SymptomLevels {
-    pub code: String,
-    /// The level for mild, moderate and severe.
-    pub levels: [LevelCode; 3],
+    pub symptom: Symptom,
+    pub levels: [GuidanceLevel; 3],
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum LevelCode {
-    Routine,
-    CallClinic,
-    Emergency,
-}
-
-impl From<LevelCode> for GuidanceLevel {
-    fn from(l: LevelCode) -> Self {
-        match l {
-            LevelCode::Routine => Self::Routine,
-            LevelCode::CallClinic => Self::CallClinic,
-            LevelCode::Emergency => Self::Emergency,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
+/// A red flag and how urgent it is.
 pub(crate) struct RedFlagLevel {
-    pub key: String,
-    pub level: LevelCode,
+    pub key: &'static str,
+    pub level: GuidanceLevel,
 }
 
-#[derive(Debug, Deserialize)]
+/// A drug group's withdrawal guidance: its drugs, and how many signs it lists
+/// (`withdrawal-<group>-sign-1`…, `withdrawal-<group>-emergency-sign-1`…).
 pub(crate) struct WithdrawalGroup {
-    pub group: String,
-    pub drugs: Vec<String>,
-    /// How many signs (`withdrawal-<group>-sign-1`…).
+    pub group: &'static str,
+    pub drugs: &'static [&'static str],
     pub signs: u8,
-    /// How many emergency signs (`withdrawal-<group>-emergency-sign-1`…).
     pub emergency_signs: u8,
 }
 
-/// The parsed guidance. The file is compiled in and checked by the tests below, so it cannot
-/// fail to parse in a build that passed them.
-pub(crate) static GUIDANCE: LazyLock<Guidance> = LazyLock::new(|| {
-    serde_json::from_str(GUIDANCE_JSON).expect("guidance.json is checked by the module's tests")
-});
-
-/// Parses `HH:MM` into minutes after midnight.
-pub(crate) fn parse_hhmm(s: &str) -> Option<u16> {
-    let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
+const fn item(key: &'static str, from_day: u16, to_day: u16) -> ChecklistTemplate {
+    ChecklistTemplate {
+        key,
+        from_day,
+        to_day,
+        reminder: None,
     }
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
 }
+
+const NINE_AM: u16 = 9 * 60;
+
+/// The guidance.
+pub(crate) static GUIDANCE: Guidance = Guidance {
+    checklist: &[
+        item("driver_home", 0, 0),
+        item("not_alone_first_night", 0, 1),
+        item("take_it_easy", 0, 6),
+        item("ice_and_binder", 0, 6),
+        item("antibiotics", 0, 6),
+        item("learn_red_flags", 0, 1),
+        item("learn_withdrawal", 0, 1),
+        // The wound is checked 3 to 5 days after the implant; stitches come out at about two
+        // weeks.
+        ChecklistTemplate {
+            reminder: Some(ReminderTemplate {
+                day: 3,
+                minute: NINE_AM,
+            }),
+            ..item("wound_check", 3, 5)
+        },
+        ChecklistTemplate {
+            reminder: Some(ReminderTemplate {
+                day: 12,
+                minute: NINE_AM,
+            }),
+            ..item("stitches_out", 12, 16)
+        },
+    ],
+    symptoms: &[
+        SymptomLevels {
+            symptom: Symptom::Bruising,
+            levels: [Routine, Routine, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Soreness,
+            levels: [Routine, Routine, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Swelling,
+            levels: [Routine, Routine, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Tenderness,
+            levels: [Routine, Routine, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Headache,
+            levels: [Routine, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::PositionalHeadache,
+            levels: [Clinic, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Tingling,
+            levels: [Routine, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Weakness,
+            levels: [Clinic, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Numbness,
+            levels: [Clinic, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Bleeding,
+            levels: [Clinic, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::Fever,
+            levels: [Clinic, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::WoundRedness,
+            levels: [Routine, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::SpreadingRedness,
+            levels: [Clinic, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::WoundDischarge,
+            levels: [Clinic, Clinic, Clinic],
+        },
+        SymptomLevels {
+            symptom: Symptom::UnusualDrowsiness,
+            levels: [Emergency, Emergency, Emergency],
+        },
+        SymptomLevels {
+            symptom: Symptom::SlowedBreathing,
+            levels: [Emergency, Emergency, Emergency],
+        },
+        SymptomLevels {
+            symptom: Symptom::Other,
+            levels: [Routine, Clinic, Clinic],
+        },
+    ],
+    red_flags: &[
+        RedFlagLevel {
+            key: "fever",
+            level: Clinic,
+        },
+        RedFlagLevel {
+            key: "wound_discharge",
+            level: Clinic,
+        },
+        RedFlagLevel {
+            key: "spreading_redness",
+            level: Clinic,
+        },
+        RedFlagLevel {
+            key: "severe_headache",
+            level: Clinic,
+        },
+        RedFlagLevel {
+            key: "new_weakness",
+            level: Clinic,
+        },
+        RedFlagLevel {
+            key: "bleeding",
+            level: Clinic,
+        },
+        RedFlagLevel {
+            key: "drowsiness",
+            level: Emergency,
+        },
+        RedFlagLevel {
+            key: "slow_breathing",
+            level: Emergency,
+        },
+    ],
+    withdrawal: &[
+        WithdrawalGroup {
+            group: "opioid",
+            drugs: &["morphine", "hydromorphone", "fentanyl", "sufentanil"],
+            signs: 7,
+            emergency_signs: 2,
+        },
+        WithdrawalGroup {
+            group: "baclofen",
+            drugs: &["baclofen"],
+            signs: 5,
+            emergency_signs: 3,
+        },
+        WithdrawalGroup {
+            group: "ziconotide",
+            drugs: &["ziconotide"],
+            signs: 1,
+            emergency_signs: 1,
+        },
+        WithdrawalGroup {
+            group: "clonidine",
+            drugs: &["clonidine"],
+            signs: 4,
+            emergency_signs: 2,
+        },
+        WithdrawalGroup {
+            group: "local_anaesthetic",
+            drugs: &["bupivacaine"],
+            signs: 1,
+            emergency_signs: 2,
+        },
+        WithdrawalGroup {
+            group: "other",
+            drugs: &[],
+            signs: 4,
+            emergency_signs: 3,
+        },
+    ],
+};
 
 /// The recovery words in `language`.
 pub(crate) fn texts(language: Language) -> Texts {
@@ -126,7 +267,7 @@ fn level_id(level: GuidanceLevel) -> &'static str {
 
 impl Guidance {
     fn symptom(&self, s: Symptom) -> Option<&SymptomLevels> {
-        self.symptoms.iter().find(|t| t.code == s.code())
+        self.symptoms.iter().find(|t| t.symptom == s)
     }
 
     /// What to do about `symptom` at `severity`, in `language`.
@@ -141,9 +282,7 @@ impl Guidance {
         // Unreachable with a checked file; the conservative answer if it ever happened.
         let level = self
             .symptom(symptom)
-            .map_or(GuidanceLevel::CallClinic, |s| {
-                s.levels[severity as usize].into()
-            });
+            .map_or(GuidanceLevel::CallClinic, |s| s.levels[severity as usize]);
         let advice = safe.text(&format!("symptom-{}-advice", symptom.code()));
         let what = safe.text(level_id(level));
         SymptomGuidance {
@@ -163,8 +302,8 @@ impl Guidance {
                 let mut safe = Safety { t: &t, note: None };
                 RedFlag {
                     sign: safe.text(&format!("red-flag-{}", f.key)),
-                    level: f.level.into(),
-                    instruction: safe.text(level_id(f.level.into())),
+                    level: f.level,
+                    instruction: safe.text(level_id(f.level)),
                     note: safe.note,
                 }
             })
@@ -177,7 +316,7 @@ impl Guidance {
         let group = self
             .withdrawal
             .iter()
-            .find(|w| w.drugs.contains(&code))
+            .find(|w| w.drugs.contains(&code.as_str()))
             .or_else(|| self.withdrawal.iter().find(|w| w.group == "other"));
         let t = texts(language);
         let mut safe = Safety { t: &t, note: None };
@@ -185,7 +324,7 @@ impl Guidance {
             Some(w) => {
                 let g = &w.group;
                 WithdrawalGuidance {
-                    group: g.clone(),
+                    group: (*g).to_owned(),
                     when: safe.text(&format!("withdrawal-{g}-when")),
                     signs: (1..=w.signs)
                         .map(|n| safe.text(&format!("withdrawal-{g}-sign-{n}")))
@@ -233,8 +372,8 @@ mod tests {
     }
 
     #[test]
-    fn the_file_parses_and_every_text_is_well_formed_in_every_language() {
-        let g: Guidance = serde_json::from_str(GUIDANCE_JSON).unwrap();
+    fn every_text_is_well_formed_in_every_language() {
+        let g = &GUIDANCE;
         for lang in crate::l10n::ALL_LANGUAGES {
             // Case and full stops are English rules; every language gets the rest.
             let en = lang == Language::English;
@@ -260,25 +399,25 @@ mod tests {
             for l in ["routine", "call_clinic", "emergency"] {
                 full(format!("level-{l}"));
             }
-            for c in &g.checklist {
+            for c in g.checklist {
                 text(format!("checklist-{}-title", c.key));
                 full(format!("checklist-{}-detail", c.key));
                 assert!(c.from_day <= c.to_day, "{}", c.key);
                 if let Some(r) = &c.reminder {
-                    assert!(parse_hhmm(&r.time).is_some(), "{}: time", c.key);
+                    assert!(r.minute < 24 * 60, "{}: time", c.key);
                     assert!((c.from_day..=c.to_day).contains(&r.day), "{}", c.key);
                     full(format!("checklist-{}-reminder", c.key));
                 }
             }
-            for s in &g.symptoms {
-                text(format!("symptom-{}", s.code));
-                full(format!("symptom-{}-advice", s.code));
+            for s in g.symptoms {
+                text(format!("symptom-{}", s.symptom.code()));
+                full(format!("symptom-{}-advice", s.symptom.code()));
             }
-            for f in &g.red_flags {
+            for f in g.red_flags {
                 text(format!("red-flag-{}", f.key));
             }
-            for w in &g.withdrawal {
-                let gr = &w.group;
+            for w in g.withdrawal {
+                let gr = w.group;
                 full(format!("withdrawal-{gr}-when"));
                 full(format!("withdrawal-{gr}-instruction"));
                 let emergency = full(format!("withdrawal-{gr}-emergency-instruction"));
@@ -304,8 +443,8 @@ mod tests {
 
     #[test]
     fn every_checklist_fact_of_the_brief_is_present_with_its_days() {
-        let g = &*GUIDANCE;
-        let keys: Vec<&str> = g.checklist.iter().map(|c| c.key.as_str()).collect();
+        let g = &GUIDANCE;
+        let keys: Vec<&str> = g.checklist.iter().map(|c| c.key).collect();
         for k in [
             "driver_home",
             "not_alone_first_night",
@@ -335,10 +474,10 @@ mod tests {
 
     #[test]
     fn every_symptom_has_its_text_once() {
-        let g = &*GUIDANCE;
+        let g = &GUIDANCE;
         for s in Symptom::ALL {
             assert_eq!(
-                g.symptoms.iter().filter(|t| t.code == s.code()).count(),
+                g.symptoms.iter().filter(|t| t.symptom == s).count(),
                 1,
                 "{s:?}"
             );
@@ -352,7 +491,7 @@ mod tests {
 
     #[test]
     fn the_red_flags_of_the_issue_call_the_clinic_and_overdose_signs_call_emergency() {
-        let g = &*GUIDANCE;
+        let g = &GUIDANCE;
         for s in [
             Symptom::Fever,
             Symptom::WoundDischarge,
@@ -415,7 +554,7 @@ mod tests {
 
     #[test]
     fn every_pump_drug_has_withdrawal_guidance() {
-        let g = &*GUIDANCE;
+        let g = &GUIDANCE;
         let morphine = g.withdrawal(&Drug::Morphine, Language::English);
         assert_eq!(morphine.group, "opioid");
         assert!(morphine.signs.iter().any(|s| s.contains("Sweating")));
@@ -447,14 +586,5 @@ mod tests {
         );
         assert_eq!(other.group, "other");
         assert!(other.instruction.contains("call your clinic now"));
-    }
-
-    #[test]
-    fn hhmm_parsing() {
-        assert_eq!(parse_hhmm("09:00"), Some(540));
-        assert_eq!(parse_hhmm("23:59"), Some(1439));
-        for bad in ["24:00", "9:00", "09:60", "0900", "ab:cd"] {
-            assert_eq!(parse_hhmm(bad), None, "{bad}");
-        }
     }
 }

@@ -2,8 +2,9 @@
 //! brief's facts), reminders at local wall-clock times that survive DST and travel, the symptom
 //! log, and plain-language red-flag and withdrawal guidance.
 //!
-//! The words shown to the patient are in `guidance.json`, in one place (a clinician's review of
-//! them is not recorded yet: see `docs/localisation.md` when it lands); the rules for when
+//! The guidance's structure (checklist days, levels) is in `guidance.rs`, its words in
+//! `core/locales/<lang>/recovery.ftl`, each safety text with its review state
+//! (`docs/localisation.md`: no clinician has reviewed them yet); the rules for when
 //! reminders fire are in [`reminders`]. The functions here run them against the store, inside
 //! the transaction or on the connection the caller gives.
 

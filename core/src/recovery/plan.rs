@@ -6,7 +6,7 @@ use chrono::Duration;
 use rusqlite::{Connection, Transaction};
 
 use super::db::{self, PlanRow};
-use super::guidance::{GUIDANCE, parse_hhmm, texts};
+use super::guidance::{GUIDANCE, texts};
 use super::reminders::{self, MAX_WINDOW_DAYS, fired_day};
 use super::{
     ChecklistItem, DueReminder, Error, LocalTime, RecoveryPlan, Reminder, ReminderInput,
@@ -80,7 +80,7 @@ pub fn plan(
         .map(|c| {
             let tick = ticks.iter().find(|(k, _, _)| *k == c.key);
             Ok(ChecklistItem {
-                key: c.key.clone(),
+                key: c.key.to_owned(),
                 title: t.get(&format!("checklist-{}-title", c.key)),
                 detail: t.get(&format!("checklist-{}-detail", c.key)),
                 from_date: date(c.from_day)?,
@@ -141,20 +141,19 @@ pub fn start_plan(
         now,
     )?;
     let t = texts(language);
-    for c in &GUIDANCE.checklist {
+    for c in GUIDANCE.checklist {
         let Some(r) = &c.reminder else { continue };
-        let minute = parse_hhmm(&r.time).unwrap_or(9 * 60);
         let date = date_of_day(implant_day + i64::from(r.day))
             .map(CalendarDate::from_naive)
             .ok_or_else(|| StoreError::damaged("recovery_plan"))?;
         let input = ReminderInput {
             title: t.get(&format!("checklist-{}-reminder", c.key)),
-            time: LocalTime::from_minute_of_day(minute),
+            time: LocalTime::from_minute_of_day(r.minute),
             first_date: date,
             last_date: date,
             zone: ReminderZone::FollowDevice,
         };
-        db::insert_reminder(tx, Some(&c.key), &input, now)?;
+        db::insert_reminder(tx, Some(c.key), &input, now)?;
     }
     plan_now(tx, now, zone, language)
 }

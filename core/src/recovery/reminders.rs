@@ -97,7 +97,7 @@ pub fn due(
             }
         }
     }
-    out.sort_by_key(|d| (d.fire_at, d.reminder_id));
+    out.sort_unstable_by_key(|d| (d.fire_at, d.reminder_id));
     out
 }
 

@@ -80,7 +80,7 @@ impl Symptom {
         Self::Other,
     ];
 
-    /// The stored code (and the key in `guidance.json`).
+    /// The stored code (and the key of its words in `recovery.ftl`).
     #[must_use]
     pub fn code(self) -> &'static str {
         match self {

@@ -198,7 +198,7 @@ pub fn forecast_battery(
         Start::Ahead(f, to_eos) => (f, to_eos),
     };
     let mut points = inputs.points.to_vec();
-    points.sort_by_key(|p| p.at);
+    points.sort_unstable_by_key(|p| p.at); // one row per day: no ties
     let eri = if model.replaceable {
         let (Some(first), Some(last)) = (points.first(), points.last()) else {
             return f;

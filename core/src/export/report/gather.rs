@@ -152,9 +152,9 @@ pub(crate) fn gather(
         .count();
 
     refills.retain(|r| within(r.at));
-    refills.sort_by_key(|r| (r.at, r.id));
+    refills.sort_unstable_by_key(|r| (r.at, r.id));
     alarms.retain(|a| a.raised_at.or(a.cleared_at).is_some_and(within));
-    alarms.sort_by_key(|a| (a.raised_at.or(a.cleared_at), a.id));
+    alarms.sort_unstable_by_key(|a| (a.raised_at.or(a.cleared_at), a.id));
 
     let mut notes: Vec<Note> = pain
         .iter()
