@@ -42,6 +42,25 @@ fn open_at(now: UtcDateTime, tz: &str) -> (tempfile::TempDir, Arc<Thecal>) {
     (f.dir, f.thecal)
 }
 
+/// 400 days of a simulated pump's life up to `now`, the last event a catheter alarm.
+fn a_year_with_a_catheter_alarm(
+    now: UtcDateTime,
+    tz: &str,
+) -> (tempfile::TempDir, Arc<Thecal>, SimPump) {
+    let (d, thecal) = open_at(now, tz);
+    let mut sim = SimPump::new(SimConfig::implanted(19, start()));
+    seed(thecal.store(), &mut sim, 400);
+    sim.inject(thecal_sim::SimFault::RaiseAlarm(
+        thecal_core::model::AlarmKind::CatheterOcclusion,
+    ));
+    let e = sim.history().last().cloned().unwrap();
+    thecal
+        .store()
+        .write(|tx| insert_event(tx, &sim.config().serial, &e, now))
+        .unwrap();
+    (d, thecal, sim)
+}
+
 #[test]
 fn an_empty_store_says_no_data_and_no_pump() {
     let (_d, thecal) = open_at(start(), "Europe/Paris");
@@ -55,17 +74,7 @@ fn an_empty_store_says_no_data_and_no_pump() {
 #[test]
 fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disconnected() {
     let now = start() + Duration::days(400);
-    let (_d, thecal) = open_at(now, "Europe/Paris");
-    let mut sim = SimPump::new(SimConfig::implanted(19, start()));
-    seed(thecal.store(), &mut sim, 400);
-    sim.inject(thecal_sim::SimFault::RaiseAlarm(
-        thecal_core::model::AlarmKind::CatheterOcclusion,
-    ));
-    let e = sim.history().last().cloned().unwrap();
-    thecal
-        .store()
-        .write(|tx| insert_event(tx, &sim.config().serial, &e, now))
-        .unwrap();
+    let (_d, thecal, sim) = a_year_with_a_catheter_alarm(now, "Europe/Paris");
 
     let d = block_on(thecal.dashboard()).unwrap();
     assert_eq!(
@@ -116,17 +125,7 @@ fn a_year_of_history_gives_forecasts_refills_and_unknown_alarm_states_while_disc
 #[test]
 fn the_home_screen_speaks_the_phones_language() {
     let now = start() + Duration::days(400);
-    let (_d, thecal) = open_at(now, "Europe/Berlin");
-    let mut sim = SimPump::new(SimConfig::implanted(19, start()));
-    seed(thecal.store(), &mut sim, 400);
-    sim.inject(thecal_sim::SimFault::RaiseAlarm(
-        thecal_core::model::AlarmKind::CatheterOcclusion,
-    ));
-    let e = sim.history().last().cloned().unwrap();
-    thecal
-        .store()
-        .write(|tx| insert_event(tx, &sim.config().serial, &e, now))
-        .unwrap();
+    let (_d, thecal, _sim) = a_year_with_a_catheter_alarm(now, "Europe/Berlin");
     let english_day = block_on(thecal.dashboard()).unwrap();
 
     assert_eq!(
