@@ -209,16 +209,19 @@ fn a_restore_killed_midway_leaves_the_old_data_or_the_backup_whole_never_a_mix()
     let mut wal = live.join(DB_FILE).into_os_string();
     wal.push("-wal");
     let wal = PathBuf::from(wal);
-    // Y first, then X, then Y...: a kill in any restore must leave one of the two whole.
-    let args = [
-        "restore",
-        live.to_str().unwrap(),
-        PASS,
-        files[1].to_str().unwrap(),
-        files[0].to_str().unwrap(),
-    ];
+    // The worker restores one backup after the other (Y, X, Y... or X, Y, X...): a kill in any
+    // restore must leave one of the two whole. The order changes every two trials, so both
+    // outcomes are reached however fast a restore runs (a first restore quicker than the
+    // poller is otherwise missed every time, and the kill always lands in the same one).
+    let (x_file, y_file) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
     let mut seen = [0, 0];
     for trial in 0..trials() {
+        let (first, second) = if (trial / 2) % 2 == 0 {
+            (y_file, x_file)
+        } else {
+            (x_file, y_file)
+        };
+        let args = ["restore", live.to_str().unwrap(), PASS, first, second];
         let target = fastrand::u64(1..size / 2);
         if trial % 2 == 0 {
             // While the backup is decrypted and checked.

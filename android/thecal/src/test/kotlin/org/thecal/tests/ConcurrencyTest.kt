@@ -66,8 +66,9 @@ class ConcurrencyTest {
         val seen = openThecal(dir).use { thecal ->
             val diary = thecal.diary()
             val returned = arrayOfNulls<PainEntry>(20)
-            // Each call starts at once and suspends inside the core; all are cancelled before any
-            // can return (nothing else runs on this thread in between).
+            // Each call starts at once and suspends inside the core; all are cancelled at once.
+            // A call the core finished before its first suspension (a loaded machine can run the
+            // write before this thread polls) returns its entry: then that entry must be stored.
             val calls = launch(start = CoroutineStart.UNDISPATCHED) {
                 for (i in 0 until 20) {
                     launch(start = CoroutineStart.UNDISPATCHED) { returned[i] = diary.addPain(input(i), Author.PATIENT) }
@@ -75,9 +76,10 @@ class ConcurrencyTest {
             }
             calls.cancel()
             calls.join()
-            assertTrue("every call was cancelled before it returned", returned.all { it == null })
             // The core may still be finishing some of them: each look is checked on its own.
-            assertWhole(diary.painEntries(base, base.plusSeconds(60)))
+            val firstLook = diary.painEntries(base, base.plusSeconds(60))
+            assertWhole(firstLook)
+            assertTrue("every entry a call returned is stored", firstLook.containsAll(returned.filterNotNull()))
 
             // The app goes on: new writes and reads work, each entry with its one history row.
             val after = (20 until 30).map { i -> diary.addPain(input(i), Author.PATIENT) }
