@@ -97,7 +97,7 @@ fn dump(dir: &Path) -> BTreeMap<String, Vec<String>> {
 fn worker(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_backup-worker"))
         .args(args)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the worker starts")
@@ -113,8 +113,27 @@ fn size_of(dir: &Path, prefix: &str) -> Option<u64> {
     })
 }
 
-/// Waits, spinning, until `reached()` says so, then kills the worker with SIGKILL.
-fn kill_when(mut child: Child, what: &str, mut reached: impl FnMut() -> bool) {
+/// Removes what a killed restore left for the next one to clean up (its candidate file) and
+/// empties the write-ahead log, so that the next trial's trigger sees only what its own worker
+/// writes: a leftover already past the target would have the worker killed before it did
+/// anything.
+fn clear_leftovers(live: &Path) {
+    for e in std::fs::read_dir(live).unwrap().flatten() {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with("restore-candidate-")
+        {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    let conn = rusqlite::Connection::open(live.join(DB_FILE)).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+}
+
+/// Waits, spinning, until `reached()` says so, then kills the worker with SIGKILL. Returns what
+/// the worker printed (`start N` before each operation, `done N` after it).
+fn kill_when(mut child: Child, what: &str, mut reached: impl FnMut() -> bool) -> String {
     let t0 = Instant::now();
     while !reached() {
         if let Some(status) = child.try_wait().unwrap() {
@@ -124,7 +143,16 @@ fn kill_when(mut child: Child, what: &str, mut reached: impl FnMut() -> bool) {
         std::thread::yield_now();
     }
     child.kill().expect("SIGKILL");
-    child.wait().unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whether the worker was killed inside an operation: its last line is a `start`.
+fn killed_inside(output: &str) -> bool {
+    output
+        .lines()
+        .last()
+        .is_some_and(|l| l.starts_with("start "))
 }
 
 /// Whether `file` is a whole backup: it decrypts and checks out.
@@ -214,7 +242,7 @@ fn a_restore_killed_midway_leaves_the_old_data_or_the_backup_whole_never_a_mix()
     // outcomes are reached however fast a restore runs (a first restore quicker than the
     // poller is otherwise missed every time, and the kill always lands in the same one).
     let (x_file, y_file) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
-    let mut seen = [0, 0];
+    let (mut seen, mut inside) = ([0, 0], 0);
     for trial in 0..trials() {
         let (first, second) = if (trial / 2) % 2 == 0 {
             (y_file, x_file)
@@ -222,28 +250,36 @@ fn a_restore_killed_midway_leaves_the_old_data_or_the_backup_whole_never_a_mix()
             (x_file, y_file)
         };
         let args = ["restore", live.to_str().unwrap(), PASS, first, second];
+        clear_leftovers(&live);
         let target = fastrand::u64(1..size / 2);
-        if trial % 2 == 0 {
+        let out = if trial % 2 == 0 {
             // While the backup is decrypted and checked.
             kill_when(worker(&args), "the restore's candidate", || {
                 size_of(&live, "restore-candidate-").is_some_and(|n| n >= target)
-            });
+            })
         } else {
             // While the store's content is replaced (the new pages go to the WAL first).
             kill_when(worker(&args), "the replacement", || {
                 std::fs::metadata(&wal).is_ok_and(|m| m.len() >= target)
-            });
-        }
+            })
+        };
         let now = dump(&live);
         assert!(
             now == dx || now == dy,
             "trial {trial}: the data is the old content or the backup's, whole"
         );
         seen[usize::from(now == dy)] += 1;
+        inside += usize::from(killed_inside(&out));
         // The app opens on it, as after any crash.
         drop(Store::open_in_dir(&live).unwrap());
     }
-    assert!(seen[0] > 0, "some kills left the old content: {seen:?}");
+    // Not a vacuous test: the kills land inside restores (old content, backup's content:
+    // {seen:?}, which one depends on how far the restore got).
+    assert!(
+        inside * 2 >= trials(),
+        "only {inside} of {} kills landed inside a restore (outcomes {seen:?})",
+        trials()
+    );
     // The next restore completes and cleans up the killed ones' leftovers.
     let store = Store::open_in_dir(&live).unwrap();
     backup::restore(&store, &files[1], PASS).unwrap();
