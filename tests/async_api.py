@@ -24,6 +24,9 @@ PURE = {
     "notification", "disconnected",
     # Card: a localised sentence. Thecal: a forecast date in words (the configured zone, the clock).
     "followUpText", "describeDateRange",
+    # Thecal: the language (in memory) and texts worded from the files compiled into the library
+    # (inflated from memory once, never read from disk).
+    "language", "setLanguages", "alarmText", "text",
     # Recovery: guidance compiled into the library.
     "assess", "redFlags", "withdrawalGuidance",
     # Frame decoders (pure functions of the bytes).
