@@ -147,8 +147,10 @@ fn the_dashboard_in_french_and_in_arabic_right_to_left() {
         t.contains("Liaison\u{a0}: Connectée") && t.contains("Réservoir") && t.contains("Pile")
     });
     fr.keys("f");
-    let screen = fr.wait_for("the alarm in French", |t| {
-        t.contains("Problème de cathéter")
+    // The live event line can show the alarm a moment before the alarms pane does: wait for
+    // the pane's advice line.
+    let screen = fr.wait_for("the alarm's advice in the French dashboard", |t| {
+        t.contains("Problème de cathéter") && t.contains("⚑ Problème de cathéter")
     });
     // Its advice is a safety text no clinician has reviewed in French: shown in English, with
     // the note in French.
