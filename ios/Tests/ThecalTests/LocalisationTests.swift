@@ -25,6 +25,12 @@ final class LocalisationTests: ThecalTestCase {
         XCTAssertEqual(fever.sign, "Fever or chills")
         XCTAssertTrue(fever.note?.contains("Français") ?? false)
 
+        // The home screen's own words by key, with arguments (plurals follow the language).
+        XCTAssertEqual(thecal.text(key: "section-reservoir", args: [:]), "Réservoir")
+        XCTAssertEqual(thecal.text(key: "age-days", args: ["n": "1"]), "1 jour")
+        XCTAssertEqual(thecal.text(key: "age-days", args: ["n": "3"]), "3 jours")
+        XCTAssertEqual(thecal.text(key: "no-such-key", args: [:]), "no-such-key")
+
         XCTAssertEqual(thecal.setLanguages(preferred: ["ar-EG"]), .arabic)
         let ar = thecal.alarmText(kind: .motorStall, priority: .high)
         XCTAssertEqual(ar.name, "توقف محرك المضخة")

@@ -49,6 +49,12 @@ class LocalisationTest {
             assertEquals("Fever or chills", fever.sign)
             assertTrue(fever.note!!.contains("Français"))
 
+            // The home screen's own words by key, with arguments (plurals follow the language).
+            assertEquals("Réservoir", thecal.text("section-reservoir", emptyMap()))
+            assertEquals("1 jour", thecal.text("age-days", mapOf("n" to "1")))
+            assertEquals("3 jours", thecal.text("age-days", mapOf("n" to "3")))
+            assertEquals("no-such-key", thecal.text("no-such-key", emptyMap()))
+
             assertEquals(Language.ARABIC, thecal.setLanguages(listOf("ar-EG")))
             val ar = thecal.alarmText(AlarmKind.MotorStall, AlarmPriority.HIGH)
             assertEquals("توقف محرك المضخة", ar.name)
