@@ -260,7 +260,17 @@ impl Relay {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let this = Arc::new(self);
+        Arc::new(self).serve_shared(listener, shutdown).await
+    }
+
+    /// As [`Relay::serve`], for a relay the caller also keeps a handle to (tests run a round
+    /// of [`Relay::tick`] at a time they choose).
+    pub async fn serve_shared(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let this = self;
         let worker = tokio::spawn(Arc::clone(&this).background());
         let pusher = tokio::spawn(Arc::clone(&this).push_loop());
         let waiters = Arc::clone(this.state.store.waiters());

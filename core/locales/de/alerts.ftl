@@ -48,3 +48,14 @@ link-lost-body = { $minutes ->
     [one] Das Telefon der Patientin oder des Patienten hat die Pumpe seit mehr als { $minutes } Minute nicht erreicht.
    *[other] Das Telefon der Patientin oder des Patienten hat die Pumpe seit mehr als { $minutes } Minuten nicht erreicht.
 }
+reservoir-below-title = Reservoir wird knapp
+reservoir-below-body = Das Reservoir der Pumpe ist bei { $percent } % oder darunter. Prüfen Sie, ob eine Befüllung geplant ist.
+refill-check-title = Befüllung mit der Klinik besprechen
+refill-check-body = Bei der letzten Befüllung war die Restmenge in der Pumpe nicht wie erwartet. Die Klinik sollte das prüfen.
+battery-eos-soon-title = Pumpenwechsel dringend
+battery-eos-soon-body = { $days ->
+    [one] Die Batterie der Pumpe erreicht voraussichtlich in etwa { $days } Tag ihr Ende: Der Wechsel muss vorher erfolgen. Klären Sie den Termin mit der Klinik.
+   *[other] Die Batterie der Pumpe erreicht voraussichtlich in etwa { $days } Tagen ihr Ende: Der Wechsel muss vorher erfolgen. Klären Sie den Termin mit der Klinik.
+}
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

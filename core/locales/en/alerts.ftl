@@ -48,3 +48,14 @@ link-lost-body = { $minutes ->
     [one] The patient's phone has not reached the pump for more than { $minutes } minute.
    *[other] The patient's phone has not reached the pump for more than { $minutes } minutes.
 }
+reservoir-below-title = Reservoir getting low
+reservoir-below-body = The pump's reservoir is at or below { $percent } %. Check that a refill is booked.
+refill-check-title = Refill to discuss with the clinic
+refill-check-body = At the last refill, the amount left in the pump was not what was expected. The clinic should look into it.
+battery-eos-soon-title = Pump replacement urgent
+battery-eos-soon-body = { $days ->
+    [one] The pump's battery is forecast to reach its end in about { $days } day: the replacement must happen before then. Check the date with the clinic.
+   *[other] The pump's battery is forecast to reach its end in about { $days } days: the replacement must happen before then. Check the date with the clinic.
+}
+    .written = Thecal team, from the product brief, 2026-11-26
+    .review = not reviewed

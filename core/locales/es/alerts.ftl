@@ -48,3 +48,14 @@ link-lost-body = { $minutes ->
     [one] El teléfono del paciente lleva más de { $minutes } minuto sin conectar con la bomba.
    *[other] El teléfono del paciente lleva más de { $minutes } minutos sin conectar con la bomba.
 }
+reservoir-below-title = El depósito se está vaciando
+reservoir-below-body = El depósito de la bomba está al { $percent } % o menos. Compruebe que la recarga está programada.
+refill-check-title = Recarga a comentar con el centro
+refill-check-body = En la última recarga, la cantidad que quedaba en la bomba no era la esperada. El centro debería revisarlo.
+battery-eos-soon-title = Sustitución de la bomba urgente
+battery-eos-soon-body = { $days ->
+    [one] Se prevé que la pila de la bomba llegue a su fin en unos { $days } día: la sustitución debe hacerse antes. Confirme la fecha con el centro.
+   *[other] Se prevé que la pila de la bomba llegue a su fin en unos { $days } días: la sustitución debe hacerse antes. Confirme la fecha con el centro.
+}
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

@@ -48,3 +48,14 @@ link-lost-body = { $minutes ->
     [one] Le téléphone du patient n'a pas pu joindre la pompe depuis plus de { $minutes } minute.
    *[other] Le téléphone du patient n'a pas pu joindre la pompe depuis plus de { $minutes } minutes.
 }
+reservoir-below-title = Réservoir bientôt bas
+reservoir-below-body = Le réservoir de la pompe est à { $percent } % ou moins. Vérifiez qu'un remplissage est prévu.
+refill-check-title = Remplissage à discuter avec le centre
+refill-check-body = Au dernier remplissage, la quantité restant dans la pompe n'était pas celle attendue. Le centre devrait vérifier.
+battery-eos-soon-title = Remplacement de la pompe urgent
+battery-eos-soon-body = { $days ->
+    [one] La pile de la pompe devrait arriver en fin de vie dans environ { $days } jour : le remplacement doit avoir lieu avant. Vérifiez la date avec le centre.
+   *[other] La pile de la pompe devrait arriver en fin de vie dans environ { $days } jours : le remplacement doit avoir lieu avant. Vérifiez la date avec le centre.
+}
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

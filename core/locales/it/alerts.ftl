@@ -48,3 +48,14 @@ link-lost-body = { $minutes ->
     [one] Il telefono del paziente non si collega alla pompa da più di { $minutes } minuto.
    *[other] Il telefono del paziente non si collega alla pompa da più di { $minutes } minuti.
 }
+reservoir-below-title = Serbatoio quasi vuoto
+reservoir-below-body = Il serbatoio della pompa è al { $percent } % o meno. Verificare che la ricarica sia prenotata.
+refill-check-title = Ricarica da discutere con il centro
+refill-check-body = All'ultima ricarica, la quantità rimasta nella pompa non era quella attesa. Il centro dovrebbe verificare.
+battery-eos-soon-title = Sostituzione della pompa urgente
+battery-eos-soon-body = { $days ->
+    [one] Si prevede che la batteria della pompa si esaurisca tra circa { $days } giorno: la sostituzione deve avvenire prima. Verificare la data con il centro.
+   *[other] Si prevede che la batteria della pompa si esaurisca tra circa { $days } giorni: la sostituzione deve avvenire prima. Verificare la data con il centro.
+}
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

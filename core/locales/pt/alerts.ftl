@@ -48,3 +48,14 @@ link-lost-body = { $minutes ->
     [one] O telemóvel do paciente não comunica com a bomba há mais de { $minutes } minuto.
    *[other] O telemóvel do paciente não comunica com a bomba há mais de { $minutes } minutos.
 }
+reservoir-below-title = Reservatório a ficar baixo
+reservoir-below-body = O reservatório da bomba está em { $percent } % ou menos. Confirme que o reabastecimento está marcado.
+refill-check-title = Reabastecimento a discutir com a clínica
+refill-check-body = No último reabastecimento, a quantidade que restava na bomba não era a esperada. A clínica deve verificar.
+battery-eos-soon-title = Substituição da bomba urgente
+battery-eos-soon-body = { $days ->
+    [one] Prevê-se que a bateria da bomba chegue ao fim em cerca de { $days } dia: a substituição tem de ser feita antes. Confirme a data com a clínica.
+   *[other] Prevê-se que a bateria da bomba chegue ao fim em cerca de { $days } dias: a substituição tem de ser feita antes. Confirme a data com a clínica.
+}
+    .written = Thecal team, translated from English (machine-assisted), 2026-11-26
+    .review = not reviewed

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use thecal_proto::MailboxId;
 
 use super::messages::{AlertCategory, AlertMessage, AlertPriority, ReceiptMessage, ReceiptState};
+use super::policy::{CaregiverSettings, Snooze};
 use super::window::SenderWindow;
 use super::{AlertsError, Bundle};
 use crate::model::{UtcDateTime, from_millis, to_millis};
@@ -318,6 +319,9 @@ pub struct Outgoing {
     pub envelope: Vec<u8>,
     /// Tries so far.
     pub attempts: u32,
+    /// For an escalation step: when the relay is to release it, and the hash of the token that
+    /// cancels it (protocol §8).
+    pub hold: Option<(UtcDateTime, String)>,
 }
 
 /// Puts a sealed envelope in the outbox (in the same transaction as what it reports).
@@ -333,17 +337,61 @@ pub fn enqueue(
     now: UtcDateTime,
     expires_at: UtcDateTime,
 ) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO alert_outbox (message_id, peer_id, kind, envelope, created_at_ms,
-                                   expires_at_ms, next_attempt_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
-        params![
-            message_id,
+    enqueue_at(
+        tx,
+        &Queued {
             peer,
+            message_id,
             kind,
             envelope,
-            to_millis(now),
-            to_millis(expires_at)
+            now,
+            expires_at,
+            send_at: now,
+            hold: None,
+        },
+    )
+}
+
+/// An envelope to put in the outbox.
+#[derive(Debug, Clone, Copy)]
+pub struct Queued<'a> {
+    /// Its recipient.
+    pub peer: i64,
+    /// Its message id (b64u).
+    pub message_id: &'a str,
+    /// Its kind.
+    pub kind: u8,
+    /// The sealed envelope.
+    pub envelope: &'a [u8],
+    /// Now.
+    pub now: UtcDateTime,
+    /// When it is news no more.
+    pub expires_at: UtcDateTime,
+    /// Not before then (the end of the recipient's quiet hours).
+    pub send_at: UtcDateTime,
+    /// For an escalation step: when the relay releases it, and the cancel hash.
+    pub hold: Option<(UtcDateTime, &'a str)>,
+}
+
+/// Puts an envelope in the outbox, to go at `send_at` (or to the relay's escalation hold).
+///
+/// # Errors
+/// A storage error.
+pub fn enqueue_at(tx: &Transaction<'_>, q: &Queued<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alert_outbox (message_id, peer_id, kind, envelope, created_at_ms,
+                                   expires_at_ms, next_attempt_at_ms, release_at_ms, cancel_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            q.message_id,
+            q.peer,
+            q.kind,
+            q.envelope,
+            to_millis(q.now),
+            to_millis(q.expires_at),
+            to_millis(q.send_at),
+            q.hold.map(|(at, _)| to_millis(at)),
+            q.hold.map(|(_, hash)| hash)
         ],
     )?;
     Ok(())
@@ -355,16 +403,19 @@ pub fn enqueue(
 /// A storage error.
 pub fn due(conn: &Connection, now: UtcDateTime, limit: u32) -> Result<Vec<Outgoing>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT message_id, envelope, attempts FROM alert_outbox
+        "SELECT message_id, envelope, attempts, release_at_ms, cancel_hash FROM alert_outbox
          WHERE sent_at_ms IS NULL AND next_attempt_at_ms <= ?1 AND expires_at_ms > ?1
          ORDER BY created_at_ms, message_id LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![to_millis(now), limit], |r| {
+            let release: Option<i64> = r.get(3)?;
+            let hash: Option<String> = r.get(4)?;
             Ok(Outgoing {
                 message_id: r.get(0)?,
                 envelope: r.get(1)?,
                 attempts: r.get(2)?,
+                hold: release.and_then(from_millis).zip(hash),
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -499,8 +550,8 @@ pub fn insert_alert(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO alerts_raised (alert_id, category, priority, raised_at_ms, title, body,
-                                    condition)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                    condition, cancel_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             alert.alert_id,
             alert.category.code(),
@@ -508,7 +559,8 @@ pub fn insert_alert(
             alert.raised_at.saturating_mul(1000),
             alert.title,
             alert.body,
-            condition
+            condition,
+            alert.cancel_token
         ],
     )?;
     Ok(())
@@ -545,7 +597,29 @@ pub fn clear_alert(
     Ok(())
 }
 
-/// Records that the alert's copy `message_id` went to `peer`.
+/// Why a copy of an alert went to a caregiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The alert itself.
+    Alert,
+    /// A reminder of it.
+    Reminder,
+    /// An escalation step, held by the relay until its release.
+    Escalation,
+}
+
+impl Purpose {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Alert => "alert",
+            Self::Reminder => "reminder",
+            Self::Escalation => "escalation",
+        }
+    }
+}
+
+/// Records that the alert's copy `message_id` goes to `peer` from `at` (an escalation step: its
+/// release time).
 ///
 /// # Errors
 /// A storage error.
@@ -554,10 +628,13 @@ pub fn insert_delivery(
     message_id: &str,
     alert_id: &str,
     peer: i64,
+    purpose: Purpose,
+    at: UtcDateTime,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO alert_deliveries (message_id, alert_id, peer_id) VALUES (?1, ?2, ?3)",
-        params![message_id, alert_id, peer],
+        "INSERT INTO alert_deliveries (message_id, alert_id, peer_id, purpose, created_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![message_id, alert_id, peer, purpose.code(), to_millis(at)],
     )?;
     Ok(())
 }
@@ -575,9 +652,23 @@ pub fn apply_receipt(
     let at = receipt.at.saturating_mul(1000);
     let (seen, acked) = match receipt.state {
         ReceiptState::Delivered => (false, false),
-        ReceiptState::Seen => (true, false),
+        ReceiptState::Seen | ReceiptState::Snoozed => (true, false),
         ReceiptState::Acknowledged => (true, true),
     };
+    if receipt.state == ReceiptState::Snoozed {
+        let mut snooze = tx.prepare_cached(
+            "INSERT INTO alert_snoozes (alert_id, peer_id, until_ms, at_ms)
+             SELECT alert_id, peer_id, ?3, ?4 FROM alert_deliveries
+             WHERE message_id = ?1 AND peer_id = ?2
+             ON CONFLICT (alert_id, peer_id) DO UPDATE SET until_ms = excluded.until_ms,
+                                                          at_ms = excluded.at_ms
+             WHERE excluded.at_ms >= alert_snoozes.at_ms",
+        )?;
+        let until = receipt.until.map(|u| u.saturating_mul(1000));
+        for id in &receipt.for_ids {
+            snooze.execute(params![id, peer, until, at])?;
+        }
+    }
     let mut stmt = tx.prepare_cached(
         "UPDATE alert_deliveries SET
              delivered_at_ms = coalesce(delivered_at_ms, ?3),
@@ -593,32 +684,42 @@ pub fn apply_receipt(
     Ok(n)
 }
 
-/// How one caregiver's copy of an alert is doing.
+/// How an alert is doing with one caregiver (all the copies they got: the alert, its
+/// reminders, an escalation step).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Delivery {
     /// The caregiver's name on this phone.
     pub caregiver: String,
-    /// When the relay accepted the copy.
+    /// When the relay accepted the first copy for them (not counting an escalation step it
+    /// holds).
     pub sent_at: Option<UtcDateTime>,
-    /// When it was stored on the caregiver's phone.
+    /// When a copy was first stored on the caregiver's phone.
     pub delivered_at: Option<UtcDateTime>,
     /// When the caregiver saw it.
     pub seen_at: Option<UtcDateTime>,
     /// When the caregiver acknowledged it.
     pub acknowledged_at: Option<UtcDateTime>,
+    /// Reminders sent to them.
+    pub reminders: u32,
+    /// When the relay is to give it to them if nobody answers first (an escalation step).
+    pub escalates_at: Option<UtcDateTime>,
 }
 
-/// The deliveries of an alert, in pairing order of the caregivers.
+/// How an alert is doing with each caregiver, in pairing order.
 ///
 /// # Errors
 /// A storage error.
 pub fn deliveries(conn: &Connection, alert_id: &str) -> Result<Vec<Delivery>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.name, o.sent_at_ms, d.delivered_at_ms, d.seen_at_ms, d.acknowledged_at_ms
+        "SELECT p.name,
+                min(CASE WHEN d.purpose != 'escalation' THEN o.sent_at_ms END),
+                min(d.delivered_at_ms), min(d.seen_at_ms), min(d.acknowledged_at_ms),
+                sum(d.purpose = 'reminder' AND o.sent_at_ms IS NOT NULL),
+                min(CASE WHEN d.purpose = 'escalation' THEN d.created_at_ms END)
          FROM alert_deliveries d JOIN alert_peers p ON p.id = d.peer_id
          LEFT JOIN alert_outbox o ON o.message_id = d.message_id
-         WHERE d.alert_id = ?1 ORDER BY p.paired_at_ms, p.id",
+         WHERE d.alert_id = ?1 GROUP BY p.id ORDER BY p.paired_at_ms, p.id",
     )?;
     let rows = stmt
         .query_map([alert_id], |r| {
@@ -631,6 +732,8 @@ pub fn deliveries(conn: &Connection, alert_id: &str) -> Result<Vec<Delivery>, St
                 delivered_at: t(2)?,
                 seen_at: t(3)?,
                 acknowledged_at: t(4)?,
+                reminders: r.get(5)?,
+                escalates_at: t(6)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -641,7 +744,7 @@ pub fn deliveries(conn: &Connection, alert_id: &str) -> Result<Vec<Delivery>, St
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct InboxAlert {
-    /// The copy's message id (what acknowledging names).
+    /// The copy's message id (what acknowledging and snoozing name).
     pub message_id: String,
     /// The patient's name on this phone.
     pub patient: String,
@@ -663,9 +766,35 @@ pub struct InboxAlert {
     pub seen_at: Option<UtcDateTime>,
     /// When this caregiver acknowledged it.
     pub acknowledged_at: Option<UtcDateTime>,
+    /// It reached this caregiver because nobody before them acknowledged it: the escalation
+    /// step (1: next in the rota, 2: everyone).
+    pub escalation_step: Option<u32>,
+    /// How many reminders of it arrived.
+    pub reminders: u32,
+    /// When the last reminder arrived.
+    pub reminded_at: Option<UtcDateTime>,
+    /// Whether this caregiver snoozed it (see `snoozed_until`).
+    pub snoozed: bool,
+    /// Snoozed until then; snoozed with no time: until the condition changes.
+    pub snoozed_until: Option<UtcDateTime>,
+    /// Whether it can be snoozed (a high-priority pump alarm or the pump's end of service
+    /// cannot).
+    pub can_snooze: bool,
 }
 
-/// Stores a received alert; false if it was there already.
+/// What storing a received alert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new alert in the inbox.
+    New,
+    /// Another copy of an alert already there (a reminder, or an escalation step that reached
+    /// this caregiver too): counted on it.
+    Again,
+    /// This very copy was there already.
+    Duplicate,
+}
+
+/// Stores a received alert: a new row, or one more copy of an alert from the same patient.
 ///
 /// # Errors
 /// A storage error.
@@ -675,11 +804,29 @@ pub fn insert_inbox(
     peer: i64,
     alert: &AlertMessage,
     now: UtcDateTime,
-) -> Result<bool, StoreError> {
-    let n = tx.execute(
+) -> Result<Stored, StoreError> {
+    if in_inbox(tx, message_id)? {
+        return Ok(Stored::Duplicate);
+    }
+    let again = tx
+        .prepare_cached(
+            "UPDATE alert_inbox SET reminders = reminders + 1, reminded_at_ms = ?3,
+                 cancel_token = coalesce(cancel_token, ?4)
+             WHERE peer_id = ?1 AND alert_id = ?2",
+        )?
+        .execute(params![
+            peer,
+            alert.alert_id,
+            to_millis(now),
+            alert.cancel_token
+        ])?;
+    if again > 0 {
+        return Ok(Stored::Again);
+    }
+    tx.execute(
         "INSERT INTO alert_inbox (message_id, peer_id, alert_id, category, priority, raised_at_ms,
-                                  title, body, received_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (message_id) DO NOTHING",
+                                  title, body, received_at_ms, cancel_token, escalation_step)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             message_id,
             peer,
@@ -689,10 +836,12 @@ pub fn insert_inbox(
             alert.raised_at.saturating_mul(1000),
             alert.title,
             alert.body,
-            to_millis(now)
+            to_millis(now),
+            alert.cancel_token,
+            alert.escalation.map(|e| e.step)
         ],
     )?;
-    Ok(n == 1)
+    Ok(Stored::New)
 }
 
 /// The inbox, newest first.
@@ -702,50 +851,60 @@ pub fn insert_inbox(
 pub fn inbox(conn: &Connection) -> Result<Vec<InboxAlert>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.message_id, p.name, i.alert_id, i.category, i.priority, i.raised_at_ms, i.title,
-                i.body, i.received_at_ms, i.seen_at_ms, i.acknowledged_at_ms
+                i.body, i.received_at_ms, i.seen_at_ms, i.acknowledged_at_ms, i.escalation_step,
+                i.reminders, i.reminded_at_ms, i.snoozed_at_ms, i.snoozed_until_ms
          FROM alert_inbox i JOIN alert_peers p ON p.id = i.peer_id
-         ORDER BY i.received_at_ms DESC, i.message_id",
+         ORDER BY coalesce(i.reminded_at_ms, i.received_at_ms) DESC, i.message_id",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, i64>(8)?,
-            r.get::<_, Option<i64>>(9)?,
-            r.get::<_, Option<i64>>(10)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (message_id, patient, alert_id, cat, pri, raised, title, body, recv, seen, acked) =
-            row?;
-        let time = |ms: i64| from_millis(ms).ok_or_else(|| StoreError::damaged("alert_inbox time"));
-        Ok(InboxAlert {
-            message_id,
-            patient,
-            alert_id,
-            category: AlertCategory::from_code(&cat)
-                .ok_or_else(|| StoreError::damaged("alert_inbox.category"))?,
-            priority: AlertPriority::from_code(&pri)
-                .ok_or_else(|| StoreError::damaged("alert_inbox.priority"))?,
-            raised_at: time(raised)?,
-            title,
-            body,
-            received_at: time(recv)?,
-            seen_at: seen.map(time).transpose()?,
-            acknowledged_at: acked.map(time).transpose()?,
-        })
-    })
-    .collect()
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let time = |i: usize| -> Result<UtcDateTime, StoreError> {
+            from_millis(r.get(i)?).ok_or_else(|| StoreError::damaged("alert_inbox time"))
+        };
+        let opt_time = |i: usize| -> Result<Option<UtcDateTime>, StoreError> {
+            r.get::<_, Option<i64>>(i)?
+                .map(|ms| from_millis(ms).ok_or_else(|| StoreError::damaged("alert_inbox time")))
+                .transpose()
+        };
+        let category = AlertCategory::from_code(&r.get::<_, String>(3)?)
+            .ok_or_else(|| StoreError::damaged("alert_inbox.category"))?;
+        let priority = AlertPriority::from_code(&r.get::<_, String>(4)?)
+            .ok_or_else(|| StoreError::damaged("alert_inbox.priority"))?;
+        out.push(InboxAlert {
+            message_id: r.get(0)?,
+            patient: r.get(1)?,
+            alert_id: r.get(2)?,
+            category,
+            priority,
+            raised_at: time(5)?,
+            title: r.get(6)?,
+            body: r.get(7)?,
+            received_at: time(8)?,
+            seen_at: opt_time(9)?,
+            acknowledged_at: opt_time(10)?,
+            escalation_step: r.get(11)?,
+            reminders: r.get(12)?,
+            reminded_at: opt_time(13)?,
+            snoozed: r.get::<_, Option<i64>>(14)?.is_some(),
+            snoozed_until: opt_time(15)?,
+            can_snooze: !super::policy::is_critical(category, priority),
+        });
+    }
+    Ok(out)
 }
 
-/// Marks an inbox alert seen or acknowledged at `now`; returns the patient's peer id if it
-/// changed (so a receipt is owed), `None` if it was already so or is unknown.
+/// What a caregiver's answer to an inbox alert changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// The patient's peer id (a receipt is owed to it).
+    pub peer: i64,
+    /// The alert's escalation cancel token, if it has one.
+    pub cancel_token: Option<String>,
+}
+
+/// Marks an inbox alert seen, acknowledged or snoozed (until `until`, or while it holds) at
+/// `now`; `None` if it was already so or is unknown.
 ///
 /// # Errors
 /// A storage error.
@@ -753,22 +912,57 @@ pub fn mark_inbox(
     tx: &Transaction<'_>,
     message_id: &str,
     state: ReceiptState,
+    until: Option<UtcDateTime>,
     now: UtcDateTime,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<Answered>, StoreError> {
     let sql = match state {
         ReceiptState::Delivered => return Ok(None),
         ReceiptState::Seen => {
             "UPDATE alert_inbox SET seen_at_ms = ?2 WHERE message_id = ?1 AND seen_at_ms IS NULL
-             RETURNING peer_id"
+             RETURNING peer_id, cancel_token"
         }
         ReceiptState::Acknowledged => {
             "UPDATE alert_inbox SET acknowledged_at_ms = ?2, seen_at_ms = coalesce(seen_at_ms, ?2)
-             WHERE message_id = ?1 AND acknowledged_at_ms IS NULL RETURNING peer_id"
+             WHERE message_id = ?1 AND acknowledged_at_ms IS NULL RETURNING peer_id, cancel_token"
+        }
+        ReceiptState::Snoozed => {
+            "UPDATE alert_inbox SET snoozed_at_ms = ?2, snoozed_until_ms = ?3,
+                 seen_at_ms = coalesce(seen_at_ms, ?2)
+             WHERE message_id = ?1 AND acknowledged_at_ms IS NULL
+             RETURNING peer_id, cancel_token"
         }
     };
-    Ok(tx
-        .query_row(sql, params![message_id, to_millis(now)], |r| r.get(0))
-        .optional()?)
+    let answered = |r: &rusqlite::Row<'_>| {
+        Ok(Answered {
+            peer: r.get(0)?,
+            cancel_token: r.get(1)?,
+        })
+    };
+    let row = if state == ReceiptState::Snoozed {
+        tx.query_row(
+            sql,
+            params![message_id, to_millis(now), until.map(to_millis)],
+            answered,
+        )
+    } else {
+        tx.query_row(sql, params![message_id, to_millis(now)], answered)
+    };
+    Ok(row.optional()?)
+}
+
+/// The inbox alert with this message id: (category, priority), if there.
+///
+/// # Errors
+/// A storage error.
+pub fn inbox_kind(
+    conn: &Connection,
+    message_id: &str,
+) -> Result<Option<(AlertCategory, AlertPriority)>, StoreError> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached("SELECT category, priority FROM alert_inbox WHERE message_id = ?1")?
+        .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(c, p)| Some((AlertCategory::from_code(&c)?, AlertPriority::from_code(&p)?))))
 }
 
 /// The paired device with this row id.
@@ -799,9 +993,244 @@ pub fn in_inbox(conn: &Connection, message_id: &str) -> Result<bool, StoreError>
 /// A storage error.
 pub fn delete_all(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
-        "DELETE FROM alert_deliveries; DELETE FROM alert_inbox; DELETE FROM alerts_raised;
+        "DELETE FROM alert_snoozes; DELETE FROM alert_cancels; DELETE FROM alert_caregiver_settings;
+         DELETE FROM alert_deliveries; DELETE FROM alert_inbox; DELETE FROM alerts_raised;
          DELETE FROM alert_outbox; DELETE FROM alert_invitations; DELETE FROM alert_peers;
          DELETE FROM alert_relay;",
+    )?;
+    Ok(())
+}
+
+/// A caregiver's settings on this phone (the defaults until changed).
+///
+/// # Errors
+/// A storage error; [`StoreError::Corrupt`] for settings this version cannot read.
+pub fn caregiver_settings(conn: &Connection, peer: i64) -> Result<CaregiverSettings, StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT settings FROM alert_caregiver_settings WHERE peer_id = ?1")?
+        .query_row([peer], |r| r.get(0))
+        .optional()?;
+    json.map_or_else(
+        || Ok(CaregiverSettings::default()),
+        |j| {
+            serde_json::from_str(&j)
+                .map_err(|_| StoreError::damaged("alert_caregiver_settings.settings"))
+        },
+    )
+}
+
+/// Stores a caregiver's settings.
+///
+/// # Errors
+/// A storage error.
+pub fn set_caregiver_settings(
+    tx: &Transaction<'_>,
+    peer: i64,
+    settings: &CaregiverSettings,
+) -> Result<(), StoreError> {
+    let json =
+        serde_json::to_string(settings).map_err(|_| StoreError::damaged("caregiver settings"))?;
+    tx.execute(
+        "INSERT INTO alert_caregiver_settings (peer_id, settings) VALUES (?1, ?2)
+         ON CONFLICT (peer_id) DO UPDATE SET settings = excluded.settings",
+        params![peer, json],
+    )?;
+    Ok(())
+}
+
+/// How one caregiver stands with one alert (the patient's side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerCopies {
+    /// The caregiver.
+    pub peer: i64,
+    /// When the newest copy that has reached them (or will, once released) went: `None` while
+    /// their only copies are escalation steps not yet released.
+    pub last_copy: Option<UtcDateTime>,
+    /// Reminders sent so far.
+    pub reminders: u32,
+    /// Whether they acknowledged any copy.
+    pub acknowledged: bool,
+    /// Their snooze, if any.
+    pub snooze: Option<Snooze>,
+}
+
+/// Every caregiver that has (or will have) a copy of `alert_id`, at `now`.
+///
+/// # Errors
+/// A storage error.
+pub fn copies(
+    conn: &Connection,
+    alert_id: &str,
+    now: UtcDateTime,
+) -> Result<Vec<PeerCopies>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.peer_id,
+                max(CASE WHEN d.created_at_ms <= ?2 THEN d.created_at_ms END),
+                sum(d.purpose = 'reminder'),
+                max(d.acknowledged_at_ms IS NOT NULL),
+                s.at_ms, s.until_ms
+         FROM alert_deliveries d
+         LEFT JOIN alert_snoozes s ON s.alert_id = d.alert_id AND s.peer_id = d.peer_id
+         WHERE d.alert_id = ?1 GROUP BY d.peer_id ORDER BY d.peer_id",
+    )?;
+    let rows = stmt
+        .query_map(params![alert_id, to_millis(now)], |r| {
+            let snoozed_at: Option<i64> = r.get(4)?;
+            let until: Option<i64> = r.get(5)?;
+            Ok(PeerCopies {
+                peer: r.get(0)?,
+                last_copy: r.get::<_, Option<i64>>(1)?.and_then(from_millis),
+                reminders: r.get(2)?,
+                acknowledged: r.get(3)?,
+                snooze: snoozed_at.map(|_| {
+                    until
+                        .and_then(from_millis)
+                        .map_or(Snooze::WhileItHolds, Snooze::Until)
+                }),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// An alert that holds: its id, key, category, priority, text and escalation token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    /// The alert's id.
+    pub alert_id: String,
+    /// The condition's key.
+    pub key: String,
+    /// The message as first sent (its text and kind, for reminders).
+    pub message: AlertMessage,
+}
+
+/// The alerts whose conditions hold.
+///
+/// # Errors
+/// A storage error, or [`StoreError::Corrupt`].
+pub fn holding_alerts(conn: &Connection) -> Result<Vec<Holding>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT alert_id, condition, category, priority, raised_at_ms, title, body, cancel_token
+         FROM alerts_raised WHERE condition IS NOT NULL AND cleared_at_ms IS NULL
+         ORDER BY raised_at_ms, alert_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let alert_id: String = r.get(0)?;
+        out.push(Holding {
+            key: r.get(1)?,
+            message: AlertMessage {
+                alert_id: alert_id.clone(),
+                category: AlertCategory::from_code(&r.get::<_, String>(2)?)
+                    .ok_or_else(|| StoreError::damaged("alerts_raised.category"))?,
+                priority: AlertPriority::from_code(&r.get::<_, String>(3)?)
+                    .ok_or_else(|| StoreError::damaged("alerts_raised.priority"))?,
+                raised_at: r.get::<_, i64>(4)? / 1000,
+                sent_at: 0,
+                title: r.get(5)?,
+                body: r.get(6)?,
+                cancel_token: r.get(7)?,
+                escalation: None,
+                reminder: None,
+            },
+            alert_id,
+        });
+    }
+    Ok(out)
+}
+
+/// Drops the copies of an alert not yet handed to the relay (held for quiet hours, or an
+/// escalation step not yet posted): its condition ended, they are news no more.
+///
+/// # Errors
+/// A storage error.
+pub fn drop_unsent_copies(tx: &Transaction<'_>, alert_id: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM alert_outbox WHERE sent_at_ms IS NULL AND message_id IN
+             (SELECT message_id FROM alert_deliveries WHERE alert_id = ?1)",
+        [alert_id],
+    )?;
+    tx.execute(
+        "DELETE FROM alert_deliveries WHERE alert_id = ?1 AND delivered_at_ms IS NULL
+             AND message_id NOT IN (SELECT message_id FROM alert_outbox)",
+        [alert_id],
+    )?;
+    Ok(())
+}
+
+/// The escalation token of an alert raised here.
+///
+/// # Errors
+/// A storage error.
+pub fn cancel_token_of(conn: &Connection, alert_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT cancel_token FROM alerts_raised WHERE alert_id = ?1")?
+        .query_row([alert_id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// The alert a copy sent from here belongs to.
+///
+/// # Errors
+/// A storage error.
+pub fn alert_of_copy(conn: &Connection, message_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT alert_id FROM alert_deliveries WHERE message_id = ?1")?
+        .query_row([message_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Owes the relay the cancellation of the escalation with this token (kept until sent or
+/// `expires_at`); owing it twice is owing it once.
+///
+/// # Errors
+/// A storage error.
+pub fn owe_cancel(
+    tx: &Transaction<'_>,
+    token: &str,
+    now: UtcDateTime,
+    expires_at: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alert_cancels (token, created_at_ms, expires_at_ms, next_attempt_at_ms)
+         VALUES (?1, ?2, ?3, ?2) ON CONFLICT (token) DO NOTHING",
+        params![token, to_millis(now), to_millis(expires_at)],
+    )?;
+    Ok(())
+}
+
+/// Cancellations due at `now`: (token, attempts).
+///
+/// # Errors
+/// A storage error.
+pub fn due_cancels(conn: &Connection, now: UtcDateTime) -> Result<Vec<(String, u32)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT token, attempts FROM alert_cancels
+         WHERE sent_at_ms IS NULL AND next_attempt_at_ms <= ?1 AND expires_at_ms > ?1
+         ORDER BY created_at_ms LIMIT 100",
+    )?;
+    let rows = stmt
+        .query_map([to_millis(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Records a cancellation sent, or a failed try and when to try again.
+///
+/// # Errors
+/// A storage error.
+pub fn cancel_tried(
+    tx: &Transaction<'_>,
+    token: &str,
+    sent_at: Option<UtcDateTime>,
+    retry_at: UtcDateTime,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE alert_cancels SET attempts = attempts + 1, sent_at_ms = ?2,
+             next_attempt_at_ms = ?3 WHERE token = ?1",
+        params![token, sent_at.map(to_millis), to_millis(retry_at)],
     )?;
     Ok(())
 }

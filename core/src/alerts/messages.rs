@@ -20,6 +20,9 @@ pub enum AlertCategory {
     PumpAlarm,
     /// The link to the pump has been lost for a while.
     LinkLost,
+    /// A refill's measured residual was far from the expected one (added in v1.1; an older
+    /// app ignores it).
+    RefillCheck,
 }
 
 impl AlertCategory {
@@ -33,6 +36,7 @@ impl AlertCategory {
             Self::BatteryReplacement => "battery_replacement",
             Self::PumpAlarm => "pump_alarm",
             Self::LinkLost => "link_lost",
+            Self::RefillCheck => "refill_check",
         }
     }
 
@@ -94,6 +98,20 @@ pub struct AlertMessage {
     /// For escalation: the token that cancels the held copies (b64u).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_token: Option<String>,
+    /// On an escalation copy: which step (1: the next caregiver in the rota, 2: everyone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<EscalationStep>,
+    /// On a reminder: how many reminders of this alert this caregiver has had, this one
+    /// included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<u32>,
+}
+
+/// The escalation step of a copy (protocol §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationStep {
+    /// 1, 2, …
+    pub step: u32,
 }
 
 /// How far a caregiver has got with an alert.
@@ -107,6 +125,9 @@ pub enum ReceiptState {
     Seen,
     /// The caregiver said they are taking care of it.
     Acknowledged,
+    /// The caregiver asked not to be reminded for a while (`until`), or while the condition
+    /// holds (no `until`). An older app ignores it.
+    Snoozed,
 }
 
 /// A receipt, caregiver → patient.
@@ -119,6 +140,10 @@ pub struct ReceiptMessage {
     pub state: ReceiptState,
     /// When, Unix seconds.
     pub at: i64,
+    /// With `snoozed`: no reminder before this time, Unix seconds; absent, none while the
+    /// condition holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
 }
 
 /// Any plaintext this version reads.
@@ -189,6 +214,7 @@ mod tests {
             for_ids: vec!["x".into()],
             state: ReceiptState::Seen,
             at: 5,
+            until: None,
         });
         assert_eq!(Message::parse(&m.to_json()), Some(m));
         assert_eq!(Message::parse(br#"{"v":2,"type":"revocation"}"#), None);

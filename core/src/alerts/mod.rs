@@ -14,6 +14,8 @@
 //! - [`http`]: the app's HTTP stack behind a foreign trait (the core carries none);
 //! - [`relay`]: the relay's API as a device calls it;
 //! - [`rules`]: which conditions of the stored data become alerts;
+//! - [`policy`]: each caregiver's settings: rules, quiet hours, on call, reminders, the rota and
+//!   escalation;
 //! - [`db`] and [`session`]: the paired devices, invitations and outbox in the store, and the
 //!   flows between them (invite, accept, read the mailbox, confirm, revoke).
 //!
@@ -27,6 +29,7 @@ pub mod http;
 pub mod keys;
 pub mod messages;
 pub mod pairing;
+pub mod policy;
 mod random;
 pub mod relay;
 pub mod rules;

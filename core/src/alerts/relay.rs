@@ -243,6 +243,65 @@ impl RelayClient {
         Ok(v["deleted"].as_u64().unwrap_or(0))
     }
 
+    /// Hands the relay an escalation step to hold until `release_at` unless the token hashing to
+    /// `cancel_hash` cancels it first (protocol §8). `Ok(true)` when held (or already held),
+    /// `Ok(false)` when a cancellation came first.
+    ///
+    /// # Errors
+    /// [`RelayError`].
+    pub async fn hold_escalation(
+        &self,
+        keys: &DeviceKeys,
+        envelope: &[u8],
+        release_at: i64,
+        cancel_hash: &str,
+    ) -> Result<bool, RelayError> {
+        let body = json!({
+            "release_at": release_at,
+            "cancel_hash": cancel_hash,
+            "envelope": thecal_proto::b64u(envelope),
+        })
+        .to_string()
+        .into_bytes();
+        let r = self
+            .call(
+                keys,
+                "POST",
+                "/v1/escalations",
+                body,
+                Some("application/json"),
+                &[200, 201],
+            )
+            .await?;
+        let v: serde_json::Value = read_json(&r.body)?;
+        Ok(v["state"] != "cancelled")
+    }
+
+    /// Cancels every held escalation step of the alert with this token (b64u); returns how
+    /// many the relay still held.
+    ///
+    /// # Errors
+    /// [`RelayError`].
+    pub async fn cancel_escalations(
+        &self,
+        keys: &DeviceKeys,
+        token: &str,
+    ) -> Result<u64, RelayError> {
+        let body = json!({ "token": token }).to_string().into_bytes();
+        let r = self
+            .call(
+                keys,
+                "POST",
+                "/v1/escalations/cancel",
+                body,
+                Some("application/json"),
+                &[200],
+            )
+            .await?;
+        let v: serde_json::Value = read_json(&r.body)?;
+        Ok(v["cancelled"].as_u64().unwrap_or(0))
+    }
+
     /// Registers an invitation (the patient's sealed bundle) until `expires_at`.
     ///
     /// # Errors

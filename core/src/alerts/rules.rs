@@ -3,9 +3,10 @@
 //! alert never reports anything not yet stored. Each condition has a key; the same condition is
 //! raised once while it holds ([`super::Session::evaluate`]).
 //!
-//! The texts are English for now; the localisation layer takes them over with the other texts.
+//! The texts are worded in the patient's language (`l10n`, the Alerts domain).
 
 use chrono::Duration;
+use serde::{Deserialize, Serialize};
 
 use super::messages::{AlertCategory, AlertPriority};
 use crate::dashboard::Dashboard;
@@ -13,30 +14,60 @@ use crate::l10n::{Domain, Language, Texts};
 use crate::link::LinkState;
 use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, UtcDateTime};
 
-/// When conditions become alerts (the defaults of a caregiver's settings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which conditions become alerts for one caregiver, and from when (part of their
+/// [`super::policy::CaregiverSettings`]). Stored as JSON: a field added later takes its default
+/// in older rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RuleSettings {
+    /// Tell about the pump's alarms (high-priority ones always, medium ones if
+    /// `medium_pump_alarms`).
+    pub pump_alarms: bool,
+    /// Tell about medium-priority pump alarms too.
+    pub medium_pump_alarms: bool,
+    /// Tell when a refill is due.
+    pub refill_due: bool,
     /// Tell about a refill this many days before the reservoir is forecast to be low.
     pub refill_days_before: u32,
+    /// Tell when the pump says its reservoir is low.
+    pub reservoir_low: bool,
+    /// Also tell when the reservoir is at or below this percentage (1–99); none: only the
+    /// pump's own low level.
+    pub reservoir_low_percent: Option<u32>,
+    /// Tell about the battery: its replacement forecast, the replacement indicator, the days
+    /// left before end of service, and the end of service.
+    pub battery: bool,
     /// Tell about the pump's replacement this many months before its forecast ERI.
     pub battery_months_before: u32,
+    /// Tell when a refill's measured residual was far from the expected one.
+    pub refill_check: bool,
+    /// Tell when the phone has lost the pump for a while.
+    pub link_lost: bool,
     /// Tell when the phone has not reached the pump for this many minutes.
     pub link_lost_minutes: u32,
-    /// Tell about medium-priority pump alarms too (high ones always go).
-    pub medium_pump_alarms: bool,
 }
 
 impl Default for RuleSettings {
     fn default() -> Self {
         Self {
-            refill_days_before: 7,
-            battery_months_before: 6,
-            link_lost_minutes: 60,
+            pump_alarms: true,
             medium_pump_alarms: true,
+            refill_due: true,
+            refill_days_before: 7,
+            reservoir_low: true,
+            reservoir_low_percent: None,
+            battery: true,
+            battery_months_before: 6,
+            refill_check: true,
+            link_lost: true,
+            link_lost_minutes: 60,
         }
     }
 }
+
+/// The days before the end of service at which a caregiver is told again, once ERI is reached.
+const EOS_COUNTDOWN_DAYS: [i64; 2] = [7, 30];
 
 /// A condition that holds now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +94,7 @@ pub fn conditions(
 ) -> Vec<Condition> {
     let t = Texts::or_english(language, Domain::Alerts);
     let mut out = Vec::new();
-    for view in &d.alarms {
+    for view in d.alarms.iter().filter(|_| settings.pump_alarms) {
         let a = &view.alarm;
         let priority = match a.priority {
             AlarmPriority::High => AlertPriority::High,
@@ -80,6 +111,7 @@ pub fn conditions(
     }
     if let Some(r) = &d.reservoir {
         if let Some(low) = r.low
+            && settings.refill_due
             && !r.is_low
             && low.expected - now <= Duration::days(i64::from(settings.refill_days_before))
         {
@@ -94,7 +126,7 @@ pub fn conditions(
                 ),
             });
         }
-        if r.is_low {
+        if r.is_low && settings.reservoir_low {
             out.push(Condition {
                 key: "reservoir_low".into(),
                 category: AlertCategory::ReservoirLow,
@@ -102,9 +134,33 @@ pub fn conditions(
                 title: t.get("reservoir-low-title"),
                 body: t.get("reservoir-low-body"),
             });
+        } else if let Some(limit) = settings.reservoir_low_percent
+            && r.percent <= f64::from(limit)
+        {
+            // The caregiver's own level: a key per level, as two caregivers may choose two.
+            out.push(Condition {
+                key: format!("reservoir_below:{limit}"),
+                category: AlertCategory::ReservoirLow,
+                priority: AlertPriority::Medium,
+                title: t.get("reservoir-below-title"),
+                body: t.format("reservoir-below-body", &[("percent", limit.into())]),
+            });
         }
     }
-    if let Some(b) = &d.battery {
+    for refill in d
+        .refills_to_discuss
+        .iter()
+        .filter(|_| settings.refill_check)
+    {
+        out.push(Condition {
+            key: format!("refill_check:{}", refill.id),
+            category: AlertCategory::RefillCheck,
+            priority: AlertPriority::Low,
+            title: t.get("refill-check-title"),
+            body: t.get("refill-check-body"),
+        });
+    }
+    if let Some(b) = d.battery.as_ref().filter(|_| settings.battery) {
         match b.indicator {
             BatteryIndicator::EndOfService => out.push(Condition {
                 key: "battery_eos".into(),
@@ -113,13 +169,29 @@ pub fn conditions(
                 title: t.get("battery-eos-title"),
                 body: t.safety("battery-eos-body", &[]).with_note(),
             }),
-            BatteryIndicator::ElectiveReplacement => out.push(Condition {
-                key: "battery_eri".into(),
-                category: AlertCategory::BatteryReplacement,
-                priority: AlertPriority::Medium,
-                title: t.get("battery-eri-title"),
-                body: t.get("battery-eri-body"),
-            }),
+            BatteryIndicator::ElectiveReplacement => {
+                out.push(Condition {
+                    key: "battery_eri".into(),
+                    category: AlertCategory::BatteryReplacement,
+                    priority: AlertPriority::Medium,
+                    title: t.get("battery-eri-title"),
+                    body: t.get("battery-eri-body"),
+                });
+                // The countdown to the end of service: told again a month and a week before.
+                if let Some(days) = b.days_to_eos
+                    && let Some(mark) = EOS_COUNTDOWN_DAYS.iter().find(|&&m| days <= m)
+                {
+                    out.push(Condition {
+                        key: format!("battery_eos_in:{mark}"),
+                        category: AlertCategory::BatteryReplacement,
+                        priority: AlertPriority::Medium,
+                        title: t.get("battery-eos-soon-title"),
+                        body: t
+                            .safety("battery-eos-soon-body", &[("days", days.max(0).into())])
+                            .with_note(),
+                    });
+                }
+            }
             BatteryIndicator::Normal => {
                 let months = i64::from(settings.battery_months_before);
                 if let Some(eri) = b.eri
@@ -145,6 +217,7 @@ pub fn conditions(
         }
     }
     if d.pump.is_some()
+        && settings.link_lost
         && d.link_state != LinkState::Connected
         && let Some(lost) = d.last_link_lost
         && now - lost >= Duration::minutes(i64::from(settings.link_lost_minutes))

@@ -10,17 +10,19 @@ use std::time::Duration;
 use serde_json::json;
 use thecal_proto::{EnvelopeHeader, MailboxId, b64u};
 
-use super::db::{self, PeerRecord, PeerRole, PeerState};
+use super::db::{self, PeerRecord, PeerRole, PeerState, Purpose};
 use super::envelope::{self, Kind};
 use super::http::HttpClient;
 use super::messages::{
-    AlertCategory, AlertMessage, AlertPriority, Message, ReceiptMessage, ReceiptState,
+    AlertCategory, AlertMessage, AlertPriority, EscalationStep, Message, ReceiptMessage,
+    ReceiptState,
 };
+use super::policy::{self, CaregiverSettings};
 use super::relay::{Item, RelayClient, RelayError};
 use super::rules;
 use super::window::Verdict;
 use super::{AlertsError, Bundle, DeviceKeys, PairingCode, random, safety_number};
-use crate::model::{Clock, UtcDateTime};
+use crate::model::{Clock, UtcDateTime, Zone};
 use crate::store::{SecretStore, Store, StoreError};
 
 /// How long an invitation can be claimed (the protocol allows up to an hour).
@@ -65,6 +67,14 @@ pub enum Error {
     /// No invitation with this code.
     #[error("No invitation has this code. Check the code, or ask the patient to show a new one.")]
     InvitationNotFound,
+    /// A high-priority pump alarm or the pump's end of service cannot be snoozed.
+    #[error(
+        "This alert cannot be snoozed: it needs someone now. Acknowledge it when you are on it."
+    )]
+    CannotSnooze,
+    /// Caregiver settings that cannot be used.
+    #[error("These alert settings cannot be used ({0}).")]
+    BadSettings(policy::BadSettings),
     /// The relay did not take the messages that end the pairings, so nothing was deleted.
     #[error("The relay did not take the messages that end the pairings; nothing was deleted.")]
     NotSent,
@@ -283,41 +293,113 @@ impl Session {
 
     /// Raises an alert for each condition that holds now and was not raised yet (the same
     /// condition is never sent twice while it holds), and records the end of those that no
-    /// longer hold. Returns the ids of the alerts raised.
+    /// longer hold. Every caregiver is judged on the same `conditions`; the app's path,
+    /// [`Session::evaluate_with`], words them with each caregiver's own rules. Returns the ids
+    /// of the alerts raised.
     ///
     /// # Errors
     /// As [`Session::raise`].
     pub async fn evaluate(&self, conditions: Vec<rules::Condition>) -> Result<Vec<String>, Error> {
+        self.evaluate_with(|_| conditions.clone(), Zone::UTC).await
+    }
+
+    /// The alert rules, caregiver by caregiver (`policy.rs` says who gets what): for each
+    /// confirmed caregiver, `conditions_for(their rules)` are the conditions that hold for them.
+    /// A condition newly holding becomes an alert, sent to those on call whose rules include it
+    /// (held until the end of their quiet hours unless critical); a high-priority one also hands
+    /// the relay its escalation, sealed for the next caregivers; a condition that holds on is
+    /// repeated to a caregiver only as the reminders they chose; one that ended is closed, its
+    /// unsent copies dropped and its escalation cancelled. `zone` is the patient's (quiet
+    /// hours and on-call windows without a zone of their own). Returns the ids of the alerts
+    /// raised.
+    ///
+    /// # Errors
+    /// As [`Session::raise`].
+    pub async fn evaluate_with(
+        &self,
+        conditions_for: impl Fn(&rules::RuleSettings) -> Vec<rules::Condition>,
+        zone: Zone,
+    ) -> Result<Vec<String>, Error> {
         let keys = self.keys()?;
         let now = self.clock.now();
         let raised = self.store.write(|tx| {
-            let holding = db::holding(tx)?;
-            for (alert_id, key) in &holding {
-                if !conditions.iter().any(|c| &c.key == key) {
-                    db::clear_alert(tx, alert_id, now)?;
+            let caregivers: Vec<(PeerRecord, CaregiverSettings)> = db::peers(tx)?
+                .into_iter()
+                .filter(|p| p.role == PeerRole::Caregiver && p.state == PeerState::Confirmed)
+                .map(|p| {
+                    let settings = db::caregiver_settings(tx, p.id)?;
+                    Ok::<_, StoreError>((p, settings))
+                })
+                .collect::<Result<_, _>>()?;
+            let wanted: Vec<Vec<rules::Condition>> = caregivers
+                .iter()
+                .map(|(_, s)| conditions_for(&s.rules))
+                .collect();
+            let mut all: Vec<&rules::Condition> = Vec::new();
+            for c in wanted.iter().flatten() {
+                if !all.iter().any(|a| a.key == c.key) {
+                    all.push(c);
                 }
             }
-            let mut raised = Vec::new();
-            for c in conditions {
-                if holding.iter().any(|(_, key)| *key == c.key) {
-                    continue;
+            let holding = db::holding_alerts(tx)?;
+            for h in &holding {
+                if !all.iter().any(|c| c.key == h.key) {
+                    end_alert(tx, &h.alert_id, h.message.cancel_token.as_deref(), now)?;
                 }
-                let alert = NewAlert {
-                    category: c.category,
-                    priority: c.priority,
-                    title: c.title,
-                    body: c.body,
-                };
-                raised.push(raise_in(tx, &keys, alert, Some(&c.key), now)?);
+            }
+            let plan = Plan {
+                keys: &keys,
+                caregivers: &caregivers,
+                zone,
+                now,
+            };
+            let mut raised = Vec::new();
+            for c in all {
+                let interested: Vec<usize> = (0..caregivers.len())
+                    .filter(|&i| wanted[i].iter().any(|w| w.key == c.key))
+                    .collect();
+                match holding.iter().find(|h| h.key == c.key) {
+                    Some(h) => plan.follow_up(tx, &h.message, &interested)?,
+                    None => {
+                        let id = plan.raise(tx, c, &interested)?;
+                        raised.push(id);
+                    }
+                }
             }
             Ok::<_, Error>(raised)
         })?;
-        if !raised.is_empty()
-            && let Err(e) = self.send_pending().await
-        {
+        if let Err(e) = self.send_pending().await {
             tracing::info!(error = %e, "alerts queued; they go when the relay is reachable");
         }
         Ok(raised)
+    }
+
+    /// A caregiver's alert settings on this phone (the patient's).
+    ///
+    /// # Errors
+    /// [`Error::UnknownPeer`], a storage error.
+    pub fn caregiver_settings(&self, peer: MailboxId) -> Result<CaregiverSettings, Error> {
+        let p = self.peer(peer)?;
+        Ok(self.store.read(|c| db::caregiver_settings(c, p.id))?)
+    }
+
+    /// Changes a caregiver's alert settings (they take effect at the next run of the rules).
+    ///
+    /// # Errors
+    /// [`Error::BadSettings`], [`Error::UnknownPeer`], a storage error.
+    pub fn set_caregiver_settings(
+        &self,
+        peer: MailboxId,
+        settings: &CaregiverSettings,
+    ) -> Result<(), Error> {
+        settings.check().map_err(Error::BadSettings)?;
+        let p = self.peer(peer)?;
+        if p.role != PeerRole::Caregiver {
+            return Err(Error::UnknownPeer);
+        }
+        Ok(self
+            .store
+            .write(|tx| db::set_caregiver_settings(tx, p.id, settings))?)
     }
 
     /// How an alert's copies are doing, caregiver by caregiver ("delivered to … at …,
@@ -342,7 +424,7 @@ impl Session {
     /// # Errors
     /// [`Error::UnknownAlert`], the key store's and storage errors.
     pub async fn mark_seen(&self, message_id: &str) -> Result<(), Error> {
-        self.answer(message_id, ReceiptState::Seen).await
+        self.answer(message_id, ReceiptState::Seen, None).await
     }
 
     /// Records that the caregiver is taking care of an alert, and tells the patient's phone.
@@ -350,23 +432,54 @@ impl Session {
     /// # Errors
     /// [`Error::UnknownAlert`], the key store's and storage errors.
     pub async fn acknowledge(&self, message_id: &str) -> Result<(), Error> {
-        self.answer(message_id, ReceiptState::Acknowledged).await
+        self.answer(message_id, ReceiptState::Acknowledged, None)
+            .await
     }
 
-    async fn answer(&self, message_id: &str, state: ReceiptState) -> Result<(), Error> {
+    /// Snoozes an alert on the caregiver's phone: no reminder of it for `minutes`, or, with
+    /// `None`, while its condition holds; the patient's phone is told (and cancels its
+    /// escalation: someone answered).
+    ///
+    /// # Errors
+    /// [`Error::CannotSnooze`] for a high-priority pump alarm or the pump's end of service;
+    /// [`Error::UnknownAlert`], the key store's and storage errors.
+    pub async fn snooze(&self, message_id: &str, minutes: Option<u32>) -> Result<(), Error> {
+        let kind = self.store.read(|c| db::inbox_kind(c, message_id))?;
+        let Some((category, priority)) = kind else {
+            return Err(Error::UnknownAlert);
+        };
+        if policy::is_critical(category, priority) {
+            return Err(Error::CannotSnooze);
+        }
+        let until = minutes.map(|m| self.clock.now() + chrono::Duration::minutes(i64::from(m)));
+        self.answer(message_id, ReceiptState::Snoozed, until).await
+    }
+
+    async fn answer(
+        &self,
+        message_id: &str,
+        state: ReceiptState,
+        until: Option<UtcDateTime>,
+    ) -> Result<(), Error> {
         let keys = self.keys()?;
         let now = self.clock.now();
         self.store.write(|tx| {
             if !db::in_inbox(tx, message_id)? {
                 return Err(Error::UnknownAlert);
             }
-            if let Some(peer) = db::mark_inbox(tx, message_id, state, now)? {
-                let peer = db::peer_by_id(tx, peer)?.ok_or(Error::UnknownPeer)?;
+            if let Some(answered) = db::mark_inbox(tx, message_id, state, until, now)? {
+                if state != ReceiptState::Seen
+                    && let Some(token) = &answered.cancel_token
+                {
+                    db::owe_cancel(tx, token, now, now + chrono_ttl(ALERT_TTL))?;
+                }
+                let peer = db::peer_by_id(tx, answered.peer)?.ok_or(Error::UnknownPeer)?;
                 if peer.state != PeerState::Revoked {
                     let receipt = Message::Receipt(ReceiptMessage {
                         for_ids: vec![message_id.to_owned()],
                         state,
                         at: now.timestamp(),
+                        until: until.map(|u| u.timestamp()),
                     });
                     enqueue_sealed(
                         tx,
@@ -506,25 +619,43 @@ impl Session {
         let mut sent = 0;
         let due = self.store.read(|c| db::due(c, self.clock.now(), 100))?;
         for out in due {
-            match relay.post(&keys, &out.envelope).await {
-                Ok(_) => {
-                    let now = self.clock.now();
+            let result = match &out.hold {
+                Some((release, hash)) => relay
+                    .hold_escalation(&keys, &out.envelope, release.timestamp(), hash)
+                    .await
+                    .map(drop),
+                None => relay.post(&keys, &out.envelope).await.map(drop),
+            };
+            let now = self.clock.now();
+            match result {
+                Ok(()) => {
                     self.store
                         .write(|tx| db::mark_sent(tx, &out.message_id, now))?;
                     sent += 1;
                 }
                 Err(e) => {
-                    let now = self.clock.now();
-                    let retry =
-                        now + chrono::Duration::from_std(backoff(out.attempts)).unwrap_or_default();
+                    let retry = now + chrono_ttl(backoff(out.attempts));
                     let reason = e.code().unwrap_or("unreachable").to_owned();
                     self.store
                         .write(|tx| db::mark_failed(tx, &out.message_id, retry, &reason))?;
                     if e.is_transient() {
                         // The relay is not taking anything now: keep the order, stop here.
-                        break;
+                        return Ok(sent);
                     }
                 }
+            }
+        }
+        for (token, attempts) in self.store.read(|c| db::due_cancels(c, self.clock.now()))? {
+            let result = relay.cancel_escalations(&keys, &token).await;
+            let now = self.clock.now();
+            let sent_at = result.as_ref().ok().map(|_| now);
+            self.store.write(|tx| {
+                db::cancel_tried(tx, &token, sent_at, now + chrono_ttl(backoff(attempts)))
+            })?;
+            if let Err(e) = result
+                && e.is_transient()
+            {
+                break;
             }
         }
         Ok(sent)
@@ -723,6 +854,8 @@ fn raise_in(
         title: alert.title,
         body: alert.body,
         cancel_token: None,
+        escalation: None,
+        reminder: None,
     };
     let plaintext = Message::Alert(message.clone()).to_json();
     db::insert_alert(tx, &message, condition)?;
@@ -731,7 +864,7 @@ fn raise_in(
         .filter(|p| p.role == PeerRole::Caregiver && p.state == PeerState::Confirmed)
     {
         let id = enqueue_sealed(tx, keys, peer, Kind::Alert, &plaintext, now, ALERT_TTL)?;
-        db::insert_delivery(tx, &id, &message.alert_id, peer.id)?;
+        db::insert_delivery(tx, &id, &message.alert_id, peer.id, Purpose::Alert, now)?;
     }
     Ok(message.alert_id)
 }
@@ -761,11 +894,12 @@ fn handle(
     }
     match (kind, Message::parse(&opened.plaintext), peer.role) {
         (Some(Kind::Alert), Some(Message::Alert(alert)), PeerRole::Patient) => {
-            if db::insert_inbox(tx, message_id, peer.id, &alert, now)? {
+            if db::insert_inbox(tx, message_id, peer.id, &alert, now)? != db::Stored::Duplicate {
                 let receipt = Message::Receipt(ReceiptMessage {
                     for_ids: vec![message_id.to_owned()],
                     state: ReceiptState::Delivered,
                     at: now.timestamp(),
+                    until: None,
                 });
                 enqueue_sealed(
                     tx,
@@ -781,6 +915,20 @@ fn handle(
         }
         (Some(Kind::Receipt), Some(Message::Receipt(receipt)), PeerRole::Caregiver) => {
             db::apply_receipt(tx, peer.id, &receipt)?;
+            if matches!(
+                receipt.state,
+                ReceiptState::Acknowledged | ReceiptState::Snoozed
+            ) {
+                // Someone answered: the escalation stops (the caregiver's phone cancels too;
+                // either is enough, and the relay takes a token twice).
+                for id in &receipt.for_ids {
+                    if let Some(alert) = db::alert_of_copy(tx, id)?
+                        && let Some(token) = db::cancel_token_of(tx, &alert)?
+                    {
+                        db::owe_cancel(tx, &token, now, now + chrono_ttl(ALERT_TTL))?;
+                    }
+                }
+            }
             Ok(Handled::Receipt)
         }
         // A kind or type from a newer version, or one this side does not take: kept out.
@@ -799,6 +947,23 @@ fn enqueue_sealed(
     now: UtcDateTime,
     ttl: Duration,
 ) -> Result<String, Error> {
+    enqueue_sealed_at(tx, keys, peer, kind, plaintext, now, ttl, now, None)
+}
+
+/// As [`enqueue_sealed`], to go at `send_at`, or (with `hold`: release time and cancel hash)
+/// to the relay's escalation hold.
+#[allow(clippy::too_many_arguments)]
+fn enqueue_sealed_at(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &DeviceKeys,
+    peer: &PeerRecord,
+    kind: Kind,
+    plaintext: &[u8],
+    now: UtcDateTime,
+    ttl: Duration,
+    send_at: UtcDateTime,
+    hold: Option<(UtcDateTime, &str)>,
+) -> Result<String, Error> {
     let header = EnvelopeHeader {
         kind: kind as u8,
         recipient: peer.bundle.mailbox(),
@@ -809,9 +974,214 @@ fn enqueue_sealed(
     };
     let sealed = envelope::seal(keys, &peer.bundle, &header, plaintext, None)?;
     let id = b64u(&header.message_id);
-    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
-    db::enqueue(tx, peer.id, &id, kind as u8, &sealed, now, expires)?;
+    db::enqueue_at(
+        tx,
+        &db::Queued {
+            peer: peer.id,
+            message_id: &id,
+            kind: kind as u8,
+            envelope: &sealed,
+            now,
+            expires_at: now + chrono_ttl(ttl),
+            send_at,
+            hold,
+        },
+    )?;
     Ok(id)
+}
+
+fn chrono_ttl(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or_default()
+}
+
+/// Closes an alert whose condition ended: its unsent copies go no more, its escalation is
+/// cancelled on the relay.
+fn end_alert(
+    tx: &rusqlite::Transaction<'_>,
+    alert_id: &str,
+    cancel_token: Option<&str>,
+    now: UtcDateTime,
+) -> Result<(), Error> {
+    db::clear_alert(tx, alert_id, now)?;
+    db::drop_unsent_copies(tx, alert_id)?;
+    if let Some(token) = cancel_token {
+        db::owe_cancel(tx, token, now, now + chrono_ttl(ALERT_TTL))?;
+    }
+    Ok(())
+}
+
+/// One run of the rules on the patient's phone: who gets which copy, when.
+struct Plan<'a> {
+    keys: &'a DeviceKeys,
+    caregivers: &'a [(PeerRecord, CaregiverSettings)],
+    zone: Zone,
+    now: UtcDateTime,
+}
+
+impl Plan<'_> {
+    /// Raises a condition newly holding: the alert, a copy for each caregiver on call among
+    /// `interested` (indexes into `caregivers`), and, for a high-priority alert, its
+    /// escalation. Returns the alert's id.
+    fn raise(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        c: &rules::Condition,
+        interested: &[usize],
+    ) -> Result<String, Error> {
+        let escalates = c.priority == AlertPriority::High && !interested.is_empty();
+        let token = if escalates {
+            Some(random::bytes::<16>()?)
+        } else {
+            None
+        };
+        let message = AlertMessage {
+            alert_id: b64u(&random::bytes::<16>()?),
+            category: c.category,
+            priority: c.priority,
+            raised_at: self.now.timestamp(),
+            sent_at: self.now.timestamp(),
+            title: c.title.clone(),
+            body: c.body.clone(),
+            cancel_token: token.map(|t| b64u(&t)),
+            escalation: None,
+            reminder: None,
+        };
+        db::insert_alert(tx, &message, Some(&c.key))?;
+        let first = self.recipients(interested);
+        for &i in &first {
+            self.send_copy(tx, i, &message, Purpose::Alert, self.now)?;
+        }
+        if let Some(token) = token {
+            let hash = b64u(&thecal_proto::cancel_hash(&token));
+            let rota: Vec<(i64, u32)> = self
+                .caregivers
+                .iter()
+                .map(|(p, s)| (p.id, s.rota_position))
+                .collect();
+            let first_ids: Vec<i64> = first.iter().map(|&i| self.caregivers[i].0.id).collect();
+            let delay = chrono_ttl(policy::ESCALATION_DELAY);
+            for (step, ids) in (1u32..).zip(policy::escalation_steps(&first_ids, &rota)) {
+                let release = self.now + delay * i32::try_from(step).unwrap_or(i32::MAX);
+                let copy = AlertMessage {
+                    escalation: Some(EscalationStep { step }),
+                    ..message.clone()
+                };
+                for id in ids {
+                    let Some(i) = self.caregivers.iter().position(|(p, _)| p.id == id) else {
+                        continue;
+                    };
+                    let (peer, settings) = &self.caregivers[i];
+                    let at = settings.send_at(release, self.zone, c.category, c.priority);
+                    let plaintext = Message::Alert(AlertMessage {
+                        sent_at: at.timestamp(),
+                        ..copy.clone()
+                    })
+                    .to_json();
+                    let msg = enqueue_sealed_at(
+                        tx,
+                        self.keys,
+                        peer,
+                        Kind::Alert,
+                        &plaintext,
+                        self.now,
+                        ALERT_TTL,
+                        self.now,
+                        Some((at, &hash)),
+                    )?;
+                    db::insert_delivery(
+                        tx,
+                        &msg,
+                        &message.alert_id,
+                        peer.id,
+                        Purpose::Escalation,
+                        at,
+                    )?;
+                }
+            }
+        }
+        Ok(message.alert_id)
+    }
+
+    /// A condition that holds on: a first copy for a caregiver who became interested or went on
+    /// call since, and the reminders due.
+    fn follow_up(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        message: &AlertMessage,
+        interested: &[usize],
+    ) -> Result<(), Error> {
+        let copies = db::copies(tx, &message.alert_id, self.now)?;
+        let has_copy = |i: usize| copies.iter().any(|c| c.peer == self.caregivers[i].0.id);
+        for i in self.recipients(interested) {
+            if !has_copy(i) {
+                self.send_copy(tx, i, message, Purpose::Alert, self.now)?;
+            }
+        }
+        for copy in &copies {
+            let Some(i) = self.caregivers.iter().position(|(p, _)| p.id == copy.peer) else {
+                continue; // revoked since, or no longer confirmed
+            };
+            let Some(last) = copy.last_copy else { continue };
+            let settings = &self.caregivers[i].1;
+            if !policy::reminder_due(settings, last, copy.acknowledged, copy.snooze, self.now)
+                || settings.send_at(self.now, self.zone, message.category, message.priority)
+                    > self.now
+            {
+                continue;
+            }
+            let reminder = AlertMessage {
+                reminder: Some(copy.reminders + 1),
+                ..message.clone()
+            };
+            self.send_copy(tx, i, &reminder, Purpose::Reminder, self.now)?;
+        }
+        Ok(())
+    }
+
+    /// Who among `interested` gets an alert now (`policy::recipients`).
+    fn recipients(&self, interested: &[usize]) -> Vec<usize> {
+        let candidates: Vec<(i64, &CaregiverSettings)> = interested
+            .iter()
+            .map(|&i| (self.caregivers[i].0.id, &self.caregivers[i].1))
+            .collect();
+        let ids = policy::recipients(&candidates, self.now, self.zone);
+        interested
+            .iter()
+            .copied()
+            .filter(|&i| ids.contains(&self.caregivers[i].0.id))
+            .collect()
+    }
+
+    /// Seals a copy for caregiver `i`, to go now or when their quiet hours end.
+    fn send_copy(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        i: usize,
+        message: &AlertMessage,
+        purpose: Purpose,
+        now: UtcDateTime,
+    ) -> Result<(), Error> {
+        let (peer, settings) = &self.caregivers[i];
+        let at = settings.send_at(now, self.zone, message.category, message.priority);
+        let plaintext = Message::Alert(AlertMessage {
+            sent_at: at.timestamp(),
+            ..message.clone()
+        })
+        .to_json();
+        let id = enqueue_sealed_at(
+            tx,
+            self.keys,
+            peer,
+            Kind::Alert,
+            &plaintext,
+            now,
+            ALERT_TTL,
+            at,
+            None,
+        )?;
+        db::insert_delivery(tx, &id, &message.alert_id, peer.id, purpose, at)?;
+        Ok(())
+    }
 }
 
 fn expiry(now: UtcDateTime, ttl: Duration) -> u64 {

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use super::{CaregiverError, Inner};
 use crate::alerts::db::{Delivery, InboxAlert, PeerRecord, PeerRole, PeerState};
 use crate::alerts::http::HttpClient;
-use crate::alerts::rules::{self, RuleSettings};
+use crate::alerts::policy::CaregiverSettings;
+use crate::alerts::rules;
 use crate::alerts::{Session, SyncReport};
 use crate::link::Subscription;
-use crate::model::UtcDateTime;
+use crate::model::{UtcDateTime, Zone};
 use thecal_proto::MailboxId;
 
 /// An invitation for a caregiver, as the patient's phone shows it.
@@ -111,16 +112,27 @@ impl Caregivers {
     }
 }
 
-/// The rules' conditions for what the store holds now (the dashboard's view of it).
-async fn conditions_now(inner: &Arc<Inner>) -> Result<Vec<rules::Condition>, CaregiverError> {
+/// Runs the rules on what the store holds now (the dashboard's view of it), each caregiver with
+/// their own settings, in the patient's zone and language.
+async fn evaluate_now(
+    inner: &Arc<Inner>,
+    session: &Session,
+) -> Result<Vec<String>, CaregiverError> {
     let now = inner.now();
     let dashboard = inner.dashboard_at::<CaregiverError>(now).await?;
-    Ok(rules::conditions(
-        &dashboard,
-        now,
-        &RuleSettings::default(),
-        inner.language.get(),
-    ))
+    let language = inner.language.get();
+    let zone = Zone::get(&dashboard.time_zone).unwrap_or(Zone::UTC);
+    let session = session.clone();
+    inner
+        .run_async::<_, _, CaregiverError>("raising alerts", async move {
+            session
+                .evaluate_with(
+                    |settings| rules::conditions(&dashboard, now, settings, language),
+                    zone,
+                )
+                .await
+        })
+        .await
 }
 
 /// How often the automatic alerts look again when nothing changes.
@@ -137,15 +149,10 @@ async fn alert_loop(
     loop {
         changes.borrow_and_update();
         let Some(app) = inner.upgrade() else { return };
-        let conditions = conditions_now(&app).await;
+        let evaluated = evaluate_now(&app, &session).await;
         drop(app);
-        match conditions {
-            Ok(conditions) => {
-                if let Err(e) = session.evaluate(conditions).await {
-                    tracing::warn!(error = %e, "the automatic alert rules failed; trying again");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "the alert rules could not read the store"),
+        if let Err(e) = evaluated {
+            tracing::warn!(error = %e, "the automatic alert rules failed; trying again");
         }
         if let Err(e) = session.send_pending().await {
             tracing::info!(error = %e, "alerts queued; they go when the relay is reachable");
@@ -314,11 +321,60 @@ impl Caregivers {
     /// # Errors
     /// [`CaregiverError`].
     pub async fn check_alerts(&self) -> Result<Vec<String>, CaregiverError> {
-        let (inner, session) = (Arc::clone(&self.inner), self.session.clone());
-        let conditions = conditions_now(&inner).await?;
+        evaluate_now(&self.inner, &self.session).await
+    }
+
+    /// A caregiver's alert settings on this phone (the patient's): which rules and thresholds,
+    /// quiet hours, when they are on call, reminders, their place in the rota.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotPaired`], a storage error.
+    pub async fn caregiver_settings(
+        &self,
+        id: String,
+    ) -> Result<CaregiverSettings, CaregiverError> {
+        let (session, mailbox) = (self.session.clone(), device(&id)?);
         self.inner
-            .run_async::<_, _, CaregiverError>("raising alerts", async move {
-                session.evaluate(conditions).await
+            .run_async::<_, _, CaregiverError>("reading a caregiver's settings", async move {
+                session.caregiver_settings(mailbox)
+            })
+            .await
+    }
+
+    /// Changes a caregiver's alert settings; they apply from the next run of the rules.
+    ///
+    /// # Errors
+    /// [`CaregiverError::InvalidInput`] naming the field, [`CaregiverError::NotPaired`], a
+    /// storage error.
+    pub async fn set_caregiver_settings(
+        &self,
+        id: String,
+        settings: CaregiverSettings,
+    ) -> Result<(), CaregiverError> {
+        let (session, mailbox) = (self.session.clone(), device(&id)?);
+        self.inner
+            .run_async::<_, _, CaregiverError>("changing a caregiver's settings", async move {
+                session.set_caregiver_settings(mailbox, &settings)
+            })
+            .await
+    }
+
+    /// Snoozes an alert on the caregiver's phone: no reminder of it for `minutes`, or, with
+    /// none, while its condition holds. The patient's phone is told, and stops asking the next
+    /// caregiver (someone answered).
+    ///
+    /// # Errors
+    /// [`CaregiverError::CannotSnooze`] for a high-priority pump alarm or the pump's end of
+    /// service, [`CaregiverError::UnknownAlert`], and others.
+    pub async fn snooze(
+        &self,
+        message_id: String,
+        minutes: Option<u32>,
+    ) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("snoozing an alert", async move {
+                session.snooze(&message_id, minutes).await
             })
             .await
     }

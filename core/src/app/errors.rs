@@ -330,6 +330,9 @@ public_error! {
         /// A message came from a newer version of Thecal.
         #[error("A message comes from a newer version of Thecal. Update the app to read it.")]
         UpdateNeeded,
+        /// A high-priority pump alarm or the pump's end of service cannot be snoozed.
+        #[error("This alert cannot be snoozed: it needs someone now. Acknowledge it when you are on it.")]
+        CannotSnooze,
         /// The phone's secure key storage (where this phone's alert keys live) cannot be used.
         #[error(
             "The phone's secure key storage cannot be used now ({reason}). Unlock the phone and try again."
@@ -432,6 +435,11 @@ impl From<crate::alerts::session::Error> for CaregiverError {
             Error::NoRelay => Self::NotSetUp,
             Error::UnknownPeer => Self::NotPaired,
             Error::UnknownAlert => Self::UnknownAlert,
+            Error::CannotSnooze => Self::CannotSnooze,
+            Error::BadSettings(e) => Self::InvalidInput {
+                field: e.field.to_owned(),
+                reason: e.reason.to_owned(),
+            },
             Error::InvitationNotFound => Self::InvitationNotFound,
             Error::InvitationUsed => Self::InvitationUsed,
             Error::InvitationExpired => Self::InvitationExpired,

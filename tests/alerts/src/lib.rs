@@ -14,7 +14,7 @@ use thecal_core::store::Store;
 use thecal_sim::fixtures::MemorySecretStore;
 use thecal_sim::http::ReqwestHttp;
 
-/// The tests' "now" at the start: 2026-11-17T08:26:40Z.
+/// The tests' "now" at the start: Wednesday 2026-11-18T11:06:40Z.
 pub const T0: i64 = 1_795_000_000;
 
 /// One clock for the relay and every phone, set by the test.
@@ -77,6 +77,7 @@ pub struct TestRelay {
     pub dir: tempfile::TempDir,
     /// A data folder kept from an earlier run (after a restart).
     kept: Option<std::path::PathBuf>,
+    relay: Arc<thecal_relay::Relay>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -135,16 +136,30 @@ impl TestRelay {
     ) -> Self {
         let base = format!("http://{}", listener.local_addr().expect("its address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(relay.serve(listener, async {
+        let relay = Arc::new(relay);
+        let task = tokio::spawn(Arc::clone(&relay).serve_shared(listener, async {
             let _ = stopped.await;
         }));
         Self {
             base,
             dir,
             kept,
+            relay,
             stop: Some(stop),
             task: Some(task),
         }
+    }
+
+    /// Runs one round of the relay's background work at the world's time now: releases the
+    /// escalations due, makes the phone-silent notices due, sends the pushes due.
+    ///
+    /// # Panics
+    /// If the relay's store fails (a test bed failure).
+    pub async fn tick(&self) {
+        self.relay
+            .tick()
+            .await
+            .expect("the relay's background round");
     }
 
     /// The relay's host as an invitation names it.
@@ -268,7 +283,24 @@ impl Phone {
 /// # Panics
 /// If pairing fails (what the pairing tests check).
 pub async fn paired(world: &World, relay: &TestRelay) -> (Phone, Phone) {
-    let (patient, carer) = (Phone::new(world), Phone::new(world));
+    let patient = Phone::new(world);
+    let (carer, _) = add_caregiver(world, relay, &patient, "Anna").await;
+    (patient, carer)
+}
+
+/// Another caregiver's phone, paired with `patient` through `relay` and confirmed on both sides,
+/// named `name` on the patient's phone (the patient is "Mum" on hers). Returns the phone and
+/// its id on the patient's phone.
+///
+/// # Panics
+/// If pairing fails (what the pairing tests check).
+pub async fn add_caregiver(
+    world: &World,
+    relay: &TestRelay,
+    patient: &Phone,
+    name: &str,
+) -> (Phone, thecal_proto::MailboxId) {
+    let carer = Phone::new(world);
     let invitation = patient.session.invite(&relay.base).await.expect("invite");
     let seen = carer
         .session
@@ -276,15 +308,12 @@ pub async fn paired(world: &World, relay: &TestRelay) -> (Phone, Phone) {
         .await
         .expect("accept");
     let report = patient.session.sync(0).await.expect("the hello");
-    let carer_mailbox = report.paired[0];
-    patient
-        .session
-        .rename(carer_mailbox, "Anna")
-        .expect("rename");
-    patient.session.confirm(carer_mailbox).expect("confirm");
+    let mailbox = report.paired[0];
+    patient.session.rename(mailbox, name).expect("rename");
+    patient.session.confirm(mailbox).expect("confirm");
     carer
         .session
         .confirm(seen.bundle.mailbox())
         .expect("confirm");
-    (patient, carer)
+    (carer, mailbox)
 }

@@ -144,7 +144,7 @@ def main() -> None:
     patient = Device("patient phone")
     carer1 = Device("caregiver 1 phone")
     carer2 = Device("caregiver 2 phone")
-    now = 1_795_000_000  # 2026-11-18T08:26:40Z
+    now = 1_795_000_000  # 2026-11-18T11:06:40Z
 
     # --- an alert from the patient to caregiver 1 (HPKE Auth mode) -------------------------------
     cancel_token = seed("cancel token", 16)
