@@ -244,3 +244,108 @@ fn alarm_text(t: &Texts, kind: AlarmKind) -> String {
     };
     t.safety(&format!("alert-alarm-{code}"), &[]).with_note()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::{FreshnessConfig, LinkSnapshot};
+    use crate::model::{Volume, Zone};
+    use crate::store::Store;
+    use crate::therapy::{BatteryForecast, ForecastBasis, ReservoirForecast};
+
+    fn empty_dashboard(now: UtcDateTime) -> Dashboard {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in_dir(dir.path()).unwrap();
+        store
+            .read(|c| {
+                crate::dashboard::build(
+                    c,
+                    &LinkSnapshot::idle(),
+                    now,
+                    Zone::UTC,
+                    FreshnessConfig::default(),
+                    Language::English,
+                )
+            })
+            .unwrap()
+    }
+
+    fn reservoir(now: UtcDateTime, percent: f64, is_low: bool) -> ReservoirForecast {
+        ReservoirForecast {
+            as_of: now,
+            volume: Volume::from_milliliters(4),
+            capacity: Volume::from_milliliters(20),
+            percent,
+            daily_volume: None,
+            low_threshold: Volume::from_milliliters(2),
+            is_low,
+            low: None,
+            empty: None,
+            pump_alarm_at: None,
+            delivery_excess_percent: 0.0,
+            refills_learned_from: 0,
+            basis: ForecastBasis::Programmed,
+        }
+    }
+
+    fn keys(d: &Dashboard, now: UtcDateTime, settings: &RuleSettings) -> Vec<String> {
+        conditions(d, now, settings, Language::English)
+            .into_iter()
+            .map(|c| c.key)
+            .collect()
+    }
+
+    #[test]
+    fn a_caregivers_own_reservoir_level_and_switches_decide_what_holds() {
+        let now: UtcDateTime = "2027-02-01T09:00:00Z".parse().unwrap();
+        let mut d = empty_dashboard(now);
+        d.reservoir = Some(reservoir(now, 22.0, false));
+        let all = RuleSettings::default();
+        assert!(keys(&d, now, &all).is_empty(), "the pump's own level not reached");
+        let at_25 = RuleSettings {
+            reservoir_low_percent: Some(25),
+            ..all
+        };
+        assert_eq!(keys(&d, now, &at_25), vec!["reservoir_below:25"]);
+        let c = &conditions(&d, now, &at_25, Language::French)[0];
+        assert!(c.body.contains("25"), "{}", c.body);
+        assert_eq!(c.priority, AlertPriority::Medium);
+        // The pump says low: its own alert, the caregiver's level no longer needed.
+        d.reservoir = Some(reservoir(now, 10.0, true));
+        assert_eq!(keys(&d, now, &at_25), vec!["reservoir_low"]);
+        let off = RuleSettings {
+            reservoir_low: false,
+            ..at_25
+        };
+        assert_eq!(keys(&d, now, &off), vec!["reservoir_below:25"]);
+    }
+
+    #[test]
+    fn after_eri_the_end_of_service_is_counted_down_a_month_and_a_week_before() {
+        let now: UtcDateTime = "2027-02-01T09:00:00Z".parse().unwrap();
+        let mut d = empty_dashboard(now);
+        let battery = |days: i64| BatteryForecast {
+            percent: 5,
+            indicator: BatteryIndicator::ElectiveReplacement,
+            replaceable: false,
+            eri: None,
+            eos: None,
+            eri_seen_at: Some(now),
+            days_to_eos: Some(days),
+        };
+        let all = RuleSettings::default();
+        d.battery = Some(battery(60));
+        assert_eq!(keys(&d, now, &all), vec!["battery_eri"]);
+        d.battery = Some(battery(30));
+        assert_eq!(keys(&d, now, &all), vec!["battery_eri", "battery_eos_in:30"]);
+        d.battery = Some(battery(6));
+        assert_eq!(keys(&d, now, &all), vec!["battery_eri", "battery_eos_in:7"]);
+        let c = conditions(&d, now, &all, Language::German);
+        assert!(c[1].body.contains('6'), "{}", c[1].body);
+        let no_battery = RuleSettings {
+            battery: false,
+            ..all
+        };
+        assert!(keys(&d, now, &no_battery).is_empty());
+    }
+}

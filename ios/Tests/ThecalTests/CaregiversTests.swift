@@ -141,6 +141,93 @@ final class CaregiversTests: ThecalTestCase {
         } catch CaregiverError.NotSetUp {}
     }
 
+    func testEachCaregiverHasHerSettingsAndASnoozeReachesThePatientButNeverForACriticalAlarm() async throws {
+        let relay = try relay
+        let patient = try await openApp("patient")
+        let carer = try await openApp("carer")
+        let pc = patient.caregivers(http: URLSessionHttpClient())
+        let cc = carer.caregivers(http: URLSessionHttpClient())
+        let invitation = try await pc.invite(relayUrl: relay)
+        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
+        let hello = try await pc.readMailbox(waitSeconds: 0)
+        let anna = try XCTUnwrap(hello.paired.first)
+        _ = try await pc.confirm(id: anna)
+        _ = try await cc.confirm(id: mum.id)
+
+        // Her settings: every rule by default; quiet hours, a rota, reminders when set.
+        let defaults = try await pc.caregiverSettings(id: anna)
+        XCTAssertTrue(defaults.rules.pumpAlarms)
+        XCTAssertNil(defaults.quietHours)
+        var nights = defaults
+        nights.quietHours = DailySpan(fromMinute: 22 * 60, toMinute: 7 * 60)
+        nights.onCall = [OnCallWindow(days: [.saturday, .sunday], hours: DailySpan(fromMinute: 0, toMinute: 0))]
+        nights.reminderMinutes = 30
+        nights.rotaPosition = 1
+        nights.timeZone = "Europe/Paris"
+        try await pc.setCaregiverSettings(id: anna, settings: nights)
+        let stored = try await pc.caregiverSettings(id: anna)
+        XCTAssertEqual(stored, nights)
+        var tooOften = nights
+        tooOften.reminderMinutes = 1
+        do {
+            try await pc.setCaregiverSettings(id: anna, settings: tooOften)
+            XCTFail("reminders every minute are refused")
+        } catch let CaregiverError.InvalidInput(field, _) {
+            XCTAssertEqual(field, "reminder_minutes")
+        }
+        // Back to always on call, never quiet (this test runs on the real clock).
+        var always = defaults
+        always.reminderMinutes = 30
+        try await pc.setCaregiverSettings(id: anna, settings: always)
+
+        let pump = InProcessPump(seed: 14, kind: .implanted, start: Date())
+        let transport = SimPumpTransport(pump: pump)
+        let collector = Collector()
+        let link = patient.link()
+        let subscription = try await link.subscribe(listener: collector)
+        try await link.startWith(transport: transport, config: fastLink)
+        try await link.pairWith(pump)
+        try await collector.await("Connected") {
+            if case .stateChanged(state: .connected) = $0 { return true }
+            return false
+        }
+        transport.deliver(pump.raiseAlarm(kind: .motorStall))
+        transport.deliver(pump.raiseAlarm(kind: .reservoirLow))
+        try await collector.await("two alarms") {
+            if case let .alarm(alarm) = $0, alarm.kind == .reservoirLow { return true }
+            return false
+        }
+        let raised = try await pc.checkAlerts()
+        XCTAssertEqual(raised.count, 2)
+
+        _ = try await cc.readMailbox(waitSeconds: 0)
+        let inbox = try await cc.inbox()
+        let critical = try XCTUnwrap(inbox.first { $0.priority == .high })
+        let medium = try XCTUnwrap(inbox.first { $0.priority == .medium })
+        XCTAssertFalse(critical.canSnooze)
+        XCTAssertTrue(medium.canSnooze)
+        do {
+            try await cc.snooze(messageId: critical.messageId, minutes: 60)
+            XCTFail("a critical alarm cannot be snoozed")
+        } catch CaregiverError.CannotSnooze {}
+        try await cc.snooze(messageId: medium.messageId, minutes: 60)
+        let after = try await cc.inbox()
+        let snoozed = try XCTUnwrap(after.first { $0.messageId == medium.messageId })
+        XCTAssertTrue(snoozed.snoozed)
+        XCTAssertNotNil(snoozed.snoozedUntil)
+
+        _ = try await pc.readMailbox(waitSeconds: 0)
+        var seen = 0
+        for id in raised {
+            let deliveries = try await pc.deliveries(alertId: id)
+            if deliveries.first?.seenAt != nil { seen += 1 }
+        }
+        XCTAssertEqual(seen, 1, "the snooze tells the patient's phone she saw it")
+
+        await link.stop()
+        subscription.cancel()
+    }
+
     func testWrongOrUsedCodesAreTypedErrors() async throws {
         let relay = try relay
         let host = String(relay.dropFirst("http://".count))

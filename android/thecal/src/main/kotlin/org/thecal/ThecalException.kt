@@ -227,6 +227,9 @@ sealed class ThecalException(message: String, cause: Throwable?) : Exception(mes
     /** A message came from a newer version of Thecal: update the app (caregivers). */
     class UpdateNeeded(message: String, cause: Throwable? = null) : ThecalException(message, cause)
 
+    /** A high-priority pump alarm or the pump's end of service cannot be snoozed (caregivers). */
+    class CannotSnooze(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
     /**
      * The phone's secure key storage, where the clinic's signing key lives, cannot be used now
      * (card).
@@ -444,6 +447,7 @@ private fun fromCaregiver(e: CaregiverException): ThecalException {
         is CaregiverException.InvitationUsed -> ThecalException.InvitationUsed(m, e)
         is CaregiverException.InvitationExpired -> ThecalException.InvitationExpired(m, e)
         is CaregiverException.UpdateNeeded -> ThecalException.UpdateNeeded(m, e)
+        is CaregiverException.CannotSnooze -> ThecalException.CannotSnooze(m, e)
         is CaregiverException.KeyStoreUnavailable -> ThecalException.KeyStoreUnavailable(e.reason, m, e)
     }
 }

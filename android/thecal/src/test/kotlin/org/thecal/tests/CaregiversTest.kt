@@ -15,6 +15,9 @@ import org.thecal.ThecalException
 import org.thecal.UrlConnectionHttpClient
 import org.thecal.core.AlarmKind
 import org.thecal.core.AlertPriority
+import org.thecal.core.DailySpan
+import org.thecal.core.OnCallWindow
+import org.thecal.core.Weekday
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkState
 import org.thecal.core.PeerRole
@@ -176,6 +179,73 @@ class CaregiversTest {
                     pc.revoke(anna)
                     expectThrows<ThecalException.DeviceNotPaired> { mapThecalErrors { pc.confirm(anna) } }
                 }
+            }
+        }
+    }
+
+    @Test
+    fun eachCaregiverHasHerSettingsAndASnoozeReachesThePatientButNeverForACriticalAlarm() = runBlocking<Unit> {
+        openThecal(dir.resolve("patient")).use { patient ->
+            openThecal(dir.resolve("carer")).use { carer ->
+                val pc = patient.caregivers(UrlConnectionHttpClient())
+                val cc = carer.caregivers(UrlConnectionHttpClient())
+                val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
+                val anna = pc.readMailbox(0u).paired.single()
+                pc.confirm(anna)
+                cc.confirm(mum.id)
+
+                // Her settings: every rule by default; quiet hours, a rota, reminders when set.
+                val defaults = pc.caregiverSettings(anna)
+                assertTrue(defaults.rules.pumpAlarms)
+                assertEquals(null, defaults.quietHours)
+                val nights = defaults.copy(
+                    quietHours = DailySpan(fromMinute = (22 * 60).toUShort(), toMinute = (7 * 60).toUShort()),
+                    onCall = listOf(OnCallWindow(listOf(Weekday.SATURDAY, Weekday.SUNDAY), DailySpan(0u, 0u))),
+                    reminderMinutes = 30u,
+                    rotaPosition = 1u,
+                    timeZone = "Europe/Paris",
+                )
+                pc.setCaregiverSettings(anna, nights)
+                assertEquals(nights, pc.caregiverSettings(anna))
+                val bad = expectThrows<ThecalException.InvalidInput> {
+                    mapThecalErrors { pc.setCaregiverSettings(anna, nights.copy(reminderMinutes = 1u)) }
+                }
+                assertEquals("reminder_minutes", bad.field)
+                // Back to always on call, never quiet (this test runs on the real clock).
+                pc.setCaregiverSettings(anna, defaults.copy(reminderMinutes = 30u))
+
+                val pump = InProcessPump(13uL, PumpKind.IMPLANTED, Instant.now())
+                val transport = SimPumpTransport(pump)
+                val collector = Collector()
+                val link = patient.link()
+                val subscription = link.subscribe(collector)
+                link.startWith(transport, fastLink)
+                link.pairWith(pump)
+                collector.await<LinkEvent>("Connected") { it is LinkEvent.StateChanged && it.state == LinkState.Connected }
+                transport.deliver(pump.raiseAlarm(AlarmKind.MotorStall))
+                transport.deliver(pump.raiseAlarm(AlarmKind.ReservoirLow))
+                collector.await<LinkEvent>("two alarms") { it is LinkEvent.Alarm && it.alarm.kind == AlarmKind.ReservoirLow }
+                val raised = pc.checkAlerts()
+                assertEquals(2, raised.size)
+
+                cc.readMailbox(0u)
+                val critical = cc.inbox().single { it.priority == AlertPriority.HIGH }
+                val medium = cc.inbox().single { it.priority == AlertPriority.MEDIUM }
+                assertTrue(!critical.canSnooze && medium.canSnooze)
+                expectThrows<ThecalException.CannotSnooze> { mapThecalErrors { cc.snooze(critical.messageId, 60u) } }
+                cc.snooze(medium.messageId, 60u)
+                val snoozed = cc.inbox().single { it.messageId == medium.messageId }
+                assertTrue(snoozed.snoozed)
+                assertNotNull(snoozed.snoozedUntil)
+
+                pc.readMailbox(0u)
+                val seen = raised.map { pc.deliveries(it).single() }.filter { it.seenAt != null }
+                assertEquals("the snooze tells the patient's phone she saw it", 1, seen.size)
+
+                link.stop()
+                subscription.cancel()
+                subscription.close()
+                link.close()
             }
         }
     }
