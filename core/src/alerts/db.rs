@@ -783,13 +783,13 @@ pub struct InboxAlert {
 }
 
 /// What storing a received alert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
     /// A new alert in the inbox.
     New,
     /// Another copy of an alert already there (a reminder, or an escalation step that reached
-    /// this caregiver too): counted on it.
-    Again,
+    /// this caregiver too): counted on the row with this message id.
+    Again(String),
     /// This very copy was there already.
     Duplicate,
 }
@@ -808,20 +808,19 @@ pub fn insert_inbox(
     if in_inbox(tx, message_id)? {
         return Ok(Stored::Duplicate);
     }
-    let again = tx
+    let again: Option<String> = tx
         .prepare_cached(
             "UPDATE alert_inbox SET reminders = reminders + 1, reminded_at_ms = ?3,
                  cancel_token = coalesce(cancel_token, ?4)
-             WHERE peer_id = ?1 AND alert_id = ?2",
+             WHERE peer_id = ?1 AND alert_id = ?2 RETURNING message_id",
         )?
-        .execute(params![
-            peer,
-            alert.alert_id,
-            to_millis(now),
-            alert.cancel_token
-        ])?;
-    if again > 0 {
-        return Ok(Stored::Again);
+        .query_row(
+            params![peer, alert.alert_id, to_millis(now), alert.cancel_token],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(row) = again {
+        return Ok(Stored::Again(row));
     }
     tx.execute(
         "INSERT INTO alert_inbox (message_id, peer_id, alert_id, category, priority, raised_at_ms,

@@ -301,7 +301,10 @@ mod tests {
         let mut d = empty_dashboard(now);
         d.reservoir = Some(reservoir(now, 22.0, false));
         let all = RuleSettings::default();
-        assert!(keys(&d, now, &all).is_empty(), "the pump's own level not reached");
+        assert!(
+            keys(&d, now, &all).is_empty(),
+            "the pump's own level not reached"
+        );
         let at_25 = RuleSettings {
             reservoir_low_percent: Some(25),
             ..all
@@ -337,7 +340,10 @@ mod tests {
         d.battery = Some(battery(60));
         assert_eq!(keys(&d, now, &all), vec!["battery_eri"]);
         d.battery = Some(battery(30));
-        assert_eq!(keys(&d, now, &all), vec!["battery_eri", "battery_eos_in:30"]);
+        assert_eq!(
+            keys(&d, now, &all),
+            vec!["battery_eri", "battery_eos_in:30"]
+        );
         d.battery = Some(battery(6));
         assert_eq!(keys(&d, now, &all), vec!["battery_eri", "battery_eos_in:7"]);
         let c = conditions(&d, now, &all, Language::German);

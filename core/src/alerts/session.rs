@@ -119,7 +119,8 @@ pub struct SyncReport {
     pub too_new: u32,
     /// Pairings the other side revoked.
     pub revoked: Vec<MailboxId>,
-    /// Alerts newly stored in the inbox (message ids).
+    /// Alerts newly stored in the inbox, or repeated (a reminder, an escalation step): the
+    /// message ids of their inbox rows.
     pub alerts: Vec<String>,
     /// Receipts applied.
     pub receipts: u32,
@@ -747,7 +748,7 @@ impl Session {
                 report.received += 1;
                 match handled {
                     Handled::Revoked => report.revoked.push(peer.bundle.mailbox()),
-                    Handled::Alert => report.alerts.push(message_id),
+                    Handled::Alert(row) => report.alerts.push(row),
                     Handled::Receipt => report.receipts += 1,
                     Handled::Nothing => {}
                 }
@@ -873,7 +874,8 @@ fn raise_in(
 enum Handled {
     Nothing,
     Revoked,
-    Alert,
+    /// An alert stored, or counted again, on the inbox row with this message id.
+    Alert(String),
     Receipt,
 }
 
@@ -894,7 +896,12 @@ fn handle(
     }
     match (kind, Message::parse(&opened.plaintext), peer.role) {
         (Some(Kind::Alert), Some(Message::Alert(alert)), PeerRole::Patient) => {
-            if db::insert_inbox(tx, message_id, peer.id, &alert, now)? != db::Stored::Duplicate {
+            let row = match db::insert_inbox(tx, message_id, peer.id, &alert, now)? {
+                db::Stored::Duplicate => return Ok(Handled::Nothing),
+                db::Stored::New => message_id.to_owned(),
+                db::Stored::Again(row) => row,
+            };
+            {
                 let receipt = Message::Receipt(ReceiptMessage {
                     for_ids: vec![message_id.to_owned()],
                     state: ReceiptState::Delivered,
@@ -911,7 +918,7 @@ fn handle(
                     RECEIPT_TTL,
                 )?;
             }
-            Ok(Handled::Alert)
+            Ok(Handled::Alert(row))
         }
         (Some(Kind::Receipt), Some(Message::Receipt(receipt)), PeerRole::Caregiver) => {
             db::apply_receipt(tx, peer.id, &receipt)?;

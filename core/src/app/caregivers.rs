@@ -66,7 +66,8 @@ impl From<PeerRecord> for PairedDevice {
 pub struct MailboxRead {
     /// Devices newly paired (ids).
     pub paired: Vec<String>,
-    /// Alerts newly in the inbox (message ids).
+    /// Alerts newly in the inbox, or repeated (a reminder, an escalation step: notify again):
+    /// the message ids of their inbox rows.
     pub alerts: Vec<String>,
     /// Receipts applied to this phone's alerts.
     pub receipts: u32,

@@ -158,6 +158,12 @@ async fn reminders_come_at_the_chosen_interval_and_stop_for_a_snooze() {
     assert_eq!(inbox().await.reminders, 0);
     world.advance(MINUTE);
     rules().await.unwrap();
+    let read = carer.session.sync(0).await.unwrap();
+    assert_eq!(
+        read.alerts,
+        vec![first.message_id.clone()],
+        "a reminder names the alert's row, for the app to notify again"
+    );
     let reminded = inbox().await;
     assert_eq!(reminded.reminders, 1);
     assert_eq!(reminded.reminded_at, Some(world.now()));
