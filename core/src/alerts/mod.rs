@@ -14,6 +14,7 @@
 //! - [`http`]: the app's HTTP stack behind a foreign trait (the core carries none);
 //! - [`relay`]: the relay's API as a device calls it;
 //! - [`rules`]: which conditions of the stored data become alerts;
+//! - [`status`]: status sharing: the patient's consents, the snapshot, the caregiver's view;
 //! - [`db`] and [`session`]: the paired devices, invitations and outbox in the store, and the
 //!   flows between them (invite, accept, read the mailbox, confirm, revoke).
 //!
@@ -32,6 +33,7 @@ pub mod relay;
 pub mod rules;
 pub mod session;
 pub mod signing;
+pub mod status;
 pub mod window;
 
 pub use envelope::{Kind, OpenedEnvelope};

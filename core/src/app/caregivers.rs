@@ -13,6 +13,8 @@ use crate::link::Subscription;
 use crate::model::UtcDateTime;
 use thecal_proto::MailboxId;
 
+mod sharing;
+
 /// An invitation for a caregiver, as the patient's phone shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -75,6 +77,8 @@ pub struct MailboxRead {
     pub refused: u32,
     /// Messages from a newer version of Thecal (tell the person to update).
     pub too_new: u32,
+    /// Patients' status snapshots newly stored (see `Caregivers::patients`).
+    pub statuses: u32,
 }
 
 impl From<SyncReport> for MailboxRead {
@@ -86,6 +90,7 @@ impl From<SyncReport> for MailboxRead {
             revoked: r.revoked.iter().map(ToString::to_string).collect(),
             refused: r.refused,
             too_new: r.too_new,
+            statuses: r.statuses,
         }
     }
 }
@@ -146,6 +151,9 @@ async fn alert_loop(
                 }
             }
             Err(e) => tracing::warn!(error = %e, "the alert rules could not read the store"),
+        }
+        if let Some(app) = inner.upgrade() {
+            sharing::share_in_loop(&app, &session).await;
         }
         if let Err(e) = session.send_pending().await {
             tracing::info!(error = %e, "alerts queued; they go when the relay is reachable");

@@ -42,6 +42,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_pump_pairing.sql")),
     M::up(include_str!("migrations/0011_caregiver_alerts.sql")),
     M::up(include_str!("migrations/0012_battery_fit.sql")),
+    M::up(include_str!("migrations/0015_status_sharing.sql")),
 ];
 
 /// The schema version this build writes and understands.
