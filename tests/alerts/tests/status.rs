@@ -42,15 +42,27 @@ async fn pair(world: &World, relay: &TestRelay) -> Pair {
     let ((p, patient), (c, carer)) = (app(world), app(world));
     let pc = patient.caregivers(Arc::new(ReqwestHttp::new()));
     let cc = carer.caregivers(Arc::new(ReqwestHttp::new()));
-    let invitation = pc.invite(relay.base.clone()).await.unwrap();
+    let invitation = pc
+        .invite(relay.base.clone())
+        .await
+        .expect("pairing and readings work");
     let mum = cc
         .accept_invitation(invitation.qr_text, None, "Mum".into())
         .await
-        .unwrap();
-    let anna = pc.read_mailbox(0).await.unwrap().paired[0].clone();
-    pc.rename(anna.clone(), "Anna".into()).await.unwrap();
-    pc.confirm(anna.clone()).await.unwrap();
-    cc.confirm(mum.id).await.unwrap();
+        .expect("pairing and readings work");
+    let anna = pc
+        .read_mailbox(0)
+        .await
+        .expect("pairing and readings work")
+        .paired[0]
+        .clone();
+    pc.rename(anna.clone(), "Anna".into())
+        .await
+        .expect("pairing and readings work");
+    pc.confirm(anna.clone())
+        .await
+        .expect("pairing and readings work");
+    cc.confirm(mum.id).await.expect("pairing and readings work");
     Pair {
         _dirs: [p, c],
         _carer_app: carer,
@@ -75,7 +87,7 @@ async fn read_pump(
         .pumps()
         .record_reading(pump.device_info().serial, reading.clone())
         .await
-        .unwrap();
+        .expect("pairing and readings work");
     reading
 }
 
