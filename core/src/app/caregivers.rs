@@ -334,7 +334,8 @@ impl Caregivers {
     /// Raises and sends alerts by itself from now on (the patient's phone): the rules run after
     /// every change the app stores or the link reports (readings, alarms, refills, the link
     /// lost) and at least once a minute (for rules that hold after a time, and to retry what
-    /// the relay did not take), for as long as the app runs. Keep the returned handle;
+    /// the relay did not take), for as long as the app runs; it shares the status too with the
+    /// caregivers the patient consented to (`share_status`). Keep the returned handle;
     /// cancelling or dropping it stops this. Errors are logged, never raised: what could not
     /// go is kept in the outbox and tried again.
     ///

@@ -306,3 +306,46 @@ fn a_caregiver_keeps_the_newest_status_and_words_it_with_its_age() {
         fr[0].summary
     );
 }
+
+#[test]
+fn the_worked_example_opens_reads_and_writes_back_the_same_json() {
+    let v: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../../tests/vectors/alerts/alerts-protocol-v1.json"
+    ))
+    .unwrap();
+    let device = |name: &str| {
+        let d = &v["devices"][name];
+        let hex = |k: &str| hex::decode(d[k].as_str().unwrap()).unwrap();
+        DeviceKeys::derive(
+            hex("ed25519_seed_hex").try_into().unwrap(),
+            &hex("x25519_derive_ikm_hex"),
+        )
+        .unwrap()
+    };
+    let (patient, carer1) = (device("patient"), device("caregiver1"));
+    let ex = &v["status"];
+    let sealed = thecal_proto::from_b64u(ex["envelope_b64u"].as_str().unwrap()).unwrap();
+    let header = EnvelopeHeader::parse(&sealed).unwrap();
+    assert_eq!(header.kind, Kind::Status as u8);
+    assert_eq!(header.seq, 43);
+    let opened =
+        envelope::open(&carer1, &patient.bundle(), &sealed, header.expires_at - 1).unwrap();
+    let plaintext = ex["plaintext_utf8"].as_str().unwrap();
+    assert_eq!(opened.plaintext, plaintext.as_bytes());
+
+    let status = StatusMessage::parse(plaintext.as_bytes()).expect("a status");
+    assert_eq!(status.sharing, Sharing::On);
+    assert_eq!(status.read_at, Some(status.made_at - 120));
+    assert_eq!(status.reservoir.as_ref().unwrap().volume_ul, 12_340);
+    assert_eq!(status.alarms[0].kind, "catheter_occlusion");
+    let back: serde_json::Value = serde_json::from_slice(&status.to_json()).unwrap();
+    let example: serde_json::Value = serde_json::from_str(plaintext).unwrap();
+    assert_eq!(
+        back, example,
+        "the core writes the example's fields, no more, no less"
+    );
+
+    let ended = ex["ended_plaintext_utf8"].as_str().unwrap();
+    let ended = StatusMessage::parse(ended.as_bytes()).expect("the end");
+    assert_eq!(ended, StatusMessage::ended(at(T + 600)));
+}
