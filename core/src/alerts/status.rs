@@ -562,6 +562,20 @@ fn queue(
     Ok(())
 }
 
+/// Keeps a status still waiting in the outbox for `peer` from going (it expires now): before the
+/// pairing is revoked.
+///
+/// # Errors
+/// A storage error.
+pub fn drop_waiting(tx: &Transaction<'_>, peer: i64, now: UtcDateTime) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE alert_outbox SET expires_at_ms = ?3
+         WHERE peer_id = ?1 AND kind = ?2 AND sent_at_ms IS NULL AND expires_at_ms > ?3",
+        params![peer, Kind::Status as u8, to_millis(now)],
+    )?;
+    Ok(())
+}
+
 /// A storage result as the store's error.
 fn sql<T>(r: rusqlite::Result<T>) -> Result<T, StoreError> {
     Ok(r?)

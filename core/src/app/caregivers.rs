@@ -279,9 +279,11 @@ impl Caregivers {
     /// [`CaregiverError::NotPaired`], a storage error.
     pub async fn revoke(&self, id: String) -> Result<(), CaregiverError> {
         let (session, mailbox) = (self.session.clone(), device(&id)?);
+        let inner = Arc::clone(&self.inner);
         self.inner
             .run_async::<_, _, CaregiverError>("revoking a pairing", async move {
-                session.revoke(mailbox).await
+                sharing::before_revoke(&inner, mailbox)?;
+                Ok::<_, CaregiverError>(session.revoke(mailbox).await?)
             })
             .await
     }

@@ -349,3 +349,22 @@ fn the_worked_example_opens_reads_and_writes_back_the_same_json() {
     let ended = StatusMessage::parse(ended.as_bytes()).expect("the end");
     assert_eq!(ended, StatusMessage::ended(at(T + 600)));
 }
+
+#[test]
+fn a_waiting_status_does_not_go_once_the_pairing_is_being_revoked() {
+    let (patient, carer) = (keys(1), keys(2));
+    let (_dir, store, id) = store_with(PeerRole::Caregiver, &carer);
+    let peer = store.read(|c| db::peer_by_id(c, id)).unwrap().unwrap();
+    store.write(|tx| grant(tx, &peer, at(T))).unwrap();
+    store
+        .write(|tx| share_due(tx, &patient, &snapshot(), at(T)))
+        .unwrap();
+    assert_eq!(store.read(|c| db::due(c, at(T + 1), 10)).unwrap().len(), 1);
+    store.write(|tx| drop_waiting(tx, id, at(T + 1))).unwrap();
+    assert!(
+        store
+            .read(|c| db::due(c, at(T + 1), 10))
+            .unwrap()
+            .is_empty()
+    );
+}

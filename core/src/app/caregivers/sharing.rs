@@ -44,6 +44,19 @@ pub(super) async fn share_in_loop(inner: &Arc<Inner>, session: &Session) {
     }
 }
 
+/// Before the patient revokes `mailbox`: a status still waiting for it in the outbox does not go
+/// (the consent itself ends with the pairing).
+pub(super) fn before_revoke(
+    inner: &Arc<Inner>,
+    mailbox: thecal_proto::MailboxId,
+) -> Result<(), CaregiverError> {
+    let now = inner.now();
+    inner.store.write(|tx| match alerts_db::peer(tx, mailbox)? {
+        Some(peer) => Ok(status::drop_waiting(tx, peer.id, now)?),
+        None => Ok::<_, CaregiverError>(()),
+    })
+}
+
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Caregivers {
     /// Records the patient's consent to share their status (reservoir, battery, forecast dates,
