@@ -447,6 +447,18 @@ pub fn consents(conn: &Connection, language: Language) -> Result<Vec<StatusConse
     .collect()
 }
 
+/// Whether the patient shares their status with anyone now (an open consent).
+///
+/// # Errors
+/// A storage error.
+pub fn any_open(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM status_consents WHERE withdrawn_at_ms IS NULL)",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// How often a snapshot goes when nothing changes, in minutes.
 ///
 /// # Errors

@@ -252,3 +252,35 @@ async fn watching_the_alerts_shares_a_changed_status_by_itself() {
     }
     watching.cancel();
 }
+
+#[tokio::test]
+async fn no_consent_before_the_safety_number_is_confirmed() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let ((_p, patient), (_c, carer)) = (app(&world), app(&world));
+    let pc = patient.caregivers(Arc::new(ReqwestHttp::new()));
+    let cc = carer.caregivers(Arc::new(ReqwestHttp::new()));
+    let invitation = pc.invite(relay.base.clone()).await.unwrap();
+    cc.accept_invitation(invitation.qr_text, None, "Mum".into())
+        .await
+        .unwrap();
+    let anna = pc.read_mailbox(0).await.unwrap().paired[0].clone();
+    let refused = pc.share_status_with(anna.clone()).await;
+    assert!(
+        matches!(
+            &refused,
+            Err(thecal_core::CaregiverError::InvalidInput { reason, .. }) if reason.contains("safety number")
+        ),
+        "{refused:?}"
+    );
+    assert!(pc.consents().await.unwrap().is_empty());
+    pc.confirm(anna.clone()).await.unwrap();
+    assert!(pc.share_status_with(anna).await.is_ok());
+    assert_eq!(
+        pc.set_status_interval(1)
+            .await
+            .map_err(|e| matches!(e, thecal_core::CaregiverError::InvalidInput { .. })),
+        Err(true)
+    );
+    pc.set_status_interval(10).await.unwrap();
+}

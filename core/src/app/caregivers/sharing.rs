@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Caregivers, device};
 use crate::alerts::Session;
-use crate::alerts::db::{self as alerts_db};
+use crate::alerts::db::{self as alerts_db, PeerState};
 use crate::alerts::session::Error;
 use crate::alerts::status::{self, EVERY_MINUTES, FollowedPatient, StatusConsent, StatusMessage};
 use crate::app::{CaregiverError, Inner};
@@ -28,15 +28,7 @@ async fn share_now(inner: &Arc<Inner>, session: &Session) -> Result<u32, Caregiv
 
 /// [`share_now`] for the automatic alerts' loop: errors are logged, the loop sends the outbox.
 pub(super) async fn share_in_loop(inner: &Arc<Inner>, session: &Session) {
-    let has_consent = inner.store.read(|c| {
-        c.query_row(
-            "SELECT EXISTS (SELECT 1 FROM status_consents WHERE withdrawn_at_ms IS NULL)",
-            [],
-            |r| r.get::<_, bool>(0),
-        )
-        .map_err(crate::store::StoreError::from)
-    });
-    if !matches!(has_consent, Ok(true)) {
+    if !matches!(inner.store.read(status::any_open), Ok(true)) {
         return;
     }
     if let Err(e) = share_now(inner, session).await {
@@ -65,7 +57,8 @@ impl Caregivers {
     /// Returns the consent.
     ///
     /// # Errors
-    /// [`CaregiverError::NotPaired`] for a device that is not a confirmed caregiver, and others.
+    /// [`CaregiverError::InvalidInput`] before the safety number is confirmed,
+    /// [`CaregiverError::NotPaired`] for a device that is not a paired caregiver, and others.
     pub async fn share_status_with(&self, id: String) -> Result<StatusConsent, CaregiverError> {
         let mailbox = device(&id)?;
         let (inner, session) = (Arc::clone(&self.inner), self.session.clone());
@@ -75,7 +68,13 @@ impl Caregivers {
                 let now = inner.now();
                 inner.store.write(|tx| {
                     let peer = alerts_db::peer(tx, mailbox)?.ok_or(Error::UnknownPeer)?;
-                    status::grant(tx, &peer, now)
+                    if peer.state == PeerState::Unconfirmed {
+                        return Err(CaregiverError::from(InvalidInput::new(
+                            "id",
+                            "Compare the safety number with this caregiver and confirm it first.",
+                        )));
+                    }
+                    Ok(status::grant(tx, &peer, now)?)
                 })?;
                 share_now(&inner, &session).await?;
                 if let Err(e) = session.send_pending().await {
