@@ -84,3 +84,9 @@ forecast-week-of = in the week of { $date } ({ $span })
 forecast-in = in { $date }
 forecast-between = between { $from } and { $to }
 forecast-between-months = between { $from } and { $to }
+# Status sharing: what a caregiver's phone shows of a patient, and what the patient shares.
+shared-status-none = No status shared
+shared-status-age = Status from { $age } ago
+shared-status-ended = Status sharing ended: { $date }
+shared-status-link-lost = link to the pump lost
+shared-status-what = Status: reservoir, battery, forecast dates, link to the pump and open alarms

@@ -16,6 +16,7 @@
 //! - [`rules`]: which conditions of the stored data become alerts;
 //! - [`policy`]: each caregiver's settings: rules, quiet hours, on call, reminders, the rota and
 //!   escalation;
+//! - [`status`]: status sharing: the patient's consents, the snapshot, the caregiver's view;
 //! - [`db`] and [`session`]: the paired devices, invitations and outbox in the store, and the
 //!   flows between them (invite, accept, read the mailbox, confirm, revoke).
 //!
@@ -35,6 +36,7 @@ pub mod relay;
 pub mod rules;
 pub mod session;
 pub mod signing;
+pub mod status;
 pub mod window;
 
 pub use envelope::{Kind, OpenedEnvelope};

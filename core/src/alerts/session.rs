@@ -124,6 +124,8 @@ pub struct SyncReport {
     pub alerts: Vec<String>,
     /// Receipts applied.
     pub receipts: u32,
+    /// Status snapshots stored (newer than the one kept; [`super::status`]).
+    pub statuses: u32,
 }
 
 /// One device's alerts session.
@@ -750,6 +752,7 @@ impl Session {
                     Handled::Revoked => report.revoked.push(peer.bundle.mailbox()),
                     Handled::Alert(row) => report.alerts.push(row),
                     Handled::Receipt => report.receipts += 1,
+                    Handled::Status => report.statuses += 1,
                     Handled::Nothing => {}
                 }
             }
@@ -877,6 +880,7 @@ enum Handled {
     /// An alert stored, or counted again, on the inbox row with this message id.
     Alert(String),
     Receipt,
+    Status,
 }
 
 /// Stores what a new envelope from `peer` says, in the caller's transaction (the receipt an alert
@@ -938,6 +942,15 @@ fn handle(
             }
             Ok(Handled::Receipt)
         }
+        (Some(Kind::Status), _, PeerRole::Patient) => {
+            let newer =
+                super::status::receive(tx, peer.id, opened.header.seq, &opened.plaintext, now)?;
+            Ok(if newer {
+                Handled::Status
+            } else {
+                Handled::Nothing
+            })
+        }
         // A kind or type from a newer version, or one this side does not take: kept out.
         _ => Ok(Handled::Nothing),
     }
@@ -945,7 +958,7 @@ fn handle(
 
 /// Seals `plaintext` for `peer` with the next sequence number and puts it in the outbox, in the
 /// caller's transaction. Returns the message id.
-fn enqueue_sealed(
+pub(crate) fn enqueue_sealed(
     tx: &rusqlite::Transaction<'_>,
     keys: &DeviceKeys,
     peer: &PeerRecord,

@@ -14,6 +14,8 @@ use crate::link::Subscription;
 use crate::model::{UtcDateTime, Zone};
 use thecal_proto::MailboxId;
 
+mod sharing;
+
 /// An invitation for a caregiver, as the patient's phone shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -77,6 +79,8 @@ pub struct MailboxRead {
     pub refused: u32,
     /// Messages from a newer version of Thecal (tell the person to update).
     pub too_new: u32,
+    /// Patients' status snapshots newly stored (see `Caregivers::patients`).
+    pub statuses: u32,
 }
 
 impl From<SyncReport> for MailboxRead {
@@ -88,6 +92,7 @@ impl From<SyncReport> for MailboxRead {
             revoked: r.revoked.iter().map(ToString::to_string).collect(),
             refused: r.refused,
             too_new: r.too_new,
+            statuses: r.statuses,
         }
     }
 }
@@ -154,6 +159,9 @@ async fn alert_loop(
         drop(app);
         if let Err(e) = evaluated {
             tracing::warn!(error = %e, "the automatic alert rules failed; trying again");
+        }
+        if let Some(app) = inner.upgrade() {
+            sharing::share_in_loop(&app, &session).await;
         }
         if let Err(e) = session.send_pending().await {
             tracing::info!(error = %e, "alerts queued; they go when the relay is reachable");
@@ -279,9 +287,11 @@ impl Caregivers {
     /// [`CaregiverError::NotPaired`], a storage error.
     pub async fn revoke(&self, id: String) -> Result<(), CaregiverError> {
         let (session, mailbox) = (self.session.clone(), device(&id)?);
+        let inner = Arc::clone(&self.inner);
         self.inner
             .run_async::<_, _, CaregiverError>("revoking a pairing", async move {
-                session.revoke(mailbox).await
+                sharing::before_revoke(&inner, mailbox)?;
+                Ok::<_, CaregiverError>(session.revoke(mailbox).await?)
             })
             .await
     }
@@ -383,7 +393,8 @@ impl Caregivers {
     /// Raises and sends alerts by itself from now on (the patient's phone): the rules run after
     /// every change the app stores or the link reports (readings, alarms, refills, the link
     /// lost) and at least once a minute (for rules that hold after a time, and to retry what
-    /// the relay did not take), for as long as the app runs. Keep the returned handle;
+    /// the relay did not take), for as long as the app runs; it shares the status too with the
+    /// caregivers the patient consented to (`share_status`). Keep the returned handle;
     /// cancelling or dropping it stops this. Errors are logged, never raised: what could not
     /// go is kept in the outbox and tried again.
     ///

@@ -268,6 +268,7 @@ mod upgrades {
         (11, include_bytes!("fixtures/schema-v11.sqlite3")),
         (12, include_bytes!("fixtures/schema-v12.sqlite3")),
         (13, include_bytes!("fixtures/schema-v13.sqlite3")),
+        (14, include_bytes!("fixtures/schema-v14.sqlite3")),
     ];
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {

@@ -190,6 +190,24 @@ def main() -> None:
     receipt_envelope = rc_hdr + rc_enc + rc_ct
     assert open_envelope(receipt_envelope, patient.x_sk, sender_pk=carer1.x_pk) == receipt_plain
 
+    # --- a status snapshot for caregiver 1 (opt-in), then the status that ends the sharing -------
+    status_plain = compact({
+        "v": 1, "type": "status", "made_at": now, "sharing": "on", "time_zone": "Europe/Paris",
+        "read_at": now - 120, "link": "connected",
+        "reservoir": {"volume_ul": 12340, "capacity_ul": 20000, "percent": 61.7, "is_low": False,
+                      "low": {"expected": now + 20 * 86400, "earliest": now + 18 * 86400, "latest": now + 22 * 86400},
+                      "empty": {"expected": now + 60 * 86400, "earliest": now + 55 * 86400, "latest": now + 65 * 86400}},
+        "battery": {"percent": 80, "indicator": "normal",
+                    "eri": {"expected": now + 900 * 86400, "earliest": now + 800 * 86400, "latest": now + 1000 * 86400}},
+        "alarms": [{"kind": "catheter_occlusion", "priority": "high", "raised_at": now - 30, "text": "Catheter occlusion"}],
+    })
+    st_id = seed("message 6", 16)
+    st_hdr = header("status", carer1.mailbox, patient.mailbox, st_id, 43, now + 3600)
+    _, st_enc, st_ct = seal(st_hdr, carer1.x_pk, status_plain, seed("ephemeral 6"), sender_sk=patient.x_sk)
+    status_envelope = st_hdr + st_enc + st_ct
+    assert open_envelope(status_envelope, carer1.x_sk, sender_pk=patient.x_pk) == status_plain
+    ended_plain = compact({"v": 1, "type": "status", "made_at": now + 600, "sharing": "ended"})
+
     # --- a signed request: the patient posting the alert to caregiver 1 -------------------------
     target = f"/v1/mailboxes/{b64u(carer1.mailbox)}/messages"
     ts = now
@@ -257,6 +275,8 @@ def main() -> None:
             "cancel_body_utf8": compact({"token": b64u(cancel_token)}).decode(),
         },
         "receipt": {"plaintext_utf8": receipt_plain.decode(), "envelope_b64u": b64u(receipt_envelope)},
+        "status": {"plaintext_utf8": status_plain.decode(), "seq": 43, "expires_at": now + 3600,
+                   "envelope_b64u": b64u(status_envelope), "ended_plaintext_utf8": ended_plain.decode()},
         "signed_request": {
             "signer": "patient", "method": "POST", "target": target, "body": "envelope.envelope_b64u (raw bytes)",
             "timestamp": ts, "nonce": nonce, "key": key,
