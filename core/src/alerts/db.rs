@@ -397,15 +397,18 @@ pub fn enqueue_at(tx: &Transaction<'_>, q: &Queued<'_>) -> Result<(), StoreError
     Ok(())
 }
 
-/// Envelopes due to be sent at `now` (not sent, not expired), oldest first.
+/// Envelopes due to be sent at `now` (not sent, not expired), oldest first; to a revoked device,
+/// only the revocation itself (kind 5): nothing else goes once a pairing has ended.
 ///
 /// # Errors
 /// A storage error.
 pub fn due(conn: &Connection, now: UtcDateTime, limit: u32) -> Result<Vec<Outgoing>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT message_id, envelope, attempts, release_at_ms, cancel_hash FROM alert_outbox
-         WHERE sent_at_ms IS NULL AND next_attempt_at_ms <= ?1 AND expires_at_ms > ?1
-         ORDER BY created_at_ms, message_id LIMIT ?2",
+        "SELECT o.message_id, o.envelope, o.attempts, o.release_at_ms, o.cancel_hash
+         FROM alert_outbox o JOIN alert_peers p ON p.id = o.peer_id
+         WHERE o.sent_at_ms IS NULL AND o.next_attempt_at_ms <= ?1 AND o.expires_at_ms > ?1
+           AND (p.state != 'revoked' OR o.kind = 5)
+         ORDER BY o.created_at_ms, o.message_id LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![to_millis(now), limit], |r| {
@@ -442,8 +445,10 @@ pub fn make_due(tx: &Transaction<'_>, now: UtcDateTime) -> Result<(), StoreError
 pub fn next_due(conn: &Connection, now: UtcDateTime) -> Result<Option<UtcDateTime>, StoreError> {
     let ms: Option<i64> = conn
         .prepare_cached(
-            "SELECT min(next_attempt_at_ms) FROM alert_outbox
-             WHERE sent_at_ms IS NULL AND expires_at_ms > ?1",
+            "SELECT min(o.next_attempt_at_ms) FROM alert_outbox o
+             JOIN alert_peers p ON p.id = o.peer_id
+             WHERE o.sent_at_ms IS NULL AND o.expires_at_ms > ?1
+               AND (p.state != 'revoked' OR o.kind = 5)",
         )?
         .query_row([to_millis(now)], |r| r.get(0))?;
     Ok(ms.and_then(from_millis))

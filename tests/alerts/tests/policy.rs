@@ -335,3 +335,34 @@ async fn an_acknowledgement_cancels_the_escalation_on_the_relay() {
         "Anna answered: Ben is not asked"
     );
 }
+
+#[tokio::test]
+async fn an_alert_held_for_quiet_hours_never_goes_to_a_caregiver_who_ended_the_pairing() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let (patient, carer) = paired(&world, &relay).await;
+    let quiet = CaregiverSettings {
+        quiet_hours: Some(DailySpan {
+            from_minute: 11 * 60,
+            to_minute: 15 * 60,
+        }),
+        time_zone: "UTC".into(),
+        ..CaregiverSettings::default()
+    };
+    patient
+        .session
+        .set_caregiver_settings(anna(&patient), &quiet)
+        .unwrap();
+    let raised = patient.session.evaluate(vec![refill_due()]).await.unwrap();
+    // Anna ends the pairing from her phone; the patient's phone learns it.
+    let mum = carer.session.peers().unwrap()[0].bundle.mailbox();
+    carer.session.revoke(mum).await.unwrap();
+    assert_eq!(patient.session.sync(0).await.unwrap().revoked.len(), 1);
+
+    world.advance(5 * 60 * MINUTE);
+    assert_eq!(patient.session.send_pending().await.unwrap(), 0);
+    let d = patient.session.deliveries(&raised[0]).unwrap();
+    assert_eq!(d[0].sent_at, None, "{d:?}");
+    let read = carer.session.sync(0).await.unwrap();
+    assert_eq!((read.received, read.refused), (0, 0), "{read:?}");
+}
