@@ -51,3 +51,8 @@ link-lost-body = { $minutes ->
     [many] لم يتصل هاتف المريض بالمضخة منذ أكثر من { $minutes } دقيقةً.
    *[other] لم يتصل هاتف المريض بالمضخة منذ أكثر من { $minutes } دقيقة.
 }
+# إشعارات المُرحِّل عن هاتف المريض (البروتوكول §9): وقائع بلا نصائح.
+phone-silent-title = لا أخبار من هاتف { $patient }
+phone-silent-body = لم يتواصل هاتف { $patient } منذ { $since }. ربما هو مغلق أو نفدت بطاريته أو بلا شبكة.
+phone-back-title = عاد هاتف { $patient }
+phone-back-body = عاد هاتف { $patient } إلى التواصل (آخر تواصل: { $since }).

@@ -48,3 +48,8 @@ link-lost-body = { $minutes ->
     [one] Das Telefon der Patientin oder des Patienten hat die Pumpe seit mehr als { $minutes } Minute nicht erreicht.
    *[other] Das Telefon der Patientin oder des Patienten hat die Pumpe seit mehr als { $minutes } Minuten nicht erreicht.
 }
+# Hinweise des Relais zum Telefon des Patienten (Protokoll §9): Fakten, keine Ratschläge.
+phone-silent-title = Keine Nachricht vom Telefon von { $patient }
+phone-silent-body = Das Telefon von { $patient } hat sich seit { $since } nicht gemeldet. Es ist vielleicht ausgeschaltet, leer oder ohne Netz.
+phone-back-title = Das Telefon von { $patient } ist zurück
+phone-back-body = Das Telefon von { $patient } meldet sich wieder (zuletzt gehört: { $since }).

@@ -48,3 +48,8 @@ link-lost-body = { $minutes ->
     [one] The patient's phone has not reached the pump for more than { $minutes } minute.
    *[other] The patient's phone has not reached the pump for more than { $minutes } minutes.
 }
+# The relay's notices about the patient's phone (protocol §9): facts, no advice.
+phone-silent-title = No news from { $patient }'s phone
+phone-silent-body = { $patient }'s phone has not checked in since { $since }. It may be switched off, flat, or without network.
+phone-back-title = { $patient }'s phone is back
+phone-back-body = { $patient }'s phone is checking in again (last heard from at { $since }).

@@ -48,3 +48,8 @@ link-lost-body = { $minutes ->
     [one] El teléfono del paciente lleva más de { $minutes } minuto sin conectar con la bomba.
    *[other] El teléfono del paciente lleva más de { $minutes } minutos sin conectar con la bomba.
 }
+# Los avisos del relé sobre el teléfono del paciente (protocolo §9): hechos, sin consejos.
+phone-silent-title = Sin noticias del teléfono de { $patient }
+phone-silent-body = El teléfono de { $patient } no se ha comunicado desde { $since }. Puede estar apagado, sin batería o sin red.
+phone-back-title = El teléfono de { $patient } ha vuelto
+phone-back-body = El teléfono de { $patient } vuelve a comunicarse (última noticia: { $since }).

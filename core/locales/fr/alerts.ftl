@@ -48,3 +48,8 @@ link-lost-body = { $minutes ->
     [one] Le téléphone du patient n'a pas pu joindre la pompe depuis plus de { $minutes } minute.
    *[other] Le téléphone du patient n'a pas pu joindre la pompe depuis plus de { $minutes } minutes.
 }
+# Les avis du relais sur le téléphone du patient (protocole §9) : des faits, sans conseil.
+phone-silent-title = Pas de nouvelles du téléphone de { $patient }
+phone-silent-body = Le téléphone de { $patient } ne s'est pas manifesté depuis { $since }. Il est peut-être éteint, déchargé ou sans réseau.
+phone-back-title = Le téléphone de { $patient } est de retour
+phone-back-body = Le téléphone de { $patient } se manifeste de nouveau (dernières nouvelles : { $since }).

@@ -48,3 +48,8 @@ link-lost-body = { $minutes ->
     [one] Il telefono del paziente non si collega alla pompa da più di { $minutes } minuto.
    *[other] Il telefono del paziente non si collega alla pompa da più di { $minutes } minuti.
 }
+# Gli avvisi del relay sul telefono del paziente (protocollo §9): fatti, nessun consiglio.
+phone-silent-title = Nessuna notizia dal telefono di { $patient }
+phone-silent-body = Il telefono di { $patient } non si fa sentire da { $since }. Potrebbe essere spento, scarico o senza rete.
+phone-back-title = Il telefono di { $patient } è tornato
+phone-back-body = Il telefono di { $patient } si fa di nuovo sentire (ultima notizia: { $since }).

@@ -48,3 +48,8 @@ link-lost-body = { $minutes ->
     [one] O telemóvel do paciente não comunica com a bomba há mais de { $minutes } minuto.
    *[other] O telemóvel do paciente não comunica com a bomba há mais de { $minutes } minutos.
 }
+# Os avisos do relé sobre o telefone do paciente (protocolo §9): factos, sem conselhos.
+phone-silent-title = Sem notícias do telefone de { $patient }
+phone-silent-body = O telefone de { $patient } não dá notícias desde { $since }. Pode estar desligado, sem bateria ou sem rede.
+phone-back-title = O telefone de { $patient } voltou
+phone-back-body = O telefone de { $patient } voltou a dar notícias (última notícia: { $since }).

@@ -798,6 +798,7 @@ pub fn in_inbox(conn: &Connection, message_id: &str) -> Result<bool, StoreError>
 /// # Errors
 /// A storage error.
 pub fn delete_all(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    super::heartbeat::delete_all(tx)?;
     tx.execute_batch(
         "DELETE FROM alert_deliveries; DELETE FROM alert_inbox; DELETE FROM alerts_raised;
          DELETE FROM alert_outbox; DELETE FROM alert_invitations; DELETE FROM alert_peers;

@@ -14,6 +14,8 @@
 //! - [`http`]: the app's HTTP stack behind a foreign trait (the core carries none);
 //! - [`relay`]: the relay's API as a device calls it;
 //! - [`rules`]: which conditions of the stored data become alerts;
+//! - [`heartbeat`]: the phone-silent alarm (the patient's check-ins, the caregiver's notices);
+//! - [`push`]: a push payload opened by the core alone (the apps' notification extensions);
 //! - [`db`] and [`session`]: the paired devices, invitations and outbox in the store, and the
 //!   flows between them (invite, accept, read the mailbox, confirm, revoke).
 //!
@@ -23,10 +25,12 @@
 pub mod db;
 pub mod envelope;
 mod error;
+pub mod heartbeat;
 pub mod http;
 pub mod keys;
 pub mod messages;
 pub mod pairing;
+pub mod push;
 mod random;
 pub mod relay;
 pub mod rules;

@@ -42,6 +42,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_pump_pairing.sql")),
     M::up(include_str!("migrations/0011_caregiver_alerts.sql")),
     M::up(include_str!("migrations/0012_battery_fit.sql")),
+    // Numbered 0014 for the merge (0013 is another branch's); the lead renumbers if needed.
+    M::up(include_str!("migrations/0014_phone_silent.sql")),
 ];
 
 /// The schema version this build writes and understands.
