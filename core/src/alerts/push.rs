@@ -10,16 +10,87 @@
 //! it a duplicate. Without one, the app reads the mailbox.
 
 use serde::Deserialize;
+use serde_json::json;
 use thecal_proto::{MailboxId, b64u, from_b64u};
 
 use super::db::{self, PeerState};
 use super::envelope::{self, Kind};
 use super::messages::{AlertCategory, AlertPriority};
-use super::session::{self, Handled};
+use super::session::{self, Handled, Session};
 use super::window::Verdict;
 use super::{AlertsError, DeviceKeys};
 use crate::model::UtcDateTime;
 use crate::store::{Store, StoreError};
+
+/// Where the relay wakes this device (protocol §10): the app's push token or endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum PushTarget {
+    /// Apple's push service: the device token (hex), the app's bundle id, and whether it is
+    /// the production service (else the sandbox of development builds).
+    Apns {
+        /// The device token, hex.
+        token: String,
+        /// The app's bundle id.
+        topic: String,
+        /// Production (true) or sandbox (false).
+        production: bool,
+    },
+    /// Firebase Cloud Messaging: the registration token.
+    Fcm {
+        /// The FCM registration token.
+        token: String,
+    },
+    /// UnifiedPush: the distributor's endpoint URL.
+    UnifiedPush {
+        /// The endpoint (`https://…`).
+        endpoint: String,
+    },
+}
+
+impl PushTarget {
+    /// The protocol's JSON for the relay.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        match self {
+            Self::Apns {
+                token,
+                topic,
+                production,
+            } => json!({"provider": "apns", "token": token, "topic": topic,
+                "environment": if *production { "production" } else { "sandbox" }}),
+            Self::Fcm { token } => json!({"provider": "fcm", "token": token}),
+            Self::UnifiedPush { endpoint } => {
+                json!({"provider": "unifiedpush", "endpoint": endpoint})
+            }
+        }
+        .to_string()
+    }
+}
+
+impl Session {
+    /// Registers this device's push target with its relay, replacing any: the relay then wakes
+    /// it for every item in its mailbox, with the envelope inline when it fits.
+    ///
+    /// # Errors
+    /// [`session::Error::NoRelay`], [`session::Error::Relay`] (offline; or refused: a target the
+    /// relay does not take), the key store's error.
+    pub async fn set_push_target(&self, target: &PushTarget) -> Result<(), session::Error> {
+        let relay = self.relay_client()?;
+        relay.put_push(&self.keys()?, &target.to_json()).await?;
+        Ok(())
+    }
+
+    /// Removes this device's push target from its relay (the app turned notifications off).
+    ///
+    /// # Errors
+    /// As [`Session::set_push_target`].
+    pub async fn clear_push_target(&self) -> Result<(), session::Error> {
+        let relay = self.relay_client()?;
+        relay.delete_push(&self.keys()?).await?;
+        Ok(())
+    }
+}
 
 /// What a push says to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +302,25 @@ mod tests {
     use super::*;
 
     const MBX: &str = "3tWZrxFAjyLQyT8fNfPDlg";
+
+    #[test]
+    fn push_targets_are_the_protocols_json() {
+        let apns = PushTarget::Apns {
+            token: "ab".repeat(32),
+            topic: "org.thecal.app".into(),
+            production: false,
+        };
+        let v: serde_json::Value = serde_json::from_str(&apns.to_json()).unwrap();
+        assert_eq!(v["provider"], "apns");
+        assert_eq!(v["environment"], "sandbox");
+        let up = PushTarget::UnifiedPush {
+            endpoint: "https://push.example.org/x".into(),
+        };
+        assert_eq!(
+            up.to_json(),
+            r#"{"endpoint":"https://push.example.org/x","provider":"unifiedpush"}"#
+        );
+    }
 
     #[test]
     fn the_three_shapes_of_the_thecal_object_are_read() {

@@ -455,6 +455,39 @@ impl RelayClient {
     }
 }
 
+// The push target (protocol §10).
+impl RelayClient {
+    /// Registers the device's push target (`body`: the protocol's JSON for APNs, FCM or
+    /// UnifiedPush), replacing any.
+    ///
+    /// # Errors
+    /// [`RelayError`] (`bad_request` for a target the relay does not take).
+    pub async fn put_push(&self, keys: &DeviceKeys, body: &str) -> Result<(), RelayError> {
+        let path = format!("/v1/mailboxes/{}/push", keys.mailbox());
+        self.call(
+            keys,
+            "PUT",
+            &path,
+            body.as_bytes().to_vec(),
+            Some("application/json"),
+            &[200],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Removes the device's push target.
+    ///
+    /// # Errors
+    /// [`RelayError`].
+    pub async fn delete_push(&self, keys: &DeviceKeys) -> Result<(), RelayError> {
+        let path = format!("/v1/mailboxes/{}/push", keys.mailbox());
+        self.call(keys, "DELETE", &path, Vec::new(), None, &[204])
+            .await
+            .map(drop)
+    }
+}
+
 fn due_at(body: &[u8]) -> Result<i64, RelayError> {
     #[derive(Deserialize)]
     struct Body {

@@ -8,7 +8,7 @@ use super::{CaregiverError, Inner};
 use crate::alerts::db::{Delivery, InboxAlert, PeerRecord, PeerRole, PeerState};
 use crate::alerts::heartbeat::{CheckInSchedule, PhoneNotice, PhoneWatch};
 use crate::alerts::http::HttpClient;
-use crate::alerts::push::PushContent;
+use crate::alerts::push::{PushContent, PushTarget};
 use crate::alerts::rules::{self, RuleSettings};
 use crate::alerts::{Session, SyncReport};
 use crate::link::Subscription;
@@ -503,6 +503,34 @@ impl Caregivers {
         self.inner
             .read_blocking::<_, _, CaregiverError>("reading the phone notices", move |c| {
                 crate::alerts::heartbeat::notices(c, language, zone, now)
+            })
+            .await
+    }
+
+    /// Registers where the relay wakes this phone (its APNs token, FCM token or UnifiedPush
+    /// endpoint), replacing any; call it again whenever the platform gives a new token.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotSetUp`], [`CaregiverError::RelayUnreachable`],
+    /// [`CaregiverError::RelayRefused`] (a token or endpoint the relay does not take).
+    pub async fn set_push_target(&self, target: PushTarget) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("registering for push", async move {
+                session.set_push_target(&target).await
+            })
+            .await
+    }
+
+    /// Stops the relay waking this phone (notifications turned off).
+    ///
+    /// # Errors
+    /// As [`Caregivers::set_push_target`].
+    pub async fn clear_push_target(&self) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("unregistering from push", async move {
+                session.clear_push_target().await
             })
             .await
     }

@@ -36,7 +36,7 @@ async fn waiting(world: &World, relay: &TestRelay, keys: &DeviceKeys) -> Vec<Vec
     client
         .fetch(keys, 0, 100)
         .await
-        .unwrap()
+        .expect("the mailbox is read")
         .into_iter()
         .filter_map(|i| match i {
             Item::Envelope { envelope, .. } => Some(envelope),
@@ -59,7 +59,7 @@ fn job(keys: &DeviceKeys, envelope: Option<Vec<u8>>, notice: Option<&str>) -> Pu
 /// The `thecal` object of the relay's APNs body.
 fn apns_thecal(job: &PushJob) -> String {
     let body: serde_json::Value =
-        serde_json::from_str(&thecal_relay::push::apns_body(job)).unwrap();
+        serde_json::from_str(&thecal_relay::push::apns_body(job)).expect("the relay's JSON");
     body["thecal"].to_string()
 }
 
@@ -74,7 +74,7 @@ fn reader(world: &World, phone: &Phone) -> Arc<PushReader> {
         phone.secrets.clone(),
         Arc::new(world.clone()),
     )
-    .unwrap()
+    .expect("the reader opens")
 }
 
 #[tokio::test]
@@ -214,4 +214,32 @@ async fn malformed_misaddressed_strange_and_tampered_payloads_are_typed_errors()
         .await
         .unwrap();
     assert!(matches!(shown, PushContent::Alert { .. }), "{shown:?}");
+}
+
+#[tokio::test]
+async fn the_push_target_is_registered_with_the_relay_and_a_bad_one_refused() {
+    use thecal_core::alerts::push::PushTarget;
+    use thecal_core::alerts::session::Error;
+
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let (_patient, carer) = paired(&world, &relay).await;
+    carer
+        .session
+        .set_push_target(&PushTarget::Fcm {
+            token: "fcm-registration-token".into(),
+        })
+        .await
+        .unwrap();
+    let refused = carer
+        .session
+        .set_push_target(&PushTarget::UnifiedPush {
+            endpoint: "ftp://push.example.org/x".into(),
+        })
+        .await;
+    assert!(
+        matches!(&refused, Err(Error::Relay(e)) if e.code() == Some("bad_request")),
+        "{refused:?}"
+    );
+    carer.session.clear_push_target().await.unwrap();
 }
