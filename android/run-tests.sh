@@ -55,7 +55,7 @@ find build/bindings/kotlin -name '*.kt' -print -quit 2>/dev/null | grep -q . ||
 # otherwise online, one resolving run at a time (Maven 3.8 does not lock its local repository).
 # (The key: the pom, Maven's and Java's versions. sed, not head: no SIGPIPE under pipefail.)
 WARM_STAMP="$M2/.thecal-warm-$({ cat "$MODULE/pom.xml"; mvn -v 2>/dev/null | sed -n '1p;3p'; } | sha256sum | cut -c1-16)"
-MVN=(mvn -B -q -f "$MODULE/pom.xml" -Dmaven.repo.local="$M2" -Dthecal.lib.dir="$LIB_DIR" -Dthecal.relay.url="$THECAL_RELAY_URL" -Dthecal.relay.clock="$THECAL_RELAY_CLOCK_FILE" -Dstyle.color=never)
+MVN=(mvn -B -q -f "$MODULE/pom.xml" -Dmaven.repo.local="$M2" -Dthecal.lib.dir="$LIB_DIR" -Dthecal.relay.url="$THECAL_RELAY_URL" -Dstyle.color=never)
 if [ -f "$WARM_STAMP" ]; then
   MVN+=(-o)
   log "mvn test (offline, $M2)"

@@ -57,8 +57,11 @@ class PhoneSilentAndPushTest {
     private val relay: String = System.getProperty("thecal.relay.url")
         ?.takeIf { it.isNotEmpty() } ?: error("no relay: run the tests with android/run-tests.sh")
 
-    /** The file the test relay reads its time from while it exists (`tests/test-relay.sh`). */
-    private val relayClock: Path = System.getProperty("thecal.relay.clock")
+    /**
+     * The file the test relay reads its time from while it exists (`tests/test-relay.sh` exports
+     * it; the test JVM inherits Maven's environment).
+     */
+    private val relayClock: Path = System.getenv("THECAL_RELAY_CLOCK_FILE")
         ?.takeIf { it.isNotEmpty() }?.let { Paths.get(it) }
         ?: error("no relay clock: run the tests with android/run-tests.sh")
 
