@@ -24,11 +24,15 @@ final class RecordingHttpClient: HttpClient, @unchecked Sendable {
 
     func send(request: HttpRequest) async throws -> HttpResponse {
         if request.method == "POST", request.url.hasSuffix("/messages") {
-            lock.lock()
-            kept.append((request.url, request.body))
-            lock.unlock()
+            keep(request.url, request.body)
         }
         return try await inner.send(request: request)
+    }
+
+    private func keep(_ url: String, _ body: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        kept.append((url, body))
     }
 }
 
@@ -66,7 +70,8 @@ final class PhoneSilentAndPushTests: ThecalTestCase {
     private func pair(_ pc: Caregivers, _ cc: Caregivers) async throws {
         let invitation = try await pc.invite(relayUrl: try relay)
         let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
-        let anna = try XCTUnwrap(try await pc.readMailbox(waitSeconds: 0).paired.first)
+        let hello = try await pc.readMailbox(waitSeconds: 0)
+        let anna = try XCTUnwrap(hello.paired.first)
         _ = try await pc.confirm(id: anna)
         _ = try await cc.confirm(id: mum.id)
     }
@@ -96,7 +101,8 @@ final class PhoneSilentAndPushTests: ThecalTestCase {
             _ = try await cc.readMailbox(waitSeconds: 20)
         }
         try FileManager.default.removeItem(at: clock)
-        let silent = try XCTUnwrap(try await cc.phoneNotices().first)
+        let shown = try await cc.phoneNotices()
+        let silent = try XCTUnwrap(shown.first)
         XCTAssertEqual(silent.kind, .silent)
         XCTAssertEqual(silent.patient, "Mum")
         XCTAssertFalse(silent.phoneBack)
