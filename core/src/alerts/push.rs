@@ -9,7 +9,6 @@
 //! put in the outbox): nothing is lost if the app never runs, and the later mailbox read finds
 //! it a duplicate. Without one, the app reads the mailbox.
 
-use serde::Deserialize;
 use serde_json::json;
 use thecal_proto::{MailboxId, b64u, from_b64u};
 
@@ -187,44 +186,41 @@ impl PushPayload {
     /// # Errors
     /// [`PushError::Malformed`], [`PushError::NewerVersion`] for another `v`.
     pub fn parse(json: &str) -> Result<Self, PushError> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Version {
-            Number(u64),
-            Text(String),
-        }
-        #[derive(Deserialize)]
-        struct Raw {
-            v: Version,
-            mbx: String,
-            env: Option<String>,
-            notice: Option<String>,
-        }
-        let malformed = |reason: String| PushError::Malformed { reason };
-        let raw: Raw = serde_json::from_str(json)
-            .map_err(|e| malformed(format!("not the push's JSON object: {e}")))?;
-        let v = match raw.v {
-            Version::Number(v) => v,
-            Version::Text(t) => t
-                .trim()
-                .parse()
-                .map_err(|_| malformed("its version is not a number".into()))?,
+        // Read through `serde_json::Value` (already in the library) rather than a derived
+        // untagged enum for `v`, which costs the phone library more.
+        let malformed = |reason: &str| PushError::Malformed {
+            reason: reason.to_owned(),
         };
-        if v != 1 {
+        let v: serde_json::Value =
+            serde_json::from_str(json).map_err(|_| malformed("not the push's JSON object"))?;
+        let text = |name: &str| -> Result<Option<&str>, PushError> {
+            match &v[name] {
+                serde_json::Value::Null => Ok(None),
+                serde_json::Value::String(s) => Ok(Some(s)),
+                _ => Err(malformed("a field is not text")),
+            }
+        };
+        let version = match &v["v"] {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| malformed("its version is not a number"))?;
+        if version != 1 {
             return Err(PushError::NewerVersion(AlertsError::NewerVersion {
-                version: u8::try_from(v).unwrap_or(u8::MAX),
+                version: u8::try_from(version).unwrap_or(u8::MAX),
             }));
         }
-        let mailbox =
-            MailboxId::parse(&raw.mbx).ok_or_else(|| malformed("its mailbox id".into()))?;
-        let envelope = raw
-            .env
-            .map(|e| from_b64u(&e).ok_or_else(|| malformed("its envelope is not base64url".into())))
+        let mailbox = text("mbx")?
+            .and_then(MailboxId::parse)
+            .ok_or_else(|| malformed("its mailbox id"))?;
+        let envelope = text("env")?
+            .map(|e| from_b64u(e).ok_or_else(|| malformed("its envelope is not base64url")))
             .transpose()?;
         Ok(Self {
             mailbox,
             envelope,
-            notice: raw.notice,
+            notice: text("notice")?.map(str::to_owned),
         })
     }
 }
