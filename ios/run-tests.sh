@@ -67,6 +67,8 @@ fi
 # The caregiver tests talk to a real relay on loopback (outside the chroot; same network).
 # shellcheck source=../tests/test-relay.sh
 . tests/test-relay.sh
+# Its clock file where the chroot sees it too (the package's folder is /work there).
+THECAL_TEST_RELAY_CLOCK="$ROOT/build/swift/relay-clock"
 start_test_relay "$ROOT"
 log "test relay at $THECAL_RELAY_URL"
 cleanup() {
@@ -83,6 +85,7 @@ OUTPUT="$ROOT/build/swift/test-output.txt"
 set +e
 chroot "$CHROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
   THECAL_RELAY_URL="$THECAL_RELAY_URL" \
+  THECAL_RELAY_CLOCK_FILE=/work/build/swift/relay-clock \
   /bin/bash -c 'cd /work/ios && swift --version 2>&1 | head -n 1 && swift test --disable-swift-testing 2>&1' | tee "$OUTPUT"
 rc=${PIPESTATUS[0]}
 set -e

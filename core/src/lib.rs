@@ -34,8 +34,8 @@ pub mod therapy;
 
 pub use app::{
     BackupError, Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, Export,
-    ExportError, LinkError, Notifications, OpenError, PumpError, PumpLink, Pumps, Recovery,
-    RecoveryError, Thecal, ThecalConfig,
+    ExportError, LinkError, Notifications, OpenError, PumpError, PumpLink, Pumps, PushReader,
+    Recovery, RecoveryError, Thecal, ThecalConfig,
 };
 pub use model::UtcDateTime;
 

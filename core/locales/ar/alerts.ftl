@@ -66,3 +66,8 @@ battery-eos-soon-body = { $days ->
 }
     .written = Thecal team, translated from English (machine-assisted), 2026-11-26
     .review = not reviewed
+# إشعارات المُرحِّل عن هاتف المريض (البروتوكول §9): وقائع بلا نصائح.
+phone-silent-title = لا أخبار من هاتف { $patient }
+phone-silent-body = لم يتواصل هاتف { $patient } منذ { $since }. ربما هو مغلق أو نفدت بطاريته أو بلا شبكة.
+phone-back-title = عاد هاتف { $patient }
+phone-back-body = عاد هاتف { $patient } إلى التواصل (آخر تواصل: { $since }).

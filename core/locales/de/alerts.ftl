@@ -59,3 +59,8 @@ battery-eos-soon-body = { $days ->
 }
     .written = Thecal team, translated from English (machine-assisted), 2026-11-26
     .review = not reviewed
+# Hinweise des Relais zum Telefon des Patienten (Protokoll §9): Fakten, keine Ratschläge.
+phone-silent-title = Keine Nachricht vom Telefon von { $patient }
+phone-silent-body = Das Telefon von { $patient } hat sich seit { $since } nicht gemeldet. Es ist vielleicht ausgeschaltet, leer oder ohne Netz.
+phone-back-title = Das Telefon von { $patient } ist zurück
+phone-back-body = Das Telefon von { $patient } meldet sich wieder (zuletzt gehört: { $since }).

@@ -59,3 +59,8 @@ battery-eos-soon-body = { $days ->
 }
     .written = Thecal team, from the product brief, 2026-11-26
     .review = not reviewed
+# The relay's notices about the patient's phone (protocol §9): facts, no advice.
+phone-silent-title = No news from { $patient }'s phone
+phone-silent-body = { $patient }'s phone has not checked in since { $since }. It may be switched off, flat, or without network.
+phone-back-title = { $patient }'s phone is back
+phone-back-body = { $patient }'s phone is checking in again (last heard from at { $since }).

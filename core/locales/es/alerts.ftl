@@ -59,3 +59,8 @@ battery-eos-soon-body = { $days ->
 }
     .written = Thecal team, translated from English (machine-assisted), 2026-11-26
     .review = not reviewed
+# Los avisos del relé sobre el teléfono del paciente (protocolo §9): hechos, sin consejos.
+phone-silent-title = Sin noticias del teléfono de { $patient }
+phone-silent-body = El teléfono de { $patient } no se ha comunicado desde { $since }. Puede estar apagado, sin batería o sin red.
+phone-back-title = El teléfono de { $patient } ha vuelto
+phone-back-body = El teléfono de { $patient } vuelve a comunicarse (última noticia: { $since }).

@@ -59,3 +59,8 @@ battery-eos-soon-body = { $days ->
 }
     .written = Thecal team, translated from English (machine-assisted), 2026-11-26
     .review = not reviewed
+# Les avis du relais sur le téléphone du patient (protocole §9) : des faits, sans conseil.
+phone-silent-title = Pas de nouvelles du téléphone de { $patient }
+phone-silent-body = Le téléphone de { $patient } ne s'est pas manifesté depuis { $since }. Il est peut-être éteint, déchargé ou sans réseau.
+phone-back-title = Le téléphone de { $patient } est de retour
+phone-back-body = Le téléphone de { $patient } se manifeste de nouveau (dernières nouvelles : { $since }).

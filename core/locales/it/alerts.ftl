@@ -59,3 +59,8 @@ battery-eos-soon-body = { $days ->
 }
     .written = Thecal team, translated from English (machine-assisted), 2026-11-26
     .review = not reviewed
+# Gli avvisi del relay sul telefono del paziente (protocollo §9): fatti, nessun consiglio.
+phone-silent-title = Nessuna notizia dal telefono di { $patient }
+phone-silent-body = Il telefono di { $patient } non si fa sentire da { $since }. Potrebbe essere spento, scarico o senza rete.
+phone-back-title = Il telefono di { $patient } è tornato
+phone-back-body = Il telefono di { $patient } si fa di nuovo sentire (ultima notizia: { $since }).

@@ -59,3 +59,8 @@ battery-eos-soon-body = { $days ->
 }
     .written = Thecal team, translated from English (machine-assisted), 2026-11-26
     .review = not reviewed
+# Os avisos do relé sobre o telefone do paciente (protocolo §9): factos, sem conselhos.
+phone-silent-title = Sem notícias do telefone de { $patient }
+phone-silent-body = O telefone de { $patient } não dá notícias desde { $since }. Pode estar desligado, sem bateria ou sem rede.
+phone-back-title = O telefone de { $patient } voltou
+phone-back-body = O telefone de { $patient } voltou a dar notícias (última notícia: { $since }).

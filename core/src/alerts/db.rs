@@ -996,6 +996,7 @@ pub fn in_inbox(conn: &Connection, message_id: &str) -> Result<bool, StoreError>
 /// # Errors
 /// A storage error.
 pub fn delete_all(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    super::heartbeat::delete_all(tx)?;
     tx.execute_batch(
         "DELETE FROM alert_snoozes; DELETE FROM alert_cancels; DELETE FROM alert_caregiver_settings;
          DELETE FROM alert_deliveries; DELETE FROM alert_inbox; DELETE FROM alerts_raised;

@@ -17,6 +17,8 @@
 //! - [`policy`]: each caregiver's settings: rules, quiet hours, on call, reminders, the rota and
 //!   escalation;
 //! - [`status`]: status sharing: the patient's consents, the snapshot, the caregiver's view;
+//! - [`heartbeat`]: the phone-silent alarm (the patient's check-ins, the caregiver's notices);
+//! - [`push`]: a push payload opened by the core alone (the apps' notification extensions);
 //! - [`db`] and [`session`]: the paired devices, invitations and outbox in the store, and the
 //!   flows between them (invite, accept, read the mailbox, confirm, revoke).
 //!
@@ -26,11 +28,13 @@
 pub mod db;
 pub mod envelope;
 mod error;
+pub mod heartbeat;
 pub mod http;
 pub mod keys;
 pub mod messages;
 pub mod pairing;
 pub mod policy;
+pub mod push;
 mod random;
 pub mod relay;
 pub mod rules;

@@ -92,6 +92,8 @@ pub enum Item {
         mailbox: MailboxId,
         /// When that phone last checked in, Unix seconds.
         last_seen_at: i64,
+        /// When the check-in was due (a `phone_silent` notice), Unix seconds.
+        due_at: Option<i64>,
     },
 }
 
@@ -466,6 +468,93 @@ impl RelayClient {
     }
 }
 
+// The heartbeat (protocol §9), on the patient's phone.
+impl RelayClient {
+    /// Declares the check-in schedule (also a check-in): `body` is the JSON of
+    /// `{"interval_s","grace_s","watchers"}`. Returns the relay's `due_at`, Unix seconds.
+    ///
+    /// # Errors
+    /// [`RelayError`].
+    pub async fn put_heartbeat(&self, keys: &DeviceKeys, body: &str) -> Result<i64, RelayError> {
+        let path = format!("/v1/mailboxes/{}/heartbeat", keys.mailbox());
+        let r = self
+            .call(
+                keys,
+                "PUT",
+                &path,
+                body.as_bytes().to_vec(),
+                Some("application/json"),
+                &[200],
+            )
+            .await?;
+        due_at(&r.body)
+    }
+
+    /// Checks in. Returns the relay's `due_at`, Unix seconds.
+    ///
+    /// # Errors
+    /// [`RelayError`]; `not_found` when no schedule is declared there.
+    pub async fn check_in(&self, keys: &DeviceKeys) -> Result<i64, RelayError> {
+        let path = format!("/v1/mailboxes/{}/heartbeat", keys.mailbox());
+        let r = self
+            .call(keys, "POST", &path, Vec::new(), None, &[200])
+            .await?;
+        due_at(&r.body)
+    }
+
+    /// Stops the relay watching this phone's check-ins.
+    ///
+    /// # Errors
+    /// [`RelayError`].
+    pub async fn delete_heartbeat(&self, keys: &DeviceKeys) -> Result<(), RelayError> {
+        let path = format!("/v1/mailboxes/{}/heartbeat", keys.mailbox());
+        self.call(keys, "DELETE", &path, Vec::new(), None, &[204])
+            .await
+            .map(drop)
+    }
+}
+
+// The push target (protocol §10).
+impl RelayClient {
+    /// Registers the device's push target (`body`: the protocol's JSON for APNs, FCM or
+    /// UnifiedPush), replacing any.
+    ///
+    /// # Errors
+    /// [`RelayError`] (`bad_request` for a target the relay does not take).
+    pub async fn put_push(&self, keys: &DeviceKeys, body: &str) -> Result<(), RelayError> {
+        let path = format!("/v1/mailboxes/{}/push", keys.mailbox());
+        self.call(
+            keys,
+            "PUT",
+            &path,
+            body.as_bytes().to_vec(),
+            Some("application/json"),
+            &[200],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Removes the device's push target.
+    ///
+    /// # Errors
+    /// [`RelayError`].
+    pub async fn delete_push(&self, keys: &DeviceKeys) -> Result<(), RelayError> {
+        let path = format!("/v1/mailboxes/{}/push", keys.mailbox());
+        self.call(keys, "DELETE", &path, Vec::new(), None, &[204])
+            .await
+            .map(drop)
+    }
+}
+
+fn due_at(body: &[u8]) -> Result<i64, RelayError> {
+    #[derive(Deserialize)]
+    struct Body {
+        due_at: i64,
+    }
+    Ok(read_json::<Body>(body)?.due_at)
+}
+
 fn refusal(r: &HttpResponse) -> RelayError {
     #[derive(Deserialize)]
     struct Body {
@@ -507,6 +596,7 @@ fn parse_items(body: &[u8]) -> Result<Vec<Item>, RelayError> {
         kind: String,
         mailbox: String,
         last_seen_at: i64,
+        due_at: Option<i64>,
     }
     #[derive(Deserialize)]
     struct Raw {
@@ -537,6 +627,7 @@ fn parse_items(body: &[u8]) -> Result<Vec<Item>, RelayError> {
                 kind: n.kind,
                 mailbox: MailboxId::parse(&n.mailbox).ok_or_else(|| bad("a notice's mailbox"))?,
                 last_seen_at: n.last_seen_at,
+                due_at: n.due_at,
             }),
             (None, None) => Err(bad("an item with neither envelope nor notice")),
         })

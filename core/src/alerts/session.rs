@@ -12,6 +12,7 @@ use thecal_proto::{EnvelopeHeader, MailboxId, b64u};
 
 use super::db::{self, PeerRecord, PeerRole, PeerState, Purpose};
 use super::envelope::{self, Kind};
+use super::heartbeat;
 use super::http::HttpClient;
 use super::messages::{
     AlertCategory, AlertMessage, AlertPriority, EscalationStep, Message, ReceiptMessage,
@@ -126,6 +127,8 @@ pub struct SyncReport {
     pub receipts: u32,
     /// Status snapshots stored (newer than the one kept; [`super::status`]).
     pub statuses: u32,
+    /// Relay notices about a paired patient's phone newly stored (their ids).
+    pub notices: Vec<String>,
 }
 
 /// One device's alerts session.
@@ -620,6 +623,7 @@ impl Session {
         let relay = self.relay()?;
         let keys = self.keys()?;
         let mut sent = 0;
+        let mut reachable = true;
         let due = self.store.read(|c| db::due(c, self.clock.now(), 100))?;
         for out in due {
             let result = match &out.hold {
@@ -643,23 +647,30 @@ impl Session {
                         .write(|tx| db::mark_failed(tx, &out.message_id, retry, &reason))?;
                     if e.is_transient() {
                         // The relay is not taking anything now: keep the order, stop here.
-                        return Ok(sent);
+                        reachable = false;
+                        break;
                     }
                 }
             }
         }
-        for (token, attempts) in self.store.read(|c| db::due_cancels(c, self.clock.now()))? {
-            let result = relay.cancel_escalations(&keys, &token).await;
-            let now = self.clock.now();
-            let sent_at = result.as_ref().ok().map(|_| now);
-            self.store.write(|tx| {
-                db::cancel_tried(tx, &token, sent_at, now + chrono_ttl(backoff(attempts)))
-            })?;
-            if let Err(e) = result
-                && e.is_transient()
-            {
-                break;
+        if reachable {
+            for (token, attempts) in self.store.read(|c| db::due_cancels(c, self.clock.now()))? {
+                let result = relay.cancel_escalations(&keys, &token).await;
+                let now = self.clock.now();
+                let sent_at = result.as_ref().ok().map(|_| now);
+                self.store.write(|tx| {
+                    db::cancel_tried(tx, &token, sent_at, now + chrono_ttl(backoff(attempts)))
+                })?;
+                if let Err(e) = result
+                    && e.is_transient()
+                {
+                    reachable = false;
+                    break;
+                }
             }
+        }
+        if reachable {
+            self.watch_in_passing(&relay, &keys).await;
         }
         Ok(sent)
     }
@@ -680,7 +691,13 @@ impl Session {
                 Item::Envelope { envelope, .. } => {
                     self.receive(&relay, &keys, envelope, &mut report).await?;
                 }
-                Item::Notice { .. } => report.received += 1,
+                Item::Notice { .. } => {
+                    report.received += 1;
+                    if let Some(id) = heartbeat::store_notice(&self.store, &item, self.clock.now())?
+                    {
+                        report.notices.push(id);
+                    }
+                }
             }
             handled.push(item.id().to_owned());
         }
@@ -840,6 +857,21 @@ impl Session {
     }
 }
 
+// What the heartbeat and the push (`heartbeat.rs`, `push.rs`) use of a session.
+impl Session {
+    pub(super) fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub(super) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub(super) fn relay_client(&self) -> Result<RelayClient, Error> {
+        self.relay()
+    }
+}
+
 /// Stores an alert and one sealed copy for each confirmed caregiver, in the caller's
 /// transaction. Returns the alert's id.
 fn raise_in(
@@ -874,7 +906,7 @@ fn raise_in(
 }
 
 /// What a new envelope from a peer was.
-enum Handled {
+pub(super) enum Handled {
     Nothing,
     Revoked,
     /// An alert stored, or counted again, on the inbox row with this message id.
@@ -885,7 +917,7 @@ enum Handled {
 
 /// Stores what a new envelope from `peer` says, in the caller's transaction (the receipt an alert
 /// is owed goes into the outbox in the same one).
-fn handle(
+pub(super) fn handle(
     tx: &rusqlite::Transaction<'_>,
     keys: &DeviceKeys,
     peer: &PeerRecord,

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use super::{CaregiverError, Inner};
 use crate::alerts::db::{Delivery, InboxAlert, PeerRecord, PeerRole, PeerState};
+use crate::alerts::heartbeat::{CheckInSchedule, PhoneNotice, PhoneWatch};
 use crate::alerts::http::HttpClient;
 use crate::alerts::policy::CaregiverSettings;
+use crate::alerts::push::{PushContent, PushTarget};
 use crate::alerts::rules;
 use crate::alerts::{Session, SyncReport};
 use crate::link::Subscription;
@@ -81,6 +83,8 @@ pub struct MailboxRead {
     pub too_new: u32,
     /// Patients' status snapshots newly stored (see `Caregivers::patients`).
     pub statuses: u32,
+    /// Notices about a patient's phone newly stored (ids; see `Caregivers::phone_notices`).
+    pub notices: Vec<String>,
 }
 
 impl From<SyncReport> for MailboxRead {
@@ -93,6 +97,7 @@ impl From<SyncReport> for MailboxRead {
             refused: r.refused,
             too_new: r.too_new,
             statuses: r.statuses,
+            notices: r.notices,
         }
     }
 }
@@ -262,7 +267,11 @@ impl Caregivers {
         let peer = self
             .inner
             .run_async::<_, _, CaregiverError>("confirming a pairing", async move {
-                session.confirm(mailbox)
+                let peer = session.confirm(mailbox)?;
+                // The relay's watch of this phone now tells this caregiver too (in passing:
+                // offline, at the next talk with the relay).
+                session.keep_watch_quietly().await;
+                Ok::<_, crate::alerts::session::Error>(peer)
             })
             .await?;
         Ok(peer.into())
@@ -479,6 +488,135 @@ impl Caregivers {
         self.inner
             .run_async::<_, _, CaregiverError>("acknowledging an alert", async move {
                 session.acknowledge(&message_id).await
+            })
+            .await
+    }
+}
+
+// The phone-silent alarm and push payloads (docs/alerts-protocol.md §9, §10).
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Caregivers {
+    /// Checks in with the relay now (the patient's phone): call it from the app's background
+    /// refresh and when the app starts. The core also checks in by itself whenever it talks to
+    /// the relay. It starts again a watch stopped with `stop_watching`. With no confirmed
+    /// caregiver, nothing is sent.
+    ///
+    /// # Errors
+    /// [`CaregiverError::RelayUnreachable`] (try again later), [`CaregiverError::NotSetUp`].
+    pub async fn check_in(&self) -> Result<PhoneWatch, CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("checking in with the relay", async move {
+                session.check_in().await
+            })
+            .await
+    }
+
+    /// Stops the relay watching this phone, before the patient switches it off on purpose: the
+    /// caregivers are not told it went silent. `check_in` starts the watch again.
+    ///
+    /// # Errors
+    /// [`CaregiverError::RelayUnreachable`]: the relay still watches; try again.
+    pub async fn stop_watching(&self) -> Result<PhoneWatch, CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("stopping the phone's watch", async move {
+                session.stop_watching().await
+            })
+            .await
+    }
+
+    /// Where this phone stands with the relay's watch: the schedule, the caregivers told, the
+    /// last check-in and when the relay would tell them.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn phone_watch(&self) -> Result<PhoneWatch, CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("reading the phone's watch", async move {
+                session.phone_watch()
+            })
+            .await
+    }
+
+    /// Sets how often this phone checks in and how late it may be before the caregivers are
+    /// told (the patient's choice; default an hour and half an hour), and declares it to the
+    /// relay (now if it can be reached, else at the next talk with it).
+    ///
+    /// # Errors
+    /// [`CaregiverError::InvalidInput`] for an interval outside 60 s – 7 days or a grace over a
+    /// day; a storage error.
+    pub async fn set_check_in_schedule(
+        &self,
+        schedule: CheckInSchedule,
+    ) -> Result<PhoneWatch, CaregiverError> {
+        schedule.check()?;
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("setting the check-in schedule", async move {
+                session.set_check_in_schedule(schedule).await
+            })
+            .await
+    }
+
+    /// The relay's notices about the patients' phones (a caregiver's phone), newest first:
+    /// "no news from Maria's phone since 14:05", and "back" when it checks in again; worded in
+    /// the app's language with times in its zone. Arrive with `read_mailbox`.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn phone_notices(&self) -> Result<Vec<PhoneNotice>, CaregiverError> {
+        let (zone, language, now) = (self.inner.zone, self.inner.language.get(), self.inner.now());
+        self.inner
+            .read_blocking::<_, _, CaregiverError>("reading the phone notices", move |c| {
+                crate::alerts::heartbeat::notices(c, language, zone, now)
+            })
+            .await
+    }
+
+    /// Registers where the relay wakes this phone (its APNs token, FCM token or UnifiedPush
+    /// endpoint), replacing any; call it again whenever the platform gives a new token.
+    ///
+    /// # Errors
+    /// [`CaregiverError::NotSetUp`], [`CaregiverError::RelayUnreachable`],
+    /// [`CaregiverError::RelayRefused`] (a token or endpoint the relay does not take).
+    pub async fn set_push_target(&self, target: PushTarget) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("registering for push", async move {
+                session.set_push_target(&target).await
+            })
+            .await
+    }
+
+    /// Stops the relay waking this phone (notifications turned off).
+    ///
+    /// # Errors
+    /// As [`Caregivers::set_push_target`].
+    pub async fn clear_push_target(&self) -> Result<(), CaregiverError> {
+        let session = self.session.clone();
+        self.inner
+            .run_async::<_, _, CaregiverError>("unregistering from push", async move {
+                session.clear_push_target().await
+            })
+            .await
+    }
+
+    /// Opens a push's `thecal` payload (JSON) while the app is open (an FCM message received in
+    /// the app's process): as [`crate::PushReader::read`], on this app's store.
+    ///
+    /// # Errors
+    /// As [`crate::PushReader::read`].
+    pub async fn open_push(&self, payload: String) -> Result<PushContent, CaregiverError> {
+        let (store, secrets, now) = (
+            std::sync::Arc::clone(&self.inner.store),
+            std::sync::Arc::clone(&self.inner.secrets),
+            self.inner.now(),
+        );
+        self.inner
+            .run_blocking::<_, CaregiverError>("opening a push", move |_| {
+                super::push::open_push(&store, secrets.as_ref(), &payload, now)
             })
             .await
     }

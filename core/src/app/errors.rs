@@ -341,6 +341,44 @@ public_error! {
             /// The platform's reason (never a secret).
             reason: String,
         },
+        /// A push notification's payload is not a Thecal message (or not all of it arrived).
+        #[error("This notification is not a Thecal message ({reason}); read the mailbox instead.")]
+        BadPushPayload {
+            /// What is wrong with it.
+            reason: String,
+        },
+        /// A message is addressed to another phone (another caregiver's, or an old install's).
+        #[error("This message is addressed to another phone; it was not opened.")]
+        NotForThisDevice,
+        /// A message comes from a phone that is not paired with this one (or no longer).
+        #[error("This message comes from a phone that is not paired with this one; it was not opened.")]
+        UnknownSender,
+        /// A message was altered on the way, or is not from who it claims.
+        #[error("This message was altered on the way or is not from who it claims; it was not shown.")]
+        Tampered,
+        /// A message expired before it arrived, or repeats an earlier one (a replay).
+        #[error("{reason}")]
+        MessageRefused {
+            /// Why, in words a person can read.
+            reason: String,
+        },
+    }
+}
+
+impl From<crate::alerts::push::PushError> for CaregiverError {
+    fn from(e: crate::alerts::push::PushError) -> Self {
+        use crate::alerts::push::PushError;
+        match e {
+            PushError::Malformed { reason } => Self::BadPushPayload { reason },
+            PushError::NotForThisDevice => Self::NotForThisDevice,
+            PushError::UnknownSender => Self::UnknownSender,
+            PushError::Tampered => Self::Tampered,
+            PushError::Refused(e) => Self::MessageRefused {
+                reason: e.to_string(),
+            },
+            PushError::NewerVersion(_) => Self::UpdateNeeded,
+            PushError::Session(e) => e.into(),
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod guard;
 mod link;
 mod notifications;
 mod pumps;
+mod push;
 mod recovery;
 mod runtime;
 
@@ -35,6 +36,7 @@ pub use export::Export;
 pub use link::PumpLink;
 pub use notifications::Notifications;
 pub use pumps::Pumps;
+pub use push::PushReader;
 pub use recovery::Recovery;
 
 use self::errors::PublicError;

@@ -44,6 +44,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_battery_fit.sql")),
     M::up(include_str!("migrations/0013_caregiver_policy.sql")),
     M::up(include_str!("migrations/0014_status_sharing.sql")),
+    M::up(include_str!("migrations/0015_phone_silent.sql")),
 ];
 
 /// The schema version this build writes and understands.

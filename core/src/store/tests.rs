@@ -269,6 +269,7 @@ mod upgrades {
         (12, include_bytes!("fixtures/schema-v12.sqlite3")),
         (13, include_bytes!("fixtures/schema-v13.sqlite3")),
         (14, include_bytes!("fixtures/schema-v14.sqlite3")),
+        (15, include_bytes!("fixtures/schema-v15.sqlite3")),
     ];
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {

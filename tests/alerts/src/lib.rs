@@ -103,6 +103,19 @@ impl TestRelay {
         Self::start_with(config, dir).await
     }
 
+    /// Starts a relay whose background work (phone-silent notices, escalation releases) runs
+    /// every `tick` of real time at the world's time: a test moves the world past a due time
+    /// and long-polls the mailbox, which returns as the notice lands (no sleeping).
+    ///
+    /// # Panics
+    /// If it cannot start (a test bed failure).
+    pub async fn start_ticking(world: &World, tick: Duration) -> Self {
+        let dir = tempfile::tempdir().expect("relay folder");
+        let mut config = Self::config(world, dir.path());
+        config.tick = tick;
+        Self::start_with(config, dir).await
+    }
+
     async fn start_in(world: &World, dir: tempfile::TempDir) -> Self {
         Self::start_with(Self::config(world, dir.path()), dir).await
     }

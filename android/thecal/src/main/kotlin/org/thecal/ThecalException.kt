@@ -230,6 +230,21 @@ sealed class ThecalException(message: String, cause: Throwable?) : Exception(mes
     /** A high-priority pump alarm or the pump's end of service cannot be snoozed (caregivers). */
     class CannotSnooze(message: String, cause: Throwable? = null) : ThecalException(message, cause)
 
+    /** A push notification's payload is not a Thecal message: read the mailbox instead (caregivers). */
+    class BadPushPayload(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** A message is addressed to another phone; it was not opened (caregivers). */
+    class NotForThisDevice(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** A message comes from a phone not paired with this one; it was not opened (caregivers). */
+    class UnknownSender(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** A message was altered on the way or is not from who it claims; not shown (caregivers). */
+    class Tampered(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
+    /** A message expired before it arrived, or repeats an earlier one; not shown (caregivers). */
+    class MessageRefused(message: String, cause: Throwable? = null) : ThecalException(message, cause)
+
     /**
      * The phone's secure key storage, where the clinic's signing key lives, cannot be used now
      * (card).
@@ -449,6 +464,11 @@ private fun fromCaregiver(e: CaregiverException): ThecalException {
         is CaregiverException.UpdateNeeded -> ThecalException.UpdateNeeded(m, e)
         is CaregiverException.CannotSnooze -> ThecalException.CannotSnooze(m, e)
         is CaregiverException.KeyStoreUnavailable -> ThecalException.KeyStoreUnavailable(e.reason, m, e)
+        is CaregiverException.BadPushPayload -> ThecalException.BadPushPayload(m, e)
+        is CaregiverException.NotForThisDevice -> ThecalException.NotForThisDevice(m, e)
+        is CaregiverException.UnknownSender -> ThecalException.UnknownSender(m, e)
+        is CaregiverException.Tampered -> ThecalException.Tampered(m, e)
+        is CaregiverException.MessageRefused -> ThecalException.MessageRefused(m, e)
     }
 }
 
