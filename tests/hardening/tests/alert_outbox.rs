@@ -34,7 +34,7 @@ use thecal_hardening::outbox::{FileClock, KeyFolder, Raised};
 use thecal_sim::fixtures::MemorySecretStore;
 use thecal_sim::http::ReqwestHttp;
 
-/// The trials' time (the clock file's), Unix seconds: 2026-11-17T08:26:40Z.
+/// The trials' time (the clock file's), Unix seconds: Wednesday 2026-11-18T11:06:40Z.
 const T0: i64 = 1_795_000_000;
 const DEADLINE: Duration = Duration::from_secs(30);
 
