@@ -60,8 +60,8 @@ step rust 2400 cargo nextest run --workspace --exclude thecal-hardening --locked
 nextest_count rust
 
 # The brief's promises under stress (tests/hardening/README.md): 100 kill -9 trials (1,000 with
-# THECAL_CRASH_TRIALS=1000), a full disk and a read-only folder on a tmpfs, a garbage data file,
-# no health data in a whole run's TRACE log.
+# THECAL_CRASH_TRIALS=1000), 25 of the patient's phone raising caregiver alerts, a full disk and a
+# read-only folder on a tmpfs, a garbage data file, no health data in a whole run's TRACE log.
 step hardening 900 cargo nextest run -p thecal-hardening --locked --no-fail-fast --no-capture
 nextest_count hardening
 

@@ -2,6 +2,10 @@
 //! SQLite store, as `thecal-relay` runs them) on a loopback port, and phones, each the core's
 //! alerts session over its own data folder, an in-memory key store and a Rust HTTP stack. One
 //! clock drives the relay and the phones, so tests move time without sleeping.
+//! [`process`] runs the relay as its own process instead (the built binary, killed and
+//! restarted by the tests).
+
+pub mod process;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +13,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use thecal_core::alerts::Session;
+use thecal_core::alerts::http::HttpClient;
 use thecal_core::model::UtcDateTime;
 use thecal_core::store::Store;
 use thecal_sim::fixtures::MemorySecretStore;
@@ -272,13 +277,22 @@ impl Phone {
     /// If its store cannot be opened (a test bed failure).
     #[must_use]
     pub fn new(world: &World) -> Self {
+        Self::with_http(world, Arc::new(ReqwestHttp::new()))
+    }
+
+    /// A new phone sending through `http` (a test's wrapper around the Rust HTTP stack).
+    ///
+    /// # Panics
+    /// If its store cannot be opened (a test bed failure).
+    #[must_use]
+    pub fn with_http(world: &World, http: Arc<dyn HttpClient>) -> Self {
         let dir = tempfile::tempdir().expect("phone folder");
         let store = Arc::new(Store::open_in_dir(dir.path()).expect("the store opens"));
         let secrets = MemorySecretStore::new();
         let session = Session::new(
             Arc::clone(&store),
             secrets.clone(),
-            Arc::new(ReqwestHttp::new()),
+            http,
             Arc::new(world.clone()),
         );
         Self {
@@ -314,19 +328,36 @@ pub async fn add_caregiver(
     name: &str,
 ) -> (Phone, thecal_proto::MailboxId) {
     let carer = Phone::new(world);
-    let invitation = patient.session.invite(&relay.base).await.expect("invite");
+    let mailbox = pair(patient, &carer, &relay.base, name, "Mum").await;
+    (carer, mailbox)
+}
+
+/// Pairs a patient's phone and a caregiver's through the relay at `base`, confirmed on both
+/// sides: the caregiver named `carer_name` on the patient's phone, the patient `patient_name`
+/// on hers. Returns the caregiver's id on the patient's phone.
+///
+/// # Panics
+/// If pairing fails (what the pairing tests check).
+pub async fn pair(
+    patient: &Phone,
+    carer: &Phone,
+    base: &str,
+    carer_name: &str,
+    patient_name: &str,
+) -> thecal_proto::MailboxId {
+    let invitation = patient.session.invite(base).await.expect("invite");
     let seen = carer
         .session
-        .accept(&invitation.qr_text, None, "Mum")
+        .accept(&invitation.qr_text, None, patient_name)
         .await
         .expect("accept");
     let report = patient.session.sync(0).await.expect("the hello");
     let mailbox = report.paired[0];
-    patient.session.rename(mailbox, name).expect("rename");
+    patient.session.rename(mailbox, carer_name).expect("rename");
     patient.session.confirm(mailbox).expect("confirm");
     carer
         .session
         .confirm(seen.bundle.mailbox())
         .expect("confirm");
-    (carer, mailbox)
+    mailbox
 }

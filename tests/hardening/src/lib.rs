@@ -4,9 +4,11 @@
 //! - [`script`]: the crash writer's plan, step by step, so that the writer process and the
 //!   harness that checks it after a `SIGKILL` agree on what the simulated pump did;
 //! - [`journal`]: the writer's record of every write the API reported as committed;
+//! - [`outbox`]: the caregiver alert trials' shared clock file, key folder and journal reader;
 //! - [`smallfs`]: a small filesystem (tmpfs) a test mounts, fills, grows and makes read-only.
 
 pub mod journal;
+pub mod outbox;
 pub mod script;
 pub mod smallfs;
 
