@@ -89,6 +89,9 @@ pub struct PeerRecord {
     pub confirmed_at: Option<UtcDateTime>,
     /// When it was revoked.
     pub revoked_at: Option<UtcDateTime>,
+    /// Messages from it that have not arrived yet: later ones came first (a gap, shown until
+    /// the missing ones arrive or can no longer arrive).
+    pub missing: u64,
 }
 
 /// The relay this device uses.
@@ -501,7 +504,7 @@ pub fn is_sent(conn: &Connection, message_id: &str) -> Result<Option<bool>, Stor
 }
 
 const PEER_SELECT: &str = "SELECT id, bundle, role, name, state, paired_at_ms, confirmed_at_ms,
-    revoked_at_ms FROM alert_peers";
+    revoked_at_ms, window FROM alert_peers";
 
 type RawPeer = (
     i64,
@@ -512,6 +515,7 @@ type RawPeer = (
     i64,
     Option<i64>,
     Option<i64>,
+    String,
 );
 
 fn raw_peer(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawPeer> {
@@ -524,11 +528,14 @@ fn raw_peer(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawPeer> {
         r.get(5)?,
         r.get(6)?,
         r.get(7)?,
+        r.get(8)?,
     ))
 }
 
 fn decode_peer(raw: RawPeer) -> Result<PeerRecord, StoreError> {
-    let (id, bundle, role, name, state, paired, confirmed, revoked) = raw;
+    let (id, bundle, role, name, state, paired, confirmed, revoked, window) = raw;
+    let window: SenderWindow =
+        serde_json::from_str(&window).map_err(|_| StoreError::damaged("alert_peers.window"))?;
     let time = |ms: i64| from_millis(ms).ok_or_else(|| StoreError::damaged("alert_peers time"));
     Ok(PeerRecord {
         id,
@@ -541,6 +548,7 @@ fn decode_peer(raw: RawPeer) -> Result<PeerRecord, StoreError> {
         paired_at: time(paired)?,
         confirmed_at: confirmed.map(time).transpose()?,
         revoked_at: revoked.map(time).transpose()?,
+        missing: window.missing(),
     })
 }
 

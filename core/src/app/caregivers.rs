@@ -48,6 +48,9 @@ pub struct PairedDevice {
     pub confirmed_at: Option<UtcDateTime>,
     /// When it was revoked.
     pub revoked_at: Option<UtcDateTime>,
+    /// Messages from it not arrived yet while later ones did ("1 message missing"): shown
+    /// until they arrive, or can no longer arrive.
+    pub missing_messages: u32,
 }
 
 impl From<PeerRecord> for PairedDevice {
@@ -60,6 +63,7 @@ impl From<PeerRecord> for PairedDevice {
             paired_at: p.paired_at,
             confirmed_at: p.confirmed_at,
             revoked_at: p.revoked_at,
+            missing_messages: u32::try_from(p.missing).unwrap_or(u32::MAX),
         }
     }
 }

@@ -366,3 +366,42 @@ async fn an_alert_held_for_quiet_hours_never_goes_to_a_caregiver_who_ended_the_p
     let read = carer.session.sync(0).await.unwrap();
     assert_eq!((read.received, read.refused), (0, 0), "{read:?}");
 }
+
+#[tokio::test]
+async fn a_copy_held_for_quiet_hours_arrives_out_of_order_and_the_gap_shows_until_it_does() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let (patient, carer) = paired(&world, &relay).await;
+    let quiet = CaregiverSettings {
+        quiet_hours: Some(DailySpan {
+            from_minute: 11 * 60,
+            to_minute: 15 * 60,
+        }),
+        time_zone: "UTC".into(),
+        ..CaregiverSettings::default()
+    };
+    patient
+        .session
+        .set_caregiver_settings(anna(&patient), &quiet)
+        .unwrap();
+    // The refill reminder is sealed first (held until 15:00), the critical alarm after it (sent
+    // now): the alarm arrives first, one sequence number ahead.
+    patient.session.evaluate(vec![refill_due()]).await.unwrap();
+    patient
+        .session
+        .evaluate(vec![refill_due(), pump_alarm()])
+        .await
+        .unwrap();
+    assert_eq!(titles(&carer).await, vec!["title of pump_alarm:1"]);
+    let mum = &carer.session.peers().unwrap()[0];
+    assert_eq!(mum.missing, 1, "one message from Mum missing, and shown");
+
+    world.advance(4 * 60 * MINUTE);
+    patient.session.send_pending().await.unwrap();
+    assert_eq!(titles(&carer).await.len(), 2, "the late one is accepted");
+    assert_eq!(
+        carer.session.peers().unwrap()[0].missing,
+        0,
+        "its gap filled"
+    );
+}
