@@ -1101,7 +1101,7 @@ impl Plan<'_> {
         db::insert_alert(tx, &message, Some(&c.key))?;
         let first = self.recipients(interested);
         for &i in &first {
-            self.send_copy(tx, i, &message, Purpose::Alert, self.now)?;
+            self.send_copy(tx, i, &message, Purpose::Alert, self.now, None)?;
         }
         if let Some(token) = token {
             let hash = b64u(&thecal_proto::cancel_hash(&token));
@@ -1119,35 +1119,9 @@ impl Plan<'_> {
                     ..message.clone()
                 };
                 for id in ids {
-                    let Some(i) = self.caregivers.iter().position(|(p, _)| p.id == id) else {
-                        continue;
-                    };
-                    let (peer, settings) = &self.caregivers[i];
-                    let at = settings.send_at(release, self.zone, c.category, c.priority);
-                    let plaintext = Message::Alert(AlertMessage {
-                        sent_at: at.timestamp(),
-                        ..copy.clone()
-                    })
-                    .to_json();
-                    let msg = enqueue_sealed_at(
-                        tx,
-                        self.keys,
-                        peer,
-                        Kind::Alert,
-                        &plaintext,
-                        self.now,
-                        ALERT_TTL,
-                        self.now,
-                        Some((at, &hash)),
-                    )?;
-                    db::insert_delivery(
-                        tx,
-                        &msg,
-                        &message.alert_id,
-                        peer.id,
-                        Purpose::Escalation,
-                        at,
-                    )?;
+                    if let Some(i) = self.caregivers.iter().position(|(p, _)| p.id == id) {
+                        self.send_copy(tx, i, &copy, Purpose::Escalation, release, Some(&hash))?;
+                    }
                 }
             }
         }
@@ -1166,7 +1140,7 @@ impl Plan<'_> {
         let has_copy = |i: usize| copies.iter().any(|c| c.peer == self.caregivers[i].0.id);
         for i in self.recipients(interested) {
             if !has_copy(i) {
-                self.send_copy(tx, i, message, Purpose::Alert, self.now)?;
+                self.send_copy(tx, i, message, Purpose::Alert, self.now, None)?;
             }
         }
         for copy in &copies {
@@ -1185,7 +1159,7 @@ impl Plan<'_> {
                 reminder: Some(copy.reminders + 1),
                 ..message.clone()
             };
-            self.send_copy(tx, i, &reminder, Purpose::Reminder, self.now)?;
+            self.send_copy(tx, i, &reminder, Purpose::Reminder, self.now, None)?;
         }
         Ok(())
     }
@@ -1204,32 +1178,38 @@ impl Plan<'_> {
             .collect()
     }
 
-    /// Seals a copy for caregiver `i`, to go now or when their quiet hours end.
+    /// Seals a copy for caregiver `i`, to go at `from` or when their quiet hours end; with
+    /// `cancel_hash`, an escalation step handed to the relay now and released by it then.
     fn send_copy(
         &self,
         tx: &rusqlite::Transaction<'_>,
         i: usize,
         message: &AlertMessage,
         purpose: Purpose,
-        now: UtcDateTime,
+        from: UtcDateTime,
+        cancel_hash: Option<&str>,
     ) -> Result<(), Error> {
         let (peer, settings) = &self.caregivers[i];
-        let at = settings.send_at(now, self.zone, message.category, message.priority);
+        let at = settings.send_at(from, self.zone, message.category, message.priority);
         let plaintext = Message::Alert(AlertMessage {
             sent_at: at.timestamp(),
             ..message.clone()
         })
         .to_json();
+        let (send_at, hold) = match cancel_hash {
+            Some(hash) => (self.now, Some((at, hash))),
+            None => (at, None),
+        };
         let id = enqueue_sealed_at(
             tx,
             self.keys,
             peer,
             Kind::Alert,
             &plaintext,
-            now,
+            self.now,
             ALERT_TTL,
-            at,
-            None,
+            send_at,
+            hold,
         )?;
         db::insert_delivery(tx, &id, &message.alert_id, peer.id, purpose, at)?;
         Ok(())

@@ -56,6 +56,22 @@ fn anna(patient: &Phone) -> MailboxId {
         .mailbox()
 }
 
+/// Anna's quiet hours: 11:00–15:00 UTC (the tests start at 11:06:40).
+fn quiet_from_11_to_15(patient: &Phone) {
+    let quiet = CaregiverSettings {
+        quiet_hours: Some(DailySpan {
+            from_minute: 11 * 60,
+            to_minute: 15 * 60,
+        }),
+        time_zone: "UTC".into(),
+        ..CaregiverSettings::default()
+    };
+    patient
+        .session
+        .set_caregiver_settings(anna(patient), &quiet)
+        .expect("Anna's settings");
+}
+
 /// The titles in a caregiver's inbox after reading her mailbox.
 async fn titles(carer: &Phone) -> Vec<String> {
     carer.session.sync(0).await.expect("the mailbox");
@@ -76,18 +92,7 @@ async fn quiet_hours_hold_what_can_wait_but_never_a_critical_alarm() {
     let world = World::new();
     let relay = TestRelay::start(&world).await;
     let (patient, carer) = paired(&world, &relay).await;
-    let quiet = CaregiverSettings {
-        quiet_hours: Some(DailySpan {
-            from_minute: 11 * 60,
-            to_minute: 15 * 60,
-        }),
-        time_zone: "UTC".into(),
-        ..CaregiverSettings::default()
-    };
-    patient
-        .session
-        .set_caregiver_settings(anna(&patient), &quiet)
-        .unwrap();
+    quiet_from_11_to_15(&patient);
 
     let raised = patient
         .session
@@ -341,18 +346,7 @@ async fn an_alert_held_for_quiet_hours_never_goes_to_a_caregiver_who_ended_the_p
     let world = World::new();
     let relay = TestRelay::start(&world).await;
     let (patient, carer) = paired(&world, &relay).await;
-    let quiet = CaregiverSettings {
-        quiet_hours: Some(DailySpan {
-            from_minute: 11 * 60,
-            to_minute: 15 * 60,
-        }),
-        time_zone: "UTC".into(),
-        ..CaregiverSettings::default()
-    };
-    patient
-        .session
-        .set_caregiver_settings(anna(&patient), &quiet)
-        .unwrap();
+    quiet_from_11_to_15(&patient);
     let raised = patient.session.evaluate(vec![refill_due()]).await.unwrap();
     // Anna ends the pairing from her phone; the patient's phone learns it.
     let mum = carer.session.peers().unwrap()[0].bundle.mailbox();
@@ -372,18 +366,7 @@ async fn a_copy_held_for_quiet_hours_arrives_out_of_order_and_the_gap_shows_unti
     let world = World::new();
     let relay = TestRelay::start(&world).await;
     let (patient, carer) = paired(&world, &relay).await;
-    let quiet = CaregiverSettings {
-        quiet_hours: Some(DailySpan {
-            from_minute: 11 * 60,
-            to_minute: 15 * 60,
-        }),
-        time_zone: "UTC".into(),
-        ..CaregiverSettings::default()
-    };
-    patient
-        .session
-        .set_caregiver_settings(anna(&patient), &quiet)
-        .unwrap();
+    quiet_from_11_to_15(&patient);
     // The refill reminder is sealed first (held until 15:00), the critical alarm after it (sent
     // now): the alarm arrives first, one sequence number ahead.
     patient.session.evaluate(vec![refill_due()]).await.unwrap();
