@@ -53,6 +53,7 @@ link-lost-body = { $minutes ->
 }
 reservoir-below-title = المستودع يقترب من النفاد
 reservoir-below-body = مستودع المضخة عند { $percent } % أو أقل. تأكّد من حجز موعد لإعادة التعبئة.
+reservoir-below-ml-body = يحتوي مستودع المضخة على { $ml } مل أو أقل. تأكّد من حجز موعد لإعادة التعبئة.
 refill-check-title = إعادة تعبئة تجب مناقشتها مع المركز
 refill-check-body = عند آخر إعادة تعبئة، لم تكن الكمية المتبقية في المضخة كما كان متوقعًا. ينبغي أن يتحقق المركز من ذلك.
 battery-eos-soon-title = استبدال المضخة عاجل

@@ -50,6 +50,7 @@ link-lost-body = { $minutes ->
 }
 reservoir-below-title = Reservoir wird knapp
 reservoir-below-body = Das Reservoir der Pumpe ist bei { $percent } % oder darunter. Prüfen Sie, ob eine Befüllung geplant ist.
+reservoir-below-ml-body = Das Reservoir der Pumpe enthält { $ml } mL oder weniger. Prüfen Sie, ob eine Befüllung geplant ist.
 refill-check-title = Befüllung mit der Klinik besprechen
 refill-check-body = Bei der letzten Befüllung war die Restmenge in der Pumpe nicht wie erwartet. Die Klinik sollte das prüfen.
 battery-eos-soon-title = Pumpenwechsel dringend

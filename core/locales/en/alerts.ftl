@@ -50,6 +50,7 @@ link-lost-body = { $minutes ->
 }
 reservoir-below-title = Reservoir getting low
 reservoir-below-body = The pump's reservoir is at or below { $percent } %. Check that a refill is booked.
+reservoir-below-ml-body = The pump's reservoir holds { $ml } mL or less. Check that a refill is booked.
 refill-check-title = Refill to discuss with the clinic
 refill-check-body = At the last refill, the amount left in the pump was not what was expected. The clinic should look into it.
 battery-eos-soon-title = Pump replacement urgent

@@ -50,6 +50,7 @@ link-lost-body = { $minutes ->
 }
 reservoir-below-title = El depósito se está vaciando
 reservoir-below-body = El depósito de la bomba está al { $percent } % o menos. Compruebe que la recarga está programada.
+reservoir-below-ml-body = El depósito de la bomba contiene { $ml } mL o menos. Compruebe que la recarga está programada.
 refill-check-title = Recarga a comentar con el centro
 refill-check-body = En la última recarga, la cantidad que quedaba en la bomba no era la esperada. El centro debería revisarlo.
 battery-eos-soon-title = Sustitución de la bomba urgente

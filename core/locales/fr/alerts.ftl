@@ -50,6 +50,7 @@ link-lost-body = { $minutes ->
 }
 reservoir-below-title = Réservoir bientôt bas
 reservoir-below-body = Le réservoir de la pompe est à { $percent } % ou moins. Vérifiez qu'un remplissage est prévu.
+reservoir-below-ml-body = Le réservoir de la pompe contient { $ml } mL ou moins. Vérifiez qu'un remplissage est prévu.
 refill-check-title = Remplissage à discuter avec le centre
 refill-check-body = Au dernier remplissage, la quantité restant dans la pompe n'était pas celle attendue. Le centre devrait vérifier.
 battery-eos-soon-title = Remplacement de la pompe urgent

@@ -50,6 +50,7 @@ link-lost-body = { $minutes ->
 }
 reservoir-below-title = Serbatoio quasi vuoto
 reservoir-below-body = Il serbatoio della pompa è al { $percent } % o meno. Verificare che la ricarica sia prenotata.
+reservoir-below-ml-body = Il serbatoio della pompa contiene { $ml } mL o meno. Verificare che la ricarica sia prenotata.
 refill-check-title = Ricarica da discutere con il centro
 refill-check-body = All'ultima ricarica, la quantità rimasta nella pompa non era quella attesa. Il centro dovrebbe verificare.
 battery-eos-soon-title = Sostituzione della pompa urgente

@@ -50,6 +50,7 @@ link-lost-body = { $minutes ->
 }
 reservoir-below-title = Reservatório a ficar baixo
 reservoir-below-body = O reservatório da bomba está em { $percent } % ou menos. Confirme que o reabastecimento está marcado.
+reservoir-below-ml-body = O reservatório da bomba tem { $ml } mL ou menos. Confirme que o reabastecimento está marcado.
 refill-check-title = Reabastecimento a discutir com a clínica
 refill-check-body = No último reabastecimento, a quantidade que restava na bomba não era a esperada. A clínica deve verificar.
 battery-eos-soon-title = Substituição da bomba urgente

@@ -168,6 +168,16 @@ impl CaregiverSettings {
                 reason: "must be a percentage from 1 to 99",
             });
         }
+        if self
+            .rules
+            .reservoir_low_ml
+            .is_some_and(|ml| !(1..=100).contains(&ml))
+        {
+            return Err(BadSettings {
+                field: "rules.reservoir_low_ml",
+                reason: "must be 1 to 100 mL",
+            });
+        }
         Ok(())
     }
 

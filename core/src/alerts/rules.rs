@@ -35,6 +35,9 @@ pub struct RuleSettings {
     /// Also tell when the reservoir is at or below this percentage (1–99); none: only the
     /// pump's own low level.
     pub reservoir_low_percent: Option<u32>,
+    /// Also tell when the reservoir holds this many millilitres or less (as the pump counts);
+    /// none: not by volume.
+    pub reservoir_low_ml: Option<u32>,
     /// Tell about the battery: its replacement forecast, the replacement indicator, the days
     /// left before end of service, and the end of service.
     pub battery: bool,
@@ -57,6 +60,7 @@ impl Default for RuleSettings {
             refill_days_before: 7,
             reservoir_low: true,
             reservoir_low_percent: None,
+            reservoir_low_ml: None,
             battery: true,
             battery_months_before: 6,
             refill_check: true,
@@ -144,6 +148,16 @@ pub fn conditions(
                 priority: AlertPriority::Medium,
                 title: t.get("reservoir-below-title"),
                 body: t.format("reservoir-below-body", &[("percent", limit.into())]),
+            });
+        } else if let Some(ml) = settings.reservoir_low_ml
+            && r.volume.milliliters() <= f64::from(ml)
+        {
+            out.push(Condition {
+                key: format!("reservoir_below_ml:{ml}"),
+                category: AlertCategory::ReservoirLow,
+                priority: AlertPriority::Medium,
+                title: t.get("reservoir-below-title"),
+                body: t.format("reservoir-below-ml-body", &[("ml", ml.into())]),
             });
         }
     }
@@ -321,6 +335,20 @@ mod tests {
             ..at_25
         };
         assert_eq!(keys(&d, now, &off), vec!["reservoir_below:25"]);
+        // By volume: 4 mL left, the caregiver's line at 5 mL.
+        d.reservoir = Some(reservoir(now, 22.0, false));
+        let at_5_ml = RuleSettings {
+            reservoir_low_ml: Some(5),
+            ..all
+        };
+        assert_eq!(keys(&d, now, &at_5_ml), vec!["reservoir_below_ml:5"]);
+        let c = &conditions(&d, now, &at_5_ml, Language::English)[0];
+        assert!(c.body.contains("5 mL"), "{}", c.body);
+        let at_3_ml = RuleSettings {
+            reservoir_low_ml: Some(3),
+            ..all
+        };
+        assert!(keys(&d, now, &at_3_ml).is_empty());
     }
 
     #[test]
