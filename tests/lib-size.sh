@@ -2,7 +2,7 @@
 # The size of the shipped native library: release (fat LTO, opt-level z), stripped, x86_64, as the
 # apps get it (no test tools), with every capability the apps use (the caregiver alerts' API
 # included). Budget: 4 MB (4,000,000 bytes); 3,955,608 bytes on 2026-11-26 (decision 0006), then
-# 4,302,968 once the caregiver alerts were complete (per-caregiver rules and escalation, status
+# 4,304,344 once the caregiver alerts were complete (per-caregiver rules and escalation, status
 # sharing, the phone-silent alarm, push payloads): over the budget, issue 19 open again. Until a
 # fourth round of cuts brings it back under 4 MB, --check fails above CEILING (that size + 1 %),
 # so that nothing grows unnoticed, and says how far over the budget the library is.
