@@ -294,7 +294,7 @@ impl Session {
             s.schedule = schedule;
             save(tx, &s)
         })?;
-        if let Ok(relay) = self.relay_client() {
+        if let Ok(relay) = self.relay() {
             let keys = self.keys()?;
             if let Err(e) = self.keep_watch(&relay, &keys, true).await {
                 tracing::info!(error = %e, "check-in schedule declared later");
@@ -320,7 +320,7 @@ impl Session {
         if self.store().read(watchers)?.is_empty() && self.store().read(state)?.declared.is_none() {
             return self.phone_watch();
         }
-        let relay = self.relay_client()?;
+        let relay = self.relay()?;
         let keys = self.keys()?;
         self.keep_watch(&relay, &keys, false).await?;
         self.phone_watch()
@@ -334,7 +334,7 @@ impl Session {
     /// [`Error::Relay`] (offline: the relay still watches; try again), storage errors.
     pub async fn stop_watching(&self) -> Result<PhoneWatch, Error> {
         if self.store().read(state)?.declared.is_some() {
-            let relay = self.relay_client()?;
+            let relay = self.relay()?;
             relay.delete_heartbeat(&self.keys()?).await?;
         }
         let now = self.clock().now();
@@ -352,7 +352,7 @@ impl Session {
     /// confirmation), or checks in if one is due; errors (offline, no relay yet) are logged:
     /// the next talk with the relay does it.
     pub async fn keep_watch_quietly(&self) {
-        match (self.relay_client(), self.keys()) {
+        match (self.relay(), self.keys()) {
             (Ok(relay), Ok(keys)) => self.watch_in_passing(&relay, &keys).await,
             _ => tracing::info!("check-in schedule declared at the next relay talk"),
         }

@@ -75,7 +75,7 @@ impl Session {
     /// [`session::Error::NoRelay`], [`session::Error::Relay`] (offline; or refused: a target the
     /// relay does not take), the key store's error.
     pub async fn set_push_target(&self, target: &PushTarget) -> Result<(), session::Error> {
-        let relay = self.relay_client()?;
+        let relay = self.relay()?;
         relay.put_push(&self.keys()?, &target.to_json()).await?;
         Ok(())
     }
@@ -85,7 +85,7 @@ impl Session {
     /// # Errors
     /// As [`Session::set_push_target`].
     pub async fn clear_push_target(&self) -> Result<(), session::Error> {
-        let relay = self.relay_client()?;
+        let relay = self.relay()?;
         relay.delete_push(&self.keys()?).await?;
         Ok(())
     }

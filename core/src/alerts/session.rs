@@ -169,7 +169,7 @@ impl Session {
         RelayClient::new(base, Arc::clone(&self.http), Arc::clone(&self.clock))
     }
 
-    fn relay(&self) -> Result<RelayClient, Error> {
+    pub(super) fn relay(&self) -> Result<RelayClient, Error> {
         let base = self.store.read(db::relay)?.ok_or(Error::NoRelay)?;
         Ok(self.client(&base))
     }
@@ -196,7 +196,7 @@ impl Session {
         let secrets = code.secrets();
         let id = b64u(&secrets.invite_id);
         let now = self.clock.now();
-        let expires_at = now + chrono::Duration::from_std(INVITATION_LIFETIME).unwrap_or_default();
+        let expires_at = now + chrono_ttl(INVITATION_LIFETIME);
         // The code goes to the key store before the relay knows the invitation: a hello never
         // arrives that this phone cannot open.
         self.secrets
@@ -866,10 +866,6 @@ impl Session {
     pub(super) fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
-
-    pub(super) fn relay_client(&self) -> Result<RelayClient, Error> {
-        self.relay()
-    }
 }
 
 /// Stores an alert and one sealed copy for each confirmed caregiver, in the caller's
@@ -1042,7 +1038,8 @@ fn enqueue_sealed_at(
     Ok(id)
 }
 
-fn chrono_ttl(d: Duration) -> chrono::Duration {
+/// A std duration as chrono's (zero if it does not fit).
+pub(super) fn chrono_ttl(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or_default()
 }
 

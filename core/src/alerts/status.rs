@@ -496,9 +496,7 @@ pub fn is_due(
     every: Duration,
 ) -> bool {
     match (last_shown, last_sent) {
-        (Some(last), Some(at)) => {
-            last != shown || now - at >= chrono::Duration::from_std(every).unwrap_or_default()
-        }
+        (Some(last), Some(at)) => last != shown || now - at >= super::session::chrono_ttl(every),
         _ => true,
     }
 }
@@ -563,7 +561,7 @@ fn queue(
             reason: "its header cannot be read".into(),
         })
     })?;
-    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
+    let expires = now + super::session::chrono_ttl(ttl);
     header.expires_at = u64::try_from(expires.timestamp()).unwrap_or(0);
     debug_assert_eq!(b64u(&header.message_id), message_id);
     let resealed = envelope::seal(keys, &peer.bundle, &header, plaintext, None)?;
