@@ -24,33 +24,32 @@ use rusqlite_migration::{M, Migrations};
 pub use error::StoreError;
 pub use secrets::{SecretStore, SecretStoreError};
 
-/// Every schema change, in order. Never edit a released migration: add a new one.
-const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("migrations/0001_pumps_and_readings.sql")),
-    M::up(include_str!("migrations/0002_pump_events_and_alarms.sql")),
-    M::up(include_str!("migrations/0003_history_sync_mark.sql")),
-    M::up(include_str!("migrations/0004_therapy.sql")),
-    M::up(include_str!("migrations/0005_diary.sql")),
-    M::up(include_str!("migrations/0006_recovery.sql")),
-    M::up(include_str!("migrations/0007_card.sql")),
-    M::up(include_str!(
-        "migrations/0008_clinic_keys_leave_the_database.sql"
-    )),
-    M::up(include_str!(
-        "migrations/0009_refill_check_and_battery_load.sql"
-    )),
-    M::up(include_str!("migrations/0010_pump_pairing.sql")),
-    M::up(include_str!("migrations/0011_caregiver_alerts.sql")),
-    M::up(include_str!("migrations/0012_battery_fit.sql")),
-    M::up(include_str!("migrations/0013_caregiver_policy.sql")),
-    M::up(include_str!("migrations/0014_status_sharing.sql")),
-    M::up(include_str!("migrations/0015_phone_silent.sql")),
-];
+// Every schema change, in order (`migrations/NNNN_*.sql`; never edit a released one: add a new
+// one). Compiled in deflated (`core/build.rs`): the files in order, NUL between them.
+static PACKED_MIGRATIONS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/migrations.sql.z"));
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// The schema version this build writes and understands.
 #[must_use]
 pub fn schema_version() -> u32 {
-    u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX)
+    u32::try_from(MIGRATION_COUNT).unwrap_or(u32::MAX)
+}
+
+/// Every migration, inflated the first time a database is created or upgraded.
+fn migrations() -> Result<Migrations<'static>, StoreError> {
+    static TEXT: OnceLock<Option<String>> = OnceLock::new();
+    let text = TEXT
+        .get_or_init(|| {
+            let bytes = miniz_oxide::inflate::decompress_to_vec(PACKED_MIGRATIONS).ok()?;
+            String::from_utf8(bytes).ok()
+        })
+        .as_deref()
+        .ok_or_else(|| StoreError::Unexpected {
+            context: "reading the schema built into the app".into(),
+        })?;
+    let steps: Vec<M<'static>> = text.split('\0').map(M::up).collect();
+    debug_assert_eq!(steps.len(), MIGRATION_COUNT);
+    Ok(Migrations::new(steps))
 }
 
 /// The database file inside the app's data folder.
@@ -110,7 +109,7 @@ impl Store {
         if found < schema_version() {
             // WAL is a property of the file: set once, when the file is created or upgraded.
             writer.pragma_update(None, "journal_mode", "WAL")?;
-            Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
+            migrations()?.to_latest(&mut writer)?;
             tracing::info!(from = found, to = schema_version(), "store upgraded");
         }
         Ok(Self {
