@@ -133,7 +133,7 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     let transport = InProcessTransport::new(Arc::clone(&pump));
     let (tx, events) = channel();
     let link = patient.link();
-    let _sub = block_on(link.subscribe(Arc::new(Forward(std::sync::Mutex::new(tx)))))
+    let _sub = block_on(link.subscribe(Box::new(Forward(std::sync::Mutex::new(tx)))))
         .map_err(|e| e.to_string())?;
     let fast = LinkConfig {
         backoff: BackoffConfig {

@@ -284,7 +284,7 @@ pub fn run(args: &Args, bus: &PrivateBus) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let feed = Arc::new(Feed::default());
     let _subscription = rt
-        .block_on(thecal.link().subscribe(Arc::new(FeedListener(
+        .block_on(thecal.link().subscribe(Box::new(FeedListener(
             feed.clone(),
             clock.clone(),
             language,

@@ -109,7 +109,7 @@ fn main() {
     let dashboard = caller.block_on(thecal.dashboard()).expect("dashboard");
     assert!(dashboard.pump.is_some());
     let _watch = caller
-        .block_on(thecal.watch_dashboard(Arc::new(Quiet)))
+        .block_on(thecal.watch_dashboard(Box::new(Quiet)))
         .expect("watching");
 
     // The live link: a pump of its own (the seeded one is the history), a simulated day.
@@ -119,7 +119,7 @@ fn main() {
     )));
     let transport = InProcessTransport::new(pump);
     let _sub = caller
-        .block_on(thecal.link().subscribe(Arc::new(Quiet)))
+        .block_on(thecal.link().subscribe(Box::new(Quiet)))
         .expect("subscribing");
     let fast = LinkConfig {
         backoff: BackoffConfig {

@@ -193,11 +193,11 @@ impl PumpLink {
     /// [`LinkError::Internal`] if the core cannot start delivering.
     pub async fn subscribe(
         &self,
-        listener: Arc<dyn LinkListener>,
+        listener: Box<dyn LinkListener>,
     ) -> Result<Arc<Subscription>, LinkError> {
         self.inner
             .run_blocking("subscribing to the link", move |i| {
-                Ok(i.link.subscribe(&i.runtime.handle(), listener))
+                Ok(i.link.subscribe(&i.runtime.handle(), Arc::from(listener)))
             })
             .await
     }

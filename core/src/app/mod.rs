@@ -323,11 +323,11 @@ impl Thecal {
     /// A storage error.
     pub async fn watch_dashboard(
         &self,
-        listener: Arc<dyn DashboardListener>,
+        listener: Box<dyn DashboardListener>,
     ) -> Result<Arc<Subscription>, PumpError> {
         self.inner
             .run_blocking("watching the dashboard", move |i| {
-                Ok(i.watch_dashboard(listener))
+                Ok(i.watch_dashboard(Arc::from(listener)))
             })
             .await
     }

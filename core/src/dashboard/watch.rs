@@ -19,7 +19,8 @@ const TICK: Duration = Duration::from_secs(60);
 
 /// Receives the dashboard. Implemented by the app (wrapped as a Kotlin `Flow`, a Swift
 /// `AsyncSequence`).
-#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+/// A callback interface, as [`crate::link::LinkListener`].
+#[cfg_attr(feature = "uniffi", uniffi::export(callback_interface))]
 pub trait DashboardListener: Send + Sync + std::fmt::Debug {
     /// Called with the dashboard, first at once, then each time it changes; in order, on a
     /// background thread.

@@ -14,7 +14,9 @@ use super::LinkEvent;
 
 /// Receives live link events. Implemented by the app (Kotlin `Flow`/Swift `AsyncSequence`
 /// wrappers are built on it) or by Rust code.
-#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+/// A callback interface (implemented in Kotlin or Swift, or in Rust), not an object the apps are
+/// handed: UniFFI then needs no code to call a Rust listener from the apps (decision 0006).
+#[cfg_attr(feature = "uniffi", uniffi::export(callback_interface))]
 pub trait LinkListener: Send + Sync + std::fmt::Debug {
     /// Called once per event, in order, on a background thread of the core's runtime (never two
     /// at once for one subscription).

@@ -125,7 +125,7 @@ fn the_dashboard_watch_sends_the_dashboard_then_each_change_and_releases_its_lis
     let f = open("Europe/Paris", now());
     let (tx, rx) = channel();
     let alive = Arc::new(());
-    let listener = Arc::new(Collect {
+    let listener = Box::new(Collect {
         tx: Mutex::new(tx),
         _alive: Arc::clone(&alive),
     });

@@ -79,7 +79,7 @@ async fn run(bus: &PrivateBus) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _sub = thecal
         .link()
-        .subscribe(Arc::new(Forward(tx)))
+        .subscribe(Box::new(Forward(tx)))
         .await
         .unwrap();
     let config = LinkConfig {

@@ -104,7 +104,7 @@ async fn run(bus: &PrivateBus) {
     };
     let _sub = thecal
         .link()
-        .subscribe(Arc::new(Forward(tx)))
+        .subscribe(Box::new(Forward(tx)))
         .await
         .unwrap();
     let config = LinkConfig {

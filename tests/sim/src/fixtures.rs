@@ -364,9 +364,9 @@ impl thecal_core::link::LinkListener for ChannelListener {
 /// A [`ChannelListener`] and the receiving end of its channel.
 #[must_use]
 pub fn collector() -> (
-    Arc<ChannelListener>,
+    Box<ChannelListener>,
     std::sync::mpsc::Receiver<thecal_core::link::LinkEvent>,
 ) {
     let (tx, rx) = std::sync::mpsc::channel();
-    (Arc::new(ChannelListener(std::sync::Mutex::new(tx))), rx)
+    (Box::new(ChannelListener(std::sync::Mutex::new(tx))), rx)
 }

@@ -91,7 +91,7 @@ impl App {
         let (tx, events) = mpsc::unbounded_channel();
         let sub = thecal
             .link()
-            .subscribe(Arc::new(Forward(tx)))
+            .subscribe(Box::new(Forward(tx)))
             .await
             .unwrap();
         thecal

@@ -68,7 +68,7 @@ fn main() {
     let _sub = block_on(
         thecal
             .link()
-            .subscribe(Arc::new(Published(journal.clone()))),
+            .subscribe(Box::new(Published(journal.clone()))),
     )
     .expect("subscribing");
     restore_bond(&thecal, &transport);
