@@ -58,6 +58,15 @@ exec 8>&-
 # SwiftPM does not see a change in a library given by -L, so it would keep a test binary linked
 # against the old Rust code: unless the library is the one linked last time, remove the linked
 # product so that it is linked again.
+# Nor does it always rebuild the Swift code over a changed C header (a callback interface's
+# vtable, say): old code over a new library then reads garbage. A changed header starts the
+# package's build afresh.
+HEADER_STAMP=build/swift/header.sha256
+HEADER_SUM=$(sha256sum ios/Sources/thecalFFI/thecalFFI.h ios/Sources/thecalFFI/thecal_simFFI.h | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$HEADER_STAMP" 2>/dev/null)" != "$HEADER_SUM" ]; then
+  rm -rf ios/.build
+  printf '%s\n' "$HEADER_SUM" > "$HEADER_STAMP"
+fi
 STAMP=build/swift/linked-lib.sha256
 LIB_SUM=$(sha256sum build/swift/lib/libthecal.a | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$LIB_SUM" ]; then
