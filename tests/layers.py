@@ -25,7 +25,7 @@ import tempfile
 
 LOWER = {"model": set(), "l10n": set(), "pump": {"model"}, "store": {"model"}}
 FEATURES = {"therapy", "link", "diary", "recovery", "card", "dashboard", "alerts", "export",
-            "notifications"}
+            "notifications", "erasure"}
 TOP = "app"
 
 

@@ -22,6 +22,7 @@ pub mod app;
 pub mod card;
 pub mod dashboard;
 pub mod diary;
+pub mod erasure;
 pub mod export;
 pub mod l10n;
 pub mod link;
@@ -33,9 +34,9 @@ pub mod store;
 pub mod therapy;
 
 pub use app::{
-    BackupError, Card, CardError, CaregiverError, Caregivers, Diary, DiaryError, Export,
-    ExportError, LinkError, Notifications, OpenError, PumpError, PumpLink, Pumps, PushReader,
-    Recovery, RecoveryError, Thecal, ThecalConfig,
+    BackupError, Card, CardError, CaregiverError, Caregivers, DeletionError, Diary, DiaryError,
+    Export, ExportError, LinkError, Notifications, OpenError, PumpError, PumpLink, Pumps,
+    PushReader, Recovery, RecoveryError, Thecal, ThecalConfig,
 };
 pub use model::UtcDateTime;
 

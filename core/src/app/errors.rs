@@ -365,6 +365,32 @@ public_error! {
     }
 }
 
+public_error! {
+    /// Why "delete all my data" stopped before the data on this phone was deleted (the caregiver
+    /// relay's part may be done already). Trying again finishes the job.
+    pub enum DeletionError {
+        /// The phone's secure key storage (where the private keys live) cannot be used now.
+        #[error(
+            "The phone's secure key storage cannot be used now ({reason}). Unlock the phone and try again: the data on this phone has not been deleted yet."
+        )]
+        KeyStoreUnavailable {
+            /// The platform's reason (never a secret).
+            reason: String,
+        },
+    }
+}
+
+impl From<crate::erasure::Error> for DeletionError {
+    fn from(e: crate::erasure::Error) -> Self {
+        match e {
+            crate::erasure::Error::KeyStore(e) => Self::KeyStoreUnavailable {
+                reason: e.to_string(),
+            },
+            crate::erasure::Error::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::alerts::push::PushError> for CaregiverError {
     fn from(e: crate::alerts::push::PushError) -> Self {
         use crate::alerts::push::PushError;
@@ -454,6 +480,7 @@ public_error! {
 
 from_store!(
     PumpError,
+    DeletionError,
     LinkError,
     DiaryError,
     RecoveryError,

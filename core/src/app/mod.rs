@@ -29,8 +29,8 @@ pub use card::Card;
 pub use caregivers::{CaregiverInvitation, Caregivers, MailboxRead, PairedDevice};
 pub use diary::Diary;
 pub use errors::{
-    BackupError, CardError, CaregiverError, DiaryError, ExportError, LinkError, OpenError,
-    PumpError, RecoveryError,
+    BackupError, CardError, CaregiverError, DeletionError, DiaryError, ExportError, LinkError,
+    OpenError, PumpError, RecoveryError,
 };
 pub use export::Export;
 pub use link::PumpLink;
@@ -455,9 +455,39 @@ impl Thecal {
     }
 }
 
-// Caregiver alerts.
+// Caregiver alerts, and deleting everything.
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Thecal {
+    /// Deletes everything Thecal keeps for this person: on the caregiver relay (each paired
+    /// device is told, then the relay deletes this phone's mailbox), the private keys in the
+    /// key store, and the data folder's files. The link to the pump is stopped first. Through
+    /// `http` (the app's HTTP stack; none: the relay is reported as not reached). A relay that
+    /// cannot be reached does not stop the rest: the report says what stays there. Afterwards
+    /// every call of this object fails; opening the folder again starts afresh. Backups the
+    /// person saved elsewhere are theirs and are not touched.
+    ///
+    /// # Errors
+    /// [`DeletionError::KeyStoreUnavailable`] (nothing on this phone deleted yet: try again
+    /// unlocked), or a storage error naming the file that could not be removed.
+    pub async fn delete_all_my_data(
+        &self,
+        http: Option<Arc<dyn crate::alerts::http::HttpClient>>,
+    ) -> Result<crate::erasure::DeletionReport, DeletionError> {
+        let inner = Arc::clone(&self.inner);
+        self.inner
+            .run_async::<_, _, DeletionError>("deleting all the data", async move {
+                inner.link.stop().await;
+                crate::erasure::delete_all(
+                    Arc::clone(&inner.store),
+                    Arc::clone(&inner.secrets),
+                    http,
+                    Arc::clone(&inner.clock),
+                )
+                .await
+            })
+            .await
+    }
+
     /// Caregiver alerts, through the app's HTTP stack `http` (the core carries none).
     #[must_use]
     pub fn caregivers(&self, http: Arc<dyn crate::alerts::http::HttpClient>) -> Arc<Caregivers> {

@@ -143,6 +143,23 @@ pub fn all_keys(conn: &Connection) -> Result<Vec<ClinicKey>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The clinic keys made on this device (their private keys are in the key store).
+///
+/// # Errors
+/// A storage error.
+pub fn own_key_ids(conn: &Connection) -> Result<Vec<KeyId>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT key_id FROM clinic_keys ORDER BY key_id")?;
+    let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let bytes = row?;
+        let id = <[u8; 8]>::try_from(bytes.as_slice())
+            .map_err(|_| StoreError::damaged("clinic_keys.key_id"))?;
+        out.push(KeyId(id));
+    }
+    Ok(out)
+}
+
 /// Whether the clinic key `kid` was made on this device (its private key is then in the key
 /// store).
 ///

@@ -68,6 +68,8 @@ pub struct Store {
     path: PathBuf,
     /// Fault injection: while set, every write fails as on a full disk.
     simulate_full: std::sync::atomic::AtomicBool,
+    /// Set by [`Store::delete_files`]: every later read and write fails.
+    deleted: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -117,6 +119,7 @@ impl Store {
             reader: OnceLock::new(),
             path: path.to_owned(),
             simulate_full: std::sync::atomic::AtomicBool::new(false),
+            deleted: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -172,6 +175,7 @@ impl Store {
             return Err(StoreError::Full);
         }
         let mut conn = lock(&self.writer);
+        self.not_deleted()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if f(&tx) {
             tx.commit()?;
@@ -201,6 +205,7 @@ impl Store {
     /// [`Store::read`] for any `f` (one copy of the connection's choice for every caller); `f`
     /// says whether it succeeded.
     fn read_erased(&self, f: &mut dyn FnMut(&Connection) -> bool) -> Result<(), StoreError> {
+        self.not_deleted()?;
         if self.reader.get().is_none()
             && let Ok(writer) = self.writer.try_lock()
         {
@@ -219,6 +224,76 @@ impl Store {
                 context: "opening the reader".into(),
             }),
         }
+    }
+}
+
+impl Store {
+    /// Deletes the data for good (the patient's "delete all my data"): closes the file (each
+    /// connection is swapped for an empty one in memory), then removes the database, its WAL
+    /// and shared-memory files, and the files kept aside in [`DAMAGED_DIR`]. Every later read or
+    /// write fails with [`StoreError::CannotOpen`]; opening the folder again starts afresh.
+    /// Returns how many files were removed. Trying again after a failure removes what is left.
+    ///
+    /// # Errors
+    /// [`StoreError::CannotOpen`] naming what could not be removed (no data in the reason).
+    pub fn delete_files(&self) -> Result<u32, StoreError> {
+        {
+            let mut writer = lock(&self.writer);
+            self.deleted
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            *writer = Connection::open_in_memory()?;
+        }
+        if let Some(reader) = self.reader.get() {
+            *lock(reader) = Connection::open_in_memory()?;
+        }
+        let mut removed = 0;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = self.path.clone().into_os_string();
+            name.push(suffix);
+            removed += remove_if_there(Path::new(&name))?;
+        }
+        if let Some(damaged) = self.path.parent().map(|dir| dir.join(DAMAGED_DIR))
+            && damaged.is_dir()
+        {
+            for entry in std::fs::read_dir(&damaged).map_err(|e| not_removed(&damaged, &e))? {
+                let entry = entry.map_err(|e| not_removed(&damaged, &e))?;
+                removed += remove_if_there(&entry.path())?;
+            }
+            std::fs::remove_dir(&damaged).map_err(|e| not_removed(&damaged, &e))?;
+        }
+        tracing::info!(files = removed, "the data files were deleted");
+        Ok(removed)
+    }
+
+    fn not_deleted(&self) -> Result<(), StoreError> {
+        if self.deleted.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(StoreError::CannotOpen {
+                reason: "this data was deleted; open Thecal again to start afresh".into(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Removes the file at `path`: 1 if it was there, 0 if not.
+fn remove_if_there(path: &Path) -> Result<u32, StoreError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(1),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(not_removed(path, &e)),
+    }
+}
+
+fn not_removed(path: &Path, e: &std::io::Error) -> StoreError {
+    StoreError::CannotOpen {
+        reason: format!(
+            "{} could not be deleted: {e}",
+            path.file_name().map_or_else(
+                || "a data file".into(),
+                |n| n.to_string_lossy().into_owned()
+            )
+        ),
     }
 }
 

@@ -414,3 +414,30 @@ fn reads_on_the_writer_keep_their_statements_compiled() {
         "a read must not expire the cached statements"
     );
 }
+
+#[test]
+fn deleting_the_files_removes_the_database_its_journal_and_what_was_kept_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    // A garbage file kept aside by an earlier open.
+    std::fs::write(dir.path().join(DB_FILE), b"not a database").unwrap();
+    assert!(matches!(
+        Store::open_in_dir(dir.path()),
+        Err(StoreError::KeptAside { .. })
+    ));
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    store.write(insert_pump).unwrap();
+    assert!(dir.path().join(DAMAGED_DIR).is_dir());
+
+    let removed = store.delete_files().unwrap();
+    // The database and the file kept aside (closing the last connection removed the WAL and
+    // shared-memory files already).
+    assert_eq!(removed, 2);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let read = store.read(|c| Ok::<_, StoreError>(c.is_autocommit()));
+    assert!(
+        matches!(&read, Err(StoreError::CannotOpen { reason }) if reason.contains("deleted")),
+        "{read:?}"
+    );
+    assert!(store.write(insert_pump).is_err());
+    assert_eq!(store.delete_files().unwrap(), 0, "again: nothing left");
+}

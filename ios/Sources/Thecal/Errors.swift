@@ -1,7 +1,8 @@
 // Errors that read well in Swift.
 //
 // Each area of the API throws its own error enum (`OpenError`, `PumpError`, `LinkError`,
-// `DiaryError`, `RecoveryError`, `CardError`, `CaregiverError`, `ExportError`, `BackupError`),
+// `DiaryError`, `RecoveryError`, `CardError`, `CaregiverError`, `ExportError`, `BackupError`,
+// `DeletionError`),
 // generated from the core with the same common cases first. The core exports each error's Rust
 // `Display` text, the sentence meant for the person
 // (what happened and what to do, never health data), as `description`. Here every error the API
@@ -166,6 +167,24 @@ extension CaregiverError: ThecalError {
 
     /// The shared failure this error is, or `nil` for the caregiver alerts' own cases (the relay
     /// unreachable or refusing, an invitation not found, used or expired…).
+    public var commonFailure: CommonFailure? {
+        switch self {
+        case let .InvalidInput(field, reason): .invalidInput(field: field, reason: reason)
+        case .StorageFull: .storageFull
+        case let .StorageUnavailable(reason): .storageUnavailable(reason: reason)
+        case let .DataDamaged(what): .dataDamaged(what: what)
+        case let .Internal(context): .internalError(context: context)
+        default: nil
+        }
+    }
+}
+
+extension DeletionError: ThecalError {
+    /// The core's sentence for the person (its Rust `Display` text).
+    public var errorDescription: String? { description }
+
+    /// The shared failure this error is, or `nil` for `KeyStoreUnavailable` (unlock the phone
+    /// and try again: nothing on the phone was deleted yet).
     public var commonFailure: CommonFailure? {
         switch self {
         case let .InvalidInput(field, reason): .invalidInput(field: field, reason: reason)

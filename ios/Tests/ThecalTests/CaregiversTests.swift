@@ -141,6 +141,58 @@ final class CaregiversTests: ThecalTestCase {
         } catch CaregiverError.NotSetUp {}
     }
 
+    func testDeletingAllMyDataEmptiesThisPhoneAndTheRelayAndTellsTheCaregiver() async throws {
+        let relay = try relay
+        let folder = dir.appendingPathComponent("patient")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let keys = MemorySecretStore()
+        let patient = try await Thecal.open(
+            dir: folder.path, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: keys
+        )
+        let carer = try await openApp("carer")
+        let pc = patient.caregivers(http: URLSessionHttpClient())
+        let cc = carer.caregivers(http: URLSessionHttpClient())
+        let invitation = try await pc.invite(relayUrl: relay)
+        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
+        let hello = try await pc.readMailbox(waitSeconds: 0)
+        let anna = try XCTUnwrap(hello.paired.first)
+        _ = try await pc.confirm(id: anna)
+        _ = try await cc.confirm(id: mum.id)
+        let now = Date()
+        _ = try await patient.diary().addPain(
+            input: PainInput(at: now.addingTimeInterval(-60), score: 6, inventory: nil, interference: nil,
+                             location: nil, note: "after the walk"),
+            author: .patient
+        )
+        XCTAssertEqual(keys.names.count, 1)
+
+        let report = try await patient.deleteAllMyData(http: URLSessionHttpClient())
+        XCTAssertEqual(report.relay, .deleted(relay: relay))
+        XCTAssertEqual(report.keysDeleted, 1)
+        XCTAssertGreaterThanOrEqual(report.filesDeleted, 1)
+        XCTAssertTrue(keys.names.isEmpty)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasPrefix("thecal.sqlite3") }
+        XCTAssertEqual(left, [])
+        // The caregiver's phone is told; this object reads nothing any more.
+        let told = try await cc.readMailbox(waitSeconds: 0)
+        XCTAssertEqual(told.revoked, [mum.id])
+        do {
+            _ = try await patient.diary().painEntries(from: now.addingTimeInterval(-86400), to: now)
+            XCTFail("the data was deleted")
+        } catch let error as DiaryError {
+            guard case .storageUnavailable = error.commonFailure else {
+                return XCTFail("expected storage unavailable, got \(error)")
+            }
+        }
+        // Opening the folder again starts afresh.
+        let again = try await Thecal.open(
+            dir: folder.path, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: keys
+        )
+        let entries = try await again.diary().painEntries(from: now.addingTimeInterval(-86400), to: now)
+        XCTAssertTrue(entries.isEmpty)
+    }
+
     func testEachCaregiverHasHerSettingsAndASnoozeReachesThePatientButNeverForACriticalAlarm() async throws {
         let relay = try relay
         let patient = try await openApp("patient")

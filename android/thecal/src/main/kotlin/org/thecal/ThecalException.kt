@@ -3,6 +3,7 @@ package org.thecal
 import org.thecal.core.BackupException
 import org.thecal.core.CardException
 import org.thecal.core.CaregiverException
+import org.thecal.core.DeletionException
 import org.thecal.core.DiaryException
 import org.thecal.core.ExportException
 import org.thecal.core.LinkException
@@ -30,7 +31,8 @@ import org.thecal.core.TransportException
  * [message] is the sentence to show the person, in the core's own words (its Rust `Display`):
  * what happened and what to do, never health data. The generated bindings raise one sealed
  * exception per area ([OpenException], [PumpException], [LinkException], [DiaryException],
- * [RecoveryException], [CardException], [CaregiverException], [ExportException], [BackupException])
+ * [RecoveryException], [CardException], [CaregiverException], [ExportException], [BackupException],
+ * [DeletionException])
  * whose own `message` is a field dump; [toThecalException]
  * and [mapThecalErrors] turn them into this type, keeping the generated one as [cause].
  *
@@ -339,6 +341,7 @@ fun Throwable.toThecalException(): ThecalException? = when (this) {
     is CaregiverException -> fromCaregiver(this)
     is ExportException -> fromExport(this)
     is BackupException -> fromBackup(this)
+    is DeletionException -> fromDeletion(this)
     else -> null
 }
 
@@ -500,5 +503,17 @@ private fun fromBackup(e: BackupException): ThecalException {
         is BackupException.BackupDamaged -> ThecalException.BackupDamaged(e.what, m, e)
         is BackupException.NewerVersion -> ThecalException.NewerVersion(e.found, e.supported, m, e)
         is BackupException.NewerFormat -> ThecalException.NewerBackupFormat(e.found, e.supported, m, e)
+    }
+}
+
+private fun fromDeletion(e: DeletionException): ThecalException {
+    val m = e.toString()
+    return when (e) {
+        is DeletionException.InvalidInput -> ThecalException.InvalidInput(e.field, e.reason, m, e)
+        is DeletionException.StorageFull -> ThecalException.StorageFull(m, e)
+        is DeletionException.StorageUnavailable -> ThecalException.StorageUnavailable(e.reason, m, e)
+        is DeletionException.DataDamaged -> ThecalException.DataDamaged(e.what, m, e)
+        is DeletionException.Internal -> ThecalException.Internal(e.context, m, e)
+        is DeletionException.KeyStoreUnavailable -> ThecalException.KeyStoreUnavailable(e.reason, m, e)
     }
 }

@@ -15,8 +15,11 @@ import org.thecal.ThecalException
 import org.thecal.UrlConnectionHttpClient
 import org.thecal.core.AlarmKind
 import org.thecal.core.AlertPriority
+import org.thecal.core.Author
 import org.thecal.core.DailySpan
 import org.thecal.core.OnCallWindow
+import org.thecal.core.PainInput
+import org.thecal.core.RelayDeletion
 import org.thecal.core.Weekday
 import org.thecal.core.LinkEvent
 import org.thecal.core.LinkState
@@ -144,6 +147,43 @@ class CaregiversTest {
                 assertTrue(pc.pairedDevices().isEmpty())
                 expectThrows<ThecalException.CaregiversNotSetUp> { mapThecalErrors { pc.readMailbox(0u) } }
             }
+        }
+    }
+
+    @Test
+    fun deletingAllMyDataEmptiesThisPhoneAndTheRelayAndTellsTheCaregiver() = runBlocking<Unit> {
+        val keys = MemorySecretStore()
+        val day = Duration.ofDays(1)
+        openThecal(dir.resolve("patient"), secrets = keys).use { patient ->
+            openThecal(dir.resolve("carer")).use { carer ->
+                val pc = patient.caregivers(UrlConnectionHttpClient())
+                val cc = carer.caregivers(UrlConnectionHttpClient())
+                val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
+                val anna = pc.readMailbox(0u).paired.single()
+                pc.confirm(anna)
+                cc.confirm(mum.id)
+                val now = Instant.now()
+                patient.diary().addPain(PainInput(now.minusSeconds(60), 6u, null, null, null, "after the walk"), Author.PATIENT)
+                assertEquals(1, keys.names().size)
+
+                val report = patient.deleteAllMyData(UrlConnectionHttpClient())
+                assertEquals(RelayDeletion.Deleted(relay), report.relay)
+                assertEquals(1u, report.keysDeleted)
+                assertTrue(report.filesDeleted >= 1u)
+                assertTrue(keys.names().isEmpty())
+                val left = dir.resolve("patient").toFile().list()!!.filter { it.startsWith("thecal.sqlite3") }
+                assertTrue("$left", left.isEmpty())
+                // The caregiver's phone is told; this object reads nothing any more.
+                assertEquals(listOf(mum.id), cc.readMailbox(0u).revoked)
+                expectThrows<ThecalException.StorageUnavailable> {
+                    mapThecalErrors { patient.diary().painEntries(now.minus(day), now) }
+                }
+            }
+        }
+        // Opening the folder again starts afresh.
+        openThecal(dir.resolve("patient"), secrets = keys).use { again ->
+            val now = Instant.now()
+            assertTrue(again.diary().painEntries(now.minus(day), now).isEmpty())
         }
     }
 
