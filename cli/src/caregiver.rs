@@ -90,8 +90,8 @@ fn demo(args: &DemoArgs) -> Result<(), String> {
     let folders = tempfile::tempdir().map_err(|e| format!("cannot make a scratch folder: {e}"))?;
     let patient = crate::open(&folders.path().join("patient"), "UTC")?;
     let carer = crate::open(&folders.path().join("caregiver"), "UTC")?;
-    let pc = patient.caregivers(Arc::new(ReqwestHttp::new()));
-    let cc = carer.caregivers(Arc::new(ReqwestHttp::new()));
+    let pc = patient.caregivers(Box::new(ReqwestHttp::new()));
+    let cc = carer.caregivers(Box::new(ReqwestHttp::new()));
     let say = |line: String| {
         if !args.json {
             println!("{line}");

@@ -95,7 +95,7 @@ fn open(dir: &Path, tz: &str) -> Result<Arc<Thecal>, String> {
             time_zone: tz.to_owned(),
             ..ThecalConfig::default()
         },
-        Arc::new(keys::FileSecretStore::in_data_dir(dir)),
+        Box::new(keys::FileSecretStore::in_data_dir(dir)),
     ))
     .map_err(|e| e.to_string())
 }

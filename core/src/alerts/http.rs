@@ -93,8 +93,9 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for HttpError {
     }
 }
 
-/// The app's HTTP stack.
-#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+/// The app's HTTP stack. A callback interface: the apps implement it (nothing hands them a Rust
+/// one).
+#[cfg_attr(feature = "uniffi", uniffi::export(callback_interface))]
 #[async_trait::async_trait]
 pub trait HttpClient: Send + Sync + std::fmt::Debug {
     /// Sends `request` and returns the answer, whatever its status.

@@ -43,7 +43,17 @@ impl AlertCategory {
     /// The category with this name.
     #[must_use]
     pub fn from_code(code: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+        [
+            Self::RefillDue,
+            Self::ReservoirLow,
+            Self::BatteryLow,
+            Self::BatteryReplacement,
+            Self::PumpAlarm,
+            Self::LinkLost,
+            Self::RefillCheck,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
     }
 }
 
@@ -74,7 +84,9 @@ impl AlertPriority {
     /// The priority with this name.
     #[must_use]
     pub fn from_code(code: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+        [Self::Low, Self::Medium, Self::High]
+            .into_iter()
+            .find(|p| p.code() == code)
     }
 }
 
@@ -162,22 +174,44 @@ impl Message {
     /// The compact JSON with `"v":1`.
     #[must_use]
     pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_value(self).unwrap_or_default();
-        if let Some(o) = v.as_object_mut() {
-            o.insert("v".into(), 1.into());
-        }
-        serde_json::to_vec(&v).unwrap_or_default()
+        with_fields(serde_json::to_vec(self).unwrap_or_default(), r#""v":1"#)
     }
 
     /// Reads a plaintext; `None` for a type or version this version does not know.
     #[must_use]
     pub fn parse(bytes: &[u8]) -> Option<Self> {
-        let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-        if v["v"] != 1 {
+        if version(bytes)? != 1 {
             return None;
         }
-        serde_json::from_value(v).ok()
+        serde_json::from_slice(bytes).ok()
     }
+}
+
+/// The JSON object `json` with `fields` (`"v":1`, written as JSON) added first: how the
+/// plaintexts carry their version without a second copy of every message as a JSON tree.
+pub(crate) fn with_fields(json: Vec<u8>, fields: &str) -> Vec<u8> {
+    match json.split_first() {
+        Some((b'{', rest)) => {
+            let mut out = Vec::with_capacity(json.len() + fields.len() + 1);
+            out.push(b'{');
+            out.extend_from_slice(fields.as_bytes());
+            if rest.first() != Some(&b'}') {
+                out.push(b',');
+            }
+            out.extend_from_slice(rest);
+            out
+        }
+        _ => json,
+    }
+}
+
+/// The `"v"` of a plaintext (a JSON object); `None` if it is not one or has none.
+pub(crate) fn version(bytes: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        v: u64,
+    }
+    serde_json::from_slice::<Versioned>(bytes).ok().map(|v| v.v)
 }
 
 #[cfg(test)]

@@ -276,23 +276,27 @@ impl StatusMessage {
     /// The compact JSON with `"v":1` and `"type":"status"`.
     #[must_use]
     pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_value(self).unwrap_or_default();
-        if let Some(o) = v.as_object_mut() {
-            o.insert("v".into(), 1.into());
-            o.insert("type".into(), "status".into());
-        }
-        serde_json::to_vec(&v).unwrap_or_default()
+        super::messages::with_fields(
+            serde_json::to_vec(self).unwrap_or_default(),
+            r#""v":1,"type":"status""#,
+        )
     }
 
     /// Reads a `status` plaintext; `None` for anything else (another type or version, a field
     /// of the wrong shape). Unknown fields are ignored.
     #[must_use]
     pub fn parse(bytes: &[u8]) -> Option<Self> {
-        let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-        if v["v"] != 1 || v["type"] != "status" {
+        #[derive(Deserialize)]
+        struct Typed<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: std::borrow::Cow<'a, str>,
+        }
+        if super::messages::version(bytes)? != 1
+            || serde_json::from_slice::<Typed<'_>>(bytes).ok()?.kind != "status"
+        {
             return None;
         }
-        serde_json::from_value(v).ok()
+        serde_json::from_slice(bytes).ok()
     }
 }
 

@@ -246,8 +246,9 @@ impl Thecal {
     pub async fn open(
         dir: String,
         config: ThecalConfig,
-        secrets: Arc<dyn SecretStore>,
+        secrets: Box<dyn SecretStore>,
     ) -> Result<Arc<Self>, OpenError> {
+        let secrets: Arc<dyn SecretStore> = Arc::from(secrets);
         // The open runs on the new object's own runtime, whose blocking thread the calls after it
         // (the first dashboard) reuse: through the bindings a fresh thread per call costs an app
         // about a millisecond more each time.
@@ -471,9 +472,10 @@ impl Thecal {
     /// unlocked), or a storage error naming the file that could not be removed.
     pub async fn delete_all_my_data(
         &self,
-        http: Option<Arc<dyn crate::alerts::http::HttpClient>>,
+        http: Option<Box<dyn crate::alerts::http::HttpClient>>,
     ) -> Result<crate::erasure::DeletionReport, DeletionError> {
         let inner = Arc::clone(&self.inner);
+        let http: Option<Arc<dyn crate::alerts::http::HttpClient>> = http.map(Arc::from);
         self.inner
             .run_async::<_, _, DeletionError>("deleting all the data", async move {
                 inner.link.stop().await;
@@ -490,7 +492,7 @@ impl Thecal {
 
     /// Caregiver alerts, through the app's HTTP stack `http` (the core carries none).
     #[must_use]
-    pub fn caregivers(&self, http: Arc<dyn crate::alerts::http::HttpClient>) -> Arc<Caregivers> {
-        Arc::new(Caregivers::new(Arc::clone(&self.inner), http))
+    pub fn caregivers(&self, http: Box<dyn crate::alerts::http::HttpClient>) -> Arc<Caregivers> {
+        Arc::new(Caregivers::new(Arc::clone(&self.inner), Arc::from(http)))
     }
 }

@@ -40,8 +40,9 @@ impl PushReader {
     #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub async fn open(
         dir: String,
-        secrets: Arc<dyn SecretStore>,
+        secrets: Box<dyn SecretStore>,
     ) -> Result<Arc<Self>, CaregiverError> {
+        let secrets: Arc<dyn SecretStore> = Arc::from(secrets);
         let runtime = LazyRuntime::default();
         let rt = guard("opening the store for a push", || {
             Ok::<_, CaregiverError>(runtime.handle())

@@ -197,8 +197,10 @@ pub enum Refusal {
     Expired,
 }
 
-fn snapshot<T: Serialize>(v: &T) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(v).map_err(|_| StoreError::encoding("an entry's history"))
+/// The values of an entry as its history keeps them: its JSON (written straight from the type,
+/// not through a `serde_json::Value` tree: one copy of the code less per journaled type).
+fn snapshot<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|_| StoreError::encoding("an entry's history"))
 }
 
 fn record(
@@ -208,7 +210,7 @@ fn record(
     at: UtcDateTime,
     author: Author,
     action: ChangeAction,
-    snapshot: &serde_json::Value,
+    snapshot: &str,
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO entry_history (kind, entry_id, changed_at_ms, author, action, snapshot)
@@ -220,16 +222,12 @@ fn record(
         to_millis(at),
         author.code(),
         action.code(),
-        serde_json::to_string(snapshot).map_err(|_| StoreError::encoding("an entry's history"))?,
+        snapshot,
     ])?;
     Ok(())
 }
 
-fn latest_snapshot(
-    tx: &Transaction<'_>,
-    kind: &str,
-    id: i64,
-) -> Result<serde_json::Value, StoreError> {
+fn latest_snapshot(tx: &Transaction<'_>, kind: &str, id: i64) -> Result<String, StoreError> {
     let text: Option<String> = tx
         .prepare_cached(
             "SELECT snapshot FROM entry_history WHERE kind = ?1 AND entry_id = ?2
@@ -237,10 +235,7 @@ fn latest_snapshot(
         )?
         .query_row(params![kind, id], |r| r.get(0))
         .optional()?;
-    match text {
-        Some(t) => serde_json::from_str(&t).map_err(|_| StoreError::damaged("entry_history")),
-        None => Ok(serde_json::Value::Null),
-    }
+    Ok(text.unwrap_or_else(|| "null".into()))
 }
 
 /// Saves a new entry made in `zone`, with its first history row.
@@ -403,7 +398,7 @@ pub fn history<T: Journaled>(conn: &Connection, id: i64) -> Result<Vec<(Revision
             (ChangeAction::Edited, Some(b)) => changed_fields(b, &json),
             _ => Vec::new(),
         };
-        let value: T = serde_json::from_value(json.clone()).map_err(|_| damaged())?;
+        let value: T = serde_json::from_str(&text).map_err(|_| damaged())?;
         out.push((
             Revision {
                 at: from_millis(at).ok_or_else(damaged)?,

@@ -31,7 +31,8 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for SecretStoreError {
 
 /// Where the app keeps the core's secrets: small blobs under names the core chooses
 /// (`thecal.card.clinic-key.<key id>`), protected by the platform.
-#[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
+/// A callback interface: the apps implement it (nothing hands them a Rust one).
+#[cfg_attr(feature = "uniffi", uniffi::export(callback_interface))]
 pub trait SecretStore: Send + Sync + std::fmt::Debug {
     /// The secret stored under `name`, if any.
     ///
@@ -50,4 +51,19 @@ pub trait SecretStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`SecretStoreError::Unavailable`].
     fn delete(&self, name: String) -> Result<(), SecretStoreError>;
+}
+
+/// A shared key store is one too (the Rust tools keep a handle on theirs).
+impl<T: SecretStore + ?Sized> SecretStore for std::sync::Arc<T> {
+    fn load(&self, name: String) -> Result<Option<Vec<u8>>, SecretStoreError> {
+        (**self).load(name)
+    }
+
+    fn save(&self, name: String, secret: Vec<u8>) -> Result<(), SecretStoreError> {
+        (**self).save(name, secret)
+    }
+
+    fn delete(&self, name: String) -> Result<(), SecretStoreError> {
+        (**self).delete(name)
+    }
 }

@@ -40,7 +40,7 @@ fn open_is_async_and_runs_on_any_executor() {
     let thecal = futures::executor::block_on(Thecal::open(
         dir.path().to_string_lossy().into_owned(),
         ThecalConfig::default(),
-        MemorySecretStore::new(),
+        Box::new(MemorySecretStore::new()),
     ))
     .unwrap();
     let list = futures::executor::block_on(thecal.pumps().list()).unwrap();
@@ -51,7 +51,7 @@ fn open_is_async_and_runs_on_any_executor() {
             time_zone: "Mars/Olympus".into(),
             ..ThecalConfig::default()
         },
-        MemorySecretStore::new(),
+        Box::new(MemorySecretStore::new()),
     ));
     assert!(
         matches!(bad, Err(thecal_core::OpenError::InvalidInput { ref field, .. }) if field == "time_zone")

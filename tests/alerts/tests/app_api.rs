@@ -40,8 +40,8 @@ type Apps = (
 fn two_apps(world: &World) -> Apps {
     let ((p, patient), (c, carer)) = (app(world), app(world));
     let (pc, cc) = (
-        patient.caregivers(Arc::new(ReqwestHttp::new())),
-        carer.caregivers(Arc::new(ReqwestHttp::new())),
+        patient.caregivers(Box::new(ReqwestHttp::new())),
+        carer.caregivers(Box::new(ReqwestHttp::new())),
     );
     (([p, c], carer), patient, pc, cc)
 }

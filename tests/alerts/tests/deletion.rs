@@ -79,8 +79,8 @@ fn app(world: &World) -> App {
     )
 }
 
-fn http() -> Arc<ReqwestHttp> {
-    Arc::new(ReqwestHttp::new())
+fn http() -> Box<ReqwestHttp> {
+    Box::new(ReqwestHttp::new())
 }
 
 async fn write_pain(app: &App, world: &World) {
@@ -188,7 +188,11 @@ async fn everything_goes_the_relay_mailbox_the_keys_and_the_files_and_the_caregi
     let read = cc.read_mailbox(0).await.unwrap();
     assert_eq!(read.revoked, vec![mum]);
     // The relay holds no mailbox for the patient's phone any more.
-    let client = RelayClient::new(&relay.base, http(), Arc::new(world.clone()));
+    let client = RelayClient::new(
+        &relay.base,
+        Arc::new(ReqwestHttp::new()),
+        Arc::new(world.clone()),
+    );
     let gone = client.fetch(&old_keys, 0, 10).await.unwrap_err();
     assert_eq!(gone.code(), Some("mailbox_not_found"), "{gone}");
 

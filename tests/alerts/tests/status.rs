@@ -40,8 +40,8 @@ struct Pair {
 
 async fn pair(world: &World, relay: &TestRelay) -> Pair {
     let ((p, patient), (c, carer)) = (app(world), app(world));
-    let pc = patient.caregivers(Arc::new(ReqwestHttp::new()));
-    let cc = carer.caregivers(Arc::new(ReqwestHttp::new()));
+    let pc = patient.caregivers(Box::new(ReqwestHttp::new()));
+    let cc = carer.caregivers(Box::new(ReqwestHttp::new()));
     let invitation = pc
         .invite(relay.base.clone())
         .await
@@ -258,8 +258,8 @@ async fn no_consent_before_the_safety_number_is_confirmed() {
     let world = World::new();
     let relay = TestRelay::start(&world).await;
     let ((_p, patient), (_c, carer)) = (app(&world), app(&world));
-    let pc = patient.caregivers(Arc::new(ReqwestHttp::new()));
-    let cc = carer.caregivers(Arc::new(ReqwestHttp::new()));
+    let pc = patient.caregivers(Box::new(ReqwestHttp::new()));
+    let cc = carer.caregivers(Box::new(ReqwestHttp::new()));
     let invitation = pc.invite(relay.base.clone()).await.unwrap();
     cc.accept_invitation(invitation.qr_text, None, "Mum".into())
         .await

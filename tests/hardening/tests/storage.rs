@@ -49,7 +49,7 @@ fn open(dir: &Path) -> Result<Arc<Thecal>, OpenError> {
     block_on(Thecal::open(
         dir.to_string_lossy().into_owned(),
         ThecalConfig::default(),
-        MemorySecretStore::new(),
+        Box::new(MemorySecretStore::new()),
     ))
 }
 

@@ -22,7 +22,7 @@ fn main() {
     let thecal = block_on(Thecal::open(
         data.clone(),
         ThecalConfig::default(),
-        MemorySecretStore::new(),
+        Box::new(MemorySecretStore::new()),
     ))
     .expect("the app opens");
     let export = Arc::clone(&thecal).export();
