@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use super::{Inner, PumpError};
 use crate::model::{DeviceInfo, StatusReading};
-use crate::therapy::{AlarmRecord, RefillEntry, RefillRecord, db};
+use crate::therapy::{
+    AlarmRecord, RefillAppointment, RefillAppointmentInput, RefillEntry, RefillRecord, db,
+};
 
 /// Pumps and their status readings. Get it from `Thecal::pumps()`.
 #[derive(Debug)]
@@ -103,6 +105,24 @@ impl Pumps {
         self.inner
             .write_blocking("recording a refill", move |tx| {
                 db::record_refill(tx, &serial, &entry, now)
+            })
+            .await
+    }
+
+    /// Keeps the next refill appointment (replacing any; `None` removes it), read in the
+    /// patient's zone unless it names the clinic's. The dashboard shows it, and whether the
+    /// reservoir may run low before it; caregivers are told on the day.
+    ///
+    /// # Errors
+    /// [`PumpError::InvalidInput`] naming `date`, `time`, `time_zone` or `place`.
+    pub async fn set_refill_appointment(
+        &self,
+        appointment: Option<RefillAppointmentInput>,
+    ) -> Result<Option<RefillAppointment>, PumpError> {
+        let (now, zone) = (self.inner.now(), self.inner.zone);
+        self.inner
+            .write_blocking("keeping the refill appointment", move |tx| {
+                crate::therapy::appointment::set(tx, appointment.as_ref(), zone, now)
             })
             .await
     }

@@ -11,8 +11,8 @@ use crate::link::{Freshness, FreshnessConfig, LinkSnapshot, LinkState, freshness
 use crate::model::{CalendarDate, DeviceInfo, UtcDateTime, Zone, local_day};
 use crate::recovery::DueReminder;
 use crate::therapy::{
-    self, AlarmRecord, AlarmText, BatteryForecast, DateRange, RefillRecord, ReservoirForecast,
-    alarm_text, current_forecasts, describe_range,
+    self, AlarmRecord, AlarmText, BatteryForecast, DateRange, RefillAppointment, RefillRecord,
+    ReservoirForecast, alarm_text, current_forecasts, describe_range,
 };
 use crate::{diary, recovery};
 
@@ -54,6 +54,8 @@ pub struct KeyDates {
     pub battery_eos: Option<String>,
     /// The last refill's day.
     pub last_refill: Option<String>,
+    /// The refill appointment's day and time, in the clinic's zone ("2 December, 10:30").
+    pub refill_appointment: Option<String>,
 }
 
 /// Everything the home screen shows.
@@ -98,6 +100,11 @@ pub struct Dashboard {
     /// The next reminder to fire in the coming 14 days (a refill appointment, a wound check,
     /// a dose), in the patient's zone.
     pub next_reminder: Option<DueReminder>,
+    /// The next refill appointment, while its day has not passed.
+    pub refill_appointment: Option<RefillAppointment>,
+    /// Whether the reservoir may be down to its low level before that appointment (the
+    /// forecast's earliest low date comes first): the clinic should be asked for an earlier one.
+    pub low_before_appointment: bool,
 }
 
 /// Builds the dashboard from the store and the link's in-memory state.
@@ -135,6 +142,8 @@ pub fn build(
         last_pain: diary::db::latest_pain(conn)?,
         pain_week: Vec::new(),
         next_reminder: None,
+        refill_appointment: therapy::appointment::upcoming(conn, now)?,
+        low_before_appointment: false,
     };
     let today = now.with_timezone(&tz).date_naive();
     let (first, last) = range_days(
@@ -204,6 +213,20 @@ pub fn build(
             .last_refill
             .as_ref()
             .map(|r| describe_range(&DateRange::exact(r.at), now, tz, &t)),
+        refill_appointment: d.refill_appointment.as_ref().map(|a| {
+            let day = a
+                .date
+                .to_naive("date")
+                .map_or_else(|_| String::new(), |d| t.day_month(d));
+            format!("{day}, {:02}:{:02}", a.time.hour, a.time.minute)
+        }),
+    };
+    d.low_before_appointment = match (
+        &d.refill_appointment,
+        d.reservoir.as_ref().and_then(|r| r.low),
+    ) {
+        (Some(a), Some(low)) => low.earliest < a.at,
+        _ => false,
     };
     Ok(d)
 }

@@ -232,7 +232,7 @@ pub struct WithdrawalGuidance {
 }
 
 /// A time of day on the wall clock (24-hour).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LocalTime {
     /// Hour, 0–23.

@@ -277,6 +277,7 @@ mod upgrades {
         (13, include_bytes!("fixtures/schema-v13.sqlite3")),
         (14, include_bytes!("fixtures/schema-v14.sqlite3")),
         (15, include_bytes!("fixtures/schema-v15.sqlite3")),
+        (16, include_bytes!("fixtures/schema-v16.sqlite3")),
     ];
 
     fn schema(conn: &Connection) -> Vec<(String, String)> {

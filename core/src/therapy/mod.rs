@@ -6,6 +6,7 @@
 //! [`current_forecasts`] reads what they need from the store.
 
 mod alarm_words;
+pub mod appointment;
 mod battery;
 pub mod db;
 mod error;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use alarm_words::{AlarmText, alarm_text};
+pub use appointment::{RefillAppointment, RefillAppointmentInput};
 pub use battery::{
     BatteryFit, BatteryForecast, BatteryInputs, BatteryModel, BatteryPoint, BatteryTuning, CellFit,
     GROWTH_WINDOW_DAYS, IMPLANT_DATE_SLACK_DAYS, IMPLANTED_BATTERY, SPREAD_NODES, forecast_battery,

@@ -331,3 +331,69 @@ fn the_next_reminder_is_the_soonest_in_the_coming_two_weeks() {
         Utc.with_ymd_and_hms(2026, 10, 27, 9, 30, 0).unwrap()
     );
 }
+
+#[test]
+fn the_refill_appointment_shows_with_a_warning_when_the_reservoir_may_run_low_before_it() {
+    use thecal_core::model::CalendarDate;
+    use thecal_core::recovery::LocalTime;
+    use thecal_core::therapy::RefillAppointmentInput;
+
+    let now = start() + Duration::days(30);
+    let (_d, thecal) = open_at(now, "Europe/Paris");
+    let mut sim = SimPump::new(SimConfig::implanted(5, start()));
+    seed(thecal.store(), &mut sim, 30);
+    let low = block_on(thecal.dashboard())
+        .unwrap()
+        .reservoir
+        .unwrap()
+        .low
+        .unwrap();
+    let paris = Zone::get("Europe/Paris").unwrap();
+    let on = |t: UtcDateTime| {
+        let day = t.with_timezone(&paris).date_naive();
+        RefillAppointmentInput {
+            date: CalendarDate::from_naive(day),
+            time: LocalTime {
+                hour: 10,
+                minute: 30,
+            },
+            time_zone: None,
+            place: Some("Pain clinic".into()),
+        }
+    };
+    // Booked two days before the earliest low date: no warning.
+    let early = block_on(
+        thecal
+            .pumps()
+            .set_refill_appointment(Some(on(low.earliest - Duration::days(2)))),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(early.time_zone, "Europe/Paris", "the patient's zone");
+    let d = block_on(thecal.dashboard()).unwrap();
+    assert_eq!(d.refill_appointment, Some(early.clone()));
+    assert!(!d.low_before_appointment);
+    let shown = d.dates.refill_appointment.unwrap();
+    assert!(shown.ends_with(", 10:30"), "{shown}");
+    // Booked after the latest low date: the reservoir may run low first.
+    block_on(
+        thecal
+            .pumps()
+            .set_refill_appointment(Some(on(low.latest + Duration::days(2)))),
+    )
+    .unwrap();
+    assert!(block_on(thecal.dashboard()).unwrap().low_before_appointment);
+    // Removed: nothing shown.
+    block_on(thecal.pumps().set_refill_appointment(None)).unwrap();
+    let d = block_on(thecal.dashboard()).unwrap();
+    assert_eq!(d.refill_appointment, None);
+    assert_eq!(d.dates.refill_appointment, None);
+    // A date that does not exist is refused by its field.
+    let mut wrong = on(now);
+    wrong.date.day = 31;
+    wrong.date.month = 2;
+    assert!(matches!(
+        block_on(thecal.pumps().set_refill_appointment(Some(wrong))),
+        Err(thecal_core::PumpError::InvalidInput { field, .. }) if field == "date"
+    ));
+}

@@ -48,6 +48,60 @@ final class TherapyTests: ThecalTestCase {
             words.range(of: #"^around \d+ \w+ \d{4} \(between .+\)$"#, options: .regularExpression), words)
     }
 
+    func testARefillAppointmentShowsOnTheDashboardAndWarnsWhenTheReservoirMayRunLowFirst() async throws {
+        let thecal = try await open(timeZone: "Europe/Paris")
+        try await thecal.pumps().register(info: Self.pump)
+        let now = Date()
+        let reading = StatusReading(
+            takenAt: now, pumpClock: now, reservoirVolume: Volume(microliters: 20_000),
+            reservoirCapacity: Volume(microliters: 40_000), mode: .continuous,
+            dailyDose: DailyDose(microgramsPerDay: 4_000), drug: .morphine,
+            concentration: Concentration(microgramsPerMilliliter: 20_000),
+            battery: BatteryStatus(percent: 80, indicator: .normal)
+        )
+        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: reading)
+        var paris = Calendar(identifier: .gregorian)
+        paris.timeZone = TimeZone(identifier: "Europe/Paris")!
+        func inDays(_ days: Int) -> CalendarDate {
+            let c = paris.dateComponents([.year, .month, .day], from: now.addingTimeInterval(Double(days) * 86_400))
+            return CalendarDate(year: Int32(c.year!), month: UInt8(c.month!), day: UInt8(c.day!))
+        }
+        // 20 mL at 0.2 mL a day: the reservoir reaches its low level in about three months.
+        let kept = try await thecal.pumps().setRefillAppointment(
+            appointment: RefillAppointmentInput(
+                date: inDays(7), time: LocalTime(hour: 10, minute: 30), timeZone: nil, place: "Pain clinic"
+            )
+        )
+        XCTAssertEqual(kept?.timeZone, "Europe/Paris")
+        let d = try await thecal.dashboard()
+        XCTAssertEqual(d.refillAppointment, kept)
+        XCTAssertFalse(d.lowBeforeAppointment)
+        XCTAssertTrue(d.dates.refillAppointment?.hasSuffix(", 10:30") ?? false, "\(String(describing: d.dates.refillAppointment))")
+        // Booked in a year, in the clinic's own zone: the reservoir may run low first.
+        _ = try await thecal.pumps().setRefillAppointment(
+            appointment: RefillAppointmentInput(
+                date: inDays(365), time: LocalTime(hour: 9, minute: 0), timeZone: "America/New_York", place: nil
+            )
+        )
+        let later = try await thecal.dashboard()
+        XCTAssertTrue(later.lowBeforeAppointment)
+        // A time no clock shows is refused by its field.
+        do {
+            _ = try await thecal.pumps().setRefillAppointment(
+                appointment: RefillAppointmentInput(
+                    date: inDays(7), time: LocalTime(hour: 25, minute: 0), timeZone: nil, place: nil
+                )
+            )
+            XCTFail("25:00 was kept")
+        } catch let PumpError.InvalidInput(field, _) {
+            XCTAssertEqual(field, "time")
+        }
+        let removed = try await thecal.pumps().setRefillAppointment(appointment: nil)
+        XCTAssertNil(removed)
+        let none = try await thecal.dashboard()
+        XCTAssertNil(none.refillAppointment)
+    }
+
     func testForecastDatesAreSaidAtThePrecisionTheRangeSupports() async throws {
         let thecal = try await open(timeZone: "Europe/London")
         let iso = ISO8601DateFormatter()

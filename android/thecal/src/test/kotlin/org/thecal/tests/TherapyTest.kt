@@ -3,6 +3,8 @@ package org.thecal.tests
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Instant
+import java.time.LocalDate
+import java.time.ZoneId
 import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertEquals
@@ -14,6 +16,7 @@ import org.junit.Before
 import org.junit.Test
 import org.thecal.core.BatteryIndicator
 import org.thecal.core.BatteryStatus
+import org.thecal.core.CalendarDate
 import org.thecal.core.Concentration
 import org.thecal.core.DailyDose
 import org.thecal.core.DatePrecision
@@ -24,7 +27,9 @@ import org.thecal.core.ForecastBasis
 import org.thecal.core.ForecastConfidence
 import org.thecal.core.Freshness
 import org.thecal.core.InfusionMode
+import org.thecal.core.LocalTime
 import org.thecal.core.PumpKind
+import org.thecal.core.RefillAppointmentInput
 import org.thecal.core.RefillEntry
 import org.thecal.core.RefillPlace
 import org.thecal.core.RefillSource
@@ -55,6 +60,37 @@ class TherapyTest {
         at, at, Volume(20_000u), Volume(40_000u), InfusionMode.CONTINUOUS, DailyDose(4_000u), Drug.Morphine,
         Concentration(20_000u), BatteryStatus(80u, BatteryIndicator.NORMAL),
     )
+
+    @Test
+    fun aRefillAppointmentShowsOnTheDashboardAndWarnsWhenTheReservoirMayRunLowFirst() = runBlocking {
+        openThecal(dir, "Europe/Paris").use { thecal ->
+            thecal.pumps().register(pump)
+            thecal.pumps().recordReading(serial, reading(Instant.now()))
+            fun inDays(days: Long) = LocalDate.now(ZoneId.of("Europe/Paris")).plusDays(days)
+                .let { CalendarDate(it.year, it.monthValue.toUByte(), it.dayOfMonth.toUByte()) }
+            // 20 mL at 0.2 mL a day: the reservoir reaches its low level in about three months.
+            val kept = thecal.pumps().setRefillAppointment(
+                RefillAppointmentInput(inDays(7), LocalTime(10u, 30u), null, "Pain clinic"),
+            )!!
+            assertEquals("Europe/Paris", kept.timeZone)
+            val d = thecal.dashboard()
+            assertEquals(kept, d.refillAppointment)
+            assertFalse(d.lowBeforeAppointment)
+            assertTrue(d.dates.refillAppointment!!, d.dates.refillAppointment!!.endsWith(", 10:30"))
+            // Booked in a year, in the clinic's own zone: the reservoir may run low first.
+            thecal.pumps().setRefillAppointment(
+                RefillAppointmentInput(inDays(365), LocalTime(9u, 0u), "America/New_York", null),
+            )
+            assertTrue(thecal.dashboard().lowBeforeAppointment)
+            // A time no clock shows is refused by its field.
+            val e = expectThrows<PumpException.InvalidInput> {
+                thecal.pumps().setRefillAppointment(RefillAppointmentInput(inDays(7), LocalTime(25u, 0u), null, null))
+            }
+            assertEquals("time", e.field)
+            assertNull(thecal.pumps().setRefillAppointment(null))
+            assertNull(thecal.dashboard().refillAppointment)
+        }
+    }
 
     @Test
     fun dashboardShowsTheNewestReadingAndAReservoirForecast() = runBlocking {
