@@ -5,14 +5,15 @@
 //!
 //! The texts are worded in the patient's language (`l10n`, the Alerts domain).
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
 use super::messages::{AlertCategory, AlertPriority};
 use crate::dashboard::Dashboard;
 use crate::l10n::{Domain, Language, Texts};
 use crate::link::LinkState;
-use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, UtcDateTime};
+use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, UtcDateTime, Zone};
+use crate::recovery::reminders::occurrence;
 
 /// Which conditions become alerts for one caregiver, and from when (part of their
 /// [`super::policy::CaregiverSettings`]). Stored as JSON: a field added later takes its default
@@ -26,7 +27,7 @@ pub struct RuleSettings {
     pub pump_alarms: bool,
     /// Tell about medium-priority pump alarms too.
     pub medium_pump_alarms: bool,
-    /// Tell when a refill is due.
+    /// Tell when a refill is due, and on the day of the refill appointment.
     pub refill_due: bool,
     /// Tell about a refill this many days before the reservoir is forecast to be low.
     pub refill_days_before: u32,
@@ -161,6 +162,9 @@ pub fn conditions(
             });
         }
     }
+    if let Some(c) = appointment_today(d, now, settings, &t) {
+        out.push(c);
+    }
     for refill in d
         .refills_to_discuss
         .iter()
@@ -212,7 +216,11 @@ pub fn conditions(
                     && eri.expected - now <= Duration::days(months * 30)
                 {
                     out.push(Condition {
-                        key: format!("battery_forecast:{}", eri.expected.format("%Y-%m")),
+                        key: format!(
+                            "battery_forecast:{:04}-{:02}",
+                            eri.expected.year(),
+                            eri.expected.month()
+                        ),
                         category: AlertCategory::BatteryLow,
                         priority: AlertPriority::Low,
                         title: t.get("battery-forecast-title"),
@@ -248,6 +256,40 @@ pub fn conditions(
         });
     }
     out
+}
+
+/// The refill appointment, on its day (in the clinic's zone): from 07:00, or an hour before an
+/// earlier one, until it begins.
+fn appointment_today(
+    d: &Dashboard,
+    now: UtcDateTime,
+    settings: &RuleSettings,
+    t: &Texts,
+) -> Option<Condition> {
+    let a = d
+        .refill_appointment
+        .as_ref()
+        .filter(|_| settings.refill_due)?;
+    let zone: Zone = a.time_zone.parse().ok()?;
+    let day = a.date.to_naive("date").ok()?;
+    let from = occurrence(day, 7 * 60, zone)?.min(a.at - Duration::hours(1));
+    if now < from || now >= a.at {
+        return None;
+    }
+    let time = format!("{:02}:{:02}", a.time.hour, a.time.minute);
+    Some(Condition {
+        key: format!("refill_appointment:{day}"),
+        category: AlertCategory::RefillDue,
+        priority: AlertPriority::Low,
+        title: t.get("refill-appointment-title"),
+        body: match &a.place {
+            Some(place) => t.format(
+                "refill-appointment-body-place",
+                &[("time", time.into()), ("place", place.as_str().into())],
+            ),
+            None => t.format("refill-appointment-body", &[("time", time.into())]),
+        },
+    })
 }
 
 /// What a caregiver is told about a pump alarm: a safety text (`l10n::Texts::safety`).
@@ -381,5 +423,51 @@ mod tests {
             ..all
         };
         assert!(keys(&d, now, &no_battery).is_empty());
+    }
+
+    #[test]
+    fn caregivers_are_told_on_the_day_of_the_refill_appointment_until_it_begins() {
+        use crate::therapy::RefillAppointment;
+        let now: UtcDateTime = "2027-03-29T04:00:00Z".parse().unwrap();
+        let mut d = empty_dashboard(now);
+        // 29 March 2027, 10:30 in Paris (summer time since the day before: 08:30 UTC).
+        d.refill_appointment = Some(RefillAppointment {
+            date: crate::model::CalendarDate {
+                year: 2027,
+                month: 3,
+                day: 29,
+            },
+            time: crate::recovery::LocalTime {
+                hour: 10,
+                minute: 30,
+            },
+            time_zone: "Europe/Paris".into(),
+            at: "2027-03-29T08:30:00Z".parse().unwrap(),
+            place: Some("Pain clinic".into()),
+            set_at: now,
+        });
+        let all = RuleSettings::default();
+        let at = |s: &str| -> UtcDateTime { s.parse().unwrap() };
+        // 06:59 in Paris: not yet; 07:00: told; at 10:30 it begins: no more.
+        assert!(keys(&d, at("2027-03-29T04:59:00Z"), &all).is_empty());
+        assert_eq!(
+            keys(&d, at("2027-03-29T05:00:00Z"), &all),
+            vec!["refill_appointment:2027-03-29"]
+        );
+        assert!(keys(&d, at("2027-03-29T08:30:00Z"), &all).is_empty());
+        // The day before, nothing.
+        assert!(keys(&d, at("2027-03-28T12:00:00Z"), &all).is_empty());
+        let c = &conditions(&d, at("2027-03-29T06:00:00Z"), &all, Language::French)[0];
+        assert_eq!(c.priority, AlertPriority::Low);
+        assert!(
+            c.body.contains("10:30") && c.body.contains("Pain clinic"),
+            "{}",
+            c.body
+        );
+        let off = RuleSettings {
+            refill_due: false,
+            ..all
+        };
+        assert!(keys(&d, at("2027-03-29T06:00:00Z"), &off).is_empty());
     }
 }
