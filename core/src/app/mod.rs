@@ -122,9 +122,10 @@ impl Inner {
             language: Arc::clone(&self.language),
             changes: self.changes.subscribe(),
         };
-        let inner = crate::dashboard::watch(&self.runtime.handle(), watch, listener);
+        // Counted before the first dashboard can reach the listener.
         let count = Arc::clone(&self.dashboard_watchers);
         count.fetch_add(1, Ordering::SeqCst);
+        let inner = crate::dashboard::watch(&self.runtime.handle(), watch, listener);
         Subscription::new(move || {
             inner.cancel();
             count.fetch_sub(1, Ordering::SeqCst);
