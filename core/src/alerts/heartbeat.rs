@@ -133,7 +133,7 @@ pub(crate) enum Step {
 /// The `PUT` body for `schedule` and `watchers` (sorted, so the same set reads the same).
 pub(crate) fn declaration(schedule: CheckInSchedule, watchers: &[MailboxId]) -> String {
     let mut ids: Vec<String> = watchers.iter().map(ToString::to_string).collect();
-    ids.sort();
+    ids.sort_unstable();
     ids.dedup();
     ids.truncate(MAX_WATCHERS);
     json!({
@@ -597,7 +597,11 @@ fn word(t: &Texts, kind: PhoneNoticeKind, patient: &str, since: &str) -> (String
 /// `at` in `zone`: `14:05` on `now`'s day there, else the day and the time.
 fn since(t: &Texts, at: UtcDateTime, zone: Zone, now: UtcDateTime) -> String {
     let local = zone.from_utc_datetime(&at.naive_utc());
-    let clock = local.format("%H:%M").to_string();
+    let clock = format!(
+        "{:02}:{:02}",
+        chrono::Timelike::hour(&local),
+        chrono::Timelike::minute(&local)
+    );
     if local.date_naive() == zone.from_utc_datetime(&now.naive_utc()).date_naive() {
         clock
     } else {

@@ -284,13 +284,15 @@ pub const ESCALATION_DELAY: std::time::Duration = std::time::Duration::from_secs
 /// confirmed caregiver as (id, rota position), in any order; ties keep the order given.
 #[must_use]
 pub fn escalation_steps(first: &[i64], rota: &[(i64, u32)]) -> Vec<Vec<i64>> {
-    let mut rest: Vec<(i64, u32)> = rota
+    let mut rest: Vec<(u32, usize, i64)> = rota
         .iter()
-        .copied()
-        .filter(|(id, _)| !first.contains(id))
+        .enumerate()
+        .filter(|(_, (id, _))| !first.contains(id))
+        .map(|(given, &(id, position))| (position, given, id))
         .collect();
-    rest.sort_by_key(|&(_, position)| position);
-    let mut ids = rest.into_iter().map(|(id, _)| id);
+    // By position, ties in the order given (an unstable sort over a total key: decision 0006).
+    rest.sort_unstable();
+    let mut ids = rest.into_iter().map(|(_, _, id)| id);
     let mut steps = Vec::new();
     if let Some(next) = ids.next() {
         steps.push(vec![next]);

@@ -117,7 +117,7 @@ pub(crate) fn build(
     tz: Zone,
 ) -> CardView {
     let l = Texts::or_english(language, Domain::Card);
-    let date = |t: UtcDateTime| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+    let date = |t: UtcDateTime| t.with_timezone(&tz).date_naive().to_string();
     let mut sections = Vec::with_capacity(7);
 
     let mut patient = vec![field(&l, "field-name", &data.patient_name)];

@@ -148,7 +148,13 @@ impl Link {
                 rssi: a.rssi,
             })
             .collect();
-        pumps.sort_by_key(|p| std::cmp::Reverse(p.rssi.unwrap_or(i16::MIN)));
+        // Strongest first; ties by device id (unstable sorts only in the library: decision 0006).
+        pumps.sort_unstable_by(|a, b| {
+            b.rssi
+                .unwrap_or(i16::MIN)
+                .cmp(&a.rssi.unwrap_or(i16::MIN))
+                .then_with(|| a.device_id.cmp(&b.device_id))
+        });
         Ok(pumps)
     }
 

@@ -1,6 +1,7 @@
 //! Building the bundle from the store: pure mapping of rows to FHIR JSON, written with the
 //! small writer of [`super::json`].
 
+use chrono::Timelike;
 use rusqlite::Connection;
 
 use super::json::Json;
@@ -14,7 +15,16 @@ use crate::therapy::db::{PumpRow, RefillRow};
 
 /// A UTC time as FHIR writes an `instant` or a `dateTime`: milliseconds, `Z`.
 pub(super) fn time(t: UtcDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    // Written by hand rather than with chrono's `format`, whose format-string machinery the
+    // phone library otherwise does without (decision 0006).
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:03}Z",
+        t.date_naive(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis().min(999)
+    )
 }
 
 /// The `fullUrl` of a resource: a name-based UUID of its type and id, stable across exports.
@@ -460,7 +470,7 @@ fn device_use(j: &mut Json, p: &PumpRow, current: bool) {
 /// The implant, from the card's implant date (a calendar date, checked when the card is
 /// saved); `false` if the card's date is not one.
 fn implant(j: &mut Json, p: &PumpRow, card: &CardData) -> bool {
-    if chrono::NaiveDate::parse_from_str(&card.implant_date, "%Y-%m-%d").is_err() {
+    if crate::card::data::parse_date(&card.implant_date).is_none() {
         return false;
     }
     entry(j, "Procedure", &format!("implant-{}", p.id));

@@ -1,7 +1,7 @@
 //! The report's sections, in order, from the gathered data: what each says and how it is laid
 //! out. Pure.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Timelike};
 
 use super::chart::{self, Frame, PainPoint};
 use super::doc::{Op, Page, Paper};
@@ -18,9 +18,13 @@ pub(crate) fn compose(d: &ReportData, w: &Words, paper: Paper) -> Vec<Page> {
     let mut f = Flow::new(paper);
     let date = |t: UtcDateTime| t.with_timezone(&d.zone).date_naive().to_string();
     let datetime = |t: UtcDateTime| {
-        t.with_timezone(&d.zone)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        let local = t.with_timezone(&d.zone);
+        format!(
+            "{} {:02}:{:02}",
+            local.date_naive(),
+            local.hour(),
+            local.minute()
+        )
     };
 
     // Title.

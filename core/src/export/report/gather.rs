@@ -180,7 +180,8 @@ pub(crate) fn gather(
             text: text.to_owned(),
         })
     }));
-    notes.sort_by_key(|n| n.at);
+    // Unstable sorts only in the library (decision 0006): ties broken by the text.
+    notes.sort_unstable_by(|a, b| a.at.cmp(&b.at).then_with(|| a.text.cmp(&b.text)));
 
     let pump = pumps.last().cloned();
     let mut latest = None;
