@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The linker of the shared library (libthecal.so) on Linux and Android: the system's linker (cc,
-# or the NDK's clang given in THECAL_LINKER), with UniFFI's metadata kept out of the library.
+# The linker of the shipped shared library (libthecal.so) on Linux and Android: the system's
+# linker (cc, or the NDK's clang given in THECAL_LINKER), with UniFFI's metadata kept out of the
+# library. Named for the shipped builds only (tests/lib-size.sh, the Android build in
+# android/README.md) through CARGO_TARGET_<TRIPLE>_LINKER; the test builds keep the metadata.
 #
 # UniFFI's proc macros leave one `UNIFFI_META_*` static per exported item (~380, ~150 KB of the
 # phone library with their dynamic symbols). Only the bindings generator reads them, and it reads

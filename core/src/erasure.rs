@@ -36,7 +36,8 @@ pub struct DeletionReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RelayDeletion {
-    /// No caregiver was ever paired: the relay holds nothing for this phone.
+    /// No caregiver was ever paired: the relay holds nothing for this phone. (Also the answer of
+    /// a second try after the files could not all be removed: the first did the relay's part.)
     NotUsed,
     /// Every paired device was told the pairing ended, and the relay deleted this phone's
     /// mailbox with everything it held.
@@ -80,6 +81,15 @@ pub async fn delete_all(
     http: Option<Arc<dyn HttpClient>>,
     clock: Arc<dyn Clock>,
 ) -> Result<DeletionReport, Error> {
+    // Tried again after the files could not all be removed: the relay and the keys are done
+    // already, and the store reads nothing more; only the files are left.
+    if store.is_deleted() {
+        return Ok(DeletionReport {
+            files_deleted: store.delete_files()?,
+            keys_deleted: 0,
+            relay: RelayDeletion::NotUsed,
+        });
+    }
     // The keys there are, read first: a locked key store stops everything before anything goes.
     let mut names = vec![alerts_keys::SECRET_NAME.to_owned()];
     for kid in store.read(card_db::own_key_ids)? {

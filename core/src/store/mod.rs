@@ -265,6 +265,12 @@ impl Store {
         Ok(removed)
     }
 
+    /// Whether [`Store::delete_files`] was called (its files may not all be gone if it failed).
+    #[must_use]
+    pub fn is_deleted(&self) -> bool {
+        self.deleted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn not_deleted(&self) -> Result<(), StoreError> {
         if self.deleted.load(std::sync::atomic::Ordering::SeqCst) {
             Err(StoreError::CannotOpen {

@@ -440,5 +440,6 @@ fn deleting_the_files_removes_the_database_its_journal_and_what_was_kept_aside()
         "{read:?}"
     );
     assert!(store.write(insert_pump).is_err());
+    assert!(store.is_deleted());
     assert_eq!(store.delete_files().unwrap(), 0, "again: nothing left");
 }

@@ -98,12 +98,7 @@ final class CaregiversTests: ThecalTestCase {
         let carer = try await openApp("carer")
         let pc = patient.caregivers(http: URLSessionHttpClient())
         let cc = carer.caregivers(http: URLSessionHttpClient())
-        let invitation = try await pc.invite(relayUrl: relay)
-        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
-        let hello = try await pc.readMailbox(waitSeconds: 0)
-        let anna = try XCTUnwrap(hello.paired.first)
-        _ = try await pc.confirm(id: anna)
-        _ = try await cc.confirm(id: mum.id)
+        let mum = try await pairConfirmed(pc, cc, relay: relay).patient
 
         // The app starts the rules once; from then on the core raises and sends by itself.
         let watching = try await pc.watchAlerts()
@@ -132,7 +127,7 @@ final class CaregiversTests: ThecalTestCase {
         // The patient deletes everything: the caregiver is told, nothing is left here.
         try await pc.deleteEverything()
         let told = try await cc.readMailbox(waitSeconds: 0)
-        XCTAssertEqual(told.revoked, [mum.id])
+        XCTAssertEqual(told.revoked, [mum])
         let left = try await pc.pairedDevices()
         XCTAssertTrue(left.isEmpty)
         do {
@@ -152,12 +147,7 @@ final class CaregiversTests: ThecalTestCase {
         let carer = try await openApp("carer")
         let pc = patient.caregivers(http: URLSessionHttpClient())
         let cc = carer.caregivers(http: URLSessionHttpClient())
-        let invitation = try await pc.invite(relayUrl: relay)
-        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
-        let hello = try await pc.readMailbox(waitSeconds: 0)
-        let anna = try XCTUnwrap(hello.paired.first)
-        _ = try await pc.confirm(id: anna)
-        _ = try await cc.confirm(id: mum.id)
+        let mum = try await pairConfirmed(pc, cc, relay: relay).patient
         let now = Date()
         _ = try await patient.diary().addPain(
             input: PainInput(at: now.addingTimeInterval(-60), score: 6, inventory: nil, interference: nil,
@@ -176,7 +166,7 @@ final class CaregiversTests: ThecalTestCase {
         XCTAssertEqual(left, [])
         // The caregiver's phone is told; this object reads nothing any more.
         let told = try await cc.readMailbox(waitSeconds: 0)
-        XCTAssertEqual(told.revoked, [mum.id])
+        XCTAssertEqual(told.revoked, [mum])
         do {
             _ = try await patient.diary().painEntries(from: now.addingTimeInterval(-86400), to: now)
             XCTFail("the data was deleted")
@@ -199,12 +189,7 @@ final class CaregiversTests: ThecalTestCase {
         let carer = try await openApp("carer")
         let pc = patient.caregivers(http: URLSessionHttpClient())
         let cc = carer.caregivers(http: URLSessionHttpClient())
-        let invitation = try await pc.invite(relayUrl: relay)
-        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
-        let hello = try await pc.readMailbox(waitSeconds: 0)
-        let anna = try XCTUnwrap(hello.paired.first)
-        _ = try await pc.confirm(id: anna)
-        _ = try await cc.confirm(id: mum.id)
+        let anna = try await pairConfirmed(pc, cc, relay: relay).caregiver
 
         // Her settings: every rule by default; quiet hours, a rota, reminders when set.
         let defaults = try await pc.caregiverSettings(id: anna)

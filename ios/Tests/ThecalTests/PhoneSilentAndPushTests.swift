@@ -68,12 +68,7 @@ final class PhoneSilentAndPushTests: ThecalTestCase {
 
     /// Pairs `pc` (the patient's) and `cc` (the caregiver's), both confirmed.
     private func pair(_ pc: Caregivers, _ cc: Caregivers) async throws {
-        let invitation = try await pc.invite(relayUrl: try relay)
-        let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
-        let hello = try await pc.readMailbox(waitSeconds: 0)
-        let anna = try XCTUnwrap(hello.paired.first)
-        _ = try await pc.confirm(id: anna)
-        _ = try await cc.confirm(id: mum.id)
+        _ = try await pairConfirmed(pc, cc, relay: try relay)
     }
 
     func testAPhoneThatStopsCheckingInIsReportedToTheCaregiverThenBack() async throws {

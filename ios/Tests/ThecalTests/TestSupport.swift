@@ -95,3 +95,21 @@ func assertReadsWell(
     XCTAssertEqual("\(error)", text, file: file, line: line)
     XCTAssertFalse(text.contains("Error."), "a case dump, not a sentence: \(text)", file: file, line: line)
 }
+
+/// The ids a pairing gives each phone: the caregiver's on the patient's, the patient's on hers.
+struct PairedIds {
+    let caregiver: String
+    let patient: String
+}
+
+/// Pairs the patient's `pc` and a caregiver's `cc` through `relay` by QR code, confirmed on both
+/// phones (the patient is "Mum" on the caregiver's).
+func pairConfirmed(_ pc: Caregivers, _ cc: Caregivers, relay: String) async throws -> PairedIds {
+    let invitation = try await pc.invite(relayUrl: relay)
+    let mum = try await cc.acceptInvitation(text: invitation.qrText, relayHost: nil, patientName: "Mum")
+    let hello = try await pc.readMailbox(waitSeconds: 0)
+    let anna = try XCTUnwrap(hello.paired.first)
+    _ = try await pc.confirm(id: anna)
+    _ = try await cc.confirm(id: mum.id)
+    return PairedIds(caregiver: anna, patient: mum.id)
+}

@@ -12,6 +12,17 @@ final class TherapyTests: ThecalTestCase {
         kind: .implanted, reservoirKind: .implantedChamber, reservoirCapacity: Volume(microliters: 40_000)
     )
 
+    /// 20 mL of 20 mg/mL morphine at 4 mg/day in a 40 mL pump, battery at 80 %.
+    private static func reading(at now: Date) -> StatusReading {
+        StatusReading(
+            takenAt: now, pumpClock: now, reservoirVolume: Volume(microliters: 20_000),
+            reservoirCapacity: Volume(microliters: 40_000), mode: .continuous,
+            dailyDose: DailyDose(microgramsPerDay: 4_000), drug: .morphine,
+            concentration: Concentration(microgramsPerMilliliter: 20_000),
+            battery: BatteryStatus(percent: 80, indicator: .normal)
+        )
+    }
+
     func testDashboardShowsTheNewestReadingAndAReservoirForecast() async throws {
         let thecal = try await open(timeZone: "America/New_York")
         let empty = try await thecal.dashboard()
@@ -20,14 +31,7 @@ final class TherapyTests: ThecalTestCase {
 
         try await thecal.pumps().register(info: Self.pump)
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-        let reading = StatusReading(
-            takenAt: now, pumpClock: now, reservoirVolume: Volume(microliters: 20_000),
-            reservoirCapacity: Volume(microliters: 40_000), mode: .continuous,
-            dailyDose: DailyDose(microgramsPerDay: 4_000), drug: .morphine,
-            concentration: Concentration(microgramsPerMilliliter: 20_000),
-            battery: BatteryStatus(percent: 80, indicator: .normal)
-        )
-        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: reading)
+        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: Self.reading(at: now))
         let d = try await thecal.dashboard()
         XCTAssertEqual(d.pump?.serial, Self.serial)
         XCTAssertEqual(d.timeZone, "America/New_York")
@@ -52,14 +56,7 @@ final class TherapyTests: ThecalTestCase {
         let thecal = try await open(timeZone: "Europe/Paris")
         try await thecal.pumps().register(info: Self.pump)
         let now = Date()
-        let reading = StatusReading(
-            takenAt: now, pumpClock: now, reservoirVolume: Volume(microliters: 20_000),
-            reservoirCapacity: Volume(microliters: 40_000), mode: .continuous,
-            dailyDose: DailyDose(microgramsPerDay: 4_000), drug: .morphine,
-            concentration: Concentration(microgramsPerMilliliter: 20_000),
-            battery: BatteryStatus(percent: 80, indicator: .normal)
-        )
-        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: reading)
+        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: Self.reading(at: now))
         var paris = Calendar(identifier: .gregorian)
         paris.timeZone = TimeZone(identifier: "Europe/Paris")!
         func inDays(_ days: Int) -> CalendarDate {

@@ -101,6 +101,15 @@ async fn write_pain(app: &App, world: &World) {
         .expect("a pain entry");
 }
 
+/// A clinic's card-signing key made on the phone (its private key in the key store).
+async fn clinic_key(app: &App) {
+    app.thecal
+        .card()
+        .create_clinic_key("Pain clinic".into())
+        .await
+        .expect("a clinic key");
+}
+
 async fn pain_count(app: &App, world: &World) -> Result<usize, DiaryError> {
     let entries = app
         .thecal
@@ -149,12 +158,7 @@ async fn everything_goes_the_relay_mailbox_the_keys_and_the_files_and_the_caregi
     let patient = app(&world);
     let (carer, mum) = pair(&patient, &world, &relay).await;
     write_pain(&patient, &world).await;
-    patient
-        .thecal
-        .card()
-        .create_clinic_key("Pain clinic".into())
-        .await
-        .unwrap();
+    clinic_key(&patient).await;
     assert_eq!(patient.keys.keys.names().len(), 2, "alerts and card keys");
     let old_keys = DeviceKeys::load_or_create(patient.keys.as_ref()).unwrap();
 
@@ -247,12 +251,7 @@ async fn with_the_key_store_locked_nothing_is_deleted_until_it_is_unlocked() {
     let world = World::new();
     let patient = app(&world);
     write_pain(&patient, &world).await;
-    patient
-        .thecal
-        .card()
-        .create_clinic_key("Pain clinic".into())
-        .await
-        .unwrap();
+    clinic_key(&patient).await;
     patient.keys.locked.store(true, Ordering::SeqCst);
 
     let refused = patient.thecal.delete_all_my_data(None).await.unwrap_err();

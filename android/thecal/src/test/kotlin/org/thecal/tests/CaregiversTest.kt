@@ -116,9 +116,7 @@ class CaregiversTest {
             openThecal(dir.resolve("carer")).use { carer ->
                 val pc = patient.caregivers(UrlConnectionHttpClient())
                 val cc = carer.caregivers(UrlConnectionHttpClient())
-                val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
-                pc.confirm(pc.readMailbox(0u).paired.single())
-                cc.confirm(mum.id)
+                val mum = pairConfirmed(pc, cc, relay).patient
 
                 // The app starts the rules once; from then on the core raises and sends by itself.
                 pc.watchAlerts().use { _ ->
@@ -143,7 +141,7 @@ class CaregiversTest {
 
                 // The patient deletes everything: the caregiver is told, nothing is left here.
                 pc.deleteEverything()
-                assertEquals(listOf(mum.id), cc.readMailbox(0u).revoked)
+                assertEquals(listOf(mum), cc.readMailbox(0u).revoked)
                 assertTrue(pc.pairedDevices().isEmpty())
                 expectThrows<ThecalException.CaregiversNotSetUp> { mapThecalErrors { pc.readMailbox(0u) } }
             }
@@ -158,10 +156,7 @@ class CaregiversTest {
             openThecal(dir.resolve("carer")).use { carer ->
                 val pc = patient.caregivers(UrlConnectionHttpClient())
                 val cc = carer.caregivers(UrlConnectionHttpClient())
-                val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
-                val anna = pc.readMailbox(0u).paired.single()
-                pc.confirm(anna)
-                cc.confirm(mum.id)
+                val mum = pairConfirmed(pc, cc, relay).patient
                 val now = Instant.now()
                 patient.diary().addPain(PainInput(now.minusSeconds(60), 6u, null, null, null, "after the walk"), Author.PATIENT)
                 assertEquals(1, keys.names().size)
@@ -174,7 +169,7 @@ class CaregiversTest {
                 val left = dir.resolve("patient").toFile().list()!!.filter { it.startsWith("thecal.sqlite3") }
                 assertTrue("$left", left.isEmpty())
                 // The caregiver's phone is told; this object reads nothing any more.
-                assertEquals(listOf(mum.id), cc.readMailbox(0u).revoked)
+                assertEquals(listOf(mum), cc.readMailbox(0u).revoked)
                 expectThrows<ThecalException.StorageUnavailable> {
                     mapThecalErrors { patient.diary().painEntries(now.minus(day), now) }
                 }
@@ -229,10 +224,7 @@ class CaregiversTest {
             openThecal(dir.resolve("carer")).use { carer ->
                 val pc = patient.caregivers(UrlConnectionHttpClient())
                 val cc = carer.caregivers(UrlConnectionHttpClient())
-                val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
-                val anna = pc.readMailbox(0u).paired.single()
-                pc.confirm(anna)
-                cc.confirm(mum.id)
+                val anna = pairConfirmed(pc, cc, relay).caregiver
 
                 // Her settings: every rule by default; quiet hours, a rota, reminders when set.
                 val defaults = pc.caregiverSettings(anna)

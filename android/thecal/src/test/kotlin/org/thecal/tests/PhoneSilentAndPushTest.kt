@@ -76,12 +76,7 @@ class PhoneSilentAndPushTest {
     }
 
     /** Pairs [pc] (the patient's) and [cc] (the caregiver's), both confirmed; returns Mum's id. */
-    private suspend fun pair(pc: Caregivers, cc: Caregivers): String {
-        val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
-        pc.confirm(pc.readMailbox(0u).paired.single())
-        cc.confirm(mum.id)
-        return mum.id
-    }
+    private suspend fun pair(pc: Caregivers, cc: Caregivers): String = pairConfirmed(pc, cc, relay).patient
 
     @Test
     fun aPhoneThatStopsCheckingInIsReportedToTheCaregiverThenBack() = runBlocking<Unit> {

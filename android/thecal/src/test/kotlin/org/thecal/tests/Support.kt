@@ -15,6 +15,7 @@ import org.thecal.core.CardContact
 import org.thecal.core.CardData
 import org.thecal.core.CardDevice
 import org.thecal.core.CardDrug
+import org.thecal.core.Caregivers
 import org.thecal.core.CardMri
 import org.thecal.core.Concentration
 import org.thecal.core.DailyDose
@@ -130,3 +131,18 @@ val fastLink = LinkConfig(
     backoff = BackoffConfig(initial = Duration.ofMillis(1), max = Duration.ofMillis(20)),
     scanTimeout = Duration.ofMillis(100),
 )
+
+/** The ids a pairing gives each phone: the caregiver's on the patient's, the patient's on hers. */
+data class PairedIds(val caregiver: String, val patient: String)
+
+/**
+ * Pairs the patient's [pc] and a caregiver's [cc] through [relay] by QR code, confirmed on both
+ * phones (the patient is "Mum" on the caregiver's).
+ */
+suspend fun pairConfirmed(pc: Caregivers, cc: Caregivers, relay: String): PairedIds {
+    val mum = cc.acceptInvitation(pc.invite(relay).qrText, null, "Mum")
+    val anna = pc.readMailbox(0u).paired.single()
+    pc.confirm(anna)
+    cc.confirm(mum.id)
+    return PairedIds(anna, mum.id)
+}
