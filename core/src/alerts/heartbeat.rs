@@ -22,7 +22,7 @@ use super::db::{self, PeerRole, PeerState};
 use super::relay::{Item, RelayClient};
 use super::session::{Error, Session};
 use crate::l10n::{Domain, Language, Texts};
-use crate::model::{InvalidInput, UtcDateTime, Zone, from_millis, to_millis};
+use crate::model::{InvalidInput, LocalTime, UtcDateTime, Zone, from_millis, to_millis};
 use crate::store::{Store, StoreError};
 
 /// The default time between two check-ins: one hour. Both platforms run an app's background
@@ -597,11 +597,7 @@ fn word(t: &Texts, kind: PhoneNoticeKind, patient: &str, since: &str) -> (String
 /// `at` in `zone`: `14:05` on `now`'s day there, else the day and the time.
 fn since(t: &Texts, at: UtcDateTime, zone: Zone, now: UtcDateTime) -> String {
     let local = zone.from_utc_datetime(&at.naive_utc());
-    let clock = format!(
-        "{:02}:{:02}",
-        chrono::Timelike::hour(&local),
-        chrono::Timelike::minute(&local)
-    );
+    let clock = LocalTime::of(&local).to_string();
     if local.date_naive() == zone.from_utc_datetime(&now.naive_utc()).date_naive() {
         clock
     } else {

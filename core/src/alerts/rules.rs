@@ -276,7 +276,7 @@ fn appointment_today(
     if now < from || now >= a.at {
         return None;
     }
-    let time = format!("{:02}:{:02}", a.time.hour, a.time.minute);
+    let time = a.time.to_string();
     Some(Condition {
         key: format!("refill_appointment:{day}"),
         category: AlertCategory::RefillDue,

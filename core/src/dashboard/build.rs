@@ -218,7 +218,7 @@ pub fn build(
                 .date
                 .to_naive("date")
                 .map_or_else(|_| String::new(), |d| t.day_month(d));
-            format!("{day}, {:02}:{:02}", a.time.hour, a.time.minute)
+            format!("{day}, {}", a.time)
         }),
     };
     d.low_before_appointment = match (

@@ -3,10 +3,63 @@
 //! Stored times are UTC; a local day (a whole number of days since 1970-01-01 in the zone the
 //! patient was in) is how entries are grouped into days and weeks.
 
-use chrono::{Datelike, NaiveDate, TimeZone};
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate, TimeZone, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::{InvalidInput, UtcDateTime, Zone};
+
+/// A time of day on the wall clock (24-hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct LocalTime {
+    /// Hour, 0–23.
+    pub hour: u8,
+    /// Minute, 0–59.
+    pub minute: u8,
+}
+
+impl LocalTime {
+    /// Minutes after midnight.
+    ///
+    /// # Errors
+    /// [`InvalidInput`] on `time` for an hour or minute out of range.
+    pub fn minute_of_day(self) -> Result<u16, InvalidInput> {
+        if self.hour > 23 || self.minute > 59 {
+            return Err(InvalidInput::new(
+                "time",
+                "must be a time of day from 00:00 to 23:59",
+            ));
+        }
+        Ok(u16::from(self.hour) * 60 + u16::from(self.minute))
+    }
+
+    /// The time of `minutes` after midnight (0–1439).
+    #[must_use]
+    pub fn from_minute_of_day(minutes: u16) -> Self {
+        Self {
+            hour: u8::try_from(minutes / 60).unwrap_or(23),
+            minute: u8::try_from(minutes % 60).unwrap_or(59),
+        }
+    }
+
+    /// The wall-clock time of a chrono time or date-time (seconds dropped).
+    #[must_use]
+    pub fn of(t: &impl Timelike) -> Self {
+        Self {
+            hour: u8::try_from(t.hour()).unwrap_or(23),
+            minute: u8::try_from(t.minute()).unwrap_or(59),
+        }
+    }
+}
+
+/// `HH:MM`, 24-hour, as the apps and the messages show it.
+impl fmt::Display for LocalTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
 
 /// A calendar date in the patient's time zone (no time, no zone).
 ///
@@ -76,6 +129,37 @@ pub fn local_date(t: UtcDateTime, zone: Zone) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_of_day_reads_as_twenty_four_hour_clock() {
+        assert_eq!(LocalTime { hour: 7, minute: 5 }.to_string(), "07:05");
+        assert_eq!(
+            LocalTime::from_minute_of_day(23 * 60 + 59).to_string(),
+            "23:59"
+        );
+        // 14:05:59 in Paris in winter is 13:05:59 UTC: the wall clock, seconds dropped.
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 24, 13, 5, 59)
+            .unwrap();
+        let paris = t.with_timezone(&Zone::get("Europe/Paris").unwrap());
+        assert_eq!(
+            LocalTime::of(&paris),
+            LocalTime {
+                hour: 14,
+                minute: 5
+            }
+        );
+        assert_eq!(
+            LocalTime {
+                hour: 24,
+                minute: 0
+            }
+            .minute_of_day()
+            .unwrap_err()
+            .field,
+            "time"
+        );
+    }
 
     #[test]
     fn day_numbers_and_local_days() {

@@ -1,7 +1,8 @@
 //! Layer 1: the domain types and the shared basics every other module speaks.
 //!
 //! Pump kinds, device information, readings, alarms, history events and units; calendar dates
-//! and local days; authorship and revisions; input checks; time and the injectable [`Clock`].
+//! and local days; wall-clock times of day; authorship and revisions; input checks; time and
+//! the injectable [`Clock`].
 //! Pure values: no I/O, and nothing else of the crate is used here.
 
 mod alarm;
@@ -16,7 +17,7 @@ mod units;
 mod zone;
 
 pub use alarm::{AlarmKind, AlarmPriority, AlarmState, EventSequence, PumpAlarm};
-pub use calendar::{CalendarDate, date_of_day, day_number, local_date, local_day};
+pub use calendar::{CalendarDate, LocalTime, date_of_day, day_number, local_date, local_day};
 pub use device::{DeviceInfo, MAX_RESERVOIR, MAX_TEXT, PumpKind, ReservoirKind};
 pub use history::{HistoryDetail, HistoryEvent, Refill};
 pub use input::{

@@ -24,10 +24,13 @@ pub use symptoms::{
     symptoms,
 };
 pub use types::{
-    ChecklistItem, DueReminder, GuidanceLevel, LocalTime, RecoveryPlan, RedFlag, Reminder,
-    ReminderInput, ReminderZone, Severity, Symptom, SymptomEntry, SymptomGuidance, SymptomInput,
-    SymptomRevision, WithdrawalGuidance,
+    ChecklistItem, DueReminder, GuidanceLevel, RecoveryPlan, RedFlag, Reminder, ReminderInput,
+    ReminderZone, Severity, Symptom, SymptomEntry, SymptomGuidance, SymptomInput, SymptomRevision,
+    WithdrawalGuidance,
 };
+
+/// The wall-clock time reminders are set at (defined with the calendar basics in `model`).
+pub use crate::model::LocalTime;
 
 use crate::l10n::Language;
 use crate::model::{Drug, InvalidInput};

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Author, CalendarDate};
-use crate::model::{Drug, InvalidInput, UtcDateTime};
+use crate::model::{Author, CalendarDate, LocalTime};
+use crate::model::{Drug, UtcDateTime};
 
 /// How urgent a sign is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -229,41 +229,6 @@ pub struct WithdrawalGuidance {
     /// Shown with the signs while they are not clinician-reviewed texts in the reader's
     /// language; `None` once they are.
     pub note: Option<String>,
-}
-
-/// A time of day on the wall clock (24-hour).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct LocalTime {
-    /// Hour, 0–23.
-    pub hour: u8,
-    /// Minute, 0–59.
-    pub minute: u8,
-}
-
-impl LocalTime {
-    /// Minutes after midnight.
-    ///
-    /// # Errors
-    /// [`InvalidInput`] on `time` for an hour or minute out of range.
-    pub fn minute_of_day(self) -> Result<u16, InvalidInput> {
-        if self.hour > 23 || self.minute > 59 {
-            return Err(InvalidInput::new(
-                "time",
-                "must be a time of day from 00:00 to 23:59",
-            ));
-        }
-        Ok(u16::from(self.hour) * 60 + u16::from(self.minute))
-    }
-
-    /// The time of `minutes` after midnight (0–1439).
-    #[must_use]
-    pub fn from_minute_of_day(minutes: u16) -> Self {
-        Self {
-            hour: u8::try_from(minutes / 60).unwrap_or(23),
-            minute: u8::try_from(minutes % 60).unwrap_or(59),
-        }
-    }
 }
 
 /// Which zone a reminder's wall-clock time is read in.

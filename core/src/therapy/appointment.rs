@@ -8,10 +8,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::Error;
 use crate::model::{
-    CalendarDate, InvalidInput, UtcDateTime, Zone, date_of_day, day_number, from_millis,
+    CalendarDate, InvalidInput, LocalTime, UtcDateTime, Zone, date_of_day, day_number, from_millis,
     parse_time_zone, to_millis,
 };
-use crate::recovery::LocalTime;
 use crate::recovery::reminders::occurrence;
 use crate::store::StoreError;
 

@@ -1,7 +1,7 @@
 //! The report's sections, in order, from the gathered data: what each says and how it is laid
 //! out. Pure.
 
-use chrono::{Datelike, NaiveDate, Timelike};
+use chrono::{Datelike, NaiveDate};
 
 use super::chart::{self, Frame, PainPoint};
 use super::doc::{Op, Page, Paper};
@@ -9,7 +9,9 @@ use super::gather::{Note, ReportData};
 use super::layout::{Align, BODY, Column, Flow, MARGIN, SMALL};
 use super::words::Words;
 use crate::diary::{DoseUnit, TrendPeriod};
-use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, Drug, PumpKind, UtcDateTime};
+use crate::model::{
+    AlarmKind, AlarmPriority, BatteryIndicator, Drug, LocalTime, PumpKind, UtcDateTime,
+};
 use crate::recovery::{GuidanceLevel, Severity, Symptom};
 use crate::therapy::{DatePrecision, DateRange, RefillPlace, ResidualFinding};
 
@@ -19,12 +21,7 @@ pub(crate) fn compose(d: &ReportData, w: &Words, paper: Paper) -> Vec<Page> {
     let date = |t: UtcDateTime| t.with_timezone(&d.zone).date_naive().to_string();
     let datetime = |t: UtcDateTime| {
         let local = t.with_timezone(&d.zone);
-        format!(
-            "{} {:02}:{:02}",
-            local.date_naive(),
-            local.hour(),
-            local.minute()
-        )
+        format!("{} {}", local.date_naive(), LocalTime::of(&local))
     };
 
     // Title.
