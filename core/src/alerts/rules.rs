@@ -12,8 +12,7 @@ use super::messages::{AlertCategory, AlertPriority};
 use crate::dashboard::Dashboard;
 use crate::l10n::{Domain, Language, Texts};
 use crate::link::LinkState;
-use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, UtcDateTime, Zone};
-use crate::recovery::reminders::occurrence;
+use crate::model::{AlarmKind, AlarmPriority, BatteryIndicator, UtcDateTime, Zone, occurrence};
 
 /// Which conditions become alerts for one caregiver, and from when (part of their
 /// [`super::policy::CaregiverSettings`]). Stored as JSON: a field added later takes its default
@@ -437,7 +436,7 @@ mod tests {
                 month: 3,
                 day: 29,
             },
-            time: crate::recovery::LocalTime {
+            time: crate::model::LocalTime {
                 hour: 10,
                 minute: 30,
             },

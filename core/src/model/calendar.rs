@@ -5,7 +5,9 @@
 
 use std::fmt;
 
-use chrono::{Datelike, NaiveDate, TimeZone, Timelike};
+use chrono::{
+    Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{InvalidInput, UtcDateTime, Zone};
@@ -126,6 +128,30 @@ pub fn local_date(t: UtcDateTime, zone: Zone) -> String {
     t.with_timezone(&zone).date_naive().to_string()
 }
 
+/// The instant of the wall-clock time `minute_of_day` on local `date` in `zone`.
+///
+/// A time that does not exist that day (spring forward: 02:30 in Paris on the last Sunday of
+/// March) is read at the same distance after the jump (03:30); a time that happens twice (fall
+/// back) is the first of the two. `None` only for a minute past the day or a date out of range.
+#[must_use]
+pub fn occurrence(date: NaiveDate, minute_of_day: u16, zone: Zone) -> Option<UtcDateTime> {
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::from(minute_of_day) * 60, 0)?;
+    let local = NaiveDateTime::new(date, time);
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) => Some(t.to_utc()),
+        LocalResult::Ambiguous(first, _) => Some(first.to_utc()),
+        LocalResult::None => {
+            // In a gap: read the wall time with the offset in force before the gap, which lands
+            // the same distance after the jump.
+            let before = zone
+                .from_local_datetime(&(local - Duration::hours(6)))
+                .earliest()?;
+            let offset = before.naive_local() - before.naive_utc();
+            Some((local - offset).and_utc())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +220,15 @@ mod tests {
             .to_naive("from")
             .is_err()
         );
+    }
+
+    #[test]
+    fn occurrence_reads_a_missing_time_after_the_jump() {
+        // New York springs forward on 2027-03-14 at 02:00 → 03:00.
+        let d = NaiveDate::from_ymd_opt(2027, 3, 14).unwrap();
+        let new_york = Zone::get("America/New_York").unwrap();
+        let utc = |y, mo, d, h, mi| chrono::Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap();
+        assert_eq!(occurrence(d, 150, new_york), Some(utc(2027, 3, 14, 7, 30)));
+        assert_eq!(occurrence(d, 60, new_york), Some(utc(2027, 3, 14, 6, 0)));
     }
 }

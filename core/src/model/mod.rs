@@ -17,7 +17,9 @@ mod units;
 mod zone;
 
 pub use alarm::{AlarmKind, AlarmPriority, AlarmState, EventSequence, PumpAlarm};
-pub use calendar::{CalendarDate, LocalTime, date_of_day, day_number, local_date, local_day};
+pub use calendar::{
+    CalendarDate, LocalTime, date_of_day, day_number, local_date, local_day, occurrence,
+};
 pub use device::{DeviceInfo, MAX_RESERVOIR, MAX_TEXT, PumpKind, ReservoirKind};
 pub use history::{HistoryDetail, HistoryEvent, Refill};
 pub use input::{

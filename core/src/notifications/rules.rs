@@ -22,8 +22,9 @@ use chrono::{Days, Duration, NaiveDate};
 use super::{NotificationImportance as Imp, NotificationKind as Kind, PlannedNotification};
 use crate::card::MriScan;
 use crate::l10n::{Domain, Language, Texts};
+use crate::model::occurrence;
 use crate::model::{UtcDateTime, Zone};
-use crate::recovery::{self, Reminder, reminders::occurrence};
+use crate::recovery::{self, Reminder};
 use crate::therapy::{BatteryForecast, ReservoirForecast};
 
 /// What a plan is made from.

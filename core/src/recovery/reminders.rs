@@ -15,34 +15,14 @@
 
 use std::collections::HashSet;
 
-use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::Duration;
 
 use super::{DueReminder, Reminder, ReminderZone};
 use crate::model::UtcDateTime;
-use crate::model::{CalendarDate, Zone, date_of_day, day_number, local_day};
+use crate::model::{CalendarDate, Zone, date_of_day, day_number, local_day, occurrence};
 
 /// The longest window looked at, in days (a phone off for longer only gets the last year's).
 pub const MAX_WINDOW_DAYS: i64 = 366;
-
-/// The instant `minute_of_day` on local `date` in `zone`, by the rules above.
-#[must_use]
-pub fn occurrence(date: NaiveDate, minute_of_day: u16, zone: Zone) -> Option<UtcDateTime> {
-    let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::from(minute_of_day) * 60, 0)?;
-    let local = NaiveDateTime::new(date, time);
-    match zone.from_local_datetime(&local) {
-        LocalResult::Single(t) => Some(t.to_utc()),
-        LocalResult::Ambiguous(first, _) => Some(first.to_utc()),
-        LocalResult::None => {
-            // In a gap: read the wall time with the offset in force before the gap, which lands
-            // the same distance after the jump.
-            let before = zone
-                .from_local_datetime(&(local - Duration::hours(6)))
-                .earliest()?;
-            let offset = before.naive_local() - before.naive_utc();
-            Some((local - offset).and_utc())
-        }
-    }
-}
 
 fn zone_of(r: &Reminder, device: Zone) -> Zone {
     match &r.value.zone {
@@ -111,7 +91,7 @@ pub fn fired_day(d: &DueReminder) -> i64 {
 mod tests {
     use super::*;
     use crate::recovery::{LocalTime, ReminderInput};
-    use chrono::Utc;
+    use chrono::{NaiveDate, TimeZone, Utc};
 
     fn paris() -> Zone {
         Zone::get("Europe/Paris").unwrap()
@@ -342,16 +322,5 @@ mod tests {
             )
             .is_empty()
         );
-    }
-
-    #[test]
-    fn occurrence_handles_gaps_in_other_zones() {
-        // New York springs forward on 2027-03-14 at 02:00 → 03:00.
-        let d = NaiveDate::from_ymd_opt(2027, 3, 14).unwrap();
-        assert_eq!(
-            occurrence(d, 150, new_york()),
-            Some(utc(2027, 3, 14, 7, 30))
-        );
-        assert_eq!(occurrence(d, 60, new_york()), Some(utc(2027, 3, 14, 6, 0)));
     }
 }

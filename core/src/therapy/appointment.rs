@@ -9,9 +9,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::Error;
 use crate::model::{
     CalendarDate, InvalidInput, LocalTime, UtcDateTime, Zone, date_of_day, day_number, from_millis,
-    parse_time_zone, to_millis,
+    occurrence, parse_time_zone, to_millis,
 };
-use crate::recovery::reminders::occurrence;
 use crate::store::StoreError;
 
 /// A refill appointment as the patient enters it.
