@@ -7,9 +7,10 @@
 //! files ([`Store::delete_files`]). A relay that cannot be reached does not stop the rest: the
 //! report says so, and what stays there. A key store that cannot be used (a locked phone) stops
 //! everything before anything is deleted (it is read first), so that trying again later can
-//! finish the job.
+//! finish the job. A file that cannot be removed stops the call with an error after the relay's
+//! part and the keys are done; trying again removes what is left and reports all of it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::alerts::Session;
 use crate::alerts::http::HttpClient;
@@ -36,8 +37,7 @@ pub struct DeletionReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RelayDeletion {
-    /// No caregiver was ever paired: the relay holds nothing for this phone. (Also the answer of
-    /// a second try after the files could not all be removed: the first did the relay's part.)
+    /// No caregiver was ever paired: the relay holds nothing for this phone.
     NotUsed,
     /// Every paired device was told the pairing ended, and the relay deleted this phone's
     /// mailbox with everything it held.
@@ -58,6 +58,24 @@ pub enum RelayDeletion {
     },
 }
 
+/// What one app object's deletion has done so far, kept for as long as the object lives: a try
+/// after a file could not be removed reports the relay's part and the keys of the try before.
+#[derive(Debug, Default)]
+pub struct Progress(Mutex<Option<DeletionReport>>);
+
+impl Progress {
+    fn get(&self) -> Option<DeletionReport> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set(&self, report: &DeletionReport) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(report.clone());
+    }
+}
+
 /// Why a deletion stopped before the data files were deleted (nothing on this phone was deleted
 /// then, except the caregiver alerts if the relay was reached).
 #[derive(Debug, thiserror::Error)]
@@ -72,43 +90,72 @@ pub enum Error {
 
 /// Deletes everything Thecal keeps for this person (see the module's documentation). `http` is
 /// the app's HTTP stack, to reach the relay; without it the relay is reported as not reached.
+/// `progress` is the app object's: a call after one that failed part-way goes on from where it
+/// stopped (the relay is asked once), and the report tells what both did.
 ///
 /// # Errors
-/// [`Error::KeyStore`] (nothing on this phone deleted), [`Error::Store`].
+/// [`Error::KeyStore`] (nothing on this phone deleted by this call), [`Error::Store`].
 pub async fn delete_all(
     store: Arc<Store>,
     secrets: Arc<dyn SecretStore>,
     http: Option<Arc<dyn HttpClient>>,
     clock: Arc<dyn Clock>,
+    progress: &Progress,
 ) -> Result<DeletionReport, Error> {
-    // Tried again after the files could not all be removed: the relay and the keys are done
-    // already, and the store reads nothing more; only the files are left.
-    if store.is_deleted() {
-        return Ok(DeletionReport {
-            files_deleted: store.delete_files()?,
-            keys_deleted: 0,
-            relay: RelayDeletion::NotUsed,
-        });
-    }
-    // The keys there are, read first: a locked key store stops everything before anything goes.
-    let mut names = vec![alerts_keys::SECRET_NAME.to_owned()];
-    for kid in store.read(card_db::own_key_ids)? {
-        names.push(card_keys::secret_name(&kid));
-    }
-    let mut present = Vec::new();
-    for name in names {
-        if secrets.load(name.clone())?.is_some() {
-            present.push(name);
+    let before = progress.get();
+    let mut report = before.clone().unwrap_or(DeletionReport {
+        files_deleted: 0,
+        keys_deleted: 0,
+        relay: RelayDeletion::NotUsed,
+    });
+    // Once the files are being deleted the store reads nothing more: the relay and the keys
+    // were done by the call before.
+    if !store.is_deleted() {
+        // The keys there are, read first: a locked key store stops everything before anything
+        // goes.
+        let mut names = vec![alerts_keys::SECRET_NAME.to_owned()];
+        for kid in store.read(card_db::own_key_ids)? {
+            names.push(card_keys::secret_name(&kid));
+        }
+        let mut present = Vec::new();
+        for name in names {
+            if secrets.load(name.clone())?.is_some() {
+                present.push(name);
+            }
+        }
+        if before.is_none() {
+            report.relay = delete_on_relay(&store, &secrets, http, clock).await?;
+            progress.set(&report);
+        }
+        // Deleting a key that is gone already (the relay's part deletes the alerts' keys) does
+        // nothing.
+        for name in present {
+            secrets.delete(name)?;
+            report.keys_deleted += 1;
+            progress.set(&report);
         }
     }
-    let relay = match (store.read(alerts_db::relay)?, http) {
+    let removed = store.delete_files(&mut report.files_deleted);
+    progress.set(&report);
+    removed?;
+    Ok(report)
+}
+
+/// The relay's part: every paired device told, then this phone's mailbox deleted.
+async fn delete_on_relay(
+    store: &Arc<Store>,
+    secrets: &Arc<dyn SecretStore>,
+    http: Option<Arc<dyn HttpClient>>,
+    clock: Arc<dyn Clock>,
+) -> Result<RelayDeletion, Error> {
+    Ok(match (store.read(alerts_db::relay)?, http) {
         (None, _) => RelayDeletion::NotUsed,
         (Some(relay), None) => RelayDeletion::NotReached {
             relay,
             reason: "the app gave no network access".into(),
         },
         (Some(relay), Some(http)) => {
-            let session = Session::new(Arc::clone(&store), Arc::clone(&secrets), http, clock);
+            let session = Session::new(Arc::clone(store), Arc::clone(secrets), http, clock);
             match session.delete_everything().await {
                 Ok(()) => RelayDeletion::Deleted { relay },
                 Err(SessionError::Alerts(AlertsError::KeyStore(e))) => return Err(e.into()),
@@ -122,17 +169,5 @@ pub async fn delete_all(
                 }
             }
         }
-    };
-    // Deleting a key that is gone already (the relay's part deletes the alerts' keys) does
-    // nothing.
-    let keys_deleted = u32::try_from(present.len()).unwrap_or(u32::MAX);
-    for name in present {
-        secrets.delete(name)?;
-    }
-    let files_deleted = store.delete_files()?;
-    Ok(DeletionReport {
-        files_deleted,
-        keys_deleted,
-        relay,
     })
 }

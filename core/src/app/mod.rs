@@ -89,6 +89,8 @@ struct Inner {
     link_changes: std::sync::OnceLock<Arc<Subscription>>,
     /// Dashboard watchers not cancelled.
     dashboard_watchers: Arc<AtomicU32>,
+    /// What "delete all my data" has done so far, for a second try to finish and report.
+    deletion: crate::erasure::Progress,
 }
 
 impl Inner {
@@ -445,6 +447,7 @@ impl Thecal {
                 changes: tokio::sync::watch::channel(0).0,
                 link_changes: std::sync::OnceLock::new(),
                 dashboard_watchers: Arc::new(AtomicU32::new(0)),
+                deletion: crate::erasure::Progress::default(),
             }),
         }))
     }
@@ -466,7 +469,9 @@ impl Thecal {
     /// `http` (the app's HTTP stack; none: the relay is reported as not reached). A relay that
     /// cannot be reached does not stop the rest: the report says what stays there. Afterwards
     /// every call of this object fails; opening the folder again starts afresh. Backups the
-    /// person saved elsewhere are theirs and are not touched.
+    /// person saved elsewhere are theirs and are not touched. If a file cannot be removed, the
+    /// error names it; calling again removes what is left, and the report then tells all of it
+    /// (the relay's part and the keys done by the first call).
     ///
     /// # Errors
     /// [`DeletionError::KeyStoreUnavailable`] (nothing on this phone deleted yet: try again
@@ -485,6 +490,7 @@ impl Thecal {
                     Arc::clone(&inner.secrets),
                     http,
                     Arc::clone(&inner.clock),
+                    &inner.deletion,
                 )
                 .await
             })

@@ -232,11 +232,12 @@ impl Store {
     /// connection is swapped for an empty one in memory), then removes the database, its WAL
     /// and shared-memory files, and the files kept aside in [`DAMAGED_DIR`]. Every later read or
     /// write fails with [`StoreError::CannotOpen`]; opening the folder again starts afresh.
-    /// Returns how many files were removed. Trying again after a failure removes what is left.
+    /// Adds each file it removes to `removed`, also when a later one then fails; trying again
+    /// after a failure removes what is left.
     ///
     /// # Errors
     /// [`StoreError::CannotOpen`] naming what could not be removed (no data in the reason).
-    pub fn delete_files(&self) -> Result<u32, StoreError> {
+    pub fn delete_files(&self, removed: &mut u32) -> Result<(), StoreError> {
         {
             let mut writer = lock(&self.writer);
             self.deleted
@@ -246,23 +247,23 @@ impl Store {
         if let Some(reader) = self.reader.get() {
             *lock(reader) = Connection::open_in_memory()?;
         }
-        let mut removed = 0;
+        let before = *removed;
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut name = self.path.clone().into_os_string();
             name.push(suffix);
-            removed += remove_if_there(Path::new(&name))?;
+            *removed += remove_if_there(Path::new(&name))?;
         }
         if let Some(damaged) = self.path.parent().map(|dir| dir.join(DAMAGED_DIR))
             && damaged.is_dir()
         {
             for entry in std::fs::read_dir(&damaged).map_err(|e| not_removed(&damaged, &e))? {
                 let entry = entry.map_err(|e| not_removed(&damaged, &e))?;
-                removed += remove_if_there(&entry.path())?;
+                *removed += remove_if_there(&entry.path())?;
             }
             std::fs::remove_dir(&damaged).map_err(|e| not_removed(&damaged, &e))?;
         }
-        tracing::info!(files = removed, "the data files were deleted");
-        Ok(removed)
+        tracing::info!(files = *removed - before, "the data files were deleted");
+        Ok(())
     }
 
     /// Whether [`Store::delete_files`] was called (its files may not all be gone if it failed).

@@ -13,7 +13,7 @@ use thecal_core::alerts::relay::RelayClient;
 use thecal_core::diary::PainInput;
 use thecal_core::erasure::RelayDeletion;
 use thecal_core::model::Author;
-use thecal_core::store::{DB_FILE, SecretStore, SecretStoreError};
+use thecal_core::store::{DAMAGED_DIR, DB_FILE, SecretStore, SecretStoreError};
 use thecal_core::{CaregiverError, DeletionError, DiaryError, Thecal, ThecalConfig};
 use thecal_sim::fixtures::MemorySecretStore;
 use thecal_sim::http::ReqwestHttp;
@@ -270,4 +270,66 @@ async fn with_the_key_store_locked_nothing_is_deleted_until_it_is_unlocked() {
     let report = patient.thecal.delete_all_my_data(None).await.unwrap();
     assert_eq!(report.keys_deleted, 1, "the clinic key");
     assert!(data_files(&patient).is_empty());
+}
+
+#[tokio::test]
+async fn a_file_that_cannot_be_removed_is_named_and_a_second_try_finishes_and_reports_both() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let patient = app(&world);
+    let (carer, mum) = pair(&patient, &world, &relay).await;
+    write_pain(&patient, &world).await;
+    clinic_key(&patient).await;
+    // Something in the folder of files kept aside that is not a file: it cannot be removed as
+    // one (as root too, which CI is).
+    let obstacle = patient.dir.path().join(DAMAGED_DIR).join("a folder");
+    std::fs::create_dir_all(&obstacle).unwrap();
+
+    let failed = patient
+        .thecal
+        .delete_all_my_data(Some(http()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(failed, DeletionError::StorageUnavailable { .. }),
+        "{failed:?}"
+    );
+    assert!(failed.to_string().contains("a folder"), "{failed}");
+    // The relay's part and the keys were done before the files.
+    assert!(patient.keys.keys.names().is_empty());
+    let read = carer
+        .thecal
+        .caregivers(http())
+        .read_mailbox(0)
+        .await
+        .unwrap();
+    assert_eq!(read.revoked, vec![mum]);
+    assert!(data_files(&patient).is_empty(), "the database went first");
+
+    std::fs::remove_dir(&obstacle).unwrap();
+    let report = patient
+        .thecal
+        .delete_all_my_data(Some(http()))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.relay,
+        RelayDeletion::Deleted {
+            relay: relay.base.clone()
+        },
+        "the first try's relay part, not asked again"
+    );
+    assert_eq!(report.keys_deleted, 2, "the first try's keys");
+    assert!(
+        report.files_deleted >= 1,
+        "the first try's files: {report:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(patient.dir.path()).unwrap().count(),
+        0,
+        "the folder is empty"
+    );
+    // Asked once more, the same report: nothing more to do.
+    let again = patient.thecal.delete_all_my_data(None).await.unwrap();
+    assert_eq!(again, report);
 }
