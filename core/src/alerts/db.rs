@@ -264,6 +264,24 @@ pub fn set_peer_state(
     Ok(())
 }
 
+/// Ends the open status consents (`status_consents`, see `status`) of caregivers whose pairing
+/// ended (revoked, or paired again since the consent was given), at the time it ended. Called in
+/// the transaction that ends a pairing, and before consents are read or used.
+///
+/// # Errors
+/// A storage error.
+pub fn end_with_pairings(tx: &Transaction<'_>) -> Result<usize, StoreError> {
+    Ok(tx.execute(
+        "UPDATE status_consents SET ended_by = 'revoked',
+             withdrawn_at_ms = (SELECT coalesce(p.revoked_at_ms, p.paired_at_ms)
+                                FROM alert_peers p WHERE p.id = status_consents.peer_id)
+         WHERE withdrawn_at_ms IS NULL AND EXISTS (
+             SELECT 1 FROM alert_peers p WHERE p.id = status_consents.peer_id
+                 AND (p.state = 'revoked' OR p.paired_at_ms > status_consents.granted_at_ms))",
+        [],
+    )?)
+}
+
 /// Renames a peer.
 ///
 /// # Errors

@@ -575,6 +575,8 @@ impl Session {
                 CONTROL_TTL,
             )?;
             db::set_peer_state(tx, p.id, PeerState::Revoked, now)?;
+            // The status consent ends in the same transaction, at the revocation's time.
+            db::end_with_pairings(tx)?;
             Ok::<_, Error>(())
         })?;
         if let Err(e) = self.send_pending().await {
@@ -823,6 +825,8 @@ impl Session {
             let name = format!("Caregiver {}", self.store.read(db::peers)?.len() + 1);
             self.store.write(|tx| {
                 let peer = db::upsert_peer(tx, &bundle, PeerRole::Caregiver, &name, now)?;
+                // Paired again: a consent given to the earlier pairing ends now.
+                db::end_with_pairings(tx)?;
                 let mut window = super::SenderWindow::default();
                 let _ = window.accept(&opened.header, now_s);
                 db::set_window(tx, peer, &window)?;
@@ -924,6 +928,7 @@ pub(super) fn handle(
     let kind = Kind::from_code(opened.header.kind);
     if kind == Some(Kind::Revocation) {
         db::set_peer_state(tx, peer.id, PeerState::Revoked, now)?;
+        db::end_with_pairings(tx)?;
         return Ok(Handled::Revoked);
     }
     match (kind, Message::parse(&opened.plaintext), peer.role) {

@@ -4,7 +4,8 @@
 //!
 //! On the patient's phone, a consent is one row per grant (migration 0014): granting stores who,
 //! what and when; withdrawing ends the row (it is kept, so the patient sees every consent ever
-//! given); revoking the caregiver, or pairing it again, ends it too. Sharing is off until the
+//! given); revoking the caregiver (on either phone), or pairing it again, ends it too, in the
+//! transaction that ends the pairing. Sharing is off until the
 //! patient grants it. [`share_due`] puts a snapshot in the outbox for every caregiver with a
 //! consent when what it shows changed since the last one sent (the time fields left out, see
 //! [`StatusMessage::shown`]) or when the last one is older than the interval. A snapshot not yet
@@ -344,30 +345,13 @@ pub struct StatusConsent {
     pub last_sent_at: Option<UtcDateTime>,
 }
 
-/// Ends the open consents of caregivers whose pairing ended (revoked, or paired again since the
-/// consent was given), at the time it ended.
-///
-/// # Errors
-/// A storage error.
-pub fn end_with_pairings(tx: &Transaction<'_>) -> Result<usize, StoreError> {
-    Ok(tx.execute(
-        "UPDATE status_consents SET ended_by = 'revoked',
-             withdrawn_at_ms = (SELECT coalesce(p.revoked_at_ms, p.paired_at_ms)
-                                FROM alert_peers p WHERE p.id = status_consents.peer_id)
-         WHERE withdrawn_at_ms IS NULL AND EXISTS (
-             SELECT 1 FROM alert_peers p WHERE p.id = status_consents.peer_id
-                 AND (p.state = 'revoked' OR p.paired_at_ms > status_consents.granted_at_ms))",
-        [],
-    )?)
-}
-
 /// Records the patient's consent to share their status with the confirmed caregiver `peer`
 /// (nothing new if one is open already).
 ///
 /// # Errors
 /// [`Error::UnknownPeer`] for a device that is not a confirmed caregiver; a storage error.
 pub fn grant(tx: &Transaction<'_>, peer: &PeerRecord, now: UtcDateTime) -> Result<(), Error> {
-    end_with_pairings(tx)?;
+    db::end_with_pairings(tx)?;
     if peer.role != PeerRole::Caregiver || peer.state != PeerState::Confirmed {
         return Err(Error::UnknownPeer);
     }
@@ -391,7 +375,7 @@ pub fn withdraw(
     peer: &PeerRecord,
     now: UtcDateTime,
 ) -> Result<bool, Error> {
-    end_with_pairings(tx)?;
+    db::end_with_pairings(tx)?;
     let n = sql(tx.execute(
         "UPDATE status_consents SET withdrawn_at_ms = ?2, ended_by = 'patient'
          WHERE peer_id = ?1 AND withdrawn_at_ms IS NULL",
@@ -516,7 +500,7 @@ pub fn share_due(
     snapshot: &StatusMessage,
     now: UtcDateTime,
 ) -> Result<u32, Error> {
-    end_with_pairings(tx)?;
+    db::end_with_pairings(tx)?;
     let every = Duration::from_secs(u64::from(every_minutes(tx)?) * 60);
     let open = open_consents(tx)?;
     let (shown, plaintext) = (snapshot.shown(), snapshot.to_json());

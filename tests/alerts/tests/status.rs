@@ -1,7 +1,8 @@
 //! Status sharing through a real relay, patient and caregiver each a whole app object: nothing
 //! goes without the patient's consent; with it the caregiver sees the status with its age; an
 //! unchanged status is not sent again before the interval, a changed one is; a withdrawal stops
-//! it and the caregiver's phone stops showing it; revoking the caregiver ends the consent.
+//! it and the caregiver's phone stops showing it; a pairing ended on either side ends the consent
+//! in the same step.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use thecal_alerts_tests::{TestRelay, World};
 use thecal_core::alerts::db::PeerState;
 use thecal_core::alerts::status::{ConsentEnd, SharingState};
 use thecal_core::model::{StatusReading, Volume};
+use thecal_core::store::StoreError;
 use thecal_core::{Caregivers, Thecal, ThecalConfig};
 use thecal_sim::fixtures::MemorySecretStore;
 use thecal_sim::http::ReqwestHttp;
@@ -199,6 +201,11 @@ async fn the_status_goes_with_consent_when_it_changes_and_stops_when_withdrawn()
     );
     world.advance(Duration::from_secs(60));
     pc.revoke(anna.clone()).await.unwrap();
+    assert_eq!(
+        open_consents_in_store(&patient),
+        0,
+        "ended with the revocation"
+    );
     let consents = pc.consents().await.unwrap();
     assert_eq!(consents.len(), 2, "the history is kept");
     assert_eq!(consents[0].ended_by, Some(ConsentEnd::PairingEnded));
@@ -283,4 +290,47 @@ async fn no_consent_before_the_safety_number_is_confirmed() {
         Err(true)
     );
     pc.set_status_interval(10).await.unwrap();
+}
+
+/// The patient's consents still open in the store, read straight from it (not through
+/// `consents()`, which would end them first).
+fn open_consents_in_store(patient: &Thecal) -> i64 {
+    patient
+        .store()
+        .read(|c| {
+            Ok::<i64, StoreError>(c.query_row(
+                "SELECT count(*) FROM status_consents WHERE withdrawn_at_ms IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("the store reads")
+}
+
+#[tokio::test]
+async fn a_pairing_that_ends_ends_its_consent_in_the_same_step_on_either_side() {
+    let world = World::new();
+    let relay = TestRelay::start(&world).await;
+    let Pair {
+        patient,
+        pc,
+        cc,
+        anna,
+        ..
+    } = pair(&world, &relay).await;
+    pc.share_status_with(anna).await.unwrap();
+    assert_eq!(open_consents_in_store(&patient), 1);
+
+    // The caregiver ends the pairing on their phone; the patient's phone learns it when it reads
+    // its mailbox, and the consent ends then, with nothing else called.
+    let mum = cc.patients().await.unwrap().remove(0).id;
+    world.advance(Duration::from_secs(60));
+    cc.revoke(mum).await.unwrap();
+    world.advance(Duration::from_secs(60));
+    let learned_at = world.now();
+    assert_eq!(pc.read_mailbox(0).await.unwrap().revoked.len(), 1);
+    assert_eq!(open_consents_in_store(&patient), 0);
+    let consents = pc.consents().await.unwrap();
+    assert_eq!(consents[0].ended_by, Some(ConsentEnd::PairingEnded));
+    assert_eq!(consents[0].withdrawn_at, Some(learned_at));
 }

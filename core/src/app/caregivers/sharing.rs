@@ -121,7 +121,9 @@ impl Caregivers {
         let language = self.inner.language.get();
         self.inner
             .run_async::<_, _, CaregiverError>("reading the consents", async move {
-                inner.store.write(status::end_with_pairings)?;
+                // Pairings end their consents in the same transaction; this ends those a version
+                // before that left open.
+                inner.store.write(alerts_db::end_with_pairings)?;
                 Ok::<_, CaregiverError>(inner.store.read(|c| status::consents(c, language))?)
             })
             .await
