@@ -11,7 +11,7 @@ use thecal_alerts_tests::{TestRelay, World};
 use thecal_core::alerts::DeviceKeys;
 use thecal_core::alerts::relay::RelayClient;
 use thecal_core::diary::PainInput;
-use thecal_core::erasure::RelayDeletion;
+use thecal_core::erasure::{DeletionReport, RelayDeletion};
 use thecal_core::model::Author;
 use thecal_core::store::{DAMAGED_DIR, DB_FILE, SecretStore, SecretStoreError};
 use thecal_core::{CaregiverError, DeletionError, DiaryError, Thecal, ThecalConfig};
@@ -138,6 +138,28 @@ async fn pair(patient: &App, world: &World, relay: &TestRelay) -> (App, String) 
     (carer, mum.id)
 }
 
+/// A patient's app with something of everything to delete: a caregiver paired through `relay`,
+/// a diary entry and a clinic key; with the caregiver's app and its id on the patient's phone.
+async fn patient_with_everything(world: &World, relay: &TestRelay) -> (App, App, String) {
+    let patient = app(world);
+    let (carer, mum) = pair(&patient, world, relay).await;
+    write_pain(&patient, world).await;
+    clinic_key(&patient).await;
+    (patient, carer, mum)
+}
+
+/// "Delete all my data", with the network.
+async fn delete_all(app: &App) -> Result<DeletionReport, DeletionError> {
+    app.thecal.delete_all_my_data(Some(http())).await
+}
+
+/// What a report says when the relay deleted the mailbox at `relay`.
+fn deleted_on(relay: &TestRelay) -> RelayDeletion {
+    RelayDeletion::Deleted {
+        relay: relay.base.clone(),
+    }
+}
+
 fn data_files(app: &App) -> Vec<String> {
     std::fs::read_dir(app.dir.path())
         .expect("the folder")
@@ -155,24 +177,12 @@ fn data_files(app: &App) -> Vec<String> {
 async fn everything_goes_the_relay_mailbox_the_keys_and_the_files_and_the_caregiver_is_told() {
     let world = World::new();
     let relay = TestRelay::start(&world).await;
-    let patient = app(&world);
-    let (carer, mum) = pair(&patient, &world, &relay).await;
-    write_pain(&patient, &world).await;
-    clinic_key(&patient).await;
+    let (patient, carer, mum) = patient_with_everything(&world, &relay).await;
     assert_eq!(patient.keys.keys.names().len(), 2, "alerts and card keys");
     let old_keys = DeviceKeys::load_or_create(patient.keys.as_ref()).unwrap();
 
-    let report = patient
-        .thecal
-        .delete_all_my_data(Some(http()))
-        .await
-        .unwrap();
-    assert_eq!(
-        report.relay,
-        RelayDeletion::Deleted {
-            relay: relay.base.clone()
-        }
-    );
+    let report = delete_all(&patient).await.unwrap();
+    assert_eq!(report.relay, deleted_on(&relay));
     assert_eq!(report.keys_deleted, 2);
     assert!(report.files_deleted >= 1, "{report:?}");
     assert!(patient.keys.keys.names().is_empty(), "no key left");
@@ -221,11 +231,7 @@ async fn offline_the_phone_is_emptied_all_the_same_and_the_report_says_what_stay
     let base = relay.base.clone();
     relay.stop().await;
 
-    let report = patient
-        .thecal
-        .delete_all_my_data(Some(http()))
-        .await
-        .unwrap();
+    let report = delete_all(&patient).await.unwrap();
     match &report.relay {
         RelayDeletion::NotReached { relay, reason } => {
             assert_eq!(relay, &base);
@@ -276,20 +282,13 @@ async fn with_the_key_store_locked_nothing_is_deleted_until_it_is_unlocked() {
 async fn a_file_that_cannot_be_removed_is_named_and_a_second_try_finishes_and_reports_both() {
     let world = World::new();
     let relay = TestRelay::start(&world).await;
-    let patient = app(&world);
-    let (carer, mum) = pair(&patient, &world, &relay).await;
-    write_pain(&patient, &world).await;
-    clinic_key(&patient).await;
+    let (patient, carer, mum) = patient_with_everything(&world, &relay).await;
     // Something in the folder of files kept aside that is not a file: it cannot be removed as
     // one (as root too, which CI is).
     let obstacle = patient.dir.path().join(DAMAGED_DIR).join("a folder");
     std::fs::create_dir_all(&obstacle).unwrap();
 
-    let failed = patient
-        .thecal
-        .delete_all_my_data(Some(http()))
-        .await
-        .unwrap_err();
+    let failed = delete_all(&patient).await.unwrap_err();
     assert!(
         matches!(failed, DeletionError::StorageUnavailable { .. }),
         "{failed:?}"
@@ -307,16 +306,10 @@ async fn a_file_that_cannot_be_removed_is_named_and_a_second_try_finishes_and_re
     assert!(data_files(&patient).is_empty(), "the database went first");
 
     std::fs::remove_dir(&obstacle).unwrap();
-    let report = patient
-        .thecal
-        .delete_all_my_data(Some(http()))
-        .await
-        .unwrap();
+    let report = delete_all(&patient).await.unwrap();
     assert_eq!(
         report.relay,
-        RelayDeletion::Deleted {
-            relay: relay.base.clone()
-        },
+        deleted_on(&relay),
         "the first try's relay part, not asked again"
     );
     assert_eq!(report.keys_deleted, 2, "the first try's keys");

@@ -311,15 +311,10 @@ fn open_consents_in_store(patient: &Thecal) -> i64 {
 async fn a_pairing_that_ends_ends_its_consent_in_the_same_step_on_either_side() {
     let world = World::new();
     let relay = TestRelay::start(&world).await;
-    let Pair {
-        patient,
-        pc,
-        cc,
-        anna,
-        ..
-    } = pair(&world, &relay).await;
-    pc.share_status_with(anna).await.unwrap();
-    assert_eq!(open_consents_in_store(&patient), 1);
+    let both = pair(&world, &relay).await;
+    let (patient, pc, cc) = (&both.patient, &both.pc, &both.cc);
+    pc.share_status_with(both.anna.clone()).await.unwrap();
+    assert_eq!(open_consents_in_store(patient), 1);
 
     // The caregiver ends the pairing on their phone; the patient's phone learns it when it reads
     // its mailbox, and the consent ends then, with nothing else called.
@@ -329,7 +324,7 @@ async fn a_pairing_that_ends_ends_its_consent_in_the_same_step_on_either_side() 
     world.advance(Duration::from_secs(60));
     let learned_at = world.now();
     assert_eq!(pc.read_mailbox(0).await.unwrap().revoked.len(), 1);
-    assert_eq!(open_consents_in_store(&patient), 0);
+    assert_eq!(open_consents_in_store(patient), 0);
     let consents = pc.consents().await.unwrap();
     assert_eq!(consents[0].ended_by, Some(ConsentEnd::PairingEnded));
     assert_eq!(consents[0].withdrawn_at, Some(learned_at));
