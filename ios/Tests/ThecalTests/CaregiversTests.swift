@@ -183,6 +183,44 @@ final class CaregiversTests: ThecalTestCase {
         XCTAssertTrue(entries.isEmpty)
     }
 
+    func testADeletionStoppedByAFileIsFinishedByTheSecondTryWhichReportsBoth() async throws {
+        let relay = try relay
+        let folder = dir.appendingPathComponent("patient")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let keys = MemorySecretStore()
+        let patient = try await Thecal.open(
+            dir: folder.path, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: keys
+        )
+        let carer = try await openApp("carer")
+        let pc = patient.caregivers(http: URLSessionHttpClient())
+        let cc = carer.caregivers(http: URLSessionHttpClient())
+        let mum = try await pairConfirmed(pc, cc, relay: relay).patient
+        // Something that is not a file among the files kept aside: it cannot be removed.
+        let obstacle = folder.appendingPathComponent("damaged").appendingPathComponent("a folder")
+        try FileManager.default.createDirectory(at: obstacle, withIntermediateDirectories: true)
+
+        do {
+            _ = try await patient.deleteAllMyData(http: URLSessionHttpClient())
+            XCTFail("a folder was in the way")
+        } catch let error as DeletionError {
+            guard case let .storageUnavailable(reason) = error.commonFailure else {
+                return XCTFail("expected storage unavailable, got \(error)")
+            }
+            XCTAssertTrue(reason.contains("a folder"), reason)
+        }
+        // The relay's part and the keys were done before the files.
+        let told = try await cc.readMailbox(waitSeconds: 0)
+        XCTAssertEqual(told.revoked, [mum])
+        XCTAssertTrue(keys.names.isEmpty)
+
+        try FileManager.default.removeItem(at: obstacle)
+        let report = try await patient.deleteAllMyData(http: URLSessionHttpClient())
+        XCTAssertEqual(report.relay, .deleted(relay: relay))
+        XCTAssertEqual(report.keysDeleted, 1)
+        XCTAssertGreaterThanOrEqual(report.filesDeleted, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [])
+    }
+
     func testEachCaregiverHasHerSettingsAndASnoozeReachesThePatientButNeverForACriticalAlarm() async throws {
         let relay = try relay
         let patient = try await openApp("patient")

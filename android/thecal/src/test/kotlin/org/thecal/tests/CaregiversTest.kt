@@ -183,6 +183,36 @@ class CaregiversTest {
     }
 
     @Test
+    fun aDeletionStoppedByAFileIsFinishedByTheSecondTryWhichReportsBoth() = runBlocking<Unit> {
+        val keys = MemorySecretStore()
+        openThecal(dir.resolve("patient"), secrets = keys).use { patient ->
+            openThecal(dir.resolve("carer")).use { carer ->
+                val pc = patient.caregivers(UrlConnectionHttpClient())
+                val cc = carer.caregivers(UrlConnectionHttpClient())
+                val mum = pairConfirmed(pc, cc, relay).patient
+                // Something that is not a file among the files kept aside: it cannot be removed.
+                val obstacle = dir.resolve("patient").resolve("damaged").resolve("a folder").toFile()
+                assertTrue(obstacle.mkdirs())
+
+                val stopped = expectThrows<ThecalException.StorageUnavailable> {
+                    mapThecalErrors { patient.deleteAllMyData(UrlConnectionHttpClient()) }
+                }
+                assertTrue(stopped.message, stopped.message.contains("a folder"))
+                // The relay's part and the keys were done before the files.
+                assertEquals(listOf(mum), cc.readMailbox(0u).revoked)
+                assertTrue(keys.names().isEmpty())
+
+                assertTrue(obstacle.delete())
+                val report = patient.deleteAllMyData(UrlConnectionHttpClient())
+                assertEquals(RelayDeletion.Deleted(relay), report.relay)
+                assertEquals(1u, report.keysDeleted)
+                assertTrue(report.filesDeleted >= 1u)
+                assertTrue(dir.resolve("patient").toFile().list()!!.isEmpty())
+            }
+        }
+    }
+
+    @Test
     fun aCaregiverTypesTheCodeAndWrongOrUsedCodesAreTypedErrors() = runBlocking<Unit> {
         openThecal(dir.resolve("patient")).use { patient ->
             openThecal(dir.resolve("carer")).use { carer ->
