@@ -76,8 +76,9 @@ impl Progress {
     }
 }
 
-/// Why a deletion stopped before the data files were deleted (nothing on this phone was deleted
-/// then, except the caregiver alerts if the relay was reached).
+/// Why a deletion stopped part-way: a locked key store before anything on this phone went; a
+/// storage error, or a file that could not be removed, possibly after the relay's part and the
+/// keys. Trying again goes on from there.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The key store cannot be used now.

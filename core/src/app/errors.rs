@@ -366,8 +366,8 @@ public_error! {
 }
 
 public_error! {
-    /// Why "delete all my data" stopped before the data on this phone was deleted (the caregiver
-    /// relay's part may be done already). Trying again finishes the job.
+    /// Why "delete all my data" stopped part-way (the caregiver relay's part and the keys may be
+    /// done already). Trying again finishes the job, and its report tells what both tries did.
     pub enum DeletionError {
         /// The phone's secure key storage (where the private keys live) cannot be used now.
         #[error(
