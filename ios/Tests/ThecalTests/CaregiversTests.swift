@@ -136,8 +136,11 @@ final class CaregiversTests: ThecalTestCase {
         } catch CaregiverError.NotSetUp {}
     }
 
-    func testDeletingAllMyDataEmptiesThisPhoneAndTheRelayAndTellsTheCaregiver() async throws {
-        let relay = try relay
+    /// The patient's folder, key store and app, paired through `relay` with a caregiver's app;
+    /// with the caregiver's API and the patient's id on it, for the deletion tests.
+    private func patientWithACaregiver(
+        relay: String
+    ) async throws -> (URL, MemorySecretStore, Thecal, Caregivers, String) {
         let folder = dir.appendingPathComponent("patient")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let keys = MemorySecretStore()
@@ -145,9 +148,14 @@ final class CaregiversTests: ThecalTestCase {
             dir: folder.path, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: keys
         )
         let carer = try await openApp("carer")
-        let pc = patient.caregivers(http: URLSessionHttpClient())
         let cc = carer.caregivers(http: URLSessionHttpClient())
-        let mum = try await pairConfirmed(pc, cc, relay: relay).patient
+        let mum = try await pairConfirmed(patient.caregivers(http: URLSessionHttpClient()), cc, relay: relay).patient
+        return (folder, keys, patient, cc, mum)
+    }
+
+    func testDeletingAllMyDataEmptiesThisPhoneAndTheRelayAndTellsTheCaregiver() async throws {
+        let relay = try relay
+        let (folder, keys, patient, cc, mum) = try await patientWithACaregiver(relay: relay)
         let now = Date()
         _ = try await patient.diary().addPain(
             input: PainInput(at: now.addingTimeInterval(-60), score: 6, inventory: nil, interference: nil,
@@ -185,16 +193,7 @@ final class CaregiversTests: ThecalTestCase {
 
     func testADeletionStoppedByAFileIsFinishedByTheSecondTryWhichReportsBoth() async throws {
         let relay = try relay
-        let folder = dir.appendingPathComponent("patient")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let keys = MemorySecretStore()
-        let patient = try await Thecal.open(
-            dir: folder.path, config: ThecalConfig(timeZone: "Europe/Paris"), secrets: keys
-        )
-        let carer = try await openApp("carer")
-        let pc = patient.caregivers(http: URLSessionHttpClient())
-        let cc = carer.caregivers(http: URLSessionHttpClient())
-        let mum = try await pairConfirmed(pc, cc, relay: relay).patient
+        let (folder, keys, patient, cc, mum) = try await patientWithACaregiver(relay: relay)
         // Something that is not a file among the files kept aside: it cannot be removed.
         let obstacle = folder.appendingPathComponent("damaged").appendingPathComponent("a folder")
         try FileManager.default.createDirectory(at: obstacle, withIntermediateDirectories: true)

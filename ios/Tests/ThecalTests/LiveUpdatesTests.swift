@@ -8,20 +8,7 @@ import Thecal
 final class LiveUpdatesTests: ThecalTestCase {
     private static let start = Date(timeIntervalSince1970: 1_777_881_600)  // 2026-05-04 08:00 UTC
 
-    private static let pump = DeviceInfo(
-        manufacturer: "Acme", model: "IT-40", serial: "LIVE-1", firmwareRevision: "1.0", hardwareRevision: nil,
-        kind: .implanted, reservoirKind: .implantedChamber, reservoirCapacity: Volume(microliters: 40_000)
-    )
-
-    private static func reading(at: Date) -> StatusReading {
-        StatusReading(
-            takenAt: at, pumpClock: at, reservoirVolume: Volume(microliters: 20_000),
-            reservoirCapacity: Volume(microliters: 40_000), mode: .continuous,
-            dailyDose: DailyDose(microgramsPerDay: 4_000), drug: .morphine,
-            concentration: Concentration(microgramsPerMilliliter: 20_000),
-            battery: BatteryStatus(percent: 80, indicator: .normal)
-        )
-    }
+    private static let pump = implantedPump(serial: "LIVE-1")
 
     func testLinkEventsFollowThePumpAndBreakReleasesTheListener() async throws {
         let thecal = try await open()
@@ -153,7 +140,7 @@ final class LiveUpdatesTests: ThecalTestCase {
             guard let empty = try await dashboards.next() else { throw CancellationError() }
             let watchers = thecal.dashboardWatcherCount()
             try await pumps.register(info: Self.pump)
-            _ = try await pumps.recordReading(serial: Self.pump.serial, reading: Self.reading(at: Date()))
+            _ = try await pumps.recordReading(serial: Self.pump.serial, reading: halfFullReading(at: Date()))
             var latest = empty
             while latest.reservoir == nil {
                 guard let next = try await dashboards.next() else { throw CancellationError() }

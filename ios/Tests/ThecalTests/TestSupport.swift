@@ -33,6 +33,25 @@ final class LockedSecretStore: SecretStore {
     func delete(name: String) throws { throw SecretStoreError.Unavailable(reason: "the phone is locked") }
 }
 
+/// An implanted 40 mL pump, as the tests register it.
+func implantedPump(serial: String) -> DeviceInfo {
+    DeviceInfo(
+        manufacturer: "Acme", model: "IT-40", serial: serial, firmwareRevision: "1.0", hardwareRevision: nil,
+        kind: .implanted, reservoirKind: .implantedChamber, reservoirCapacity: Volume(microliters: 40_000)
+    )
+}
+
+/// 20 mL of 20 mg/mL morphine at 4 mg/day in a 40 mL pump, battery at 80 %, taken at `at`.
+func halfFullReading(at: Date) -> StatusReading {
+    StatusReading(
+        takenAt: at, pumpClock: at, reservoirVolume: Volume(microliters: 20_000),
+        reservoirCapacity: Volume(microliters: 40_000), mode: .continuous,
+        dailyDose: DailyDose(microgramsPerDay: 4_000), drug: .morphine,
+        concentration: Concentration(microgramsPerMilliliter: 20_000),
+        battery: BatteryStatus(percent: 80, indicator: .normal)
+    )
+}
+
 /// Link settings for tests: reconnect within milliseconds, short scans.
 let fastLink = LinkConfig(
     backoff: BackoffConfig(initial: 0.001, max: 0.02),

@@ -7,21 +7,7 @@ import Thecal
 final class TherapyTests: ThecalTestCase {
     private static let serial = "SW-0001"
 
-    private static let pump = DeviceInfo(
-        manufacturer: "Acme", model: "IT-40", serial: serial, firmwareRevision: "1.0", hardwareRevision: nil,
-        kind: .implanted, reservoirKind: .implantedChamber, reservoirCapacity: Volume(microliters: 40_000)
-    )
-
-    /// 20 mL of 20 mg/mL morphine at 4 mg/day in a 40 mL pump, battery at 80 %.
-    private static func reading(at now: Date) -> StatusReading {
-        StatusReading(
-            takenAt: now, pumpClock: now, reservoirVolume: Volume(microliters: 20_000),
-            reservoirCapacity: Volume(microliters: 40_000), mode: .continuous,
-            dailyDose: DailyDose(microgramsPerDay: 4_000), drug: .morphine,
-            concentration: Concentration(microgramsPerMilliliter: 20_000),
-            battery: BatteryStatus(percent: 80, indicator: .normal)
-        )
-    }
+    private static let pump = implantedPump(serial: serial)
 
     func testDashboardShowsTheNewestReadingAndAReservoirForecast() async throws {
         let thecal = try await open(timeZone: "America/New_York")
@@ -31,7 +17,7 @@ final class TherapyTests: ThecalTestCase {
 
         try await thecal.pumps().register(info: Self.pump)
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: Self.reading(at: now))
+        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: halfFullReading(at: now))
         let d = try await thecal.dashboard()
         XCTAssertEqual(d.pump?.serial, Self.serial)
         XCTAssertEqual(d.timeZone, "America/New_York")
@@ -56,7 +42,7 @@ final class TherapyTests: ThecalTestCase {
         let thecal = try await open(timeZone: "Europe/Paris")
         try await thecal.pumps().register(info: Self.pump)
         let now = Date()
-        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: Self.reading(at: now))
+        _ = try await thecal.pumps().recordReading(serial: Self.serial, reading: halfFullReading(at: now))
         var paris = Calendar(identifier: .gregorian)
         paris.timeZone = TimeZone(identifier: "Europe/Paris")!
         func inDays(_ days: Int) -> CalendarDate {
